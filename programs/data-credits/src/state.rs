@@ -1,0 +1,190 @@
+use anchor_lang::prelude::*;
+use fieldproof_circuit_breaker::WindowedBreaker;
+
+use crate::errors::DataCreditsError;
+
+/// Seed of the network config: [CONFIG_SEED, network token mint].
+pub const CONFIG_SEED: &[u8] = b"dc_config";
+/// Seed of the DC mint: [DC_MINT_SEED, config].
+pub const DC_MINT_SEED: &[u8] = b"dc_mint";
+/// Seed of the oracle-quorum price account: [PRICE_ORACLE_SEED, config].
+pub const PRICE_ORACLE_SEED: &[u8] = b"price_oracle";
+/// Seed of a delegated usage escrow: [ESCROW_SEED, config, payer, router].
+pub const ESCROW_SEED: &[u8] = b"escrow";
+/// Seed of the per-epoch burn totals: [EPOCH_BURNS_SEED, dc config, epoch as u64 LE].
+pub const EPOCH_BURNS_SEED: &[u8] = b"epoch_burns";
+/// Usage burns are tracked per reward stream ("category"), e.g. 0 = coverage, 1 = mapping.
+pub const MAX_CATEGORIES: usize = 4;
+/// DC are whole units: there is no fraction of a data credit.
+pub const DC_DECIMALS: u8 = 0;
+/// 1 DC = $0.00001, so one dollar buys 10^5 DC.
+pub const DC_PER_USD_EXPONENT: i32 = 5;
+/// Most keys an oracle-quorum price account accepts submissions from.
+pub const MAX_SUBMITTERS: usize = 10;
+/// Bound on price exponents, far beyond any real feed, so 10^exponent arithmetic stays small.
+pub const MAX_PRICE_EXPONENT: i32 = 18;
+
+/// Where the network token's USD price comes from.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum PriceSource {
+    /// Any Pyth `PriceUpdateV2` account of this feed, fully verified by the Pyth receiver.
+    Pyth { feed_id: [u8; 32] },
+    /// This program's oracle-quorum median price account.
+    Quorum { oracle: Pubkey },
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum Role {
+    /// Changes the configuration, the price oracle's submitters and the roles.
+    Authority,
+    /// The oracle's key that burns delegated DC per usage batch.
+    BurnAuthority,
+}
+
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct DataCreditsConfig {
+    pub authority: Pubkey,
+    /// Proposed holders of the two roles; `Pubkey::default()` when none is pending.
+    pub pending_authority: Pubkey,
+    pub burn_authority: Pubkey,
+    pub pending_burn_authority: Pubkey,
+    /// The network token burned to mint DC (SPL Token or Token-2022).
+    pub network_mint: Pubkey,
+    /// The Token-2022 NonTransferable DC mint, a PDA whose mint authority is this config.
+    pub dc_mint: Pubkey,
+    pub price_source: PriceSource,
+    /// A price older than this is refused.
+    pub max_price_staleness_secs: i64,
+    /// Epoch e spans [epoch_start + e * epoch_length_secs, epoch_start + (e + 1) * epoch_length_secs).
+    pub epoch_start: i64,
+    pub epoch_length_secs: i64,
+    /// Limits how much DC can be minted per window.
+    pub breaker: WindowedBreaker,
+    pub bump: u8,
+    pub dc_mint_bump: u8,
+}
+
+impl DataCreditsConfig {
+    /// The burn epoch `now` falls in.
+    pub fn epoch_at(&self, now: i64) -> Result<u64> {
+        require!(now >= self.epoch_start, DataCreditsError::EpochNotStarted);
+        let elapsed = now.checked_sub(self.epoch_start).ok_or(DataCreditsError::ArithmeticOverflow)?;
+        let epoch = elapsed.checked_div(self.epoch_length_secs).ok_or(DataCreditsError::ArithmeticOverflow)?;
+        u64::try_from(epoch).map_err(|_| error!(DataCreditsError::ArithmeticOverflow))
+    }
+
+    /// Refuses a burn booked under another epoch than the current one, so a transaction built
+    /// just before an epoch boundary cannot add to a closed epoch's totals.
+    pub fn require_current_epoch(&self, epoch: u64) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        require!(self.epoch_at(now)? == epoch, DataCreditsError::EpochMismatch);
+        Ok(())
+    }
+}
+
+pub fn validate_settings(max_price_staleness_secs: i64, price_source: &PriceSource) -> Result<()> {
+    require!(max_price_staleness_secs > 0, DataCreditsError::InvalidStaleness);
+    if let PriceSource::Quorum { oracle } = price_source {
+        require!(*oracle != Pubkey::default(), DataCreditsError::InvalidPriceSource);
+    }
+    Ok(())
+}
+
+/// One submitter's latest price.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace)]
+pub struct PriceSubmission {
+    /// USD price of one whole network token, times 10^-expo of the oracle account.
+    pub price: u64,
+    /// When it was submitted; 0 when the slot has never been filled.
+    pub submitted_at: i64,
+}
+
+/// An oracle-quorum price: each submitter keeps its latest price in its own slot, and readers
+/// take the median of the fresh ones, so up to half the quorum minus one can lie or go silent.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct PriceOracle {
+    pub config: Pubkey,
+    pub submitters: [Pubkey; MAX_SUBMITTERS],
+    pub submitter_count: u8,
+    /// Fewest fresh submissions a reader accepts.
+    pub min_submissions: u8,
+    /// Decimal exponent of every submitted price (e.g. -8: price 123_000_000 means $1.23).
+    pub expo: i32,
+    /// Slot i belongs to submitters[i].
+    pub submissions: [PriceSubmission; MAX_SUBMITTERS],
+    pub bump: u8,
+}
+
+impl PriceOracle {
+    pub fn submitters(&self) -> &[Pubkey] {
+        &self.submitters[..usize::from(self.submitter_count)]
+    }
+
+    /// Replaces the submitter set and forgets every earlier submission.
+    pub fn set_submitters(&mut self, submitters: &[Pubkey], min_submissions: u8) -> Result<()> {
+        let distinct = submitters.iter().enumerate().all(|(i, k)| !submitters[..i].contains(k));
+        require!(
+            !submitters.is_empty()
+                && submitters.len() <= MAX_SUBMITTERS
+                && distinct
+                && min_submissions >= 1
+                && usize::from(min_submissions) <= submitters.len(),
+            DataCreditsError::InvalidSubmitterSet
+        );
+        self.submitters = [Pubkey::default(); MAX_SUBMITTERS];
+        self.submitters[..submitters.len()].copy_from_slice(submitters);
+        self.submitter_count = submitters.len() as u8;
+        self.min_submissions = min_submissions;
+        self.submissions = [PriceSubmission::default(); MAX_SUBMITTERS];
+        Ok(())
+    }
+}
+
+/// DC a payer delegated for the usage of one router (operator) key. The escrow PDA owns the DC
+/// token account the burn authority burns from.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct DelegatedEscrow {
+    pub config: Pubkey,
+    pub payer: Pubkey,
+    pub router: Pubkey,
+    /// Lifetime DC delegated into and burned out of the escrow.
+    pub delegated: u64,
+    pub burned: u64,
+    pub bump: u8,
+}
+
+/// DC burned during one epoch, read by the treasury to weight emissions by real usage.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct EpochBurns {
+    pub config: Pubkey,
+    pub epoch: u64,
+    /// Delegated usage burns, per category.
+    pub usage_by_category: [u64; MAX_CATEGORIES],
+    /// Fee burns (onboarding, location asserts).
+    pub fees: u64,
+    pub bump: u8,
+}
+
+impl EpochBurns {
+    /// Fills in the identity of a freshly created account; a no-op on an existing one.
+    pub fn open(&mut self, config: Pubkey, epoch: u64, bump: u8) {
+        if self.config == Pubkey::default() {
+            self.config = config;
+            self.epoch = epoch;
+            self.bump = bump;
+        }
+    }
+}
+
+pub fn breaker_error(e: fieldproof_circuit_breaker::BreakerError) -> Error {
+    use fieldproof_circuit_breaker::BreakerError;
+    match e {
+        BreakerError::InvalidConfig => DataCreditsError::InvalidBreakerConfig.into(),
+        BreakerError::Tripped => DataCreditsError::CircuitBreakerTripped.into(),
+        BreakerError::Overflow => DataCreditsError::ArithmeticOverflow.into(),
+    }
+}
