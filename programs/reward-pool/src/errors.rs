@@ -1,0 +1,65 @@
+use anchor_lang::prelude::*;
+
+#[error_code]
+pub enum RewardPoolError {
+    #[msg("oracle set must have 1 to 10 distinct keys and a threshold between 1 and their count")]
+    InvalidOracleSet,
+    #[msg("circuit breaker needs a non-zero window and a percent of at most 100%")]
+    InvalidBreakerConfig,
+    #[msg("dispute window must not be negative")]
+    InvalidDisputeWindow,
+    #[msg("signer is not the pool authority")]
+    NotAuthority,
+    #[msg("signer is not the pool guardian")]
+    NotGuardian,
+    #[msg("signer is neither the pool guardian nor its authority")]
+    NotAuthorityOrGuardian,
+    #[msg("no such role change is pending, or the signer is not its proposed holder")]
+    NotPendingHolder,
+    #[msg("the posted config version is not the pool's current one")]
+    ConfigVersionMismatch,
+    #[msg("the root message has expired")]
+    RootMessageExpired,
+    #[msg("epoch must be greater than the last posted epoch")]
+    EpochNotIncreasing,
+    #[msg("cumulative total is below the previous root's total")]
+    TotalDecreased,
+    #[msg("cumulative total exceeds what the pool has been funded with")]
+    TotalExceedsFunding,
+    #[msg("the preceding instruction is not an Ed25519 precompile check")]
+    MissingSignatures,
+    #[msg("the Ed25519 precompile instruction is malformed or refers to another instruction")]
+    MalformedSignatureInstruction,
+    #[msg("a signature is over other bytes than this root message")]
+    SignedMessageMismatch,
+    #[msg("a signature is by a key outside the oracle set")]
+    UnknownOracle,
+    #[msg("the same oracle signed twice")]
+    DuplicateOracleSignature,
+    #[msg("fewer distinct oracle signatures than the threshold")]
+    InsufficientSignatures,
+    #[msg("there is no pending root")]
+    NoPendingRoot,
+    #[msg("the pending root is still in its dispute window")]
+    DisputeWindowOpen,
+    #[msg("the pool has no active root yet")]
+    NoActiveRoot,
+    #[msg("merkle proof is longer than 32 hashes")]
+    ProofTooLong,
+    #[msg("merkle proof does not lead to the active root")]
+    InvalidProof,
+    #[msg("nothing to claim: the cumulative amount is already paid")]
+    NothingToClaim,
+    #[msg("claim would pay out more than the active root's total")]
+    ExceedsRootTotal,
+    #[msg("circuit breaker tripped: too much left the vault in the current window")]
+    CircuitBreakerTripped,
+    #[msg("the recipient token account is not the owner's or the set destination")]
+    WrongRecipient,
+    #[msg("there is no pending oracle set")]
+    NoPendingOracleSet,
+    #[msg("the pending oracle set's time lock has not elapsed")]
+    OracleSetTimeLocked,
+    #[msg("arithmetic overflow")]
+    ArithmeticOverflow,
+}

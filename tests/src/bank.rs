@@ -1,0 +1,100 @@
+//! A started in-process bank with a funded payer.
+use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
+use solana_account::Account;
+use solana_clock::Clock;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_program_test::ProgramTestContext;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+type Pubkey = anchor_lang::prelude::Pubkey;
+
+/// Most compute units a transaction may ask for.
+const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+
+pub struct Bank {
+    pub ctx: ProgramTestContext,
+    /// Makes every transaction unique, so resending the same instructions is a new transaction
+    /// (and can be refused by the program) rather than a duplicate the runtime drops.
+    sent: u32,
+}
+
+/// Builds an Anchor instruction from its generated accounts struct and instruction data.
+pub fn anchor_ix(program_id: Pubkey, accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+impl Bank {
+    /// A bank with every Fieldproof program loaded natively.
+    pub async fn start() -> Self {
+        Self::from_context(crate::native_programs::program_test().start_with_context().await)
+    }
+
+    pub fn from_context(ctx: ProgramTestContext) -> Self {
+        Self { ctx, sent: 0 }
+    }
+
+    pub fn payer(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    /// Sends `ixs` in one transaction paid by the payer and signed by `signers` too.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), TransactionError> {
+        self.sent += 1;
+        let unique = solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+            MAX_COMPUTE_UNITS - self.sent,
+        );
+        let mut all = vec![unique];
+        all.extend_from_slice(ixs);
+        let payer = self.payer();
+        let mut keys: Vec<&Keypair> = vec![&payer];
+        keys.extend_from_slice(signers);
+        let blockhash = self.ctx.last_blockhash;
+        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        self.ctx.banks_client.process_transaction(tx).await.map_err(|e| {
+            e.unwrap().unwrap_or_else(|| panic!("transaction not processed"))
+        })
+    }
+
+    pub async fn raw_account(&mut self, key: Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(key).await.expect("banks client")
+    }
+
+    /// Decodes an Anchor account; panics when it does not exist.
+    pub async fn account<T: AccountDeserialize>(&mut self, key: Pubkey) -> T {
+        let account = self.raw_account(key).await.unwrap_or_else(|| panic!("account {key} does not exist"));
+        T::try_deserialize(&mut account.data.as_slice()).expect("account decodes")
+    }
+
+    pub async fn exists(&mut self, key: Pubkey) -> bool {
+        self.raw_account(key).await.is_some()
+    }
+
+    pub async fn lamports(&mut self, key: Pubkey) -> u64 {
+        self.raw_account(key).await.map_or(0, |a| a.lamports)
+    }
+
+    pub async fn clock(&mut self) -> Clock {
+        self.ctx.banks_client.get_sysvar::<Clock>().await.expect("clock")
+    }
+
+    pub async fn now(&mut self) -> i64 {
+        self.clock().await.unix_timestamp
+    }
+
+    /// Moves the bank's clock forward by `secs` (the bank never moves it back).
+    pub async fn advance_clock(&mut self, secs: i64) {
+        let mut clock = self.clock().await;
+        clock.unix_timestamp += secs;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Gives `key` `lamports` SOL lamports from the payer.
+    pub async fn airdrop(&mut self, key: Pubkey, lamports: u64) {
+        let payer = self.payer();
+        let ix = anchor_lang::solana_program::system_instruction::transfer(&payer.pubkey(), &key, lamports);
+        self.send(&[ix], &[]).await.expect("airdrop");
+    }
+}

@@ -1,0 +1,36 @@
+//! Registration of our Anchor programs as native processors in solana-program-test.
+//!
+//! Anchor's `entry` ties every account lifetime to one `'info`, while `processor!` hands out a
+//! slice with independent lifetimes. The accounts live for the whole call, so re-borrowing the
+//! slice under one lifetime is sound. Kept apart from modules that import Anchor's prelude so the
+//! two `processor!`/`Pubkey` worlds do not collide.
+use solana_program_test::{processor, ProgramTest};
+
+type AccountInfo<'a> = anchor_lang::solana_program::account_info::AccountInfo<'a>;
+type Pubkey = anchor_lang::solana_program::pubkey::Pubkey;
+type ProgramResult = anchor_lang::solana_program::entrypoint::ProgramResult;
+
+macro_rules! anchor_processor {
+    ($name:ident, $program:ident) => {
+        fn $name<'a, 'b, 'c, 'd>(program_id: &'a Pubkey, accounts: &'b [AccountInfo<'c>], data: &'d [u8]) -> ProgramResult {
+            // SAFETY: see the module documentation; the slice and its accounts outlive the call.
+            let accounts: &'c [AccountInfo<'c>] = unsafe { std::mem::transmute(accounts) };
+            $program::entry(program_id, accounts, data)
+        }
+    };
+}
+
+anchor_processor!(reward_pool_entry, reward_pool);
+anchor_processor!(treasury_entry, treasury);
+anchor_processor!(data_credits_entry, data_credits);
+
+/// A program-test bank with the three programs loaded natively; SPL Token, Token-2022 and the
+/// associated token program come built in.
+pub fn program_test() -> ProgramTest {
+    let mut test = ProgramTest::default();
+    test.prefer_bpf(false);
+    test.add_program("reward_pool", reward_pool::ID, processor!(reward_pool_entry));
+    test.add_program("treasury", treasury::ID, processor!(treasury_entry));
+    test.add_program("data_credits", data_credits::ID, processor!(data_credits_entry));
+    test
+}
