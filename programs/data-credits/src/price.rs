@@ -140,12 +140,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn discriminator_is_anchors() {
-        let hash = anchor_lang::solana_program::hash::hash(b"account:PriceUpdateV2");
-        assert_eq!(hash.to_bytes()[..8], PRICE_UPDATE_V2_DISCRIMINATOR);
-    }
-
-    #[test]
     fn dc_amount_follows_price_and_decimals() {
         // 1 token (6 decimals) at $1.50 = 150_000 DC.
         let p = Price { price: 150_000_000, expo: -8 };
