@@ -83,7 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let signatures = signed_by(&message.to_bytes(), &[&oracles[0], &oracles[2]]);
     let post = anchor_ix(
         reward_pool::ID,
-        reward_pool::accounts::PostRoot { pool, vault, instructions: anchor_lang::solana_program::sysvar::instructions::ID },
+        reward_pool::accounts::PostRoot { pool, vault, instructions: solana_sdk_ids::sysvar::instructions::ID },
         reward_pool::instruction::PostRoot { args },
     );
     bank.send(&[signatures, post], &[]).await?;

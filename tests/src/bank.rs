@@ -53,9 +53,7 @@ impl Bank {
         keys.extend_from_slice(signers);
         let blockhash = self.ctx.last_blockhash;
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
-        self.ctx.banks_client.process_transaction(tx).await.map_err(|e| {
-            e.unwrap().unwrap_or_else(|| panic!("transaction not processed"))
-        })
+        self.ctx.banks_client.process_transaction(tx).await.map_err(|e| e.unwrap())
     }
 
     pub async fn raw_account(&mut self, key: Pubkey) -> Option<Account> {

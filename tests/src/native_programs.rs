@@ -13,8 +13,9 @@ type ProgramResult = anchor_lang::solana_program::entrypoint::ProgramResult;
 macro_rules! anchor_processor {
     ($name:ident, $program:ident) => {
         fn $name<'a, 'b, 'c, 'd>(program_id: &'a Pubkey, accounts: &'b [AccountInfo<'c>], data: &'d [u8]) -> ProgramResult {
-            // SAFETY: see the module documentation; the slice and its accounts outlive the call.
-            let accounts: &'c [AccountInfo<'c>] = unsafe { std::mem::transmute(accounts) };
+            // SAFETY: see the module documentation; all three borrows outlive the call.
+            let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
+                unsafe { (std::mem::transmute(program_id), std::mem::transmute(accounts), std::mem::transmute(data)) };
             $program::entry(program_id, accounts, data)
         }
     };

@@ -1,6 +1,7 @@
 //! Mints and token accounts for tests, for both SPL Token and Token-2022.
 use anchor_spl::token_2022::spl_token_2022;
 use anchor_spl::token_2022::spl_token_2022::extension::StateWithExtensions;
+use solana_program_pack::Pack;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

@@ -147,7 +147,7 @@ impl Fixture {
             reward_pool::accounts::PostRoot {
                 pool: self.pool,
                 vault: self.vault,
-                instructions: anchor_lang::solana_program::sysvar::instructions::ID,
+                instructions: solana_sdk_ids::sysvar::instructions::ID,
             },
             reward_pool::instruction::PostRoot { args },
         )
@@ -206,9 +206,10 @@ impl Fixture {
         self.bank.token_balance(vault).await
     }
 
-    fn authority_ix(&self, data: impl anchor_lang::InstructionData, accounts: impl anchor_lang::ToAccountMetas) -> Instruction {
-        anchor_ix(reward_pool::ID, accounts, data)
-    }
+}
+
+fn pool_ix(data: impl anchor_lang::InstructionData, accounts: impl anchor_lang::ToAccountMetas) -> Instruction {
+    anchor_ix(reward_pool::ID, accounts, data)
 }
 
 fn rewards(amounts: &[u64]) -> Rewards {
@@ -480,11 +481,12 @@ async fn pending_root_activates_only_after_the_dispute_window() {
 #[tokio::test]
 async fn guardian_vetoes_a_pending_root() {
     let mut fx = Fixture::new(HOUR, wide_breaker()).await;
+    let pool = fx.pool;
     let bad = rewards(&[900_000]);
     fx.post_rewards(1, &bad).await;
 
     let veto = |guardian: Pubkey| {
-        anchor_ix(reward_pool::ID, reward_pool::accounts::VetoRoot { pool: fx.pool, guardian }, reward_pool::instruction::VetoRoot {})
+        anchor_ix(reward_pool::ID, reward_pool::accounts::VetoRoot { pool, guardian }, reward_pool::instruction::VetoRoot {})
     };
     let stranger = Keypair::new();
     let res = fx.bank.send(&[veto(stranger.pubkey())], &[&stranger]).await;
@@ -632,13 +634,16 @@ async fn circuit_breaker_trips_and_recovers_after_the_window() {
     assert_eq!(fx.bank.token_balance(to).await, 600);
     assert!(!fx.bank.exists(claim_pda(&fx.pool, &r.leaves[1].0)).await);
 
-    // Linear decay: after 40% of the window, 600 * 0.6 = 360 remain, so 600 more still trips.
-    fx.bank.advance_clock(400).await;
+    // Linear decay: after 30% of the window 600 * 0.7 = 420 remain, and 420 + 600 > 1000.
+    fx.bank.advance_clock(300).await;
     let res = fx.claim(&owner, to, r.claim_args(1)).await;
     assert_program_error(res, RewardPoolError::CircuitBreakerTripped);
-    fx.bank.advance_clock(600).await;
+    // After 40%, 360 remain and 360 + 600 fits.
+    fx.bank.advance_clock(100).await;
     fx.claim(&owner, to, r.claim_args(1)).await.unwrap();
     assert_eq!(fx.bank.token_balance(to).await, 1_200);
+    let res = fx.claim(&owner, to, r.claim_args(2)).await;
+    assert_program_error(res, RewardPoolError::CircuitBreakerTripped);
 }
 
 // ---------------------------------------------------------------- rotations
@@ -646,18 +651,19 @@ async fn circuit_breaker_trips_and_recovers_after_the_window() {
 #[tokio::test]
 async fn oracle_set_rotation_is_time_locked_and_kills_old_signatures() {
     let mut fx = Fixture::new(HOUR, wide_breaker()).await;
+    let pool = fx.pool;
     let new_oracles: Vec<Oracle> = (10..=12).map(Oracle::from_seed).collect();
     let proposal = OracleSetArgs { oracles: new_oracles.iter().map(Oracle::pubkey).collect(), threshold: 2 };
     let authority = fx.authority.insecure_clone();
     let propose = |signer: Pubkey| {
-        fx.authority_ix(
+        pool_ix(
             reward_pool::instruction::ProposeOracleSet { oracle_set: proposal.clone() },
-            reward_pool::accounts::ProposeOracleSet { pool: fx.pool, authority: signer },
+            reward_pool::accounts::ProposeOracleSet { pool, authority: signer },
         )
     };
-    let apply = fx.authority_ix(
+    let apply = pool_ix(
         reward_pool::instruction::ApplyOracleSet {},
-        reward_pool::accounts::ApplyOracleSet { pool: fx.pool, authority: authority.pubkey() },
+        reward_pool::accounts::ApplyOracleSet { pool, authority: authority.pubkey() },
     );
 
     let stranger = Keypair::new();
@@ -696,16 +702,17 @@ async fn oracle_set_rotation_is_time_locked_and_kills_old_signatures() {
 #[tokio::test]
 async fn guardian_or_authority_cancels_a_pending_oracle_set() {
     let mut fx = Fixture::new(HOUR, wide_breaker()).await;
+    let pool = fx.pool;
     let authority = fx.authority.insecure_clone();
     let guardian = fx.guardian.insecure_clone();
-    let propose = fx.authority_ix(
+    let propose = pool_ix(
         reward_pool::instruction::ProposeOracleSet {
             oracle_set: OracleSetArgs { oracles: vec![Oracle::from_seed(50).pubkey()], threshold: 1 },
         },
-        reward_pool::accounts::ProposeOracleSet { pool: fx.pool, authority: authority.pubkey() },
+        reward_pool::accounts::ProposeOracleSet { pool, authority: authority.pubkey() },
     );
     let cancel = |signer: Pubkey| {
-        fx.authority_ix(reward_pool::instruction::CancelOracleSet {}, reward_pool::accounts::CancelOracleSet { pool: fx.pool, signer })
+        pool_ix(reward_pool::instruction::CancelOracleSet {}, reward_pool::accounts::CancelOracleSet { pool, signer })
     };
     fx.bank.send(&[propose.clone()], &[&authority]).await.unwrap();
     let stranger = Keypair::new();
@@ -723,19 +730,20 @@ async fn guardian_or_authority_cancels_a_pending_oracle_set() {
 #[tokio::test]
 async fn roles_rotate_in_two_steps() {
     let mut fx = Fixture::new(0, wide_breaker()).await;
-    let authority = fx.authority.insecure_clone();
+    let pool = fx.pool;
+    let mut authority = fx.authority.insecure_clone();
     let next = Keypair::new();
     let stranger = Keypair::new();
     for role in [Role::Authority, Role::Guardian] {
         let version = fx.pool().await.config_version;
         let propose = |signer: Pubkey| {
-            fx.authority_ix(
+            pool_ix(
                 reward_pool::instruction::ProposeRole { role, new_holder: next.pubkey() },
-                reward_pool::accounts::ProposeRole { pool: fx.pool, authority: signer },
+                reward_pool::accounts::ProposeRole { pool, authority: signer },
             )
         };
         let accept = |signer: Pubkey| {
-            fx.authority_ix(reward_pool::instruction::AcceptRole { role }, reward_pool::accounts::AcceptRole { pool: fx.pool, new_holder: signer })
+            pool_ix(reward_pool::instruction::AcceptRole { role }, reward_pool::accounts::AcceptRole { pool, new_holder: signer })
         };
         let res = fx.bank.send(&[propose(stranger.pubkey())], &[&stranger]).await;
         assert_program_error(res, RewardPoolError::NotAuthority);
@@ -758,7 +766,7 @@ async fn roles_rotate_in_two_steps() {
             // The old authority can no longer propose.
             let res = fx.bank.send(&[propose(authority.pubkey())], &[&authority]).await;
             assert_program_error(res, RewardPoolError::NotAuthority);
-            fx.authority = next.insecure_clone();
+            authority = next.insecure_clone();
         }
     }
 }
@@ -766,15 +774,16 @@ async fn roles_rotate_in_two_steps() {
 #[tokio::test]
 async fn update_pool_config_is_authority_only_and_bumps_the_version() {
     let mut fx = Fixture::new(0, wide_breaker()).await;
+    let pool = fx.pool;
     let authority = fx.authority.insecure_clone();
     let args = UpdatePoolConfigArgs {
         dispute_window_secs: 600,
         breaker: BreakerConfig { window_secs: 10, threshold: Threshold::Absolute(5) },
     };
     let update = |signer: Pubkey, args: UpdatePoolConfigArgs| {
-        fx.authority_ix(
+        pool_ix(
             reward_pool::instruction::UpdatePoolConfig { args },
-            reward_pool::accounts::UpdatePoolConfig { pool: fx.pool, authority: signer },
+            reward_pool::accounts::UpdatePoolConfig { pool, authority: signer },
         )
     };
     let stranger = Keypair::new();
