@@ -188,7 +188,7 @@ impl Fixture {
         self.emit_ix_with(epoch, epoch_burns, &self.recipients)
     }
 
-    /// Cranks `epoch` with a fresh keypair paying nothing but the signature: anyone may crank.
+    /// Cranks `epoch`, signed by the payer alone: anyone may crank.
     async fn emit(&mut self, epoch: u64, epoch_burns: Option<Pubkey>) -> Result<(), TransactionError> {
         let ix = self.emit_ix(epoch, epoch_burns);
         self.bank.send(&[ix], &[]).await
@@ -599,6 +599,11 @@ async fn wrong_recipient_accounts_are_rejected() {
     }
     assert_eq!(fx.bank.token_balance(attacker).await, 0);
 
+    let mut ix = fx.emit_ix(0, None);
+    ix.accounts[5].is_writable = false;
+    assert_program_error(fx.bank.send(&[ix], &[]).await, TreasuryError::RecipientNotWritable);
+    fx.assert_unchanged(&before).await;
+
     // The token program that does not own the mint.
     let mut ix = fx.emit_ix(0, None);
     ix.accounts[3] = AccountMeta::new_readonly(TOKEN_2022, false);
@@ -822,4 +827,31 @@ async fn authority_proposal_can_be_withdrawn() {
     assert_program_error(fx.accept_authority(&new).await, TreasuryError::NotPendingAuthority);
     fx.assert_unchanged(&before).await;
     assert_eq!(fx.state().await.authority, old.pubkey());
+}
+
+#[tokio::test]
+async fn eight_recipients_fit_and_a_ninth_is_refused() {
+    let weights: Vec<(u32, u8)> = (1..=8).map(|w| (w, (w % 4) as u8)).collect();
+    let mut fx = Fixture::new(Setup { recipients: weights, initial_emission: 1_000_003, ..Setup::default() }).await;
+    // Weights 1..8 sum to 36: 1000003·w/36 rounded down, the remainder to the first.
+    let expected: Vec<u64> = (1..=8u64).map(|w| 1_000_003 * w / 36).collect();
+    let remainder = 1_000_003 - expected.iter().sum::<u64>();
+    let mut first_gets = expected.clone();
+    first_gets[0] += remainder;
+    assert_eq!(fx.emit_at_end(0, None).await, first_gets);
+
+    // A full pending change fits in the account too.
+    let authority = fx.authority.insecure_clone();
+    let mut reordered = fx.params.clone();
+    reordered.recipients.reverse();
+    fx.propose(&authority, reordered.clone()).await.unwrap();
+    assert_eq!(fx.state().await.pending_params.map(|p| p.params), Some(reordered));
+    fx.cancel(&authority).await.unwrap();
+
+    let extra = fx.bank.create_token_account(SPL_TOKEN, &fx.mint, &Pubkey::new_unique()).await;
+    let mut nine = fx.params.clone();
+    nine.recipients.push(Recipient { token_account: extra, weight: 1, category: 0 });
+    let before = fx.snapshot().await;
+    assert_program_error(fx.propose(&authority, nine).await, TreasuryError::InvalidRecipients);
+    fx.assert_unchanged(&before).await;
 }

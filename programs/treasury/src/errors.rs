@@ -38,6 +38,8 @@ pub enum TreasuryError {
     RecipientNotTokenAccount,
     #[msg("a recipient token account holds another mint")]
     RecipientWrongMint,
+    #[msg("a recipient token account is passed read-only")]
+    RecipientNotWritable,
     #[msg("circuit breaker tripped: too much was emitted in the current window")]
     CircuitBreakerTripped,
     #[msg("a parameter change is already pending; cancel it first")]

@@ -40,6 +40,10 @@ pub fn handler<'info>(ctx: Context<'info, EmitEpoch<'info>>, epoch: u64) -> Resu
     treasury
         .params
         .check_recipient_accounts(ctx.remaining_accounts, &treasury.mint, &treasury.token_program)?;
+    require!(
+        ctx.remaining_accounts.iter().all(|a| a.is_writable),
+        TreasuryError::RecipientNotWritable
+    );
 
     let usage = usage_by_category(
         ctx.accounts.epoch_burns.as_ref().map(|a| a.as_ref()),
