@@ -52,8 +52,7 @@ pub fn handler(ctx: Context<BurnDelegated>, amount: u64, category: u8, epoch: u6
     require!(amount > 0, DataCreditsError::ZeroAmount);
     require!(usize::from(category) < MAX_CATEGORIES, DataCreditsError::InvalidCategory);
     ctx.accounts.config.require_current_epoch(epoch)?;
-    let held = ctx.accounts.escrow_dc_account.amount;
-    require!(amount <= held, DataCreditsError::InsufficientEscrow);
+    let remaining = ctx.accounts.escrow_dc_account.amount.checked_sub(amount).ok_or(DataCreditsError::InsufficientEscrow)?;
 
     let escrow = &mut ctx.accounts.escrow;
     let config = escrow.config;
@@ -85,7 +84,7 @@ pub fn handler(ctx: Context<BurnDelegated>, amount: u64, category: u8, epoch: u6
         category,
         epoch,
         epoch_category_total: *slot,
-        escrow_balance: held - amount,
+        escrow_balance: remaining,
     });
     Ok(())
 }
