@@ -29,6 +29,9 @@ anchor_processor!(data_credits_entry, data_credits);
 /// associated token program come built in.
 pub fn program_test() -> ProgramTest {
     let mut test = ProgramTest::default();
+    // ProgramTest installs a debug-level logger of every transaction; keep test output readable
+    // unless RUST_LOG asks for more.
+    agave_logger::setup_with_default("error");
     test.prefer_bpf(false);
     test.add_program("reward_pool", reward_pool::ID, processor!(reward_pool_entry));
     test.add_program("treasury", treasury::ID, processor!(treasury_entry));

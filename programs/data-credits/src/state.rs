@@ -69,9 +69,11 @@ impl DataCreditsConfig {
     /// The burn epoch `now` falls in.
     pub fn epoch_at(&self, now: i64) -> Result<u64> {
         require!(now >= self.epoch_start, DataCreditsError::EpochNotStarted);
+        // Both are non-negative here; unsigned division because SBF has no signed division.
         let elapsed = now.checked_sub(self.epoch_start).ok_or(DataCreditsError::ArithmeticOverflow)?;
-        let epoch = elapsed.checked_div(self.epoch_length_secs).ok_or(DataCreditsError::ArithmeticOverflow)?;
-        u64::try_from(epoch).map_err(|_| error!(DataCreditsError::ArithmeticOverflow))
+        let elapsed = u64::try_from(elapsed).map_err(|_| error!(DataCreditsError::ArithmeticOverflow))?;
+        let length = u64::try_from(self.epoch_length_secs).map_err(|_| error!(DataCreditsError::ArithmeticOverflow))?;
+        elapsed.checked_div(length).ok_or(error!(DataCreditsError::ArithmeticOverflow))
     }
 
     /// Refuses a burn booked under another epoch than the current one, so a transaction built
