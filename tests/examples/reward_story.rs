@@ -11,7 +11,6 @@ use fieldproof_tests::oracles::{signed_by, Oracle};
 use fieldproof_tests::tokens::SPL_TOKEN;
 use fieldproof_tests::Bank;
 use reward_pool::instructions::{ClaimArgs, CreatePoolArgs, PostRootArgs};
-use reward_pool::message::RootMessage;
 use reward_pool::state::{Pool, CLAIM_SEED, POOL_SEED, VAULT_SEED};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -69,17 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         content_hash: [0; 32],
         expires_at: bank.now().await + 3_600,
     };
-    let message = RootMessage {
-        program_id: reward_pool::ID,
-        pool,
-        config_version: args.config_version,
-        epoch: args.epoch,
-        root: args.root,
-        cumulative_total: args.cumulative_total,
-        leaf_count: args.leaf_count,
-        content_hash: args.content_hash,
-        expires_at: args.expires_at,
-    };
+    let message = args.message(pool);
     let signatures = signed_by(&message.to_bytes(), &[&oracles[0], &oracles[2]]);
     let post = anchor_ix(
         reward_pool::ID,

@@ -10,7 +10,6 @@ use fieldproof_tests::tokens::SPL_TOKEN;
 use fieldproof_tests::{assert_program_error, Bank};
 use reward_pool::errors::RewardPoolError;
 use reward_pool::instructions::{ClaimArgs, CreatePoolArgs, PostRootArgs};
-use reward_pool::message::RootMessage;
 use reward_pool::state::{Pool, CLAIM_SEED, POOL_SEED, VAULT_SEED};
 use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
@@ -67,17 +66,7 @@ async fn post_root(bank: &mut Bank, pool: Pubkey, vault: Pubkey, oracles: &[&Ora
         content_hash: [7; 32],
         expires_at: bank.now().await + 600,
     };
-    let message = RootMessage {
-        program_id: reward_pool::ID,
-        pool,
-        config_version: args.config_version,
-        epoch: args.epoch,
-        root: args.root,
-        cumulative_total: args.cumulative_total,
-        leaf_count: args.leaf_count,
-        content_hash: args.content_hash,
-        expires_at: args.expires_at,
-    };
+    let message = args.message(pool);
     let post = anchor_ix(
         reward_pool::ID,
         reward_pool::accounts::PostRoot { pool, vault, instructions: solana_sdk_ids::sysvar::instructions::ID },

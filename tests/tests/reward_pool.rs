@@ -128,17 +128,7 @@ impl Fixture {
     }
 
     fn message(&self, args: &PostRootArgs) -> RootMessage {
-        RootMessage {
-            program_id: reward_pool::ID,
-            pool: self.pool,
-            config_version: args.config_version,
-            epoch: args.epoch,
-            root: args.root,
-            cumulative_total: args.cumulative_total,
-            leaf_count: args.leaf_count,
-            content_hash: args.content_hash,
-            expires_at: args.expires_at,
-        }
+        args.message(self.pool)
     }
 
     fn post_ix(&self, args: PostRootArgs) -> Instruction {

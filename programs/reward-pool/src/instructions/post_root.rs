@@ -18,6 +18,23 @@ pub struct PostRootArgs {
     pub expires_at: i64,
 }
 
+impl PostRootArgs {
+    /// The message the oracles sign for these arguments on `pool` of this program.
+    pub fn message(&self, pool: Pubkey) -> RootMessage {
+        RootMessage {
+            program_id: crate::ID,
+            pool,
+            config_version: self.config_version,
+            epoch: self.epoch,
+            root: self.root,
+            cumulative_total: self.cumulative_total,
+            leaf_count: self.leaf_count,
+            content_hash: self.content_hash,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
 /// Anyone may submit: what counts are the oracle signatures in the preceding Ed25519
 /// precompile instruction, over the root message of these arguments.
 #[derive(Accounts)]
@@ -42,18 +59,7 @@ pub fn handler(ctx: Context<PostRoot>, args: PostRootArgs) -> Result<()> {
     let funded = ctx.accounts.vault.amount.checked_add(pool.total_claimed).ok_or(RewardPoolError::ArithmeticOverflow)?;
     require!(args.cumulative_total <= funded, RewardPoolError::TotalExceedsFunding);
 
-    let message = RootMessage {
-        program_id: crate::ID,
-        pool: pool.key(),
-        config_version: args.config_version,
-        epoch: args.epoch,
-        root: args.root,
-        cumulative_total: args.cumulative_total,
-        leaf_count: args.leaf_count,
-        content_hash: args.content_hash,
-        expires_at: args.expires_at,
-    }
-    .to_bytes();
+    let message = args.message(pool.key()).to_bytes();
     require_quorum(&ctx.accounts.instructions, &pool.oracles, &message)?;
 
     let root = RootState {
