@@ -51,7 +51,9 @@ impl Bank {
         let payer = self.payer();
         let mut keys: Vec<&Keypair> = vec![&payer];
         keys.extend_from_slice(signers);
-        let blockhash = self.ctx.last_blockhash;
+        // The bank registers a new blockhash every slot; one older than 150 slots (about a minute)
+        // is refused, so a slow test must not keep using the one it started with.
+        let blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("latest blockhash");
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
         self.ctx.banks_client.process_transaction(tx).await.map_err(|e| e.unwrap())
     }
