@@ -1,0 +1,148 @@
+//! Durable storage of accepted reports through sqlx's runtime-generic driver: an embedded SQLite
+//! file by default, PostgreSQL when given a `postgres://` URL. The migrations and every query
+//! are the same for both (portable types, `$n` placeholders used once each and in order).
+mod writer;
+
+pub use writer::{InsertOutcome, ReportWriter, WriterConfig};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("the report writer has stopped")]
+    WriterStopped,
+}
+
+/// A report accepted by ingest, ready to be stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReport {
+    /// Content hash of the signed report: equal ids are duplicates.
+    pub id: [u8; 32],
+    pub device: [u8; 32],
+    pub kind: i16,
+    pub nonce: u64,
+    pub signed_at_ms: i64,
+    pub received_at_ms: i64,
+    /// Who sent it (the peer address), for per-source accounting.
+    pub source: String,
+    /// The signed report exactly as received.
+    pub body: Vec<u8>,
+}
+
+/// A stored report with its sequence number (the order in which it was accepted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredReport {
+    pub seq: i64,
+    pub report: NewReport,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// Opens (creating when needed) the database at `url` and applies the migrations.
+    /// `sqlite://path` files are created; SQLite runs in WAL mode with full fsync, so an
+    /// acknowledged commit survives a crash or power loss.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url = sqlite_create_mode(url);
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    if conn.backend_name() == "SQLite" {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The next free sequence number.
+    pub async fn next_seq(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM reports").fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>("last")? + 1)
+    }
+
+    pub async fn count_reports(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM reports").fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// Reports with `seq` greater than `after`, oldest first, at most `limit`: the way the
+    /// verifier streams through the store without loading it whole.
+    pub async fn reports_after(&self, after: i64, limit: i64) -> Result<Vec<StoredReport>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body \
+             FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_report).collect()
+    }
+
+    pub async fn report_by_id(&self, id: &[u8; 32]) -> Result<Option<StoredReport>, StoreError> {
+        let row = sqlx::query(
+            "SELECT seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body \
+             FROM reports WHERE id = $1",
+        )
+        .bind(id.as_slice())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(stored_report).transpose()
+    }
+}
+
+fn stored_report(row: &sqlx::any::AnyRow) -> Result<StoredReport, StoreError> {
+    let bytes32 = |name: &str| -> Result<[u8; 32], StoreError> {
+        let v: Vec<u8> = row.try_get(name)?;
+        v.try_into().map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("{name} is not 32 bytes").into())))
+    };
+    Ok(StoredReport {
+        seq: row.try_get("seq")?,
+        report: NewReport {
+            id: bytes32("id")?,
+            device: bytes32("device")?,
+            kind: row.try_get("kind")?,
+            nonce: row.try_get::<i64, _>("nonce")? as u64,
+            signed_at_ms: row.try_get("signed_at_ms")?,
+            received_at_ms: row.try_get("received_at_ms")?,
+            source: row.try_get("source")?,
+            body: row.try_get("body")?,
+        },
+    })
+}
+
+/// SQLite URLs open read-write and create the file when it does not exist yet.
+fn sqlite_create_mode(url: &str) -> String {
+    if url.starts_with("sqlite:") && !url.contains("mode=") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}mode=rwc")
+    } else {
+        url.to_string()
+    }
+}
