@@ -1,0 +1,149 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::RegistryError;
+
+/// Seed of the network config: [NETWORK_SEED, data-credits config]. The network PDA is also the
+/// Bubblegum tree delegate that signs every mint.
+pub const NETWORK_SEED: &[u8] = b"network";
+/// Seed of a maker: [MAKER_SEED, network, maker id].
+pub const MAKER_SEED: &[u8] = b"maker";
+/// Seed of a device: [DEVICE_SEED, network, sha256(device key)].
+pub const DEVICE_SEED: &[u8] = b"device";
+/// Longest metadata URI Bubblegum accepts.
+pub const MAX_URI_LEN: usize = 200;
+/// Symbol of every device cNFT.
+pub const DEVICE_SYMBOL: &str = "FPD";
+
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct NetworkConfig {
+    /// Approves makers, sets fees and trees, changes device status. May be a multisig vault.
+    pub authority: Pubkey,
+    /// Proposed authority; `Pubkey::default()` when none is pending.
+    pub pending_authority: Pubkey,
+    /// The data-credits config whose DC pays the fees (also the seed of this account).
+    pub dc_config: Pubkey,
+    pub dc_mint: Pubkey,
+    /// DC burned per device issued.
+    pub onboarding_fee: u64,
+    /// DC burned per location assert.
+    pub location_fee: u64,
+    /// The Bubblegum tree new devices are minted into; `Pubkey::default()` until one is set.
+    /// Devices keep their own tree, so replacing a full tree leaves older devices intact.
+    pub active_tree: Pubkey,
+    /// URI of every device cNFT's off-chain metadata.
+    #[max_len(MAX_URI_LEN)]
+    pub metadata_uri: String,
+    pub devices_issued: u64,
+    pub bump: u8,
+}
+
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Maker {
+    pub network: Pubkey,
+    /// The maker's identity; part of the PDA seeds, never changes.
+    pub id: Pubkey,
+    /// Key that signs the onboarding message of every device the maker built; rotatable.
+    pub attestation_key: Pubkey,
+    /// Revoked makers issue nothing; their issued devices stay.
+    pub approved: bool,
+    /// Most devices the maker may ever issue.
+    pub quota: u64,
+    pub issued: u64,
+    pub bump: u8,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum DeviceKind {
+    Hotspot,
+    Mapper,
+}
+
+impl DeviceKind {
+    pub fn code(self) -> u8 {
+        match self {
+            DeviceKind::Hotspot => 0,
+            DeviceKind::Mapper => 1,
+        }
+    }
+
+    /// Name of the device cNFT.
+    pub fn nft_name(self) -> &'static str {
+        match self {
+            DeviceKind::Hotspot => "Fieldproof hotspot",
+            DeviceKind::Mapper => "Fieldproof mapper",
+        }
+    }
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum DeviceStatus {
+    Active,
+    /// Set by the network authority, e.g. for a proven spoofer: no location asserts, and the
+    /// oracle ignores its reports.
+    Inactive,
+}
+
+/// Where a device was asserted: an H3 cell, antenna elevation and gain.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace)]
+pub struct Location {
+    /// H3 cell index; 0 until the first assert.
+    pub h3_cell: u64,
+    /// Metres above ground.
+    pub elevation: i32,
+    /// Antenna gain in tenths of dBi.
+    pub gain: i32,
+}
+
+/// Highest antenna gain accepted, in tenths of dBi.
+pub const MAX_GAIN: i32 = 150;
+/// Elevation bounds in metres: below the Dead Sea shore to above the highest mountains.
+pub const MIN_ELEVATION: i32 = -500;
+pub const MAX_ELEVATION: i32 = 9_000;
+
+impl Location {
+    /// A location with a valid H3 cell (mode 1, reserved bit clear, resolution 0..=15,
+    /// base cell below 122), a plausible elevation and a non-negative gain up to [`MAX_GAIN`].
+    pub fn validated(h3_cell: u64, elevation: i32, gain: i32) -> Result<Self> {
+        let mode = (h3_cell >> 59) & 0xF;
+        let reserved = h3_cell >> 63;
+        let base_cell = (h3_cell >> 45) & 0x7F;
+        require!(mode == 1 && reserved == 0 && base_cell < 122, RegistryError::InvalidH3Cell);
+        require!((MIN_ELEVATION..=MAX_ELEVATION).contains(&elevation), RegistryError::InvalidElevation);
+        require!((0..=MAX_GAIN).contains(&gain), RegistryError::InvalidGain);
+        Ok(Self { h3_cell, elevation, gain })
+    }
+}
+
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct DeviceInfo {
+    pub network: Pubkey,
+    /// The device's hardware ed25519 key.
+    pub device_key: Pubkey,
+    /// The cNFT's asset id (Bubblegum's PDA of tree and leaf nonce).
+    pub asset: Pubkey,
+    pub tree: Pubkey,
+    /// Leaf nonce in the tree; for V1 trees also the leaf index.
+    pub leaf_nonce: u64,
+    /// Metadata and creator hashes of the cNFT's leaf; fixed at mint (the metadata is immutable),
+    /// so an owner proves ownership with only owner, delegate, root and proof.
+    pub data_hash: [u8; 32],
+    pub creator_hash: [u8; 32],
+    pub maker: Pubkey,
+    pub kind: DeviceKind,
+    pub status: DeviceStatus,
+    pub location: Location,
+    pub location_asserts: u32,
+    pub last_location_assert_at: i64,
+    /// The nonce of the onboarding message the device and maker signed.
+    pub onboarding_nonce: u64,
+    pub issued_at: i64,
+    pub bump: u8,
+}
+
+/// The hash a device PDA is keyed by.
+pub fn device_key_hash(device_key: &Pubkey) -> [u8; 32] {
+    solana_sha256_hasher::hash(device_key.as_ref()).to_bytes()
+}
