@@ -5,7 +5,7 @@ CREATE TABLE reports (
     id BYTEA NOT NULL UNIQUE,
     device BYTEA NOT NULL,
     kind SMALLINT NOT NULL,
-    nonce BIGINT NOT NULL,
+    nonce BYTEA NOT NULL,
     signed_at_ms BIGINT NOT NULL,
     received_at_ms BIGINT NOT NULL,
     source TEXT NOT NULL,

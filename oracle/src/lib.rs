@@ -1,3 +1,7 @@
 //! The Fieldproof oracle: collects signed device reports, stores them durably, verifies them
 //! off-chain and turns them into reward epochs.
+pub mod config;
+pub mod devices;
+pub mod ingest;
+pub mod serve;
 pub mod storage;

@@ -3,11 +3,13 @@
 use fieldproof_oracle::storage::{InsertOutcome, NewReport, ReportWriter, Store, WriterConfig};
 
 fn report(i: u8, nonce: u64) -> NewReport {
+    let mut nonce_bytes = [0u8; 16];
+    nonce_bytes[..8].copy_from_slice(&nonce.to_le_bytes());
     NewReport {
         id: [i; 32],
         device: [i % 3; 32],
         kind: 1,
-        nonce,
+        nonce: nonce_bytes,
         signed_at_ms: 1_700_000_000_000 + i64::from(i),
         received_at_ms: 1_700_000_000_500,
         source: "127.0.0.1".into(),
@@ -21,11 +23,20 @@ async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
     let sqlite = Store::open(&format!("sqlite://{}", dir.path().join("oracle.sqlite").display())).await.unwrap();
     let mut all = vec![(sqlite, Some(dir))];
     if let Ok(url) = std::env::var("FIELDPROOF_TEST_POSTGRES_URL") {
-        let store = Store::open(&url).await.expect("PostgreSQL from FIELDPROOF_TEST_POSTGRES_URL");
-        sqlx::query("DELETE FROM reports").execute(store.pool()).await.unwrap();
-        all.push((store, None));
+        all.push((Store::open(&fresh_postgres_database(&url).await).await.unwrap(), None));
     }
     all
+}
+
+/// Creates an empty database next to the one `url` names and returns its URL, so concurrent
+/// tests never share rows.
+async fn fresh_postgres_database(url: &str) -> String {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(url).await.expect("PostgreSQL from FIELDPROOF_TEST_POSTGRES_URL");
+    let name = format!("fieldproof_t{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    let base = url.rsplit_once('/').expect("URL ends with /database").0;
+    format!("{base}/{name}")
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ pub struct NewReport {
     pub id: [u8; 32],
     pub device: [u8; 32],
     pub kind: i16,
-    pub nonce: u64,
+    pub nonce: [u8; 16],
     pub signed_at_ms: i64,
     pub received_at_ms: i64,
     /// Who sent it (the peer address), for per-source accounting.
@@ -118,23 +118,25 @@ impl Store {
 }
 
 fn stored_report(row: &sqlx::any::AnyRow) -> Result<StoredReport, StoreError> {
-    let bytes32 = |name: &str| -> Result<[u8; 32], StoreError> {
-        let v: Vec<u8> = row.try_get(name)?;
-        v.try_into().map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("{name} is not 32 bytes").into())))
-    };
+    let bytes32 = |name: &str| bytes_n::<32>(row, name);
     Ok(StoredReport {
         seq: row.try_get("seq")?,
         report: NewReport {
             id: bytes32("id")?,
             device: bytes32("device")?,
             kind: row.try_get("kind")?,
-            nonce: row.try_get::<i64, _>("nonce")? as u64,
+            nonce: bytes_n::<16>(row, "nonce")?,
             signed_at_ms: row.try_get("signed_at_ms")?,
             received_at_ms: row.try_get("received_at_ms")?,
             source: row.try_get("source")?,
             body: row.try_get("body")?,
         },
     })
+}
+
+fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Result<[u8; N], StoreError> {
+    let v: Vec<u8> = row.try_get(name)?;
+    v.try_into().map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("{name} is not {N} bytes").into())))
 }
 
 /// SQLite URLs open read-write and create the file when it does not exist yet.

@@ -1,0 +1,80 @@
+//! The oracle's configuration: one TOML file, every field optional with a documented default.
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OracleConfig {
+    /// Address the HTTP API listens on.
+    pub listen: SocketAddr,
+    /// `sqlite://FILE` (embedded, the default) or `postgres://USER@HOST/DB`.
+    pub database_url: String,
+    /// JSON file listing the devices the oracle accepts reports from (see `devices.rs`).
+    pub devices_file: Option<PathBuf>,
+    pub ingest: IngestConfig,
+}
+
+/// Limits of the ingest API.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Largest accepted request body in bytes; larger bodies get `oversize_body` unread.
+    pub max_body_bytes: usize,
+    /// How far a report's timestamp may be from the oracle's clock, either way.
+    pub max_clock_skew_secs: u64,
+    /// Reports one device may send per minute (burst up to the same number).
+    pub per_device_per_minute: u32,
+    /// Requests one source address may send per minute, whatever they carry.
+    pub per_source_per_minute: u32,
+    /// Requests handled at once; more are refused with `overloaded` instead of queueing.
+    pub max_in_flight: usize,
+    /// A request not answered within this time gets `timeout`.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for OracleConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://fieldproof-oracle.sqlite".into(),
+            devices_file: None,
+            ingest: IngestConfig::default(),
+        }
+    }
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: fieldproof_reports::MAX_REPORT_BYTES,
+            max_clock_skew_secs: 300,
+            per_device_per_minute: 120,
+            per_source_per_minute: 60_000,
+            max_in_flight: 4_096,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl OracleConfig {
+    /// Reads a TOML file; fields it leaves out keep their defaults.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid config {}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_the_defaults_and_unknown_fields_are_refused() {
+        assert_eq!(toml::from_str::<OracleConfig>("").unwrap(), OracleConfig::default());
+        let partial: OracleConfig = toml::from_str("[ingest]\nmax_clock_skew_secs = 5").unwrap();
+        assert_eq!(partial.ingest.max_clock_skew_secs, 5);
+        assert_eq!(partial.ingest.per_device_per_minute, 120);
+        assert!(toml::from_str::<OracleConfig>("[ingest]\nmax_skew = 5").is_err());
+    }
+}

@@ -1,0 +1,70 @@
+//! The oracle's view of the device registry: which device keys may report, and whether they are
+//! active. Kept in memory for lookups on every request.
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::RwLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    Hotspot,
+    Mapper,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceEntry {
+    pub kind: DeviceKind,
+    pub active: bool,
+}
+
+#[derive(Default)]
+pub struct DeviceDirectory {
+    devices: RwLock<HashMap<[u8; 32], DeviceEntry>>,
+}
+
+/// One line of a devices file: `{"key": "<64 hex digits>", "kind": "hotspot", "active": true}`.
+#[derive(Deserialize)]
+struct DeviceFileEntry {
+    key: String,
+    kind: DeviceKind,
+    #[serde(default = "active_by_default")]
+    active: bool,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+impl DeviceDirectory {
+    pub fn lookup(&self, key: &[u8; 32]) -> Option<DeviceEntry> {
+        self.devices.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(key).copied()
+    }
+
+    pub fn upsert(&self, key: [u8; 32], entry: DeviceEntry) {
+        self.devices.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key, entry);
+    }
+
+    pub fn len(&self) -> usize {
+        self.devices.read().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Loads a JSON array of devices; any malformed entry fails the whole file, naming it.
+    pub fn load_file(&self, path: &Path) -> anyhow::Result<usize> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let entries: Vec<DeviceFileEntry> =
+            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("invalid devices file {}: {e}", path.display()))?;
+        for (i, entry) in entries.iter().enumerate() {
+            let key: [u8; 32] = hex::decode(&entry.key)
+                .ok()
+                .and_then(|k| k.try_into().ok())
+                .ok_or_else(|| anyhow::anyhow!("{}: entry {i}: key is not 64 hex digits", path.display()))?;
+            self.upsert(key, DeviceEntry { kind: entry.kind, active: entry.active });
+        }
+        Ok(entries.len())
+    }
+}

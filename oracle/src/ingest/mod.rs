@@ -1,0 +1,178 @@
+//! The ingest API: devices POST signed reports; each is checked and durably stored before the
+//! answer. Checks run cheapest first, and a report is stored only after all of them passed:
+//! source rate limit, size, decoding, registered and active device, clock skew, signature,
+//! device rate limit, then duplicate and replayed-nonce checks inside the store.
+mod rejection;
+
+pub use rejection::Rejection;
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{BoxError, Json, Router};
+use fieldproof_reports::SignedReport;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::Serialize;
+use tower::ServiceBuilder;
+
+use crate::config::IngestConfig;
+use crate::devices::DeviceDirectory;
+use crate::storage::{InsertOutcome, NewReport, ReportWriter, Store};
+
+pub struct IngestState {
+    pub config: IngestConfig,
+    pub store: Store,
+    pub writer: ReportWriter,
+    pub devices: Arc<DeviceDirectory>,
+    pub metrics: Option<PrometheusHandle>,
+    per_device: DefaultKeyedRateLimiter<[u8; 32]>,
+    per_source: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl IngestState {
+    pub fn new(
+        config: IngestConfig,
+        store: Store,
+        writer: ReportWriter,
+        devices: Arc<DeviceDirectory>,
+        metrics: Option<PrometheusHandle>,
+    ) -> Self {
+        let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
+        Self {
+            per_device: RateLimiter::keyed(per_minute(config.per_device_per_minute)),
+            per_source: RateLimiter::keyed(per_minute(config.per_source_per_minute)),
+            config,
+            store,
+            writer,
+            devices,
+            metrics,
+        }
+    }
+
+    /// Forgets rate-limit state of keys that have been quiet, so memory stays bounded.
+    pub fn prune_rate_limits(&self) {
+        self.per_device.retain_recent();
+        self.per_source.retain_recent();
+    }
+}
+
+/// The HTTP API with its limits: body size, a bound on requests in flight (refused beyond it,
+/// not queued) and a timeout on every request.
+pub fn router(state: Arc<IngestState>) -> Router {
+    let limits = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(overload_or_timeout))
+        .load_shed()
+        .concurrency_limit(state.config.max_in_flight)
+        .timeout(Duration::from_millis(state.config.request_timeout_ms));
+    Router::new()
+        .route("/v1/reports", post(submit_report))
+        .route("/health", get(health))
+        .route("/metrics", get(render_metrics))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(limits)
+        .with_state(state)
+}
+
+async fn overload_or_timeout(error: BoxError) -> Rejection {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        Rejection::Timeout
+    } else {
+        Rejection::Overloaded
+    }
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    id: String,
+    seq: i64,
+}
+
+async fn submit_report(
+    State(state): State<Arc<IngestState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Accepted>), Rejection> {
+    if state.per_source.check_key(&peer.ip()).is_err() {
+        return Err(Rejection::RateLimited("source address"));
+    }
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Rejection::OversizeBody { max: state.config.max_body_bytes },
+        _ => Rejection::MalformedEncoding(e.body_text()),
+    })?;
+    let report = SignedReport::from_bytes(&body).map_err(|e| match e {
+        fieldproof_reports::ReportError::Oversize { max, .. } => Rejection::OversizeBody { max },
+        other => Rejection::MalformedEncoding(other.to_string()),
+    })?;
+    let header = *report.body.header();
+    let device = state.devices.lookup(&header.device_key).ok_or(Rejection::UnknownDevice)?;
+    if !device.active {
+        return Err(Rejection::InactiveDevice);
+    }
+    let now_ms = unix_ms();
+    let skew_ms = i64::try_from(header.timestamp_ms).unwrap_or(i64::MAX).saturating_sub(now_ms);
+    let max_ms = i64::try_from(state.config.max_clock_skew_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
+    if skew_ms.abs() > max_ms {
+        return Err(Rejection::ClockSkew { skew_ms, max_ms });
+    }
+    report.verify().map_err(|_| Rejection::BadSignature)?;
+    if state.per_device.check_key(&header.device_key).is_err() {
+        return Err(Rejection::RateLimited("device"));
+    }
+
+    let id = report.report_id();
+    let kind = report.body.kind();
+    let stored = state
+        .writer
+        .insert(NewReport {
+            id: id.0,
+            device: header.device_key,
+            kind: i16::from(kind as u8),
+            nonce: header.nonce,
+            signed_at_ms: i64::try_from(header.timestamp_ms).unwrap_or(i64::MAX),
+            received_at_ms: now_ms,
+            source: peer.ip().to_string(),
+            body: body.to_vec(),
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "storing a report failed");
+            Rejection::StorageUnavailable
+        })?;
+    match stored {
+        InsertOutcome::Stored(seq) => {
+            metrics::counter!("fieldproof_ingest_accepted_total", "kind" => kind.name()).increment(1);
+            Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_hex(), seq })))
+        }
+        InsertOutcome::Duplicate => Err(Rejection::DuplicateReport),
+        InsertOutcome::ReplayedNonce => Err(Rejection::ReplayedNonce),
+    }
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    devices: usize,
+}
+
+async fn health(State(state): State<Arc<IngestState>>) -> Result<Json<Health>, Rejection> {
+    // A trivial query proves the database answers, not only that the process runs.
+    sqlx::query("SELECT 1").execute(state.store.pool()).await.map_err(|_| Rejection::StorageUnavailable)?;
+    Ok(Json(Health { status: "ok", devices: state.devices.len() }))
+}
+
+async fn render_metrics(State(state): State<Arc<IngestState>>) -> String {
+    state.metrics.as_ref().map(PrometheusHandle::render).unwrap_or_default()
+}
+
+fn unix_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
