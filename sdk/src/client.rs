@@ -1,0 +1,213 @@
+//! [`Client`]: typed reads, transaction sending (compute budget, priority fee, blockhash
+//! refresh, confirmation, named program errors), the claim flow and root posting, over any
+//! [`Chain`].
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{AccountDeserialize, Owner};
+use anchor_spl::associated_token::get_associated_token_address_with_program_id;
+use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+use crate::accounts::decode_account;
+use crate::chain::{Chain, ChainError};
+use crate::program_errors::program_error_name;
+use crate::reward_pool::{self, ClaimAccounts, ClaimArgs, ClaimRecord, OracleSignature, Pool, PostRootArgs};
+use crate::SdkError;
+
+/// How a transaction is sent.
+#[derive(Clone, Copy, Debug)]
+pub struct SendOptions {
+    /// Compute units to request (`SetComputeUnitLimit`); `None` leaves the runtime's default
+    /// of 200,000 per instruction.
+    pub compute_unit_limit: Option<u32>,
+    /// Priority fee in micro-lamports per compute unit (`SetComputeUnitPrice`); 0 sends none.
+    pub priority_fee_micro_lamports: u64,
+    /// How many times a transaction whose blockhash expired before confirmation is re-signed
+    /// with a fresh blockhash and sent again.
+    pub blockhash_refreshes: u32,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        Self { compute_unit_limit: None, priority_fee_micro_lamports: 0, blockhash_refreshes: 3 }
+    }
+}
+
+impl SendOptions {
+    /// The compute-budget instructions these options put in front of a transaction.
+    pub fn compute_budget_instructions(&self) -> Vec<Instruction> {
+        let mut instructions = Vec::new();
+        if let Some(units) = self.compute_unit_limit {
+            instructions.push(ComputeBudgetInstruction::set_compute_unit_limit(units));
+        }
+        if self.priority_fee_micro_lamports > 0 {
+            instructions.push(ComputeBudgetInstruction::set_compute_unit_price(self.priority_fee_micro_lamports));
+        }
+        instructions
+    }
+}
+
+/// What a claim will pay, worked out before sending.
+#[derive(Clone, Debug)]
+pub struct PreparedClaim {
+    /// The instructions to send (creating the owner's token account when it is missing, then
+    /// the claim).
+    pub instructions: Vec<Instruction>,
+    /// Tokens the claim pays.
+    pub amount: u64,
+    /// The token account paid.
+    pub recipient: Pubkey,
+}
+
+/// The SDK's entry point over a [`Chain`].
+pub struct Client<C> {
+    chain: C,
+    options: SendOptions,
+}
+
+impl<C: Chain> Client<C> {
+    /// A client over `chain` with default [`SendOptions`].
+    pub fn new(chain: C) -> Self {
+        Self { chain, options: SendOptions::default() }
+    }
+
+    /// Sends every transaction with `options`.
+    pub fn with_send_options(mut self, options: SendOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The chain this client talks to.
+    pub fn chain(&self) -> &C {
+        &self.chain
+    }
+
+    /// The account at `address` decoded as `T`; [`SdkError::AccountNotFound`] when missing.
+    pub async fn account<T: AccountDeserialize + Owner>(&self, address: &Pubkey) -> Result<T, SdkError> {
+        self.optional_account(address).await?.ok_or(SdkError::AccountNotFound(*address))
+    }
+
+    /// The account at `address` decoded as `T`, `None` when it does not exist.
+    pub async fn optional_account<T: AccountDeserialize + Owner>(&self, address: &Pubkey) -> Result<Option<T>, SdkError> {
+        match self.chain.get_account(address).await? {
+            Some(account) => decode_account(address, &account).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Sends `instructions` in one transaction paid by `payer` and signed by `signers` too,
+    /// preceded by the compute-budget instructions of the send options; re-signs with a fresh
+    /// blockhash when the previous one expired unconfirmed. A Fieldproof program's refusal comes
+    /// back as [`SdkError::Program`] with the error's name.
+    pub async fn send(&self, instructions: &[Instruction], payer: &Keypair, signers: &[&Keypair]) -> Result<Signature, SdkError> {
+        let mut all = self.options.compute_budget_instructions();
+        all.extend_from_slice(instructions);
+        let mut keys: Vec<&Keypair> = vec![payer];
+        keys.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+        let mut refreshes = 0;
+        loop {
+            let blockhash = self.chain.latest_blockhash().await?;
+            let mut transaction = Transaction::new_with_payer(&all, Some(&payer.pubkey()));
+            transaction.try_sign(&keys, blockhash).map_err(|e| SdkError::Signing(e.to_string()))?;
+            match self.chain.send_transaction(&VersionedTransaction::from(transaction)).await {
+                Ok(signature) => return Ok(signature),
+                Err(ChainError::Expired) if refreshes < self.options.blockhash_refreshes => refreshes += 1,
+                Err(ChainError::Transaction(error)) => return Err(named_error(error, &all)),
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+
+    /// The pool at `pool`.
+    pub async fn pool(&self, pool: &Pubkey) -> Result<Pool, SdkError> {
+        self.account(pool).await
+    }
+
+    /// What has been paid for `asset` from `pool`; `None` before its first claim.
+    pub async fn claim_record(&self, pool: &Pubkey, asset: &Pubkey) -> Result<Option<ClaimRecord>, SdkError> {
+        self.optional_account(&reward_pool::claim_record_address(pool, asset)).await
+    }
+
+    /// Works out the claim of `asset`'s leaf (`cumulative_amount`, `proof`) from `pool` for
+    /// `owner`: checks the proof against the active root and that something is owed, so a
+    /// claim that would be refused costs no fee; picks the owner's destination or their
+    /// associated token account (created in the same transaction when missing).
+    pub async fn prepare_claim(
+        &self,
+        payer: &Pubkey,
+        owner: &Pubkey,
+        pool_address: &Pubkey,
+        asset: Pubkey,
+        cumulative_amount: u64,
+        proof: Vec<[u8; 32]>,
+    ) -> Result<PreparedClaim, SdkError> {
+        let pool = self.pool(pool_address).await?;
+        let leaf = fieldproof_merkle::leaf_hash(&asset.to_bytes(), cumulative_amount);
+        if !fieldproof_merkle::verify(&pool.active.root, leaf, &proof) {
+            return Err(SdkError::InvalidProof { asset, cumulative_amount });
+        }
+        let record = self.claim_record(pool_address, &asset).await?;
+        let claimed = record.as_ref().map_or(0, |r| r.claimed);
+        let amount = cumulative_amount.saturating_sub(claimed);
+        if amount == 0 {
+            return Err(SdkError::NothingToClaim { asset, cumulative_amount, claimed });
+        }
+        let token_program = self.chain.get_account(&pool.mint).await?.ok_or(SdkError::AccountNotFound(pool.mint))?.owner;
+        let mut instructions = Vec::new();
+        let recipient = match record.map(|r| r.destination).filter(|d| *d != Pubkey::default()) {
+            Some(destination) => destination,
+            None => {
+                let ata = get_associated_token_address_with_program_id(owner, &pool.mint, &token_program);
+                if self.chain.get_account(&ata).await?.is_none() {
+                    instructions.push(create_associated_token_account_idempotent(payer, owner, &pool.mint, &token_program));
+                }
+                ata
+            }
+        };
+        instructions.push(reward_pool::claim(
+            ClaimAccounts { payer: *payer, owner: *owner, pool: *pool_address, mint: pool.mint, recipient, token_program },
+            ClaimArgs { asset, cumulative_amount, proof },
+        ));
+        Ok(PreparedClaim { instructions, amount, recipient })
+    }
+
+    /// Claims `asset`'s reward from `pool` for `owner` (see [`prepare_claim`](Self::prepare_claim)),
+    /// paid by `payer`. Returns what was paid and the transaction's signature.
+    pub async fn claim(
+        &self,
+        payer: &Keypair,
+        owner: &Keypair,
+        pool: &Pubkey,
+        asset: Pubkey,
+        cumulative_amount: u64,
+        proof: Vec<[u8; 32]>,
+    ) -> Result<(u64, Signature), SdkError> {
+        let prepared = self.prepare_claim(&payer.pubkey(), &owner.pubkey(), pool, asset, cumulative_amount, proof).await?;
+        let signature = self.send(&prepared.instructions, payer, &[owner]).await?;
+        Ok((prepared.amount, signature))
+    }
+
+    /// Posts a root to `pool` with the oracles' `signatures` over its message (see
+    /// [`reward_pool::sign_root`]), paid by `payer`.
+    pub async fn post_root(&self, payer: &Keypair, pool: &Pubkey, args: PostRootArgs, signatures: &[OracleSignature]) -> Result<Signature, SdkError> {
+        self.send(&reward_pool::post_root_with_signatures(pool, args, signatures), payer, &[]).await
+    }
+}
+
+/// Names a Fieldproof program's custom error; other failures stay as they are.
+fn named_error(error: TransactionError, instructions: &[Instruction]) -> SdkError {
+    use solana_instruction_error::InstructionError;
+    if let TransactionError::InstructionError(index, InstructionError::Custom(code)) = &error {
+        let program = instructions.get(usize::from(*index)).map(|ix| ix.program_id);
+        if let Some(name) = program.and_then(|p| program_error_name(&p, *code)) {
+            return SdkError::Program { instruction: *index, error: name };
+        }
+    }
+    SdkError::Transaction(error)
+}

@@ -1,0 +1,82 @@
+//! The Rust SDK for Fieldproof integrators.
+//!
+//! - Program addresses, instruction builders and the programs' own account types:
+//!   [`reward_pool`], [`treasury`], [`data_credits`]. The device registry's module joins them
+//!   when that program lands.
+//! - Decoding accounts: [`decode_account`], or [`Client::account`].
+//! - Chain access behind one small interface, [`Chain`]: [`RpcChain`] over JSON-RPC, and
+//!   `BanksChain` over an in-process program-test bank with the `program-test` feature.
+//! - [`Client`]: sending with compute budget, priority fee, blockhash refresh and named program
+//!   errors ([`SdkError::Program`], [`program_error_name`]); the claim flow; root posting.
+//! - Device reports: [`reports`] (the `fieldproof-reports` crate) builds and signs them,
+//!   [`OracleClient`] submits them.
+//!
+//! # Drift
+//! Builders fill the programs' generated `accounts::*` / `instruction::*` types, and the error
+//! tables name every variant of the programs' error enums through exhaustive matches, so a
+//! program change that the SDK does not follow fails to compile. `tests/instructions.rs` sends
+//! every builder's instruction to the programs in an in-process bank.
+//!
+//! # Claiming a reward
+//! ```no_run
+//! use std::time::Duration;
+//! use fieldproof_sdk::{Client, RpcChain, SdkError};
+//! use solana_commitment_config::CommitmentConfig;
+//! use solana_keypair::Keypair;
+//! # async fn example(owner: Keypair, pool: anchor_lang::prelude::Pubkey, asset: anchor_lang::prelude::Pubkey,
+//! #                  cumulative_amount: u64, proof: Vec<[u8; 32]>) -> Result<(), SdkError> {
+//! let chain = RpcChain::new("http://127.0.0.1:8899", Duration::from_secs(10), CommitmentConfig::confirmed());
+//! let client = Client::new(chain);
+//! // The leaf and proof come from the oracle's proof API.
+//! let (paid, signature) = client.claim(&owner, &owner, &pool, asset, cumulative_amount, proof).await?;
+//! println!("claimed {paid} in {signature}");
+//! # Ok(()) }
+//! ```
+//!
+//! # Posting a root (oracle side)
+//! ```no_run
+//! use fieldproof_sdk::reward_pool::{self, PostRootArgs};
+//! use fieldproof_sdk::{Chain, Client, SdkError};
+//! # async fn example<C: Chain>(client: &Client<C>, payer: solana_keypair::Keypair, pool: anchor_lang::prelude::Pubkey,
+//! #     oracles: Vec<ed25519_dalek::SigningKey>, args: PostRootArgs) -> Result<(), SdkError> {
+//! // Each oracle signs the same message; any k of them make a quorum.
+//! let signatures: Vec<_> = oracles.iter().map(|key| reward_pool::sign_root(key, &pool, &args)).collect();
+//! client.post_root(&payer, &pool, args, &signatures).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Submitting a device report
+//! ```no_run
+//! use std::time::Duration;
+//! use fieldproof_sdk::reports::{ed25519_dalek::SigningKey, HeartbeatReport, ReportBody, ReportHeader};
+//! use fieldproof_sdk::OracleClient;
+//! # async fn example(device: SigningKey, now_ms: u64, nonce: [u8; 16]) -> Result<(), Box<dyn std::error::Error>> {
+//! let header = ReportHeader { device_key: device.verifying_key().to_bytes(), timestamp_ms: now_ms, nonce };
+//! let report = ReportBody::from(HeartbeatReport { header, location_h3: 0x8a2a1072b59ffff, uptime_s: 60, firmware_version: 1 })
+//!     .sign(&device)?;
+//! let oracle = OracleClient::new("http://127.0.0.1:8080", Duration::from_secs(5))?;
+//! let id = oracle.submit_report(&report).await?;
+//! println!("stored as {id}");
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod accounts;
+mod chain;
+mod client;
+pub mod data_credits;
+mod error;
+mod oracle_api;
+mod program_errors;
+pub mod reward_pool;
+pub mod treasury;
+
+pub use accounts::decode_account;
+#[cfg(feature = "program-test")]
+pub use chain::BanksChain;
+pub use chain::{AccountFilter, Chain, ChainError, RetryPolicy, RpcChain};
+pub use client::{Client, PreparedClaim, SendOptions};
+pub use error::SdkError;
+pub use fieldproof_reports as reports;
+pub use oracle_api::{OracleApiError, OracleClient};
+pub use program_errors::{program_error_name, ProgramErrorName};

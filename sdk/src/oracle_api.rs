@@ -1,0 +1,120 @@
+//! Device-side submission of signed reports to the oracle's ingest API.
+use std::time::Duration;
+
+use fieldproof_reports::{ReportId, SignedReport};
+use serde::Deserialize;
+
+/// Why a report submission failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OracleApiError {
+    /// The oracle refused the report (a 4xx answer); resending it will not help.
+    #[error("the oracle refused the report ({status}): {code}: {message}")]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// The oracle's snake_case error code, e.g. `bad_signature`.
+        code: String,
+        /// The oracle's explanation.
+        message: String,
+    },
+    /// The oracle could not be reached or kept failing (5xx, 429, timeouts) after every retry.
+    #[error("the oracle is unavailable: {0}")]
+    Unavailable(String),
+    /// The oracle answered something that is not its API.
+    #[error("unexpected answer from the oracle: {0}")]
+    Unexpected(String),
+    /// The oracle accepted the report under another id than the report's own.
+    #[error("the oracle stored the report as {returned}, but its id is {expected}")]
+    IdMismatch {
+        /// The report's id.
+        expected: ReportId,
+        /// The id the oracle answered.
+        returned: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Accepted {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Refusal {
+    code: String,
+    message: String,
+}
+
+/// A client of the oracle's HTTP API.
+#[derive(Clone, Debug)]
+pub struct OracleClient {
+    http: reqwest::Client,
+    base_url: String,
+    attempts: u32,
+    initial_backoff: Duration,
+}
+
+impl OracleClient {
+    /// A client of the oracle at `base_url` (e.g. `http://127.0.0.1:8080`), with `timeout` per
+    /// request and 4 attempts per submission, backing off from 250 ms.
+    pub fn new(base_url: impl Into<String>, timeout: Duration) -> Result<Self, OracleApiError> {
+        let http = reqwest::Client::builder().timeout(timeout).build().map_err(|e| OracleApiError::Unexpected(e.to_string()))?;
+        Ok(Self { http, base_url: base_url.into().trim_end_matches('/').to_string(), attempts: 4, initial_backoff: Duration::from_millis(250) })
+    }
+
+    /// Changes how many attempts a submission gets and the first backoff (doubled per retry).
+    pub fn with_retries(mut self, attempts: u32, initial_backoff: Duration) -> Self {
+        self.attempts = attempts.max(1);
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// `POST {oracle}/v1/reports` with the borsh-encoded report. Retries transport failures,
+    /// 5xx and 429 with exponential backoff: a report is identified by its id, so sending it
+    /// twice cannot count it twice. Returns the id the oracle stored it under.
+    pub async fn submit_report(&self, report: &SignedReport) -> Result<ReportId, OracleApiError> {
+        let url = format!("{}/v1/reports", self.base_url);
+        let body = report.to_bytes();
+        let mut backoff = self.initial_backoff;
+        let mut attempt = 1;
+        loop {
+            let outcome = self
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(body.clone())
+                .send()
+                .await;
+            let retryable = match outcome {
+                Ok(response) if response.status().is_success() => return accepted(report, response).await,
+                Ok(response) if response.status().is_server_error() || response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                    format!("HTTP {}", response.status())
+                }
+                Ok(response) => return Err(refused(response).await),
+                Err(error) => error.to_string(),
+            };
+            if attempt >= self.attempts {
+                return Err(OracleApiError::Unavailable(format!("{retryable} after {attempt} attempts")));
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = backoff.saturating_mul(2);
+            attempt += 1;
+        }
+    }
+}
+
+async fn accepted(report: &SignedReport, response: reqwest::Response) -> Result<ReportId, OracleApiError> {
+    let answer: Accepted = response.json().await.map_err(|e| OracleApiError::Unexpected(e.to_string()))?;
+    let expected = report.report_id();
+    match answer.id.parse::<ReportId>() {
+        Ok(id) if id == expected => Ok(id),
+        _ => Err(OracleApiError::IdMismatch { expected, returned: answer.id }),
+    }
+}
+
+async fn refused(response: reqwest::Response) -> OracleApiError {
+    let status = response.status().as_u16();
+    match response.json::<Refusal>().await {
+        Ok(refusal) => OracleApiError::Rejected { status, code: refusal.code, message: refusal.message },
+        Err(e) => OracleApiError::Unexpected(format!("HTTP {status} without an error body: {e}")),
+    }
+}

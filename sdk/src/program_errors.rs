@@ -1,0 +1,88 @@
+//! Names of the programs' error codes, so a failed transaction says `reward_pool::NothingToClaim`
+//! instead of `custom program error: 0x178b`.
+//!
+//! The tables are built from the programs' own `#[error_code]` enums: each table lists every
+//! variant and names it through an exhaustive `match`, so a variant added to or removed from a
+//! program stops this crate from compiling until the table follows.
+use anchor_lang::prelude::Pubkey;
+
+/// A program error code resolved to its name and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramErrorName {
+    /// The program that returned the code.
+    pub program: &'static str,
+    /// The custom error code (Anchor's 6000-based numbering for program errors).
+    pub code: u32,
+    /// The variant name, e.g. `NothingToClaim`.
+    pub name: &'static str,
+    /// The program's message for it.
+    pub message: String,
+}
+
+macro_rules! error_table {
+    ($module:ident, $program:literal, $enum:path, [$($variant:ident),+ $(,)?]) => {
+        mod $module {
+            use $enum as ProgramError;
+
+            pub(super) const ALL: &[ProgramError] = &[$(ProgramError::$variant),+];
+
+            pub(super) fn name(error: ProgramError) -> &'static str {
+                match error {
+                    $(ProgramError::$variant => stringify!($variant)),+
+                }
+            }
+
+            pub(super) fn lookup(code: u32) -> Option<super::ProgramErrorName> {
+                ALL.iter().find(|e| u32::from(**e) == code).map(|e| super::ProgramErrorName {
+                    program: $program,
+                    code,
+                    name: name(*e),
+                    message: e.to_string(),
+                })
+            }
+        }
+    };
+}
+
+error_table!(reward_pool_errors, "reward_pool", reward_pool::errors::RewardPoolError, [
+    InvalidOracleSet, InvalidBreakerConfig, InvalidDisputeWindow, NotAuthority, NotGuardian,
+    NotAuthorityOrGuardian, NotPendingHolder, ConfigVersionMismatch, RootMessageExpired,
+    EpochNotIncreasing, TotalDecreased, TotalExceedsFunding, MissingSignatures,
+    MalformedSignatureInstruction, SignedMessageMismatch, UnknownOracle, DuplicateOracleSignature,
+    InsufficientSignatures, NoPendingRoot, DisputeWindowOpen, NoActiveRoot, ProofTooLong,
+    InvalidProof, NothingToClaim, ExceedsRootTotal, CircuitBreakerTripped, WrongRecipient,
+    NoPendingOracleSet, OracleSetTimeLocked, ArithmeticOverflow,
+]);
+
+error_table!(treasury_errors, "treasury", treasury::errors::TreasuryError, [
+    InvalidSchedule, InvalidRecipients, InvalidUsageShare, InvalidTimeLock, InvalidBreakerConfig,
+    WrongTokenProgram, NotMintAuthority, NotAuthority, NotPendingAuthority, EpochAlreadyEmitted,
+    EpochOutOfOrder, EpochNotEnded, MissingEpochBurns, WrongEpochBurns, RecipientCountMismatch,
+    WrongRecipientAccount, RecipientNotTokenAccount, RecipientWrongMint, RecipientNotWritable,
+    CircuitBreakerTripped, ChangeAlreadyPending, NoPendingChange, TimeLockNotElapsed,
+    ArithmeticOverflow,
+]);
+
+error_table!(data_credits_errors, "data_credits", data_credits::errors::DataCreditsError, [
+    NotAuthority, NotBurnAuthority, NotPendingHolder, InvalidBreakerConfig, CircuitBreakerTripped,
+    InvalidStaleness, InvalidEpochLength, InvalidPriceSource, WrongNetworkMint, WrongDcMint,
+    WrongConfig, EpochNotStarted, EpochMismatch, WrongPriceAccount, PriceAccountNotPyth,
+    MalformedPriceAccount, PriceNotFullyVerified, WrongPriceFeed, StalePrice, NonPositivePrice,
+    PriceExponentOutOfRange, NotEnoughFreshPrices, InvalidSubmitterSet, NotSubmitter, ZeroAmount,
+    ZeroDataCredits, WrongTokenOwner, InsufficientEscrow, InvalidCategory, ArithmeticOverflow,
+]);
+
+/// Resolves `code` returned by `program` to its name, for the Fieldproof programs' own errors.
+/// `None` for other programs and for Anchor's framework codes (below 6000), which the caller
+/// shows as numbers.
+pub fn program_error_name(program: &Pubkey, code: u32) -> Option<ProgramErrorName> {
+    if *program == reward_pool::ID {
+        reward_pool_errors::lookup(code)
+    } else if *program == treasury::ID {
+        treasury_errors::lookup(code)
+    } else if *program == data_credits::ID {
+        data_credits_errors::lookup(code)
+    } else {
+        None
+    }
+}

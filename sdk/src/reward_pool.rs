@@ -1,0 +1,183 @@
+//! The reward-pool program: addresses, instruction builders, root posting and claim leaves.
+//!
+//! Every builder fills the program's own generated `accounts::*` and `instruction::*` types, so
+//! a change to an instruction's accounts or arguments breaks this module's build rather than
+//! producing transactions the program refuses.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{InstructionData, ToAccountMetas};
+use ed25519_dalek::{Signer as _, SigningKey};
+use reward_pool::accounts as program_accounts;
+use reward_pool::instruction as program_instruction;
+use reward_pool::state::{CLAIM_SEED, POOL_SEED, VAULT_SEED};
+
+pub use reward_pool::instructions::{ClaimArgs, CreatePoolArgs, OracleSetArgs, PostRootArgs, UpdatePoolConfigArgs};
+pub use reward_pool::message::RootMessage;
+pub use reward_pool::state::{ClaimRecord, OracleSet, PendingOracleSet, PendingRoot, Pool, Role, RootState};
+pub use reward_pool::ID;
+
+/// The pool of reward stream `id` paid in `mint`.
+pub fn pool_address(mint: &Pubkey, id: u16) -> Pubkey {
+    Pubkey::find_program_address(&[POOL_SEED, mint.as_ref(), &id.to_le_bytes()], &ID).0
+}
+
+/// The token account holding `pool`'s rewards.
+pub fn vault_address(pool: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[VAULT_SEED, pool.as_ref()], &ID).0
+}
+
+/// What has been paid for `asset` from `pool`.
+pub fn claim_record_address(pool: &Pubkey, asset: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[CLAIM_SEED, pool.as_ref(), asset.as_ref()], &ID).0
+}
+
+fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id: ID, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+/// Creates the pool `args.id` for `mint` and its vault. `token_program` owns `mint` (SPL Token
+/// or Token-2022).
+pub fn create_pool(payer: &Pubkey, authority: &Pubkey, mint: &Pubkey, token_program: &Pubkey, args: CreatePoolArgs) -> Instruction {
+    let pool = pool_address(mint, args.id);
+    instruction(
+        program_accounts::CreatePool {
+            payer: *payer,
+            authority: *authority,
+            pool,
+            vault: vault_address(&pool),
+            mint: *mint,
+            token_program: *token_program,
+            system_program: solana_sdk_ids::system_program::ID,
+        },
+        program_instruction::CreatePool { args },
+    )
+}
+
+/// Posts a root. Must directly follow the Ed25519 precompile instruction carrying the oracle
+/// signatures over `args.message(pool)`; [`post_root_with_signatures`] builds both.
+pub fn post_root(pool: &Pubkey, args: PostRootArgs) -> Instruction {
+    instruction(
+        program_accounts::PostRoot {
+            pool: *pool,
+            vault: vault_address(pool),
+            instructions: solana_sdk_ids::sysvar::instructions::ID,
+        },
+        program_instruction::PostRoot { args },
+    )
+}
+
+/// One oracle's signature over a root message: its ed25519 public key and signature.
+pub type OracleSignature = ([u8; 32], [u8; 64]);
+
+/// Signs the root message of `args` for `pool` with one oracle key.
+pub fn sign_root(oracle: &SigningKey, pool: &Pubkey, args: &PostRootArgs) -> OracleSignature {
+    let message = args.message(*pool).to_bytes();
+    (oracle.verifying_key().to_bytes(), oracle.sign(&message).to_bytes())
+}
+
+/// The two instructions that post a root: the Ed25519 precompile check of `signatures` (at least
+/// the pool's threshold of distinct oracles) over the root message, then `post_root`. They must
+/// be sent in this order in one transaction.
+pub fn post_root_with_signatures(pool: &Pubkey, args: PostRootArgs, signatures: &[OracleSignature]) -> [Instruction; 2] {
+    let message = args.message(*pool).to_bytes();
+    [fieldproof_ed25519::signatures_instruction(&message, signatures), post_root(pool, args)]
+}
+
+/// Makes `pool`'s pending root active once its dispute window has passed; anyone may send it.
+pub fn activate_root(pool: &Pubkey) -> Instruction {
+    instruction(program_accounts::ActivateRoot { pool: *pool }, program_instruction::ActivateRoot {})
+}
+
+/// Vetoes `pool`'s pending root (the guardian only).
+pub fn veto_root(pool: &Pubkey, guardian: &Pubkey) -> Instruction {
+    instruction(program_accounts::VetoRoot { pool: *pool, guardian: *guardian }, program_instruction::VetoRoot {})
+}
+
+/// The accounts of a claim besides those derived from the pool.
+#[derive(Clone, Copy, Debug)]
+pub struct ClaimAccounts {
+    /// Pays the transaction and, on the first claim, the claim record's rent.
+    pub payer: Pubkey,
+    /// The asset's owner.
+    pub owner: Pubkey,
+    /// The pool claimed from.
+    pub pool: Pubkey,
+    /// The pool's reward mint.
+    pub mint: Pubkey,
+    /// The owner's token account of `mint`, or the destination the owner set.
+    pub recipient: Pubkey,
+    /// The program owning `mint`.
+    pub token_program: Pubkey,
+}
+
+/// Claims `args.cumulative_amount` minus what was already paid for `args.asset`.
+pub fn claim(accounts: ClaimAccounts, args: ClaimArgs) -> Instruction {
+    instruction(
+        program_accounts::Claim {
+            payer: accounts.payer,
+            owner: accounts.owner,
+            pool: accounts.pool,
+            claim_record: claim_record_address(&accounts.pool, &args.asset),
+            vault: vault_address(&accounts.pool),
+            mint: accounts.mint,
+            recipient: accounts.recipient,
+            token_program: accounts.token_program,
+            system_program: solana_sdk_ids::system_program::ID,
+        },
+        program_instruction::Claim { args },
+    )
+}
+
+/// Makes `asset`'s future claims from `pool` pay `destination` (a token account of the pool's
+/// mint) instead of the owner's own account; `Pubkey::default()` undoes it.
+pub fn set_destination(payer: &Pubkey, owner: &Pubkey, pool: &Pubkey, asset: Pubkey, destination: Pubkey) -> Instruction {
+    instruction(
+        program_accounts::SetDestination {
+            payer: *payer,
+            owner: *owner,
+            pool: *pool,
+            claim_record: claim_record_address(pool, &asset),
+            system_program: solana_sdk_ids::system_program::ID,
+        },
+        program_instruction::SetDestination { asset, destination },
+    )
+}
+
+/// Proposes a new oracle set (the authority); it applies after the pool's time lock.
+pub fn propose_oracle_set(pool: &Pubkey, authority: &Pubkey, oracle_set: OracleSetArgs) -> Instruction {
+    instruction(
+        program_accounts::ProposeOracleSet { pool: *pool, authority: *authority },
+        program_instruction::ProposeOracleSet { oracle_set },
+    )
+}
+
+/// Applies the pending oracle set once its time lock has passed (the authority).
+pub fn apply_oracle_set(pool: &Pubkey, authority: &Pubkey) -> Instruction {
+    instruction(program_accounts::ApplyOracleSet { pool: *pool, authority: *authority }, program_instruction::ApplyOracleSet {})
+}
+
+/// Cancels the pending oracle set (the guardian or the authority).
+pub fn cancel_oracle_set(pool: &Pubkey, signer: &Pubkey) -> Instruction {
+    instruction(program_accounts::CancelOracleSet { pool: *pool, signer: *signer }, program_instruction::CancelOracleSet {})
+}
+
+/// Proposes `new_holder` for `role` (the authority); `new_holder` then accepts.
+pub fn propose_role(pool: &Pubkey, authority: &Pubkey, role: Role, new_holder: Pubkey) -> Instruction {
+    instruction(
+        program_accounts::ProposeRole { pool: *pool, authority: *authority },
+        program_instruction::ProposeRole { role, new_holder },
+    )
+}
+
+/// Accepts a proposed `role` (the proposed holder).
+pub fn accept_role(pool: &Pubkey, new_holder: &Pubkey, role: Role) -> Instruction {
+    instruction(program_accounts::AcceptRole { pool: *pool, new_holder: *new_holder }, program_instruction::AcceptRole { role })
+}
+
+/// Changes the dispute window and the vault's circuit breaker (the authority).
+pub fn update_pool_config(pool: &Pubkey, authority: &Pubkey, args: UpdatePoolConfigArgs) -> Instruction {
+    instruction(
+        program_accounts::UpdatePoolConfig { pool: *pool, authority: *authority },
+        program_instruction::UpdatePoolConfig { args },
+    )
+}
