@@ -24,8 +24,9 @@ macro_rules! anchor_processor {
 anchor_processor!(reward_pool_entry, reward_pool);
 anchor_processor!(treasury_entry, treasury);
 anchor_processor!(data_credits_entry, data_credits);
+anchor_processor!(device_registry_entry, device_registry);
 
-/// A program-test bank with the three programs loaded natively; SPL Token, Token-2022 and the
+/// A program-test bank with the four programs loaded natively; SPL Token, Token-2022 and the
 /// associated token program come built in.
 pub fn program_test() -> ProgramTest {
     let mut test = ProgramTest::default();
@@ -36,5 +37,6 @@ pub fn program_test() -> ProgramTest {
     test.add_program("reward_pool", reward_pool::ID, processor!(reward_pool_entry));
     test.add_program("treasury", treasury::ID, processor!(treasury_entry));
     test.add_program("data_credits", data_credits::ID, processor!(data_credits_entry));
+    test.add_program("device_registry", device_registry::ID, processor!(device_registry_entry));
     test
 }
