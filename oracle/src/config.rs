@@ -13,6 +13,12 @@ pub struct OracleConfig {
     /// JSON file listing the devices the oracle accepts reports from (see `devices.rs`).
     pub devices_file: Option<PathBuf>,
     pub ingest: IngestConfig,
+    pub verification: crate::verify::VerificationConfig,
+    /// Signed denylist file and the hex public key of the authority that signs it.
+    pub denylist_file: Option<PathBuf>,
+    pub denylist_authority: Option<String>,
+    /// Seconds between two verification passes over newly settled reports.
+    pub verify_every_secs: u64,
 }
 
 /// Limits of the ingest API.
@@ -40,6 +46,10 @@ impl Default for OracleConfig {
             database_url: "sqlite://fieldproof-oracle.sqlite".into(),
             devices_file: None,
             ingest: IngestConfig::default(),
+            verification: crate::verify::VerificationConfig::default(),
+            denylist_file: None,
+            denylist_authority: None,
+            verify_every_secs: 10,
         }
     }
 }
@@ -58,6 +68,22 @@ impl Default for IngestConfig {
 }
 
 impl OracleConfig {
+    /// The signed denylist, when one is configured; an unreadable or forged file is an error.
+    pub fn denylist(&self) -> anyhow::Result<crate::verify::Denylist> {
+        match (&self.denylist_file, &self.denylist_authority) {
+            (None, _) => Ok(crate::verify::Denylist::default()),
+            (Some(path), Some(authority)) => {
+                let key = hex::decode(authority)
+                    .ok()
+                    .and_then(|k| <[u8; 32]>::try_from(k).ok())
+                    .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+                    .ok_or_else(|| anyhow::anyhow!("denylist_authority must be a 64-hex-digit ed25519 public key"))?;
+                crate::verify::Denylist::load(path, &key)
+            }
+            (Some(_), None) => anyhow::bail!("denylist_file needs denylist_authority, the key that signs it"),
+        }
+    }
+
     /// Reads a TOML file; fields it leaves out keep their defaults.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;

@@ -16,6 +16,10 @@ pub enum DeviceKind {
 pub struct DeviceEntry {
     pub kind: DeviceKind,
     pub active: bool,
+    /// Asserted location (H3 cell), where the registry has one.
+    pub location_h3: Option<u64>,
+    /// Antenna gain in tenths of a dBi.
+    pub gain_ddbi: i16,
 }
 
 #[derive(Default)]
@@ -23,13 +27,20 @@ pub struct DeviceDirectory {
     devices: RwLock<HashMap<[u8; 32], DeviceEntry>>,
 }
 
-/// One line of a devices file: `{"key": "<64 hex digits>", "kind": "hotspot", "active": true}`.
+/// One entry of a devices file:
+/// `{"key": "<64 hex digits>", "kind": "hotspot", "active": true, "location_h3": 613196570331971583, "gain_ddbi": 30}`
+/// (`active` defaults to true, `location_h3` to none, `gain_ddbi` to 0).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DeviceFileEntry {
     key: String,
     kind: DeviceKind,
     #[serde(default = "active_by_default")]
     active: bool,
+    #[serde(default)]
+    location_h3: Option<u64>,
+    #[serde(default)]
+    gain_ddbi: i16,
 }
 
 fn active_by_default() -> bool {
@@ -63,7 +74,10 @@ impl DeviceDirectory {
                 .ok()
                 .and_then(|k| k.try_into().ok())
                 .ok_or_else(|| anyhow::anyhow!("{}: entry {i}: key is not 64 hex digits", path.display()))?;
-            self.upsert(key, DeviceEntry { kind: entry.kind, active: entry.active });
+            self.upsert(
+                key,
+                DeviceEntry { kind: entry.kind, active: entry.active, location_h3: entry.location_h3, gain_ddbi: entry.gain_ddbi },
+            );
         }
         Ok(entries.len())
     }

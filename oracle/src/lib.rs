@@ -5,3 +5,4 @@ pub mod devices;
 pub mod ingest;
 pub mod serve;
 pub mod storage;
+pub mod verify;

@@ -14,6 +14,7 @@ use crate::config::OracleConfig;
 use crate::devices::DeviceDirectory;
 use crate::ingest::{router, IngestState};
 use crate::storage::{ReportWriter, Store, WriterConfig};
+use crate::verify::Verifier;
 
 pub struct RunningOracle {
     pub addr: SocketAddr,
@@ -22,6 +23,7 @@ pub struct RunningOracle {
     server: JoinHandle<std::io::Result<()>>,
     writer: JoinHandle<()>,
     pruner: JoinHandle<()>,
+    verifier: JoinHandle<()>,
 }
 
 /// Opens the store, starts the writer and serves the API on `config.listen`.
@@ -30,6 +32,7 @@ pub async fn start(
     devices: Arc<DeviceDirectory>,
     metrics: Option<PrometheusHandle>,
 ) -> anyhow::Result<RunningOracle> {
+    let denylist = config.denylist()?;
     let store = Store::open(&config.database_url).await?;
     let (writer, writer_task) = ReportWriter::start(store.clone(), WriterConfig::default()).await?;
     let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), writer, devices, metrics));
@@ -54,10 +57,25 @@ pub async fn start(
             }
         })
     };
+    let verifier = {
+        let verifier = Verifier::new(store.clone(), state.devices.clone(), denylist, config.verification.clone());
+        let every = Duration::from_secs(config.verify_every_secs.max(1));
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                match verifier.verify_settled(crate::ingest::unix_ms()).await {
+                    Ok(0) => {}
+                    Ok(n) => info!(reports = n, "verified"),
+                    Err(e) => tracing::error!(error = %e, "verification pass failed; retrying next tick"),
+                }
+            }
+        })
+    };
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
-    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner })
+    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier })
 }
 
 impl RunningOracle {
@@ -65,8 +83,11 @@ impl RunningOracle {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.server.await??;
-        self.pruner.abort();
-        let _ = self.pruner.await;
+        // Verification is a transaction per batch: aborting between batches loses nothing.
+        for task in [self.pruner, self.verifier] {
+            task.abort();
+            let _ = task.await;
+        }
         self.writer.await?;
         info!("oracle stopped");
         Ok(())

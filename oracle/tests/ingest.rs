@@ -58,12 +58,12 @@ impl Oracle {
         let config = OracleConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: db_url.clone(),
-            devices_file: None,
             ingest,
+            ..OracleConfig::default()
         };
         let directory = Arc::new(DeviceDirectory::default());
         for (key, active) in devices {
-            directory.upsert(key.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: *active });
+            directory.upsert(key.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: *active, location_h3: None, gain_ddbi: 0 });
         }
         let running = serve::start(&config, directory, Some(metrics())).await.unwrap();
         let url = format!("http://{}", running.addr);

@@ -75,6 +75,7 @@ pub fn router(state: Arc<IngestState>) -> Router {
         .timeout(Duration::from_millis(state.config.request_timeout_ms));
     Router::new()
         .route("/v1/reports", post(submit_report))
+        .route("/v1/devices/{key}/rejections", get(device_rejections))
         .route("/health", get(health))
         .route("/metrics", get(render_metrics))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
@@ -157,6 +158,21 @@ async fn submit_report(
     }
 }
 
+/// The device's reports the verifier refused, newest first, with the reason for each.
+async fn device_rejections(
+    State(state): State<Arc<IngestState>>,
+    axum::extract::Path(key): axum::extract::Path<String>,
+) -> Result<Json<Vec<crate::verify::Rejection>>, Rejection> {
+    let device: [u8; 32] = hex::decode(&key)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(|| Rejection::MalformedEncoding("the device key is 64 hex digits".into()))?;
+    crate::verify::Verifier::rejections(&state.store, &device, 100)
+        .await
+        .map(Json)
+        .map_err(|_| Rejection::StorageUnavailable)
+}
+
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
@@ -173,6 +189,6 @@ async fn render_metrics(State(state): State<Arc<IngestState>>) -> String {
     state.metrics.as_ref().map(PrometheusHandle::render).unwrap_or_default()
 }
 
-fn unix_ms() -> i64 {
+pub(crate) fn unix_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -1,0 +1,308 @@
+//! The verifier: walks the stored reports in acceptance order, re-checks every signature in
+//! parallel batches, judges each report's physical plausibility and stores a verdict with its
+//! reason. A batch's verdicts and the cursor move in one transaction, so a restart resumes exactly
+//! after the last verified report and never judges a report twice.
+pub mod config;
+mod coverage;
+mod denylist;
+mod mapping;
+mod physics;
+mod reason;
+
+pub use config::VerificationConfig;
+pub use coverage::WitnessSite;
+pub use denylist::Denylist;
+pub use reason::Reason;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use fieldproof_reports::{ReportBody, SignedReport};
+use rayon::prelude::*;
+use sqlx::{Any, Row, Transaction};
+
+use crate::devices::{DeviceDirectory, DeviceKind};
+use crate::storage::{Store, StoreError, StoredReport};
+
+const CURSOR: &str = "verifier";
+/// Signatures verified together; a failing batch is re-checked one by one to find the culprit.
+const SIGNATURE_BATCH: usize = 256;
+
+pub struct Verifier {
+    store: Store,
+    devices: Arc<DeviceDirectory>,
+    denylist: Denylist,
+    config: VerificationConfig,
+}
+
+/// A verdict as stored, for the API.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Rejection {
+    pub seq: i64,
+    pub kind: i16,
+    pub reason: String,
+    pub signed_at_ms: i64,
+}
+
+impl Verifier {
+    pub fn new(store: Store, devices: Arc<DeviceDirectory>, denylist: Denylist, config: VerificationConfig) -> Self {
+        Self { store, devices, denylist, config }
+    }
+
+    /// Verifies every report that has settled by `now_ms`; returns how many were judged.
+    pub async fn verify_settled(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let n = self.verify_batch(now_ms).await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// Verifies at most one batch; returns how many reports were judged.
+    pub async fn verify_batch(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let cursor = self.cursor().await?;
+        let settle_ms = i64::try_from(self.config.settle_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
+        let batch: Vec<StoredReport> = self
+            .store
+            .reports_after(cursor, self.config.batch_size as i64)
+            .await?
+            .into_iter()
+            .take_while(|r| r.report.received_at_ms <= now_ms.saturating_sub(settle_ms))
+            .collect();
+        let Some(last) = batch.last().map(|r| r.seq) else {
+            return Ok(0);
+        };
+        let decoded = decode_and_verify_signatures(&batch);
+
+        let mut tx = self.store.pool().begin().await?;
+        for (stored, report) in batch.iter().zip(decoded) {
+            let judged = match report {
+                Ok(report) => self.judge(&mut tx, stored, &report).await?,
+                Err(reason) => Verdict::invalid(reason),
+            };
+            sqlx::query(
+                "INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(stored.seq)
+            .bind(stored.report.device.as_slice())
+            .bind(stored.report.kind)
+            .bind(if judged.reason.is_some() { 1i16 } else { 0i16 })
+            .bind(judged.reason.map(Reason::code))
+            .bind(judged.beacon_id.map(|id| id.to_vec()))
+            .bind(stored.report.signed_at_ms)
+            .execute(&mut *tx)
+            .await?;
+            metrics::counter!("fieldproof_verified_total", "reason" => judged.reason.map_or("valid", Reason::code)).increment(1);
+        }
+        let moved = sqlx::query("UPDATE cursors SET seq = $1 WHERE name = $2").bind(last).bind(CURSOR).execute(&mut *tx).await?;
+        if moved.rows_affected() == 0 {
+            sqlx::query("INSERT INTO cursors (name, seq) VALUES ($1, $2)").bind(CURSOR).bind(last).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(batch.len())
+    }
+
+    async fn cursor(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT seq FROM cursors WHERE name = $1").bind(CURSOR).fetch_optional(self.store.pool()).await?;
+        Ok(match row {
+            Some(row) => row.try_get("seq")?,
+            None => 0,
+        })
+    }
+
+    async fn judge(&self, tx: &mut Transaction<'static, Any>, stored: &StoredReport, report: &SignedReport) -> Result<Verdict, StoreError> {
+        let device = stored.report.device;
+        let Some(entry) = self.devices.lookup(&device) else {
+            return Ok(Verdict::invalid(Reason::UnknownDevice));
+        };
+        if !entry.active {
+            return Ok(Verdict::invalid(Reason::InactiveDevice));
+        }
+        if self.denylist.contains(&device) {
+            return Ok(Verdict::invalid(Reason::Denylisted));
+        }
+        let expected_kind = match &report.body {
+            ReportBody::MappingSegment(_) => DeviceKind::Mapper,
+            ReportBody::Beacon(_) | ReportBody::Witness(_) | ReportBody::DataTransfer(_) => DeviceKind::Hotspot,
+            ReportBody::Heartbeat(_) => entry.kind,
+        };
+        if entry.kind != expected_kind {
+            return Ok(Verdict::invalid(Reason::WrongDeviceKind));
+        }
+        Ok(match &report.body {
+            ReportBody::Beacon(beacon) => {
+                if physics::cell_center(beacon.location_h3).is_none() {
+                    Verdict::invalid(Reason::InvalidLocation)
+                } else if self.beacon_too_soon(tx, &device, stored.report.signed_at_ms).await? {
+                    Verdict::invalid(Reason::BeaconTooFrequent)
+                } else {
+                    Verdict::valid()
+                }
+            }
+            ReportBody::Witness(witness) => {
+                let verdict = self.judge_witness(tx, &device, witness, WitnessSite { location_h3: entry.location_h3, gain_ddbi: entry.gain_ddbi }).await?;
+                Verdict { beacon_id: Some(witness.beacon_id), ..verdict }
+            }
+            ReportBody::Heartbeat(heartbeat) => match physics::cell_center(heartbeat.location_h3) {
+                Some(_) => Verdict::valid(),
+                None => Verdict::invalid(Reason::InvalidLocation),
+            },
+            ReportBody::MappingSegment(segment) => match mapping::check_track(segment, &self.config) {
+                Err(reason) => Verdict::invalid(reason),
+                Ok(()) => self.claim_frames(tx, stored.seq, segment).await?,
+            },
+            ReportBody::DataTransfer(session) => {
+                if session.ended_at_ms < session.started_at_ms || session.dc_amount == 0 {
+                    Verdict::invalid(Reason::InvalidSession)
+                } else {
+                    Verdict::valid()
+                }
+            }
+        })
+    }
+
+    /// True when the device has another valid beacon within the minimum interval of this one.
+    async fn beacon_too_soon(&self, tx: &mut Transaction<'static, Any>, device: &[u8; 32], at_ms: i64) -> Result<bool, StoreError> {
+        let interval_ms = i64::try_from(self.config.min_beacon_interval_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
+        let row = sqlx::query(
+            "SELECT seq FROM verdicts WHERE device = $1 AND kind = $2 AND status = 0 AND signed_at_ms > $3 AND signed_at_ms < $4 LIMIT 1",
+        )
+        .bind(device.as_slice())
+        .bind(fieldproof_reports::ReportKind::Beacon as i16)
+        .bind(at_ms.saturating_sub(interval_ms))
+        .bind(at_ms.saturating_add(interval_ms))
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    async fn judge_witness(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        device: &[u8; 32],
+        witness: &fieldproof_reports::WitnessReport,
+        site: WitnessSite,
+    ) -> Result<Verdict, StoreError> {
+        let row = sqlx::query("SELECT body FROM reports WHERE id = $1").bind(witness.beacon_id.as_slice()).fetch_optional(&mut **tx).await?;
+        let beacon = match row.map(|r| r.try_get::<Vec<u8>, _>("body")).transpose()? {
+            Some(body) => match SignedReport::from_bytes(&body).map(|r| r.body) {
+                Ok(ReportBody::Beacon(beacon)) => beacon,
+                _ => return Ok(Verdict::invalid(Reason::UnknownBeacon)),
+            },
+            None => return Ok(Verdict::invalid(Reason::UnknownBeacon)),
+        };
+        if beacon.header.device_key == *device {
+            return Ok(Verdict::invalid(Reason::SelfWitness));
+        }
+        let earlier = sqlx::query("SELECT seq FROM verdicts WHERE beacon_id = $1 AND device = $2 AND status = 0 LIMIT 1")
+            .bind(witness.beacon_id.as_slice())
+            .bind(device.as_slice())
+            .fetch_optional(&mut **tx)
+            .await?;
+        if earlier.is_some() {
+            return Ok(Verdict::invalid(Reason::DuplicateWitness));
+        }
+        Ok(match coverage::check_witness(&beacon, witness, site, &self.config) {
+            Ok(()) => Verdict::valid(),
+            Err(reason) => Verdict::invalid(reason),
+        })
+    }
+
+    /// A segment's frames must be new, to this segment and to every earlier one of any device;
+    /// a valid segment then claims them.
+    async fn claim_frames(&self, tx: &mut Transaction<'static, Any>, seq: i64, segment: &fieldproof_reports::MappingSegmentReport) -> Result<Verdict, StoreError> {
+        let mut seen = HashSet::with_capacity(segment.frames.len());
+        for frame in &segment.frames {
+            if !seen.insert(frame.content_hash) {
+                return Ok(Verdict::invalid(Reason::DuplicateFrame));
+            }
+            let claimed = sqlx::query("SELECT seq FROM frames WHERE hash = $1").bind(frame.content_hash.as_slice()).fetch_optional(&mut **tx).await?;
+            if claimed.is_some() {
+                return Ok(Verdict::invalid(Reason::DuplicateFrame));
+            }
+        }
+        for frame in &segment.frames {
+            sqlx::query("INSERT INTO frames (hash, seq) VALUES ($1, $2)").bind(frame.content_hash.as_slice()).bind(seq).execute(&mut **tx).await?;
+        }
+        Ok(Verdict::valid())
+    }
+
+    /// The reports of `device` the verifier did not accept, newest first.
+    pub async fn rejections(store: &Store, device: &[u8; 32], limit: i64) -> Result<Vec<Rejection>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, reason, signed_at_ms FROM verdicts WHERE device = $1 AND status = 1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(device.as_slice())
+        .bind(limit)
+        .fetch_all(store.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Rejection {
+                    seq: r.try_get("seq")?,
+                    kind: r.try_get("kind")?,
+                    reason: r.try_get::<Option<String>, _>("reason")?.unwrap_or_default(),
+                    signed_at_ms: r.try_get("signed_at_ms")?,
+                })
+            })
+            .collect()
+    }
+}
+
+struct Verdict {
+    reason: Option<Reason>,
+    beacon_id: Option<[u8; 32]>,
+}
+
+impl Verdict {
+    fn valid() -> Self {
+        Self { reason: None, beacon_id: None }
+    }
+
+    fn invalid(reason: Reason) -> Self {
+        Self { reason: Some(reason), beacon_id: None }
+    }
+}
+
+/// Decodes every report and checks every signature, in parallel batches across all cores.
+fn decode_and_verify_signatures(batch: &[StoredReport]) -> Vec<Result<SignedReport, Reason>> {
+    batch
+        .par_chunks(SIGNATURE_BATCH)
+        .flat_map_iter(|chunk| {
+            let decoded: Vec<Result<SignedReport, Reason>> =
+                chunk.iter().map(|r| SignedReport::from_bytes(&r.report.body).map_err(|_| Reason::Undecodable)).collect();
+            verify_chunk(decoded)
+        })
+        .collect()
+}
+
+fn verify_chunk(decoded: Vec<Result<SignedReport, Reason>>) -> Vec<Result<SignedReport, Reason>> {
+    let mut messages = Vec::new();
+    let mut signatures = Vec::new();
+    let mut keys = Vec::new();
+    for report in decoded.iter().flatten() {
+        match VerifyingKey::from_bytes(&report.body.header().device_key) {
+            Ok(key) => {
+                messages.push(report.signing_bytes());
+                signatures.push(Signature::from_bytes(&report.signature));
+                keys.push(key);
+            }
+            // A key that is not a curve point cannot sign: fall back to one-by-one checks.
+            Err(_) => return decoded.into_iter().map(|r| r.and_then(verify_one)).collect(),
+        }
+    }
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    if ed25519_dalek::verify_batch(&refs, &signatures, &keys).is_ok() {
+        return decoded;
+    }
+    decoded.into_iter().map(|r| r.and_then(verify_one)).collect()
+}
+
+fn verify_one(report: SignedReport) -> Result<SignedReport, Reason> {
+    report.verify().map(|()| report).map_err(|_| Reason::BadSignature)
+}

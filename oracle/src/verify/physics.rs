@@ -1,0 +1,57 @@
+//! Radio and motion physics used by the checks. Logarithms come from `libm` (pure Rust), so every
+//! machine computes the same bits and independent oracles reach the same verdicts.
+use h3o::{CellIndex, LatLng};
+
+/// Free-space path loss in dB for `distance_m` at `frequency_hz`:
+/// 20·log10(d) + 20·log10(f) − 147.55 (d in metres, f in hertz).
+pub fn free_space_path_loss_db(distance_m: f64, frequency_hz: u64) -> f64 {
+    20.0 * libm::log10(distance_m.max(1.0)) + 20.0 * libm::log10((frequency_hz.max(1)) as f64) - 147.55
+}
+
+/// The strongest signal, in tenths of a dBm, a receiver at `distance_m` can see from a
+/// transmitter with `tx_power_ddbm` through antennas of `tx_gain_ddbi` and `rx_gain_ddbi`.
+pub fn max_rssi_ddbm(tx_power_ddbm: i16, tx_gain_ddbi: i16, rx_gain_ddbi: i16, distance_m: f64, frequency_hz: u64) -> i32 {
+    let budget_ddb = i32::from(tx_power_ddbm) + i32::from(tx_gain_ddbi) + i32::from(rx_gain_ddbi);
+    budget_ddb - (free_space_path_loss_db(distance_m, frequency_hz) * 10.0).round() as i32
+}
+
+/// Centre of an H3 cell, or `None` for a value that is not a cell index.
+pub fn cell_center(cell: u64) -> Option<LatLng> {
+    CellIndex::try_from(cell).ok().map(LatLng::from)
+}
+
+/// A GPS fix in 1e-7 degrees, or `None` outside the valid ranges.
+pub fn gps_fix(latitude_e7: i32, longitude_e7: i32) -> Option<LatLng> {
+    LatLng::new(f64::from(latitude_e7) / 1e7, f64::from(longitude_e7) / 1e7).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_space_loss_matches_the_textbook_value() {
+        // 1 km at 915 MHz: 20·log10(1000) + 20·log10(915e6) − 147.55 ≈ 91.68 dB.
+        let fspl = free_space_path_loss_db(1_000.0, 915_000_000);
+        assert!((fspl - 91.68).abs() < 0.01, "{fspl}");
+        // Doubling the distance adds ~6 dB.
+        let twice = free_space_path_loss_db(2_000.0, 915_000_000);
+        assert!((twice - fspl - 6.02).abs() < 0.01);
+    }
+
+    #[test]
+    fn max_rssi_falls_with_distance() {
+        let near = max_rssi_ddbm(270, 30, 30, 500.0, 915_000_000);
+        let far = max_rssi_ddbm(270, 30, 30, 5_000.0, 915_000_000);
+        assert_eq!(near - far, 200, "ten times the distance costs 20 dB");
+        assert_eq!(max_rssi_ddbm(270, 30, 30, 1_000.0, 915_000_000), 330 - 917);
+    }
+
+    #[test]
+    fn cells_and_fixes_are_validated() {
+        assert!(cell_center(0x8828308281fffff).is_some());
+        assert!(cell_center(42).is_none());
+        assert!(gps_fix(377_749_000, -1_224_194_000).is_some());
+        assert!(gps_fix(950_000_000, 0).is_none());
+    }
+}
