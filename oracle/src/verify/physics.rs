@@ -22,7 +22,8 @@ pub fn cell_center(cell: u64) -> Option<LatLng> {
 
 /// A GPS fix in 1e-7 degrees, or `None` outside the valid ranges.
 pub fn gps_fix(latitude_e7: i32, longitude_e7: i32) -> Option<LatLng> {
-    LatLng::new(f64::from(latitude_e7) / 1e7, f64::from(longitude_e7) / 1e7).ok()
+    let in_range = (-900_000_000..=900_000_000).contains(&latitude_e7) && (-1_800_000_000..=1_800_000_000).contains(&longitude_e7);
+    in_range.then(|| LatLng::new(f64::from(latitude_e7) / 1e7, f64::from(longitude_e7) / 1e7).ok()).flatten()
 }
 
 #[cfg(test)]
