@@ -103,4 +103,13 @@ mod tests {
         assert_eq!(partial.ingest.per_device_per_minute, 120);
         assert!(toml::from_str::<OracleConfig>("[ingest]\nmax_skew = 5").is_err());
     }
+
+    #[test]
+    fn the_readme_documents_exactly_the_defaults() {
+        let readme = include_str!("../../README.md");
+        let section = readme.split("### Configuration").nth(1).expect("README has the configuration section");
+        let block = section.split("```toml\n").nth(1).and_then(|b| b.split("```").next()).expect("a toml block");
+        let documented: OracleConfig = toml::from_str(block).expect("the documented config parses");
+        assert_eq!(documented, OracleConfig::default());
+    }
 }
