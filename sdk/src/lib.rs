@@ -72,6 +72,9 @@ pub mod reward_pool;
 pub mod treasury;
 
 pub use accounts::decode_account;
+pub use anchor_lang::prelude::Pubkey;
+pub use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
+pub use fieldproof_merkle as merkle;
 #[cfg(feature = "program-test")]
 pub use chain::BanksChain;
 pub use chain::{AccountFilter, Chain, ChainError, RetryPolicy, RpcChain};
