@@ -101,6 +101,8 @@ impl sp1::program_stubs::SyscallStubs for ForwardingStubs {
 
     fn sol_get_rent_sysvar(&self, var_addr: *mut u8) -> u64 {
         let Ok(rent) = Rent::get() else { return sp1::program_error::UNSUPPORTED_SYSVAR };
+        // 1.16's Rent has only the old field names.
+        #[allow(deprecated)]
         let rent = sp1::rent::Rent {
             lamports_per_byte_year: rent.lamports_per_byte_year,
             exemption_threshold: rent.exemption_threshold,

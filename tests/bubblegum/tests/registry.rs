@@ -228,16 +228,12 @@ async fn a_stale_root_does_not_prove_current_ownership() {
     r.give_dc(&buyer.pubkey(), LOCATION_FEE).await;
 
     // The seller's proof was valid at the old root, which is still in the changelog buffer:
-    // account compression replays the transfer over it and refuses the old leaf.
+    // account compression replays the transfer over it and refuses the old leaf. (A root the
+    // tree never had is only a hint to it: the proof is then checked against the current root.)
     let before = location_state(&mut r, &device.account, &seller.pubkey()).await;
     let ix = r.assert_location_ix(&device, &seller.pubkey(), stale_ownership, stale_proof.clone());
     assert_eq!(custom_error(r.bank.send(&[ix], &[&seller]).await), LEAF_NOT_IN_TREE);
     assert_eq!(location_state(&mut r, &device.account, &seller.pubkey()).await, before);
-    // A root the tree never had is refused too, even with the buyer's current proof.
-    let unknown = OwnershipProof { root: [9; 32], delegate: None };
-    let ix = r.assert_location_ix(&device, &buyer.pubkey(), unknown, r.proof_accounts(&device.info));
-    assert_eq!(custom_error(r.bank.send(&[ix], &[&buyer]).await), LEAF_NOT_IN_TREE);
-
     // The buyer, with the current root, can.
     let ix = r.assert_location_ix(&device, &buyer.pubkey(), r.ownership(), r.proof_accounts(&device.info));
     r.bank.send(&[ix], &[&buyer]).await.expect("buyer asserts");
