@@ -6,6 +6,8 @@ use treasury::accounts as program_accounts;
 use treasury::instruction as program_instruction;
 use treasury::state::TREASURY_SEED;
 
+use crate::data_credits::epoch_burns_address as data_credits_epoch_burns;
+
 pub use treasury::instructions::InitializeArgs;
 pub use treasury::state::{Params, PendingParams, Recipient, Schedule, Treasury};
 pub use treasury::ID;
@@ -19,9 +21,11 @@ fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Ins
     Instruction { program_id: ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
-/// Creates the treasury of `mint`, taking over the mint authority from `mint_authority`.
+/// Creates the treasury of `mint`, taking over the mint authority from `mint_authority`. The
+/// program checks the recipients' token accounts, so they follow as read-only accounts.
 pub fn initialize(payer: &Pubkey, mint_authority: &Pubkey, mint: &Pubkey, token_program: &Pubkey, args: InitializeArgs) -> Instruction {
-    instruction(
+    let recipients = recipient_metas(&args.params, false);
+    let mut ix = instruction(
         program_accounts::Initialize {
             payer: *payer,
             mint_authority: *mint_authority,
@@ -31,27 +35,48 @@ pub fn initialize(payer: &Pubkey, mint_authority: &Pubkey, mint: &Pubkey, token_
             system_program: solana_sdk_ids::system_program::ID,
         },
         program_instruction::Initialize { args },
-    )
-}
-
-/// Emits `epoch`'s tokens into the recipients of the treasury's parameters (a permissionless
-/// crank). `recipients` are their token accounts in the parameters' order; `epoch_burns` is
-/// data-credits' burn totals of the epoch when the split follows usage.
-pub fn emit_epoch(mint: &Pubkey, token_program: &Pubkey, epoch: u64, epoch_burns: Option<Pubkey>, recipients: &[Pubkey]) -> Instruction {
-    let mut ix = instruction(
-        program_accounts::EmitEpoch { treasury: treasury_address(mint), mint: *mint, epoch_burns, token_program: *token_program },
-        program_instruction::EmitEpoch { epoch },
     );
-    ix.accounts.extend(recipients.iter().map(|r| AccountMeta::new(*r, false)));
+    ix.accounts.extend(recipients);
     ix
 }
 
-/// Proposes new parameters (the authority); they apply after the time lock.
+/// The recipients' token accounts of `params`, in order, as the instructions' trailing accounts.
+fn recipient_metas(params: &Params, writable: bool) -> Vec<AccountMeta> {
+    params
+        .recipients
+        .iter()
+        .map(|r| if writable { AccountMeta::new(r.token_account, false) } else { AccountMeta::new_readonly(r.token_account, false) })
+        .collect()
+}
+
+/// Emits `epoch`'s tokens into the recipients of `treasury`'s parameters (a permissionless
+/// crank). When the split follows usage, data-credits' burn totals of the epoch are passed
+/// along.
+pub fn emit_epoch(treasury: &Treasury, epoch: u64) -> Instruction {
+    let epoch_burns = (treasury.params.usage_bps > 0).then(|| data_credits_epoch_burns(&treasury.params.dc_config, epoch));
+    let mut ix = instruction(
+        program_accounts::EmitEpoch {
+            treasury: treasury_address(&treasury.mint),
+            mint: treasury.mint,
+            epoch_burns,
+            token_program: treasury.token_program,
+        },
+        program_instruction::EmitEpoch { epoch },
+    );
+    ix.accounts.extend(recipient_metas(&treasury.params, true));
+    ix
+}
+
+/// Proposes new parameters (the authority); they apply after the time lock. The program checks
+/// the new recipients' token accounts, so they follow as read-only accounts.
 pub fn propose_params(mint: &Pubkey, authority: &Pubkey, params: Params) -> Instruction {
-    instruction(
+    let recipients = recipient_metas(&params, false);
+    let mut ix = instruction(
         program_accounts::ProposeParams { treasury: treasury_address(mint), authority: *authority },
         program_instruction::ProposeParams { params },
-    )
+    );
+    ix.accounts.extend(recipients);
+    ix
 }
 
 /// Applies the pending parameters once the time lock has passed (the authority).

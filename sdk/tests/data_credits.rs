@@ -1,0 +1,155 @@
+//! Every data-credits builder sent to the program in an in-process bank, and every
+//! data-credits account decoded.
+mod bank;
+
+use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
+use bank::{World, SPL_TOKEN, TOKEN_2022};
+use fieldproof_sdk::data_credits::{
+    self, DataCreditsConfig, DelegatedEscrow, EpochBurns, InitializeArgs, InitializePriceOracleArgs, MintDataCreditsAccounts, PriceOracle,
+    PriceSource, Role, UpdateConfigArgs,
+};
+use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+const TOKEN: u64 = 1_000_000;
+
+fn breaker() -> BreakerConfig {
+    BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(u64::MAX) }
+}
+
+struct DcWorld {
+    world: World,
+    network_mint: Pubkey,
+    config: Pubkey,
+    dc_mint: Pubkey,
+    authority: Keypair,
+    burn_authority: Keypair,
+    submitter: Keypair,
+    /// The payer's network-token and DC accounts.
+    network_source: Pubkey,
+    dc_account: Pubkey,
+}
+
+impl DcWorld {
+    /// A network whose DC price comes from the quorum price account, with one submitted price
+    /// and the payer holding network tokens and a DC account.
+    async fn new() -> Self {
+        let world = World::start().await;
+        let payer = world.payer().pubkey();
+        let network_authority = Keypair::new();
+        let network_mint = world.create_mint(SPL_TOKEN, &network_authority.pubkey(), 6).await;
+        let network_source = world.create_token_account(SPL_TOKEN, &network_mint, &payer).await;
+        world.mint_tokens(SPL_TOKEN, &network_mint, &network_source, &network_authority, 100 * TOKEN).await;
+
+        let config = data_credits::config_address(&network_mint);
+        let dc_mint = data_credits::dc_mint_address(&config);
+        let authority = Keypair::new();
+        let burn_authority = Keypair::new();
+        let args = InitializeArgs {
+            burn_authority: burn_authority.pubkey(),
+            price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&config) },
+            max_price_staleness_secs: 60,
+            epoch_start: world.clock().await.unix_timestamp,
+            epoch_length_secs: 86_400,
+            breaker: breaker(),
+        };
+        world.send(&[data_credits::initialize(&payer, &authority.pubkey(), &network_mint, args)], &[&authority]).await.expect("initialize");
+
+        let submitter = Keypair::new();
+        let oracle_args = InitializePriceOracleArgs { submitters: vec![submitter.pubkey()], min_submissions: 1, expo: -8 };
+        let ix = data_credits::initialize_price_oracle(&payer, &authority.pubkey(), &config, oracle_args);
+        world.send(&[ix], &[&authority]).await.expect("initialize price oracle");
+        world.send(&[data_credits::submit_price(&submitter.pubkey(), &config, 150_000_000)], &[&submitter]).await.expect("submit price");
+
+        world.send(&[create_associated_token_account_idempotent(&payer, &payer, &dc_mint, &TOKEN_2022)], &[]).await.expect("DC account");
+        let dc_account = anchor_spl::associated_token::get_associated_token_address_with_program_id(&payer, &dc_mint, &TOKEN_2022);
+        Self { world, network_mint, config, dc_mint, authority, burn_authority, submitter, network_source, dc_account }
+    }
+
+    async fn config(&self) -> DataCreditsConfig {
+        self.world.client.account(&self.config).await.expect("config decodes")
+    }
+
+    async fn mint_dc(&self, network_amount: u64) -> Result<(), SdkError> {
+        let accounts = MintDataCreditsAccounts {
+            payer: self.world.payer().pubkey(),
+            network_mint: self.network_mint,
+            network_token_program: SPL_TOKEN,
+            price_account: data_credits::price_oracle_address(&self.config),
+            source: self.network_source,
+            recipient: self.dc_account,
+        };
+        self.world.send(&[data_credits::mint_data_credits(accounts, network_amount)], &[]).await
+    }
+}
+
+#[tokio::test]
+async fn configuration_and_price_oracle_decode() {
+    let w = DcWorld::new().await;
+    let config = w.config().await;
+    assert_eq!((config.authority, config.burn_authority), (w.authority.pubkey(), w.burn_authority.pubkey()));
+    assert_eq!((config.network_mint, config.dc_mint), (w.network_mint, w.dc_mint));
+
+    let oracle: PriceOracle = w.world.client.account(&data_credits::price_oracle_address(&w.config)).await.unwrap();
+    assert_eq!(oracle.config, w.config);
+    assert_eq!(oracle.submissions[0].price, 150_000_000);
+
+    let others = vec![Keypair::new().pubkey(), w.submitter.pubkey()];
+    let ix = data_credits::set_price_submitters(&w.authority.pubkey(), &w.config, others.clone(), 2);
+    w.world.send(&[ix], &[&w.authority]).await.expect("set submitters");
+    let oracle: PriceOracle = w.world.client.account(&data_credits::price_oracle_address(&w.config)).await.unwrap();
+    assert_eq!(&oracle.submitters[..2], others.as_slice());
+    assert_eq!(oracle.min_submissions, 2);
+}
+
+#[tokio::test]
+async fn minting_fee_burns_and_delegated_usage_burns() {
+    let w = DcWorld::new().await;
+    w.mint_dc(TOKEN).await.expect("mint DC");
+    let minted = w.world.token_balance(w.dc_account).await;
+    assert!(minted > 0);
+    assert_eq!(w.world.token_balance(w.network_source).await, 99 * TOKEN);
+
+    let payer = w.world.payer();
+    w.world.send(&[data_credits::burn_fee(&payer.pubkey(), &payer.pubkey(), &w.config, &w.dc_account, 10, 0)], &[]).await.expect("burn fee");
+    let burns: EpochBurns = w.world.client.account(&data_credits::epoch_burns_address(&w.config, 0)).await.unwrap();
+    assert_eq!(burns.fees, 10);
+
+    let router = Pubkey::new_unique();
+    w.world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 100, router)], &[]).await.expect("delegate");
+    let escrow_address = data_credits::escrow_address(&w.config, &payer.pubkey(), &router);
+    let escrow: DelegatedEscrow = w.world.client.account(&escrow_address).await.unwrap();
+    assert_eq!((escrow.payer, escrow.router), (payer.pubkey(), router));
+    assert_eq!(w.world.token_balance(data_credits::escrow_dc_account_address(&escrow_address, &w.dc_mint)).await, 100);
+
+    let burn = data_credits::burn_delegated(&payer.pubkey(), &w.burn_authority.pubkey(), &w.config, &escrow_address, 30, 1, 0);
+    w.world.send(&[burn], &[&w.burn_authority]).await.expect("burn delegated");
+    let burns: EpochBurns = w.world.client.account(&data_credits::epoch_burns_address(&w.config, 0)).await.unwrap();
+    assert_eq!(burns.usage_by_category[1], 30);
+    assert_eq!(w.world.token_balance(data_credits::escrow_dc_account_address(&escrow_address, &w.dc_mint)).await, 70);
+
+    let too_much = data_credits::burn_delegated(&payer.pubkey(), &w.burn_authority.pubkey(), &w.config, &escrow_address, 71, 1, 0);
+    match w.world.send(&[too_much], &[&w.burn_authority]).await {
+        Err(SdkError::Program { error, .. }) => assert_eq!((error.program, error.name), ("data_credits", "InsufficientEscrow")),
+        other => panic!("expected InsufficientEscrow, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn config_updates_and_roles_rotate() {
+    let w = DcWorld::new().await;
+    let args = UpdateConfigArgs {
+        price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&w.config) },
+        max_price_staleness_secs: 30,
+        breaker: breaker(),
+    };
+    w.world.send(&[data_credits::update_config(&w.config, &w.authority.pubkey(), args)], &[&w.authority]).await.expect("update");
+    assert_eq!(w.config().await.max_price_staleness_secs, 30);
+
+    let next = Keypair::new();
+    let ix = data_credits::propose_role(&w.config, &w.authority.pubkey(), Role::BurnAuthority, next.pubkey());
+    w.world.send(&[ix], &[&w.authority]).await.expect("propose");
+    w.world.send(&[data_credits::accept_role(&w.config, &next.pubkey(), Role::BurnAuthority)], &[&next]).await.expect("accept");
+    assert_eq!(w.config().await.burn_authority, next.pubkey());
+}

@@ -1,0 +1,106 @@
+//! Every treasury builder sent to the program in an in-process bank, and the treasury account
+//! decoded.
+mod bank;
+
+use bank::{World, SPL_TOKEN};
+use fieldproof_sdk::treasury::{self, InitializeArgs, Params, Recipient, Schedule, Treasury};
+use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+const EPOCH_SECS: i64 = 100;
+const TIMELOCK_SECS: i64 = 1_000;
+
+struct TreasuryWorld {
+    world: World,
+    mint: Pubkey,
+    authority: Keypair,
+    recipients: Vec<Pubkey>,
+    params: Params,
+}
+
+impl TreasuryWorld {
+    async fn new() -> Self {
+        let world = World::start().await;
+        let mint_authority = Keypair::new();
+        let mint = world.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
+        let mut recipients = Vec::new();
+        for _ in 0..2 {
+            recipients.push(world.create_token_account(SPL_TOKEN, &mint, &Pubkey::new_unique()).await);
+        }
+        let params = Params {
+            schedule: Schedule {
+                start_ts: world.clock().await.unix_timestamp,
+                epoch_length_secs: EPOCH_SECS,
+                initial_emission: 1_000,
+                halving_interval_epochs: 0,
+                max_supply: u64::MAX,
+            },
+            recipients: recipients.iter().map(|r| Recipient { token_account: *r, weight: 1, category: 0 }).collect(),
+            usage_bps: 0,
+            dc_config: Pubkey::new_unique(),
+            breaker: BreakerConfig { window_secs: 1, threshold: Threshold::Absolute(u64::MAX) },
+            timelock_secs: TIMELOCK_SECS,
+        };
+        let authority = Keypair::new();
+        let args = InitializeArgs { authority: authority.pubkey(), params: params.clone() };
+        let ix = treasury::initialize(&world.payer().pubkey(), &mint_authority.pubkey(), &mint, &SPL_TOKEN, args);
+        world.send(&[ix], &[&mint_authority]).await.expect("initialize");
+        Self { world, mint, authority, recipients, params }
+    }
+
+    async fn treasury(&self) -> Treasury {
+        self.world.client.account(&treasury::treasury_address(&self.mint)).await.expect("treasury decodes")
+    }
+}
+
+#[tokio::test]
+async fn initialize_decodes_and_emission_splits_between_recipients() {
+    let w = TreasuryWorld::new().await;
+    let state = w.treasury().await;
+    assert_eq!((state.mint, state.token_program, state.authority), (w.mint, SPL_TOKEN, w.authority.pubkey()));
+    assert_eq!(state.params.recipients, w.params.recipients);
+
+    let epoch = state.next_epoch;
+    match w.world.send(&[treasury::emit_epoch(&state, epoch)], &[]).await {
+        Err(SdkError::Program { error, .. }) => assert_eq!((error.program, error.name), ("treasury", "EpochNotEnded")),
+        other => panic!("expected EpochNotEnded, got {other:?}"),
+    }
+    w.world.advance_clock(EPOCH_SECS).await;
+    w.world.send(&[treasury::emit_epoch(&state, epoch)], &[]).await.expect("emit");
+    for recipient in &w.recipients {
+        assert_eq!(w.world.token_balance(*recipient).await, 500);
+    }
+    assert_eq!(w.treasury().await.total_emitted, 1_000);
+}
+
+#[tokio::test]
+async fn parameter_changes_are_time_locked_and_cancellable() {
+    let w = TreasuryWorld::new().await;
+    let authority = w.authority.pubkey();
+    let changed = Params { usage_bps: 0, timelock_secs: TIMELOCK_SECS * 2, ..w.params.clone() };
+
+    w.world.send(&[treasury::propose_params(&w.mint, &authority, changed.clone())], &[&w.authority]).await.expect("propose");
+    assert!(w.treasury().await.pending_params.is_some());
+    w.world.send(&[treasury::cancel_params(&w.mint, &authority)], &[&w.authority]).await.expect("cancel");
+    assert!(w.treasury().await.pending_params.is_none());
+
+    w.world.send(&[treasury::propose_params(&w.mint, &authority, changed)], &[&w.authority]).await.expect("propose again");
+    match w.world.send(&[treasury::apply_params(&w.mint, &authority)], &[&w.authority]).await {
+        Err(SdkError::Program { error, .. }) => assert_eq!(error.name, "TimeLockNotElapsed"),
+        other => panic!("expected TimeLockNotElapsed, got {other:?}"),
+    }
+    w.world.advance_clock(TIMELOCK_SECS).await;
+    w.world.send(&[treasury::apply_params(&w.mint, &authority)], &[&w.authority]).await.expect("apply");
+    assert_eq!(w.treasury().await.params.timelock_secs, TIMELOCK_SECS * 2);
+}
+
+#[tokio::test]
+async fn authority_rotates_in_two_steps() {
+    let w = TreasuryWorld::new().await;
+    let next = Keypair::new();
+    w.world.send(&[treasury::propose_authority(&w.mint, &w.authority.pubkey(), next.pubkey())], &[&w.authority]).await.expect("propose");
+    assert_eq!(w.treasury().await.pending_authority, next.pubkey());
+    w.world.send(&[treasury::accept_authority(&w.mint, &next.pubkey())], &[&next]).await.expect("accept");
+    assert_eq!(w.treasury().await.authority, next.pubkey());
+}
