@@ -69,8 +69,10 @@ impl OracleClient {
     }
 
     /// `POST {oracle}/v1/reports` with the borsh-encoded report. Retries transport failures,
-    /// 5xx and 429 with exponential backoff: a report is identified by its id, so sending it
-    /// twice cannot count it twice. Returns the id the oracle stored it under.
+    /// 5xx, 408 and 429 with exponential backoff: a report is identified by its id, so sending it
+    /// twice cannot count it twice, and a `duplicate_report` answer to a retry means an earlier
+    /// attempt was stored although its answer was lost. Returns the id the oracle stored it
+    /// under.
     pub async fn submit_report(&self, report: &SignedReport) -> Result<ReportId, OracleApiError> {
         let url = format!("{}/v1/reports", self.base_url);
         let body = report.to_bytes();
@@ -86,10 +88,13 @@ impl OracleClient {
                 .await;
             let retryable = match outcome {
                 Ok(response) if response.status().is_success() => return accepted(report, response).await,
-                Ok(response) if response.status().is_server_error() || response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => {
-                    format!("HTTP {}", response.status())
+                Ok(response) if is_retryable(response.status()) => format!("HTTP {}", response.status()),
+                Ok(response) => {
+                    return match refused(response).await {
+                        OracleApiError::Rejected { code, .. } if attempt > 1 && code == DUPLICATE_REPORT => Ok(report.report_id()),
+                        refusal => Err(refusal),
+                    };
                 }
-                Ok(response) => return Err(refused(response).await),
                 Err(error) => error.to_string(),
             };
             if attempt >= self.attempts {
@@ -100,6 +105,13 @@ impl OracleClient {
             attempt += 1;
         }
     }
+}
+
+/// The oracle's code for a report it already stored.
+const DUPLICATE_REPORT: &str = "duplicate_report";
+
+fn is_retryable(status: reqwest::StatusCode) -> bool {
+    status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS || status == reqwest::StatusCode::REQUEST_TIMEOUT
 }
 
 async fn accepted(report: &SignedReport, response: reqwest::Response) -> Result<ReportId, OracleApiError> {
