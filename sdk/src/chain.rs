@@ -103,3 +103,30 @@ pub(crate) fn decode_clock(data: &[u8]) -> Result<Clock, ChainError> {
         unix_timestamp: i64::from_le_bytes(field(4)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_match_like_the_rpc_node() {
+        let data = [1, 2, 3, 4];
+        assert!(AccountFilter::DataSize(4).matches(&data));
+        assert!(!AccountFilter::DataSize(5).matches(&data));
+        assert!(AccountFilter::Memcmp { offset: 1, bytes: vec![2, 3] }.matches(&data));
+        assert!(!AccountFilter::Memcmp { offset: 1, bytes: vec![3] }.matches(&data));
+        assert!(!AccountFilter::Memcmp { offset: 3, bytes: vec![4, 5] }.matches(&data), "past the end");
+        assert!(!AccountFilter::Memcmp { offset: usize::MAX, bytes: vec![1] }.matches(&data), "offset overflow");
+    }
+
+    #[test]
+    fn clock_sysvar_decodes_and_short_data_is_refused() {
+        let mut data = Vec::new();
+        for field in [5u64, 6, 7, 8, 9] {
+            data.extend_from_slice(&field.to_le_bytes());
+        }
+        let clock = decode_clock(&data).unwrap();
+        assert_eq!((clock.slot, clock.epoch_start_timestamp, clock.epoch, clock.leader_schedule_epoch, clock.unix_timestamp), (5, 6, 7, 8, 9));
+        assert!(matches!(decode_clock(&data[..39]), Err(ChainError::Unexpected(_))));
+    }
+}

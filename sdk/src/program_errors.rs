@@ -86,3 +86,41 @@ pub fn program_error_name(program: &Pubkey, code: u32) -> Option<ProgramErrorNam
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_anchor_code_and_name() {
+        // Anchor numbers a program's errors from 6000 in declaration order; the table must name
+        // each code as the program does.
+        for (i, error) in reward_pool_errors::ALL.iter().enumerate() {
+            let code = 6000 + i as u32;
+            let named = program_error_name(&reward_pool::ID, code).unwrap();
+            assert_eq!((named.code, named.name.to_string()), (u32::from(*error), error.name()));
+        }
+        for (i, error) in treasury_errors::ALL.iter().enumerate() {
+            assert_eq!(program_error_name(&treasury::ID, 6000 + i as u32).unwrap().name, error.name());
+        }
+        for (i, error) in data_credits_errors::ALL.iter().enumerate() {
+            assert_eq!(program_error_name(&data_credits::ID, 6000 + i as u32).unwrap().name, error.name());
+        }
+    }
+
+    #[test]
+    fn names_and_messages_come_from_the_programs() {
+        let named = program_error_name(&reward_pool::ID, reward_pool::errors::RewardPoolError::NothingToClaim.into()).unwrap();
+        assert_eq!((named.program, named.name), ("reward_pool", "NothingToClaim"));
+        assert_eq!(named.message, reward_pool::errors::RewardPoolError::NothingToClaim.to_string());
+        let named = program_error_name(&data_credits::ID, data_credits::errors::DataCreditsError::StalePrice.into()).unwrap();
+        assert_eq!((named.program, named.name), ("data_credits", "StalePrice"));
+    }
+
+    #[test]
+    fn unknown_codes_and_programs_have_no_name() {
+        assert_eq!(program_error_name(&reward_pool::ID, 6000 + 30), None);
+        assert_eq!(program_error_name(&reward_pool::ID, 2006), None, "anchor framework codes stay numeric");
+        assert_eq!(program_error_name(&Pubkey::new_unique(), 6000), None);
+    }
+}

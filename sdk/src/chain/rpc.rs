@@ -127,8 +127,10 @@ impl RpcChain {
 
 impl Chain for RpcChain {
     async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {
-        let response = self.retry.run(|| self.client.get_account_with_commitment(address, self.commitment)).await?;
-        Ok(response.value)
+        // Through getMultipleAccounts: the client's getAccountInfo turns every failure, transport
+        // included, into an "account not found" error that cannot be told apart.
+        let accounts = self.get_multiple_accounts(std::slice::from_ref(address)).await?;
+        Ok(accounts.into_iter().next().flatten())
     }
 
     async fn get_multiple_accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
