@@ -4,5 +4,6 @@ pub mod config;
 pub mod devices;
 pub mod ingest;
 pub mod serve;
+pub mod simulate;
 pub mod storage;
 pub mod verify;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use fieldproof_oracle::config::OracleConfig;
 use fieldproof_oracle::devices::DeviceDirectory;
+use fieldproof_oracle::simulate::{Fleet, FleetSpec};
 
 #[derive(Parser)]
 #[command(name = "fieldproof-oracle", version, about = "The Fieldproof proof service")]
@@ -29,6 +30,30 @@ enum Command {
         /// Overrides `devices_file`.
         #[arg(long)]
         devices: Option<PathBuf>,
+    },
+    /// Simulate a fleet: write its devices file, and/or send one round of its traffic (honest
+    /// devices plus the cheaters asked for) to an oracle. The same seed is the same fleet.
+    Simulate {
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value_t = 30)]
+        hotspots: usize,
+        #[arg(long, default_value_t = 6)]
+        mappers: usize,
+        #[arg(long, default_value_t = 2)]
+        spoofers: usize,
+        #[arg(long, default_value_t = 2)]
+        loud_witnesses: usize,
+        #[arg(long, default_value_t = 1)]
+        teleporters: usize,
+        #[arg(long, default_value_t = 1)]
+        replayers: usize,
+        /// Write the fleet's devices file here (for `serve --devices`).
+        #[arg(long)]
+        write_devices: Option<PathBuf>,
+        /// Send the traffic to this oracle (e.g. http://127.0.0.1:8080).
+        #[arg(long)]
+        oracle: Option<String>,
     },
 }
 
@@ -69,7 +94,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight");
             oracle.shutdown().await
         }
+        Command::Simulate { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers, write_devices, oracle } => {
+            let spec = FleetSpec { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers };
+            simulate(spec, write_devices, oracle).await
+        }
     }
+}
+
+async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracle: Option<String>) -> anyhow::Result<()> {
+    let fleet = Fleet::new(spec);
+    if let Some(path) = &write_devices {
+        std::fs::write(path, serde_json::to_string_pretty(&fleet.devices_json())?)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        println!("wrote {} devices to {}", fleet.devices.len(), path.display());
+    }
+    let Some(url) = oracle else {
+        anyhow::ensure!(write_devices.is_some(), "nothing to do: give --write-devices and/or --oracle");
+        return Ok(());
+    };
+    let client = fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(10))?;
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+    // One round that ended a minute ago: every timestamp is within the clock-skew window.
+    let traffic = fleet.traffic(now_ms.saturating_sub(120_000), 1);
+    let mut accepted = 0usize;
+    let mut refused: std::collections::BTreeMap<String, usize> = Default::default();
+    for sim in &traffic {
+        match client.submit_report(&sim.report).await {
+            Ok(_) => accepted += 1,
+            Err(fieldproof_sdk::OracleApiError::Rejected { code, .. }) => *refused.entry(code).or_default() += 1,
+            Err(e) => anyhow::bail!("oracle at {url} unavailable: {e}"),
+        }
+    }
+    println!("sent {} reports to {url}: {accepted} accepted", traffic.len());
+    for (code, n) in refused {
+        println!("  refused {n} with {code}");
+    }
+    println!("cheating reports stored for the verifier to catch: {}", traffic.iter().filter(|s| s.cheat).count());
+    Ok(())
 }
 
 async fn shutdown_signal() {

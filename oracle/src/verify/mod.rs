@@ -6,7 +6,7 @@ pub mod config;
 mod coverage;
 mod denylist;
 mod mapping;
-mod physics;
+pub(crate) mod physics;
 mod reason;
 
 pub use config::VerificationConfig;
