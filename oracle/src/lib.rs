@@ -3,6 +3,7 @@
 pub mod config;
 pub mod devices;
 pub mod ingest;
+pub mod registry_sync;
 pub mod serve;
 pub mod simulate;
 pub mod storage;

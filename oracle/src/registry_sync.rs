@@ -1,0 +1,58 @@
+//! Keeps the device directory in step with the chain: every `DeviceInfo` account of one network
+//! in the device-registry program becomes a directory entry (kind, active status, asserted
+//! location and antenna gain). Reads go through the SDK's [`Chain`], so the same code runs
+//! against an RPC node or the in-process test bank.
+use anchor_lang::{AccountDeserialize, Discriminator};
+use device_registry::state::{DeviceInfo, DeviceStatus};
+use fieldproof_sdk::{AccountFilter, Chain, ChainError, Pubkey};
+
+use crate::devices::{DeviceDirectory, DeviceEntry, DeviceKind};
+
+/// Offset of `DeviceInfo::network`: right after Anchor's 8-byte discriminator.
+const NETWORK_OFFSET: usize = 8;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    /// DeviceInfo accounts of the network on chain.
+    pub devices: usize,
+    /// Entries added or changed by this pass.
+    pub changed: usize,
+    /// Accounts that matched the filters but did not decode (logged, skipped).
+    pub undecodable: usize,
+}
+
+/// One pass over the network's devices; entries only ever change to what the chain says.
+pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &DeviceDirectory) -> Result<SyncSummary, ChainError> {
+    let filters = [
+        AccountFilter::Memcmp { offset: 0, bytes: DeviceInfo::DISCRIMINATOR.to_vec() },
+        AccountFilter::Memcmp { offset: NETWORK_OFFSET, bytes: network.to_bytes().to_vec() },
+    ];
+    let accounts = chain.get_program_accounts(&device_registry::ID, &filters).await?;
+    let mut summary = SyncSummary { devices: accounts.len(), ..SyncSummary::default() };
+    for (address, account) in accounts {
+        let info = match DeviceInfo::try_deserialize(&mut account.data.as_slice()) {
+            Ok(info) => info,
+            Err(e) => {
+                tracing::warn!(%address, error = %e, "skipping a DeviceInfo account that does not decode");
+                summary.undecodable += 1;
+                continue;
+            }
+        };
+        let entry = DeviceEntry {
+            kind: match info.kind {
+                device_registry::state::DeviceKind::Hotspot => DeviceKind::Hotspot,
+                device_registry::state::DeviceKind::Mapper => DeviceKind::Mapper,
+            },
+            active: info.status == DeviceStatus::Active,
+            location_h3: (info.location.h3_cell != 0).then_some(info.location.h3_cell),
+            // The registry caps gain at 15 dBi (150), well inside i16.
+            gain_ddbi: i16::try_from(info.location.gain).unwrap_or(i16::MAX),
+        };
+        let key = info.device_key.to_bytes();
+        if directory.lookup(&key) != Some(entry) {
+            directory.upsert(key, entry);
+            summary.changed += 1;
+        }
+    }
+    Ok(summary)
+}

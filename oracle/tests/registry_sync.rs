@@ -1,0 +1,66 @@
+//! The device directory follows the registry's DeviceInfo accounts, read through the SDK's chain
+//! interface over the in-process bank.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::{AccountSerialize, Discriminator};
+use device_registry::state::{DeviceInfo, DeviceKind, DeviceStatus, Location};
+use fieldproof_oracle::devices::{self, DeviceDirectory};
+use fieldproof_oracle::registry_sync::sync_devices;
+use fieldproof_sdk::BanksChain;
+use solana_account::Account;
+use solana_program_test::ProgramTest;
+
+fn device(network: Pubkey, key: Pubkey, kind: DeviceKind, status: DeviceStatus, h3_cell: u64) -> Account {
+    let info = DeviceInfo {
+        network,
+        device_key: key,
+        asset: Pubkey::new_unique(),
+        tree: Pubkey::new_unique(),
+        leaf_nonce: 0,
+        data_hash: [0; 32],
+        creator_hash: [0; 32],
+        maker: Pubkey::new_unique(),
+        kind,
+        status,
+        location: Location { h3_cell, elevation: 10, gain: 40 },
+        location_asserts: 1,
+        last_location_assert_at: 0,
+        onboarding_nonce: 0,
+        issued_at: 0,
+        bump: 255,
+    };
+    let mut data = Vec::new();
+    info.try_serialize(&mut data).unwrap();
+    assert_eq!(&data[..8], DeviceInfo::DISCRIMINATOR);
+    Account { lamports: 1_000_000_000, data, owner: device_registry::ID, executable: false, rent_epoch: 0 }
+}
+
+#[tokio::test]
+async fn the_directory_follows_the_registry() {
+    let network = Pubkey::new_unique();
+    let (hotspot, mapper, foreign) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+    let addresses: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+    let mut test = ProgramTest::default();
+    test.add_account(addresses[0], device(network, hotspot, DeviceKind::Hotspot, DeviceStatus::Active, 0x8c283082a30e9ff));
+    test.add_account(addresses[1], device(network, mapper, DeviceKind::Mapper, DeviceStatus::Active, 0));
+    // Another network's device is not ours to accept.
+    test.add_account(addresses[2], device(Pubkey::new_unique(), foreign, DeviceKind::Hotspot, DeviceStatus::Active, 0));
+    let mut ctx = test.start_with_context().await;
+    let chain = BanksChain::new(ctx.banks_client.clone());
+    chain.watch(addresses.clone());
+
+    let directory = DeviceDirectory::default();
+    let summary = sync_devices(&chain, &network, &directory).await.unwrap();
+    assert_eq!((summary.devices, summary.changed, summary.undecodable), (2, 2, 0));
+    let h = directory.lookup(&hotspot.to_bytes()).unwrap();
+    assert_eq!((h.kind, h.active, h.location_h3, h.gain_ddbi), (devices::DeviceKind::Hotspot, true, Some(0x8c283082a30e9ff), 40));
+    let m = directory.lookup(&mapper.to_bytes()).unwrap();
+    assert_eq!((m.kind, m.location_h3), (devices::DeviceKind::Mapper, None));
+    assert!(directory.lookup(&foreign.to_bytes()).is_none());
+
+    // The network authority deactivates the hotspot: the next pass changes exactly that entry.
+    ctx.set_account(&addresses[0], &device(network, hotspot, DeviceKind::Hotspot, DeviceStatus::Inactive, 0x8c283082a30e9ff).into());
+    let summary = sync_devices(&chain, &network, &directory).await.unwrap();
+    assert_eq!((summary.devices, summary.changed), (2, 1));
+    assert!(!directory.lookup(&hotspot.to_bytes()).unwrap().active);
+    assert_eq!(sync_devices(&chain, &network, &directory).await.unwrap().changed, 0, "an unchanged chain changes nothing");
+}
