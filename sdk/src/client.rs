@@ -65,6 +65,41 @@ pub struct PreparedClaim {
     pub recipient: Pubkey,
 }
 
+/// Most bytes a serialized transaction may have (the network's packet data size).
+pub const MAX_TRANSACTION_BYTES: usize = 1232;
+
+/// One asset's leaf of a published reward file, with its proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RewardLeaf {
+    /// The device's asset id.
+    pub asset: Pubkey,
+    /// Its cumulative lifetime reward.
+    pub cumulative_amount: u64,
+    /// Siblings from the leaf up to the root.
+    pub proof: Vec<[u8; 32]>,
+}
+
+/// What [`Client::claim_all`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClaimAllSummary {
+    /// Tokens paid, over all assets.
+    pub paid: u64,
+    /// Assets paid, in the order given.
+    pub claimed: Vec<Pubkey>,
+    /// Assets skipped because everything their leaf grants was already paid.
+    pub nothing_to_claim: Vec<Pubkey>,
+    /// The transactions sent, in order.
+    pub transactions: Vec<Signature>,
+}
+
+/// The serialized size of a legacy transaction holding `instructions` paid by `payer`.
+pub fn transaction_size(instructions: &[Instruction], payer: &Pubkey) -> usize {
+    let transaction = Transaction::new_with_payer(instructions, Some(payer));
+    let signatures = usize::from(transaction.message.header.num_required_signatures);
+    // A compact-u16 signature count (one byte below 128 signatures), the signatures, the message.
+    1 + signatures * 64 + transaction.message_data().len()
+}
+
 /// The SDK's entry point over a [`Chain`].
 pub struct Client<C> {
     chain: C,
@@ -191,6 +226,66 @@ impl<C: Chain> Client<C> {
         let prepared = self.prepare_claim(&payer.pubkey(), &owner.pubkey(), pool, asset, cumulative_amount, proof).await?;
         let signature = self.send(&prepared.instructions, payer, &[owner]).await?;
         Ok((prepared.amount, signature))
+    }
+
+    /// Packs instruction groups (each sent whole, in order) into as few transactions as fit
+    /// [`MAX_TRANSACTION_BYTES`] with the send options' compute-budget instructions in front.
+    /// A group that does not fit a transaction on its own is [`SdkError::TransactionTooLarge`].
+    pub fn pack(&self, groups: Vec<Vec<Instruction>>, payer: &Pubkey) -> Result<Vec<Vec<Instruction>>, SdkError> {
+        let budget = self.options.compute_budget_instructions();
+        let fits = |instructions: &[Instruction]| {
+            let all: Vec<Instruction> = budget.iter().chain(instructions).cloned().collect();
+            transaction_size(&all, payer)
+        };
+        let mut batches: Vec<Vec<Instruction>> = Vec::new();
+        let mut current: Vec<Instruction> = Vec::new();
+        for group in groups {
+            let alone = fits(&group);
+            if alone > MAX_TRANSACTION_BYTES {
+                return Err(SdkError::TransactionTooLarge { bytes: alone, max: MAX_TRANSACTION_BYTES });
+            }
+            let joined: Vec<Instruction> = current.iter().chain(&group).cloned().collect();
+            if fits(&joined) <= MAX_TRANSACTION_BYTES {
+                current = joined;
+            } else {
+                batches.push(std::mem::replace(&mut current, group));
+            }
+        }
+        if !current.is_empty() {
+            batches.push(current);
+        }
+        Ok(batches)
+    }
+
+    /// Claims every leaf of `leaves` from `pool` for `owner`, in as few transactions as the size
+    /// limit allows. Leaves already paid in full are skipped and listed; any other problem with
+    /// a leaf (a wrong proof) stops before anything is sent.
+    pub async fn claim_all(&self, payer: &Keypair, owner: &Keypair, pool: &Pubkey, leaves: &[RewardLeaf]) -> Result<ClaimAllSummary, SdkError> {
+        let mut summary = ClaimAllSummary::default();
+        let mut groups = Vec::new();
+        let mut creates_account = false;
+        for leaf in leaves {
+            match self.prepare_claim(&payer.pubkey(), &owner.pubkey(), pool, leaf.asset, leaf.cumulative_amount, leaf.proof.clone()).await {
+                Ok(mut prepared) => {
+                    // Every preparation sees the owner's token account missing; create it once.
+                    if prepared.instructions.len() > 1 {
+                        if creates_account {
+                            prepared.instructions.drain(..prepared.instructions.len() - 1);
+                        }
+                        creates_account = true;
+                    }
+                    summary.paid = summary.paid.saturating_add(prepared.amount);
+                    summary.claimed.push(leaf.asset);
+                    groups.push(prepared.instructions);
+                }
+                Err(SdkError::NothingToClaim { asset, .. }) => summary.nothing_to_claim.push(asset),
+                Err(other) => return Err(other),
+            }
+        }
+        for batch in self.pack(groups, &payer.pubkey())? {
+            summary.transactions.push(self.send(&batch, payer, &[owner]).await?);
+        }
+        Ok(summary)
     }
 
     /// Posts a root to `pool` with the oracles' `signatures` over its message (see

@@ -48,6 +48,14 @@ pub enum SdkError {
     /// Signing the transaction failed (a required signer is missing).
     #[error("signing failed: {0}")]
     Signing(String),
+    /// A group of instructions that must be sent together does not fit one transaction.
+    #[error("the transaction would be {bytes} bytes, more than the {max}-byte limit")]
+    TransactionTooLarge {
+        /// Serialized size.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The reward proof does not lead from the leaf to the pool's active root.
     #[error("the proof of asset {asset} for {cumulative_amount} does not match the pool's active root")]
     InvalidProof {

@@ -266,3 +266,50 @@ async fn decoding_the_wrong_account_type_is_a_typed_error() {
     let missing = Pubkey::new_unique();
     assert!(matches!(w.world.client.account::<Pool>(&missing).await, Err(SdkError::AccountNotFound(a)) if a == missing));
 }
+
+#[tokio::test]
+async fn claim_all_packs_claims_into_few_transactions_under_the_size_limit() {
+    use fieldproof_sdk::{transaction_size, RewardLeaf, MAX_TRANSACTION_BYTES};
+    let w = PoolWorld::new(0).await;
+    let owner = Keypair::new();
+    let payer = w.world.payer();
+    // 8 leaves: proofs of 3 hashes, small enough for several claims per transaction.
+    let leaves: Vec<(Pubkey, u64)> = (0..8).map(|i| (Pubkey::new_unique(), 10 + i)).collect();
+    let tree = rewards(&leaves);
+    let total: u64 = leaves.iter().map(|(_, v)| v).sum();
+    let args = w.root_args(1, &tree, total).await;
+    w.post(args, &[0, 1]).await.unwrap();
+    let reward_leaves: Vec<RewardLeaf> = leaves
+        .iter()
+        .enumerate()
+        .map(|(i, (asset, amount))| RewardLeaf { asset: *asset, cumulative_amount: *amount, proof: tree.proof(i).unwrap() })
+        .collect();
+
+    // Claims sharing payer, owner, pool, vault, mint and recipient: count how many fit one
+    // transaction, to know the batching the client must reach.
+    let claim_ix = |leaf: &RewardLeaf| {
+        let recipient = anchor_spl::associated_token::get_associated_token_address(&owner.pubkey(), &w.mint);
+        reward_pool::claim(
+            reward_pool::ClaimAccounts { payer: payer.pubkey(), owner: owner.pubkey(), pool: w.pool, mint: w.mint, recipient, token_program: SPL_TOKEN },
+            ClaimArgs { asset: leaf.asset, cumulative_amount: leaf.cumulative_amount, proof: leaf.proof.clone() },
+        )
+    };
+    let per_transaction = (1..=reward_leaves.len())
+        .take_while(|&n| transaction_size(&reward_leaves[..n].iter().map(claim_ix).collect::<Vec<_>>(), &payer.pubkey()) <= MAX_TRANSACTION_BYTES)
+        .last()
+        .unwrap();
+    assert!(per_transaction > 1 && per_transaction < 8, "the test needs more than one transaction of several claims: {per_transaction}");
+
+    let summary = w.world.client.claim_all(&payer, &owner, &w.pool, &reward_leaves).await.expect("claim all");
+    assert_eq!(summary.paid, total);
+    assert_eq!(summary.claimed.len(), 8);
+    // The first transaction also creates the owner's token account, so allow one more.
+    let ceiling = reward_leaves.len().div_ceil(per_transaction);
+    assert!(summary.transactions.len() == ceiling || summary.transactions.len() == ceiling + 1, "{} transactions for {ceiling}", summary.transactions.len());
+    let ata = anchor_spl::associated_token::get_associated_token_address(&owner.pubkey(), &w.mint);
+    assert_eq!(w.world.token_balance(ata).await, total);
+
+    // Run again: everything is paid, nothing is sent.
+    let again = w.world.client.claim_all(&payer, &owner, &w.pool, &reward_leaves).await.unwrap();
+    assert_eq!((again.paid, again.transactions.len(), again.nothing_to_claim.len()), (0, 0, 8));
+}
