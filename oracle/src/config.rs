@@ -19,6 +19,45 @@ pub struct OracleConfig {
     pub denylist_authority: Option<String>,
     /// Seconds between two verification passes over newly settled reports.
     pub verify_every_secs: u64,
+    pub registry: RegistryConfig,
+}
+
+/// Where the device directory comes from on chain. With `rpc_url` and `network` set, the oracle
+/// reads the network's DeviceInfo accounts at start and every `refresh_secs` after; entries of a
+/// devices file are kept unless the chain has the same device key.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// JSON-RPC endpoint of a Solana node.
+    pub rpc_url: Option<String>,
+    /// The device-registry network account (base58).
+    pub network: Option<String>,
+    pub refresh_secs: u64,
+    /// Timeout of one RPC request; failed requests are retried with backoff.
+    pub rpc_timeout_ms: u64,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        Self { rpc_url: None, network: None, refresh_secs: 30, rpc_timeout_ms: 10_000 }
+    }
+}
+
+impl RegistryConfig {
+    /// The endpoint and network to sync from, if syncing is configured; half a configuration
+    /// is an error rather than a silently empty directory.
+    pub fn source(&self) -> anyhow::Result<Option<(String, fieldproof_sdk::Pubkey)>> {
+        match (&self.rpc_url, &self.network) {
+            (None, None) => Ok(None),
+            (Some(url), Some(network)) => {
+                let network = network.parse().map_err(|e| anyhow::anyhow!("registry.network is not a base58 public key: {e}"))?;
+                anyhow::ensure!(self.refresh_secs > 0, "registry.refresh_secs must be at least 1");
+                Ok(Some((url.clone(), network)))
+            }
+            (Some(_), None) => anyhow::bail!("registry.rpc_url needs registry.network, the network whose devices to load"),
+            (None, Some(_)) => anyhow::bail!("registry.network needs registry.rpc_url, the node to read it from"),
+        }
+    }
 }
 
 /// Limits of the ingest API.
@@ -50,6 +89,7 @@ impl Default for OracleConfig {
             denylist_file: None,
             denylist_authority: None,
             verify_every_secs: 10,
+            registry: RegistryConfig::default(),
         }
     }
 }
@@ -102,6 +142,20 @@ mod tests {
         assert_eq!(partial.ingest.max_clock_skew_secs, 5);
         assert_eq!(partial.ingest.per_device_per_minute, 120);
         assert!(toml::from_str::<OracleConfig>("[ingest]\nmax_skew = 5").is_err());
+    }
+
+    #[test]
+    fn registry_sync_needs_both_endpoint_and_network() {
+        let parse = |text: &str| toml::from_str::<OracleConfig>(text).unwrap().registry.source();
+        assert!(parse("").unwrap().is_none());
+        let network = fieldproof_sdk::Pubkey::new_unique();
+        let both = parse(&format!("[registry]\nrpc_url = \"http://127.0.0.1:8899\"\nnetwork = \"{network}\"")).unwrap();
+        assert_eq!(both, Some(("http://127.0.0.1:8899".to_string(), network)));
+        for half in ["[registry]\nrpc_url = \"http://x\"", &format!("[registry]\nnetwork = \"{network}\"")] {
+            assert!(parse(half).is_err(), "{half}");
+        }
+        let bad = parse("[registry]\nrpc_url = \"http://x\"\nnetwork = \"not-a-key\"").unwrap_err();
+        assert!(bad.to_string().contains("registry.network"), "{bad}");
     }
 
     #[test]

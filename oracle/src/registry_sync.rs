@@ -11,6 +11,7 @@ use crate::devices::{DeviceDirectory, DeviceEntry, DeviceKind};
 /// Offset of `DeviceInfo::network`: right after Anchor's 8-byte discriminator.
 const NETWORK_OFFSET: usize = 8;
 
+/// What one pass did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SyncSummary {
     /// DeviceInfo accounts of the network on chain.
@@ -55,4 +56,26 @@ pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &Dev
         }
     }
     Ok(summary)
+}
+
+/// Syncs now and then every `every`, for as long as the task runs. A failed pass (the node
+/// unreachable after the chain's own retries) keeps the directory as it was and is retried on
+/// the next tick: a device is never dropped because the chain could not be read.
+pub async fn keep_in_sync<C: Chain>(chain: C, network: Pubkey, directory: std::sync::Arc<DeviceDirectory>, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match sync_devices(&chain, &network, &directory).await {
+            Ok(summary) if summary.changed > 0 || summary.undecodable > 0 => tracing::info!(
+                %network,
+                devices = summary.devices,
+                changed = summary.changed,
+                undecodable = summary.undecodable,
+                "device directory synced from the registry"
+            ),
+            Ok(_) => tracing::debug!(%network, "device directory unchanged"),
+            Err(e) => tracing::warn!(%network, error = %e, "registry sync failed; keeping the directory, retrying next tick"),
+        }
+    }
 }

@@ -11,8 +11,12 @@ use tokio::task::JoinHandle;
 use tracing::info;
 
 use crate::config::OracleConfig;
+use fieldproof_sdk::RpcChain;
+use solana_commitment_config::CommitmentConfig;
+
 use crate::devices::DeviceDirectory;
 use crate::ingest::{router, IngestState};
+use crate::registry_sync;
 use crate::storage::{ReportWriter, Store, WriterConfig};
 use crate::verify::Verifier;
 
@@ -24,6 +28,8 @@ pub struct RunningOracle {
     writer: JoinHandle<()>,
     pruner: JoinHandle<()>,
     verifier: JoinHandle<()>,
+    /// Keeps the device directory in step with the chain, when configured.
+    registry: Option<JoinHandle<()>>,
 }
 
 /// Opens the store, starts the writer and serves the API on `config.listen`.
@@ -33,6 +39,7 @@ pub async fn start(
     metrics: Option<PrometheusHandle>,
 ) -> anyhow::Result<RunningOracle> {
     let denylist = config.denylist()?;
+    let registry_source = config.registry.source()?;
     let store = Store::open(&config.database_url).await?;
     let (writer, writer_task) = ReportWriter::start(store.clone(), WriterConfig::default()).await?;
     let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), writer, devices, metrics));
@@ -72,10 +79,16 @@ pub async fn start(
             }
         })
     };
+    let registry = registry_source.map(|(url, network)| {
+        info!(rpc = %url, %network, every_secs = config.registry.refresh_secs, "syncing the device directory from the registry");
+        let chain = RpcChain::new(url, Duration::from_millis(config.registry.rpc_timeout_ms), CommitmentConfig::confirmed());
+        let every = Duration::from_secs(config.registry.refresh_secs);
+        tokio::spawn(registry_sync::keep_in_sync(chain, network, state.devices.clone(), every))
+    });
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
-    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier })
+    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier, registry })
 }
 
 impl RunningOracle {
@@ -84,7 +97,7 @@ impl RunningOracle {
         let _ = self.stop.send(());
         self.server.await??;
         // Verification is a transaction per batch: aborting between batches loses nothing.
-        for task in [self.pruner, self.verifier] {
+        for task in [Some(self.pruner), Some(self.verifier), self.registry].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }

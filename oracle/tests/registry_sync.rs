@@ -64,3 +64,40 @@ async fn the_directory_follows_the_registry() {
     assert!(!directory.lookup(&hotspot.to_bytes()).unwrap().active);
     assert_eq!(sync_devices(&chain, &network, &directory).await.unwrap().changed, 0, "an unchanged chain changes nothing");
 }
+
+#[tokio::test]
+async fn the_background_sync_picks_up_devices_issued_later() {
+    let network = Pubkey::new_unique();
+    let (first, second) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let (first_at, second_at) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let mut test = ProgramTest::default();
+    test.add_account(first_at, device(network, first, DeviceKind::Hotspot, DeviceStatus::Active, 0));
+    let mut ctx = test.start_with_context().await;
+    let chain = BanksChain::new(ctx.banks_client.clone());
+    chain.watch([first_at, second_at]);
+    let directory = std::sync::Arc::new(DeviceDirectory::default());
+    let task = tokio::spawn(fieldproof_oracle::registry_sync::keep_in_sync(
+        chain,
+        network,
+        directory.clone(),
+        std::time::Duration::from_millis(20),
+    ));
+    let eventually = |key: Pubkey| {
+        let directory = directory.clone();
+        async move {
+            for _ in 0..500 {
+                if directory.lookup(&key.to_bytes()).is_some() {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            false
+        }
+    };
+    assert!(eventually(first).await, "the first pass loads the registry");
+    // A device issued later appears on a later pass.
+    ctx.set_account(&second_at, &device(network, second, DeviceKind::Mapper, DeviceStatus::Active, 0).into());
+    assert!(eventually(second).await, "a later pass picks up the new device");
+    task.abort();
+    assert_eq!(directory.len(), 2);
+}
