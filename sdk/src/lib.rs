@@ -7,15 +7,18 @@
 //! - Chain access behind one small interface, [`Chain`]: [`RpcChain`] over JSON-RPC, and
 //!   `BanksChain` over an in-process program-test bank with the `program-test` feature.
 //! - [`Client`]: sending with compute budget, priority fee, blockhash refresh and named program
-//!   errors ([`SdkError::Program`], [`program_error_name`]); the claim flow; root posting.
+//!   errors ([`SdkError::Program`], [`program_error_name`]); the claim flow, one asset or many
+//!   packed into few transactions ([`Client::claim_all`]); root posting.
+//! - [`RewardFile`]: an epoch's rewards, from which every proof is rebuilt locally.
 //! - Device reports: [`reports`] (the `fieldproof-reports` crate) builds and signs them,
 //!   [`OracleClient`] submits them.
 //!
 //! # Drift
 //! Builders fill the programs' generated `accounts::*` / `instruction::*` types, and the error
 //! tables name every variant of the programs' error enums through exhaustive matches, so a
-//! program change that the SDK does not follow fails to compile. `tests/instructions.rs` sends
-//! every builder's instruction to the programs in an in-process bank.
+//! program change that the SDK does not follow fails to compile. The tests send every builder's
+//! instruction to the programs in an in-process bank (`tests/reward_pool.rs`, `tests/treasury.rs`,
+//! `tests/data_credits.rs`).
 //!
 //! # Claiming a reward
 //! ```no_run
@@ -68,6 +71,7 @@ pub mod data_credits;
 mod error;
 mod oracle_api;
 mod program_errors;
+mod reward_file;
 pub mod reward_pool;
 pub mod treasury;
 
@@ -82,4 +86,5 @@ pub use client::{transaction_size, ClaimAllSummary, Client, PreparedClaim, Rewar
 pub use error::SdkError;
 pub use fieldproof_reports as reports;
 pub use oracle_api::{OracleApiError, OracleClient};
+pub use reward_file::{RewardFile, RewardFileError};
 pub use program_errors::{program_error_name, ProgramErrorName};
