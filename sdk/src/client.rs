@@ -79,6 +79,19 @@ pub struct RewardLeaf {
     pub proof: Vec<[u8; 32]>,
 }
 
+/// The claims [`Client::plan_claims`] worked out, not yet sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClaimPlan {
+    /// Tokens the transactions pay, over all assets.
+    pub paid: u64,
+    /// Assets the transactions pay, in the order given.
+    pub claimed: Vec<Pubkey>,
+    /// Assets skipped because everything their leaf grants was already paid.
+    pub nothing_to_claim: Vec<Pubkey>,
+    /// The instructions of each transaction, in the order to send them.
+    pub transactions: Vec<Vec<Instruction>>,
+}
+
 /// What [`Client::claim_all`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClaimAllSummary {
@@ -257,15 +270,15 @@ impl<C: Chain> Client<C> {
         Ok(batches)
     }
 
-    /// Claims every leaf of `leaves` from `pool` for `owner`, in as few transactions as the size
-    /// limit allows. Leaves already paid in full are skipped and listed; any other problem with
-    /// a leaf (a wrong proof) stops before anything is sent.
-    pub async fn claim_all(&self, payer: &Keypair, owner: &Keypair, pool: &Pubkey, leaves: &[RewardLeaf]) -> Result<ClaimAllSummary, SdkError> {
-        let mut summary = ClaimAllSummary::default();
+    /// Works out the claims of every leaf of `leaves` from `pool` for `owner`, packed into as few
+    /// transactions as the size limit allows, without sending anything. Leaves already paid in
+    /// full are listed apart; any other problem with a leaf (a wrong proof) is an error.
+    pub async fn plan_claims(&self, payer: &Pubkey, owner: &Pubkey, pool: &Pubkey, leaves: &[RewardLeaf]) -> Result<ClaimPlan, SdkError> {
+        let mut plan = ClaimPlan::default();
         let mut groups = Vec::new();
         let mut creates_account = false;
         for leaf in leaves {
-            match self.prepare_claim(&payer.pubkey(), &owner.pubkey(), pool, leaf.asset, leaf.cumulative_amount, leaf.proof.clone()).await {
+            match self.prepare_claim(payer, owner, pool, leaf.asset, leaf.cumulative_amount, leaf.proof.clone()).await {
                 Ok(mut prepared) => {
                     // Every preparation sees the owner's token account missing; create it once.
                     if prepared.instructions.len() > 1 {
@@ -274,16 +287,26 @@ impl<C: Chain> Client<C> {
                         }
                         creates_account = true;
                     }
-                    summary.paid = summary.paid.saturating_add(prepared.amount);
-                    summary.claimed.push(leaf.asset);
+                    plan.paid = plan.paid.saturating_add(prepared.amount);
+                    plan.claimed.push(leaf.asset);
                     groups.push(prepared.instructions);
                 }
-                Err(SdkError::NothingToClaim { asset, .. }) => summary.nothing_to_claim.push(asset),
+                Err(SdkError::NothingToClaim { asset, .. }) => plan.nothing_to_claim.push(asset),
                 Err(other) => return Err(other),
             }
         }
-        for batch in self.pack(groups, &payer.pubkey())? {
-            summary.transactions.push(self.send(&batch, payer, &[owner]).await?);
+        plan.transactions = self.pack(groups, payer)?;
+        Ok(plan)
+    }
+
+    /// Claims every leaf of `leaves` from `pool` for `owner` (see [`plan_claims`](Self::plan_claims)):
+    /// the planned transactions are sent in order; a failure stops at that transaction, and
+    /// the ones before it stay landed.
+    pub async fn claim_all(&self, payer: &Keypair, owner: &Keypair, pool: &Pubkey, leaves: &[RewardLeaf]) -> Result<ClaimAllSummary, SdkError> {
+        let plan = self.plan_claims(&payer.pubkey(), &owner.pubkey(), pool, leaves).await?;
+        let mut summary = ClaimAllSummary { paid: plan.paid, claimed: plan.claimed, nothing_to_claim: plan.nothing_to_claim, transactions: Vec::new() };
+        for batch in &plan.transactions {
+            summary.transactions.push(self.send(batch, payer, &[owner]).await?);
         }
         Ok(summary)
     }

@@ -82,7 +82,7 @@ pub use fieldproof_merkle as merkle;
 #[cfg(feature = "program-test")]
 pub use chain::BanksChain;
 pub use chain::{AccountFilter, Chain, ChainError, RetryPolicy, RpcChain};
-pub use client::{transaction_size, ClaimAllSummary, Client, PreparedClaim, RewardLeaf, SendOptions, MAX_TRANSACTION_BYTES};
+pub use client::{transaction_size, ClaimAllSummary, ClaimPlan, Client, PreparedClaim, RewardLeaf, SendOptions, MAX_TRANSACTION_BYTES};
 pub use error::SdkError;
 pub use fieldproof_reports as reports;
 pub use oracle_api::{OracleApiError, OracleClient};

@@ -1,0 +1,75 @@
+//! Every way a command can fail, each with the exit code scripts rely on (README: "Exit codes").
+use fieldproof_sdk::{ChainError, OracleApiError, SdkError};
+
+/// A command's failure: a message for people and a class for scripts.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The program refused the transaction, or it failed on chain. Exit code 1.
+    #[error("{0}")]
+    Refused(String),
+    /// A file or argument is unusable: keypair, reward file, address. Exit code 3.
+    #[error("{0}")]
+    BadInput(String),
+    /// The RPC node or the oracle could not be reached after every retry. Exit code 4.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The account, pool or device asked about does not exist. Exit code 5.
+    #[error("{0}")]
+    NotFound(String),
+    /// Everything the reward file grants was already paid. Exit code 6.
+    #[error("{0}")]
+    NothingToClaim(String),
+}
+
+impl Failure {
+    /// The process exit code of this class of failure (2 is clap's, for bad usage).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Refused(_) => 1,
+            Failure::BadInput(_) => 3,
+            Failure::Unreachable(_) => 4,
+            Failure::NotFound(_) => 5,
+            Failure::NothingToClaim(_) => 6,
+        }
+    }
+
+    /// The class's name in `--json` output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Refused(_) => "refused",
+            Failure::BadInput(_) => "bad_input",
+            Failure::Unreachable(_) => "unreachable",
+            Failure::NotFound(_) => "not_found",
+            Failure::NothingToClaim(_) => "nothing_to_claim",
+        }
+    }
+}
+
+impl From<SdkError> for Failure {
+    fn from(error: SdkError) -> Self {
+        let message = error.to_string();
+        match error {
+            SdkError::Chain(ChainError::Unreachable(_) | ChainError::Unexpected(_)) => Failure::Unreachable(message),
+            SdkError::Chain(ChainError::Transaction(_) | ChainError::Expired)
+            | SdkError::Program { .. }
+            | SdkError::Transaction(_)
+            | SdkError::TransactionTooLarge { .. } => Failure::Refused(message),
+            SdkError::AccountNotFound(_) | SdkError::WrongAccountOwner { .. } | SdkError::AccountDecode { .. } => Failure::NotFound(message),
+            SdkError::Signing(_) => Failure::BadInput(message),
+            SdkError::InvalidProof { .. } => {
+                Failure::BadInput(format!("{message} (is the reward file the one of the pool's active epoch?)"))
+            }
+            SdkError::NothingToClaim { .. } => Failure::NothingToClaim(message),
+        }
+    }
+}
+
+impl From<OracleApiError> for Failure {
+    fn from(error: OracleApiError) -> Self {
+        let message = error.to_string();
+        match error {
+            OracleApiError::Rejected { .. } | OracleApiError::IdMismatch { .. } => Failure::Refused(message),
+            OracleApiError::Unavailable(_) | OracleApiError::Unexpected(_) => Failure::Unreachable(message),
+        }
+    }
+}

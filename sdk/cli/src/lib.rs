@@ -1,0 +1,308 @@
+//! `fieldproof`, the command-line tool for hotspot owners and operators. Every command runs
+//! over the SDK's [`Chain`], so the tests drive the same code against an in-process bank that
+//! the binary drives against an RPC node.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use fieldproof_sdk::{Chain, Client, Pubkey, RewardFile};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+pub mod failure;
+pub mod keypair;
+
+pub use failure::Failure;
+
+/// Command line of `fieldproof`.
+#[derive(Debug, Parser)]
+#[command(name = "fieldproof", version, about = "Fieldproof for hotspot owners and operators: pools, rewards, claims, device reports")]
+pub struct Cli {
+    /// JSON-RPC endpoint of a Solana node.
+    #[arg(long, global = true, env = "FIELDPROOF_RPC_URL", default_value = "http://127.0.0.1:8899")]
+    pub url: String,
+    /// The oracle's HTTP API.
+    #[arg(long, global = true, env = "FIELDPROOF_ORACLE_URL", default_value = "http://127.0.0.1:8080")]
+    pub oracle: String,
+    /// Keypair file that signs and pays (`-` reads it from standard input).
+    #[arg(long, short = 'k', global = true, env = "FIELDPROOF_KEYPAIR", default_value_os_t = default_keypair())]
+    pub keypair: PathBuf,
+    /// Machine-readable output: one JSON object on standard output, errors included.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Timeout of one request to the node or the oracle, in seconds (failed requests are retried).
+    #[arg(long, global = true, default_value_t = 10)]
+    pub timeout_secs: u64,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show a reward pool: mint, roles, oracle set, active and pending roots.
+    Pool {
+        /// The pool's address.
+        pool: String,
+    },
+    /// Rewards per device of a reward file: granted, already paid, claimable now.
+    Rewards {
+        /// The epoch's reward file (JSON).
+        #[arg(long)]
+        file: PathBuf,
+        /// Only these devices' assets (all of the file's when none is given).
+        #[arg(long = "asset")]
+        assets: Vec<String>,
+    },
+    /// Claim devices' rewards from a reward file, in as few transactions as fit.
+    Claim {
+        /// The epoch's reward file (JSON).
+        #[arg(long)]
+        file: PathBuf,
+        /// The devices' assets to claim for.
+        #[arg(long = "asset", required = true)]
+        assets: Vec<String>,
+    },
+    /// Pay a device's future rewards to another token account of the pool's mint.
+    SetDestination {
+        /// The pool's address.
+        #[arg(long)]
+        pool: String,
+        /// The device's asset.
+        #[arg(long)]
+        asset: String,
+        /// The token account to pay to.
+        #[arg(long)]
+        to: String,
+    },
+    /// Sign a heartbeat with a device's key and submit it to the oracle.
+    Heartbeat {
+        /// The device's keypair file.
+        #[arg(long)]
+        device_keypair: PathBuf,
+        /// The device's H3 cell, in hex (e.g. 8a2a1072b59ffff).
+        #[arg(long, value_parser = parse_h3)]
+        h3: u64,
+        /// Seconds since the device booted.
+        #[arg(long, default_value_t = 0)]
+        uptime_s: u64,
+        /// The device firmware's version.
+        #[arg(long, default_value_t = 0)]
+        firmware: u32,
+    },
+}
+
+fn default_keypair() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".config/solana/id.json")
+}
+
+fn parse_h3(text: &str) -> Result<u64, String> {
+    u64::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|e| format!("not a hex H3 cell index: {e}"))
+}
+
+/// A command's result, for people and for scripts.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Lines for a terminal.
+    pub human: String,
+    /// The same facts as JSON.
+    pub json: Value,
+}
+
+/// What the commands run with besides their arguments.
+pub struct Context<C> {
+    /// The SDK client over the chain.
+    pub client: Client<C>,
+    /// Where the signing keypair comes from.
+    pub keypair: PathBuf,
+    /// Show progress bars (on a terminal, without `--json`).
+    pub progress: bool,
+}
+
+fn address(what: &str, text: &str) -> Result<Pubkey, Failure> {
+    text.parse().map_err(|_| Failure::BadInput(format!("{what} is not a base58 address: {text:?}")))
+}
+
+fn reward_file(path: &std::path::Path) -> Result<RewardFile, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| Failure::BadInput(format!("cannot read reward file {}: {e}", path.display())))?;
+    RewardFile::from_json(&text).map_err(|e| Failure::BadInput(format!("{}: {e}", path.display())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn bar(show: bool, len: usize, what: &'static str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64).with_message(what);
+    if let Ok(style) = ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Runs one chain command (every command but `heartbeat`, see [`heartbeat`]).
+pub async fn execute<C: Chain>(command: &Command, ctx: &Context<C>) -> Result<Outcome, Failure> {
+    match command {
+        Command::Pool { pool } => show_pool(ctx, address("pool", pool)?).await,
+        Command::Rewards { file, assets } => rewards(ctx, &reward_file(file)?, assets).await,
+        Command::Claim { file, assets } => claim(ctx, &reward_file(file)?, assets).await,
+        Command::SetDestination { pool, asset, to } => {
+            set_destination(ctx, address("pool", pool)?, address("asset", asset)?, address("destination", to)?).await
+        }
+        Command::Heartbeat { .. } => Err(Failure::BadInput("heartbeat talks to the oracle, not the chain".into())),
+    }
+}
+
+async fn show_pool<C: Chain>(ctx: &Context<C>, address: Pubkey) -> Result<Outcome, Failure> {
+    let pool = ctx.client.pool(&address).await?;
+    let oracles: Vec<String> = pool.oracles.keys().iter().map(|k| k.to_string()).collect();
+    let root = |r: &fieldproof_sdk::reward_pool::RootState| {
+        json!({"epoch": r.epoch, "root": hex(&r.root), "cumulative_total": r.cumulative_total, "leaf_count": r.leaf_count})
+    };
+    let pending = pool.pending.as_ref().map(|p| json!({"root": root(&p.root), "activates_at": p.activates_at}));
+    let mut human = format!(
+        "pool {address}\n  mint        {}\n  authority   {}\n  guardian    {}\n  oracles     {} of {} must sign (config version {})\n  active      epoch {}, total {}, {} leaves, root {}\n  claimed     {}\n",
+        pool.mint,
+        pool.authority,
+        pool.guardian,
+        pool.oracles.threshold,
+        pool.oracles.count,
+        pool.config_version,
+        pool.active.epoch,
+        pool.active.cumulative_total,
+        pool.active.leaf_count,
+        hex(&pool.active.root),
+        pool.total_claimed,
+    );
+    if let Some(p) = &pool.pending {
+        human.push_str(&format!("  pending     epoch {}, total {}, active from unix time {}\n", p.root.epoch, p.root.cumulative_total, p.activates_at));
+    }
+    let json = json!({
+        "pool": address.to_string(), "mint": pool.mint.to_string(), "authority": pool.authority.to_string(),
+        "guardian": pool.guardian.to_string(), "oracles": oracles, "threshold": pool.oracles.threshold,
+        "config_version": pool.config_version, "active": root(&pool.active), "pending": pending,
+        "total_claimed": pool.total_claimed,
+    });
+    Ok(Outcome { human, json })
+}
+
+/// The file's assets named on the command line (every one when none is), each known to the file.
+fn chosen_assets(file: &RewardFile, assets: &[String]) -> Result<Vec<Pubkey>, Failure> {
+    if assets.is_empty() {
+        return Ok(file.leaves().iter().map(|(asset, _)| *asset).collect());
+    }
+    assets
+        .iter()
+        .map(|text| {
+            let asset = address("asset", text)?;
+            match file.leaf(&asset) {
+                Some(_) => Ok(asset),
+                None => Err(Failure::NotFound(format!("device asset {asset} has no reward in epoch {} of pool {}", file.epoch, file.pool))),
+            }
+        })
+        .collect()
+}
+
+async fn rewards<C: Chain>(ctx: &Context<C>, file: &RewardFile, assets: &[String]) -> Result<Outcome, Failure> {
+    let assets = chosen_assets(file, assets)?;
+    let progress = bar(ctx.progress, assets.len(), "reading claim records");
+    let mut rows = Vec::with_capacity(assets.len());
+    let mut human = format!("pool {} epoch {}\n{:<44} {:>14} {:>14} {:>14}\n", file.pool, file.epoch, "asset", "granted", "paid", "claimable");
+    for asset in &assets {
+        let granted = file.leaf(asset).map_or(0, |leaf| leaf.cumulative_amount);
+        let record = ctx.client.claim_record(&file.pool, asset).await?;
+        let paid = record.as_ref().map_or(0, |r| r.claimed);
+        let destination = record.map(|r| r.destination).filter(|d| *d != Pubkey::default());
+        let claimable = granted.saturating_sub(paid);
+        human.push_str(&format!("{:<44} {granted:>14} {paid:>14} {claimable:>14}\n", asset.to_string()));
+        rows.push(json!({"asset": asset.to_string(), "granted": granted, "paid": paid, "claimable": claimable,
+                         "destination": destination.map(|d| d.to_string())}));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(Outcome { human, json: json!({"pool": file.pool.to_string(), "epoch": file.epoch, "rewards": rows}) })
+}
+
+async fn claim<C: Chain>(ctx: &Context<C>, file: &RewardFile, assets: &[String]) -> Result<Outcome, Failure> {
+    let assets = chosen_assets(file, assets)?;
+    let signer = keypair::load(&ctx.keypair)?;
+    let leaves: Vec<_> = assets.iter().filter_map(|asset| file.leaf(asset)).collect();
+    let plan = ctx.client.plan_claims(&signer.pubkey(), &signer.pubkey(), &file.pool, &leaves).await?;
+    if plan.claimed.is_empty() {
+        return Err(Failure::NothingToClaim(format!("nothing to claim: the {} device(s) asked for are paid in full", plan.nothing_to_claim.len())));
+    }
+    let progress = bar(ctx.progress, plan.transactions.len(), "sending claims");
+    let mut signatures = Vec::with_capacity(plan.transactions.len());
+    for batch in &plan.transactions {
+        match ctx.client.send(batch, &signer, &[]).await {
+            Ok(signature) => signatures.push(signature.to_string()),
+            Err(e) => {
+                progress.abandon();
+                let landed = if signatures.is_empty() { String::new() } else { format!(" ({} transaction(s) had landed: {})", signatures.len(), signatures.join(", ")) };
+                return Err(match Failure::from(e) {
+                    Failure::Refused(m) => Failure::Refused(format!("{m}{landed}")),
+                    Failure::Unreachable(m) => Failure::Unreachable(format!("{m}{landed}")),
+                    other => other,
+                });
+            }
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let human = format!(
+        "claimed {} for {} device(s) in {} transaction(s){}\n{}\n",
+        plan.paid,
+        plan.claimed.len(),
+        signatures.len(),
+        if plan.nothing_to_claim.is_empty() { String::new() } else { format!("; {} already paid in full", plan.nothing_to_claim.len()) },
+        signatures.join("\n"),
+    );
+    let json = json!({
+        "paid": plan.paid,
+        "claimed": plan.claimed.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "nothing_to_claim": plan.nothing_to_claim.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "transactions": signatures,
+    });
+    Ok(Outcome { human, json })
+}
+
+async fn set_destination<C: Chain>(ctx: &Context<C>, pool: Pubkey, asset: Pubkey, to: Pubkey) -> Result<Outcome, Failure> {
+    let signer = keypair::load(&ctx.keypair)?;
+    // Reading the pool first turns a wrong address into "not found" instead of a failed transaction.
+    ctx.client.pool(&pool).await?;
+    let ix = fieldproof_sdk::reward_pool::set_destination(&signer.pubkey(), &signer.pubkey(), &pool, asset, to);
+    let signature = ctx.client.send(&[ix], &signer, &[]).await?;
+    Ok(Outcome {
+        human: format!("rewards of {asset} from pool {pool} now go to {to}\n{signature}\n"),
+        json: json!({"pool": pool.to_string(), "asset": asset.to_string(), "destination": to.to_string(), "transaction": signature.to_string()}),
+    })
+}
+
+/// Signs a heartbeat with the device's key and submits it to the oracle at `oracle`.
+pub async fn heartbeat(oracle: &str, timeout: Duration, device: &Keypair, h3: u64, uptime_s: u64, firmware: u32) -> Result<Outcome, Failure> {
+    use fieldproof_sdk::reports::{ed25519_dalek::SigningKey, HeartbeatReport, ReportBody, ReportHeader};
+    let key = SigningKey::from_bytes(device.secret_bytes());
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| Failure::BadInput(format!("the system clock is before 1970: {e}")))?
+        .as_millis();
+    let header = ReportHeader {
+        device_key: key.verifying_key().to_bytes(),
+        timestamp_ms: u64::try_from(now_ms).unwrap_or(u64::MAX),
+        nonce: rand::random(),
+    };
+    let report = ReportBody::from(HeartbeatReport { header, location_h3: h3, uptime_s, firmware_version: firmware })
+        .sign(&key)
+        .map_err(|e| Failure::BadInput(format!("cannot sign the heartbeat: {e}")))?;
+    let client = fieldproof_sdk::OracleClient::new(oracle, timeout)?;
+    let id = client.submit_report(&report).await?;
+    Ok(Outcome {
+        human: format!("heartbeat of device {} stored by the oracle as {id}\n", device.pubkey()),
+        json: json!({"device": device.pubkey().to_string(), "report_id": id.to_string()}),
+    })
+}

@@ -1,0 +1,46 @@
+//! The `fieldproof` binary: parses the command line, runs the command over an RPC node, prints
+//! the outcome (or the failure) for people or, with `--json`, for scripts, and exits with the
+//! failure's code.
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use fieldproof_cli::{execute, heartbeat, keypair, Cli, Command, Context, Failure, Outcome};
+use fieldproof_sdk::{Client, RpcChain};
+use serde_json::json;
+use solana_commitment_config::CommitmentConfig;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli).await {
+        Ok(outcome) if cli.json => {
+            println!("{}", outcome.json);
+            ExitCode::SUCCESS
+        }
+        Ok(outcome) => {
+            print!("{}", outcome.human);
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            if cli.json {
+                println!("{}", json!({"error": {"kind": failure.kind(), "message": failure.to_string()}}));
+            } else {
+                eprintln!("error: {failure}");
+            }
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+async fn run(cli: &Cli) -> Result<Outcome, Failure> {
+    let timeout = Duration::from_secs(cli.timeout_secs.max(1));
+    if let Command::Heartbeat { device_keypair, h3, uptime_s, firmware } = &cli.command {
+        let device = keypair::load(device_keypair)?;
+        return heartbeat(&cli.oracle, timeout, &device, *h3, *uptime_s, *firmware).await;
+    }
+    let chain = RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed());
+    let ctx = Context { client: Client::new(chain), keypair: cli.keypair.clone(), progress: !cli.json && std::io::stderr().is_terminal() };
+    execute(&cli.command, &ctx).await
+}
