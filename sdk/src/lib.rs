@@ -36,6 +36,30 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Claiming many devices from a reward file
+//! Every proof comes from the epoch's reward file itself; the claims are packed into as few
+//! transactions as fit.
+//! ```no_run
+//! use fieldproof_sdk::{Client, Pubkey, RewardFile, RpcChain};
+//! use solana_keypair::Keypair;
+//! # async fn example(client: Client<RpcChain>, owner: Keypair, my_assets: Vec<Pubkey>) -> Result<(), Box<dyn std::error::Error>> {
+//! let file = RewardFile::from_json(&std::fs::read_to_string("rewards.json")?)?;
+//! let leaves: Vec<_> = my_assets.iter().filter_map(|asset| file.leaf(asset)).collect();
+//! let summary = client.claim_all(&owner, &owner, &file.pool, &leaves).await?;
+//! println!("paid {} in {} transaction(s)", summary.paid, summary.transactions.len());
+//! # Ok(()) }
+//! ```
+//!
+//! # Checking a reward file against a posted root
+//! ```
+//! use fieldproof_sdk::{merkle, Pubkey, RewardFile};
+//! let (pool, asset) = (Pubkey::new_unique(), Pubkey::new_unique());
+//! let file = RewardFile::new(pool, 7, vec![(asset, 1_500), (Pubkey::new_unique(), 20)]).unwrap();
+//! // `file.root()` is what the oracles must have posted for epoch 7; each leaf proves against it.
+//! let leaf = file.leaf(&asset).unwrap();
+//! assert!(merkle::verify(&file.root(), merkle::leaf_hash(&asset.to_bytes(), 1_500), &leaf.proof));
+//! ```
+//!
 //! # Posting a root (oracle side)
 //! ```no_run
 //! use fieldproof_sdk::reward_pool::{self, PostRootArgs};
