@@ -2,14 +2,11 @@
 //! in the device-registry program becomes a directory entry (kind, active status, asserted
 //! location and antenna gain). Reads go through the SDK's [`Chain`], so the same code runs
 //! against an RPC node or the in-process test bank.
-use anchor_lang::{AccountDeserialize, Discriminator};
-use device_registry::state::{DeviceInfo, DeviceStatus};
-use fieldproof_sdk::{AccountFilter, Chain, ChainError, Pubkey};
+use anchor_lang::AccountDeserialize;
+use fieldproof_sdk::device_registry::{self, DeviceInfo, DeviceStatus};
+use fieldproof_sdk::{Chain, ChainError, Pubkey};
 
 use crate::devices::{DeviceDirectory, DeviceEntry, DeviceKind};
-
-/// Offset of `DeviceInfo::network`: right after Anchor's 8-byte discriminator.
-const NETWORK_OFFSET: usize = 8;
 
 /// What one pass did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,10 +21,7 @@ pub struct SyncSummary {
 
 /// One pass over the network's devices; entries only ever change to what the chain says.
 pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &DeviceDirectory) -> Result<SyncSummary, ChainError> {
-    let filters = [
-        AccountFilter::Memcmp { offset: 0, bytes: DeviceInfo::DISCRIMINATOR.to_vec() },
-        AccountFilter::Memcmp { offset: NETWORK_OFFSET, bytes: network.to_bytes().to_vec() },
-    ];
+    let filters = device_registry::network_devices_filters(network);
     let accounts = chain.get_program_accounts(&device_registry::ID, &filters).await?;
     let mut summary = SyncSummary { devices: accounts.len(), ..SyncSummary::default() };
     for (address, account) in accounts {
@@ -41,8 +35,8 @@ pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &Dev
         };
         let entry = DeviceEntry {
             kind: match info.kind {
-                device_registry::state::DeviceKind::Hotspot => DeviceKind::Hotspot,
-                device_registry::state::DeviceKind::Mapper => DeviceKind::Mapper,
+                device_registry::DeviceKind::Hotspot => DeviceKind::Hotspot,
+                device_registry::DeviceKind::Mapper => DeviceKind::Mapper,
             },
             active: info.status == DeviceStatus::Active,
             location_h3: (info.location.h3_cell != 0).then_some(info.location.h3_cell),

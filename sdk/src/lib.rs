@@ -1,8 +1,9 @@
 //! The Rust SDK for Fieldproof integrators.
 //!
 //! - Program addresses, instruction builders and the programs' own account types:
-//!   [`reward_pool`], [`treasury`], [`data_credits`]. The device registry's module joins them
-//!   when that program lands.
+//!   [`reward_pool`], [`treasury`], [`data_credits`], [`device_registry`] (network
+//!   administration and device listing; issuing and location builders come with the claim
+//!   binding).
 //! - Decoding accounts: [`decode_account`], or [`Client::account`].
 //! - Chain access behind one small interface, [`Chain`]: [`RpcChain`] over JSON-RPC, and
 //!   `BanksChain` over an in-process program-test bank with the `program-test` feature.
@@ -92,6 +93,7 @@ mod accounts;
 mod chain;
 mod client;
 pub mod data_credits;
+pub mod device_registry;
 mod error;
 mod oracle_api;
 mod program_errors;

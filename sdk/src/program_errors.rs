@@ -72,6 +72,14 @@ error_table!(data_credits_errors, "data_credits", data_credits::errors::DataCred
     ZeroDataCredits, WrongTokenOwner, InsufficientEscrow, InvalidCategory, ArithmeticOverflow,
 ]);
 
+error_table!(device_registry_errors, "device_registry", device_registry::errors::RegistryError, [
+    NotAuthority, NotPendingAuthority, WrongDcMint, UriTooLong, WrongTreeConfig, NotTreeDelegate,
+    NotActiveTree, NoActiveTree, WrongTree, WrongTreeOwner, DeviceAlreadyRegistered, MakerRevoked,
+    QuotaExhausted, MissingSignatures, MalformedSignatureInstruction, MissingDeviceSignature,
+    MissingMakerSignature, InsufficientDataCredits, DeviceInactive, StatusUnchanged, InvalidH3Cell,
+    InvalidElevation, InvalidGain, ProofTooLong, ArithmeticOverflow,
+]);
+
 /// Resolves `code` returned by `program` to its name, for the Fieldproof programs' own errors.
 /// `None` for other programs and for Anchor's framework codes (below 6000), which the caller
 /// shows as numbers.
@@ -82,6 +90,8 @@ pub fn program_error_name(program: &Pubkey, code: u32) -> Option<ProgramErrorNam
         treasury_errors::lookup(code)
     } else if *program == data_credits::ID {
         data_credits_errors::lookup(code)
+    } else if *program == device_registry::ID {
+        device_registry_errors::lookup(code)
     } else {
         None
     }
@@ -105,6 +115,9 @@ mod tests {
         }
         for (i, error) in data_credits_errors::ALL.iter().enumerate() {
             assert_eq!(program_error_name(&data_credits::ID, 6000 + i as u32).unwrap().name, error.name());
+        }
+        for (i, error) in device_registry_errors::ALL.iter().enumerate() {
+            assert_eq!(program_error_name(&device_registry::ID, 6000 + i as u32).unwrap().name, error.name());
         }
     }
 

@@ -31,6 +31,7 @@ macro_rules! anchor_processor {
 anchor_processor!(reward_pool_entry, reward_pool);
 anchor_processor!(treasury_entry, treasury);
 anchor_processor!(data_credits_entry, data_credits);
+anchor_processor!(device_registry_entry, device_registry);
 
 pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
 pub const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
@@ -50,6 +51,7 @@ impl World {
         test.add_program("reward_pool", reward_pool::ID, processor!(reward_pool_entry));
         test.add_program("treasury", treasury::ID, processor!(treasury_entry));
         test.add_program("data_credits", data_credits::ID, processor!(data_credits_entry));
+        test.add_program("device_registry", device_registry::ID, processor!(device_registry_entry));
         let ctx = test.start_with_context().await;
         let client = Client::new(BanksChain::new(ctx.banks_client.clone()));
         Self { ctx, client }
