@@ -1,5 +1,6 @@
 //! The Fieldproof oracle: collects signed device reports, stores them durably, verifies them
 //! off-chain and turns them into reward epochs.
+pub mod bench;
 pub mod config;
 pub mod devices;
 pub mod ingest;

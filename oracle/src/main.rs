@@ -55,6 +55,9 @@ enum Command {
         #[arg(long)]
         oracle: Option<String>,
     },
+    /// Measure this machine: the ed25519 ceiling, HTTP ingest, the verifier and the peak memory
+    /// of a million stored reports, side by side (see README). Ignores --config.
+    Bench(fieldproof_oracle::bench::BenchOptions),
 }
 
 #[tokio::main]
@@ -98,6 +101,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let spec = FleetSpec { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers };
             simulate(spec, write_devices, oracle).await
         }
+        Command::Bench(options) => fieldproof_oracle::bench::run(&options).await,
     }
 }
 

@@ -146,70 +146,7 @@ impl Fleet {
     /// `rounds` beacon rounds starting at `start_ms`: every hotspot beacons once per round, every
     /// hotspot in range witnesses, every hotspot sends a heartbeat and every dashcam one segment.
     pub fn traffic(&self, start_ms: u64, rounds: u64) -> Vec<SimReport> {
-        let mut rng = StdRng::seed_from_u64(self.spec.seed ^ 0x5eed);
-        let mut out = Vec::new();
-        let hotspots: Vec<usize> = (0..self.devices.len()).filter(|&i| self.devices[i].kind == DeviceKind::Hotspot).collect();
-        for round in 0..rounds {
-            let round_ms = start_ms + round * BEACON_EVERY_MS;
-            for (slot, &b) in hotspots.iter().enumerate() {
-                let at = round_ms + slot as u64 * 50;
-                let beaconer = &self.devices[b];
-                let beacon = sign(
-                    ReportBody::Beacon(BeaconReport {
-                        header: header(&beaconer.key, at, &mut rng),
-                        frequency_hz: FREQUENCY_HZ,
-                        tx_power_ddbm: TX_POWER_DDBM,
-                        antenna_gain_ddbi: GAIN_DDBI,
-                        location_h3: beaconer.asserted_h3.unwrap_or_default(),
-                    }),
-                    &beaconer.key,
-                );
-                // The beacon goes out first, then what its witnesses heard.
-                let beacon_id = beacon.report_id().0;
-                out.push(SimReport { report: beacon, device: b, cheat: false });
-                for &w in &hotspots {
-                    let witness = &self.devices[w];
-                    let d = distance_m(beaconer.actual, witness.actual);
-                    if w == b || d > HEARING_RANGE_M {
-                        continue;
-                    }
-                    // Physics decides what is heard: the real distance, minus 5-15 dB of fading.
-                    let ceiling = max_rssi_ddbm(TX_POWER_DDBM, GAIN_DDBI, GAIN_DDBI, d, FREQUENCY_HZ);
-                    let honest_rssi = ceiling - rng.gen_range(50..150);
-                    let loud = witness.role == Role::LoudWitness;
-                    let rssi = if loud { -300 } else { honest_rssi };
-                    let received = at + rng.gen_range(100..2_000);
-                    let report = sign(
-                        ReportBody::Witness(WitnessReport {
-                            header: header(&witness.key, received, &mut rng),
-                            beacon_id,
-                            rssi_ddbm: rssi.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16,
-                            snr_ddb: rng.gen_range(-100..100),
-                            frequency_hz: FREQUENCY_HZ,
-                            received_at_ms: received,
-                        }),
-                        &witness.key,
-                    );
-                    // Any witness involving a spoofer is judged at the spoofer's false location.
-                    let cheat = loud || witness.role == Role::Spoofer || beaconer.role == Role::Spoofer;
-                    out.push(SimReport { report, device: w, cheat });
-                }
-                let heartbeat = sign(
-                    ReportBody::Heartbeat(HeartbeatReport {
-                        header: header(&beaconer.key, at + 1, &mut rng),
-                        location_h3: beaconer.asserted_h3.unwrap_or_default(),
-                        uptime_s: round * 600,
-                        firmware_version: 3,
-                    }),
-                    &beaconer.key,
-                );
-                out.push(SimReport { report: heartbeat, device: b, cheat: false });
-            }
-            for (m, mapper) in self.devices.iter().enumerate().filter(|(_, d)| d.kind == DeviceKind::Mapper) {
-                let at = round_ms + 30_000 + m as u64 * 10;
-                out.push(SimReport { report: self.drive(mapper, at, &mut rng), device: m, cheat: mapper.role == Role::Teleporter });
-            }
-        }
+        let mut out: Vec<SimReport> = self.rounds(start_ms).take(usize::try_from(rounds).unwrap_or(usize::MAX)).flatten().collect();
         // Replayers resend their first report verbatim and re-sign one with its nonce reused.
         for (r, replayer) in self.devices.iter().enumerate().filter(|(_, d)| d.role == Role::Replayer) {
             if let Some(original) = out.iter().find(|s| s.device == r).map(|s| s.report.clone()) {
@@ -224,6 +161,76 @@ impl Fleet {
                 out.push(SimReport { report: original, device: r, cheat: true });
                 out.push(SimReport { report: sign(reused, &replayer.key), device: r, cheat: true });
             }
+        }
+        out
+    }
+
+    /// The fleet's traffic one beacon round at a time, without end and without replays: for
+    /// runs too long to hold in memory at once. The first rounds are those of `traffic`.
+    pub fn rounds(&self, start_ms: u64) -> Rounds<'_> {
+        let hotspots = (0..self.devices.len()).filter(|&i| self.devices[i].kind == DeviceKind::Hotspot).collect();
+        Rounds { fleet: self, rng: StdRng::seed_from_u64(self.spec.seed ^ 0x5eed), hotspots, start_ms, round: 0 }
+    }
+
+    fn round(&self, hotspots: &[usize], round: u64, round_ms: u64, rng: &mut StdRng) -> Vec<SimReport> {
+        let mut out = Vec::new();
+        for (slot, &b) in hotspots.iter().enumerate() {
+            let at = round_ms + slot as u64 * 50;
+            let beaconer = &self.devices[b];
+            let beacon = sign(
+                ReportBody::Beacon(BeaconReport {
+                    header: header(&beaconer.key, at, rng),
+                    frequency_hz: FREQUENCY_HZ,
+                    tx_power_ddbm: TX_POWER_DDBM,
+                    antenna_gain_ddbi: GAIN_DDBI,
+                    location_h3: beaconer.asserted_h3.unwrap_or_default(),
+                }),
+                &beaconer.key,
+            );
+            // The beacon goes out first, then what its witnesses heard.
+            let beacon_id = beacon.report_id().0;
+            out.push(SimReport { report: beacon, device: b, cheat: false });
+            for &w in hotspots {
+                let witness = &self.devices[w];
+                let d = distance_m(beaconer.actual, witness.actual);
+                if w == b || d > HEARING_RANGE_M {
+                    continue;
+                }
+                // Physics decides what is heard: the real distance, minus 5-15 dB of fading.
+                let ceiling = max_rssi_ddbm(TX_POWER_DDBM, GAIN_DDBI, GAIN_DDBI, d, FREQUENCY_HZ);
+                let honest_rssi = ceiling - rng.gen_range(50..150);
+                let loud = witness.role == Role::LoudWitness;
+                let rssi = if loud { -300 } else { honest_rssi };
+                let received = at + rng.gen_range(100..2_000);
+                let report = sign(
+                    ReportBody::Witness(WitnessReport {
+                        header: header(&witness.key, received, rng),
+                        beacon_id,
+                        rssi_ddbm: rssi.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16,
+                        snr_ddb: rng.gen_range(-100..100),
+                        frequency_hz: FREQUENCY_HZ,
+                        received_at_ms: received,
+                    }),
+                    &witness.key,
+                );
+                // Any witness involving a spoofer is judged at the spoofer's false location.
+                let cheat = loud || witness.role == Role::Spoofer || beaconer.role == Role::Spoofer;
+                out.push(SimReport { report, device: w, cheat });
+            }
+            let heartbeat = sign(
+                ReportBody::Heartbeat(HeartbeatReport {
+                    header: header(&beaconer.key, at + 1, rng),
+                    location_h3: beaconer.asserted_h3.unwrap_or_default(),
+                    uptime_s: round * 600,
+                    firmware_version: 3,
+                }),
+                &beaconer.key,
+            );
+            out.push(SimReport { report: heartbeat, device: b, cheat: false });
+        }
+        for (m, mapper) in self.devices.iter().enumerate().filter(|(_, d)| d.kind == DeviceKind::Mapper) {
+            let at = round_ms + 30_000 + m as u64 * 10;
+            out.push(SimReport { report: self.drive(mapper, at, rng), device: m, cheat: mapper.role == Role::Teleporter });
         }
         out
     }
@@ -246,6 +253,26 @@ impl Fleet {
             frames.push(FrameHash { timestamp_ms: at + i * 5_000, content_hash: rng.gen() });
         }
         sign(ReportBody::MappingSegment(MappingSegmentReport { header: header(&mapper.key, at, rng), points, frames }), &mapper.key)
+    }
+}
+
+/// The endless traffic of a fleet, one beacon round (ten minutes) per item; see `Fleet::rounds`.
+pub struct Rounds<'a> {
+    fleet: &'a Fleet,
+    rng: StdRng,
+    hotspots: Vec<usize>,
+    start_ms: u64,
+    round: u64,
+}
+
+impl Iterator for Rounds<'_> {
+    type Item = Vec<SimReport>;
+
+    fn next(&mut self) -> Option<Vec<SimReport>> {
+        let round_ms = self.start_ms + self.round * BEACON_EVERY_MS;
+        let reports = self.fleet.round(&self.hotspots, self.round, round_ms, &mut self.rng);
+        self.round += 1;
+        Some(reports)
     }
 }
 

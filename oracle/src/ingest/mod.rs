@@ -129,20 +129,12 @@ async fn submit_report(
         return Err(Rejection::RateLimited("device"));
     }
 
-    let id = report.report_id();
     let kind = report.body.kind();
+    let row = NewReport::accepted(&report, body.to_vec(), now_ms, peer.ip().to_string());
+    let id = fieldproof_reports::ReportId(row.id);
     let stored = state
         .writer
-        .insert(NewReport {
-            id: id.0,
-            device: header.device_key,
-            kind: i16::from(kind as u8),
-            nonce: header.nonce,
-            signed_at_ms: i64::try_from(header.timestamp_ms).unwrap_or(i64::MAX),
-            received_at_ms: now_ms,
-            source: peer.ip().to_string(),
-            body: body.to_vec(),
-        })
+        .insert(row)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "storing a report failed");

@@ -38,6 +38,24 @@ pub struct NewReport {
     pub body: Vec<u8>,
 }
 
+impl NewReport {
+    /// The row of `report`, accepted as `body` (the exact bytes received) from `source` at
+    /// `received_at_ms`.
+    pub fn accepted(report: &fieldproof_reports::SignedReport, body: Vec<u8>, received_at_ms: i64, source: String) -> Self {
+        let header = report.body.header();
+        Self {
+            id: report.report_id().0,
+            device: header.device_key,
+            kind: i16::from(report.body.kind() as u8),
+            nonce: header.nonce,
+            signed_at_ms: i64::try_from(header.timestamp_ms).unwrap_or(i64::MAX),
+            received_at_ms,
+            source,
+            body,
+        }
+    }
+}
+
 /// A stored report with its sequence number (the order in which it was accepted).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredReport {

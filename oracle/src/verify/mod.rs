@@ -27,7 +27,7 @@ use crate::storage::{Store, StoreError, StoredReport};
 
 const CURSOR: &str = "verifier";
 /// Signatures verified together; a failing batch is re-checked one by one to find the culprit.
-const SIGNATURE_BATCH: usize = 256;
+pub(crate) const SIGNATURE_BATCH: usize = 256;
 
 pub struct Verifier {
     store: Store,

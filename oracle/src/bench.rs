@@ -1,0 +1,482 @@
+//! `fieldproof-oracle bench`: what this machine does, measured in one run and printed side by
+//! side — (a) the ed25519 ceiling (batch verification on every core), (b) accepted reports per
+//! second through the real HTTP ingest, (c) the real verifier's reports per second, and (d) the
+//! peak memory of storing and verifying a million reports. Every report is a distinct signed
+//! report of a simulated honest fleet (`simulate.rs`); each number counts only work that was done
+//! and succeeded.
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use fieldproof_reports::SignedReport;
+use fieldproof_sdk::{OracleApiError, OracleClient};
+use rayon::prelude::*;
+use sqlx::Row;
+use tracing::info;
+
+use crate::config::{IngestConfig, OracleConfig};
+use crate::devices::DeviceDirectory;
+use crate::simulate::{Fleet, FleetSpec};
+use crate::storage::{InsertOutcome, NewReport, ReportWriter, Store, WriterConfig};
+use crate::verify::{Denylist, VerificationConfig, Verifier, SIGNATURE_BATCH};
+
+/// Reports whose signatures make up the ceiling's sample (re-verified until `CEILING_TIME`).
+const CEILING_SAMPLE: usize = 16_384;
+const CEILING_TIME: Duration = Duration::from_secs(3);
+/// A "now" after which every stored report has settled.
+const FAR_FUTURE_MS: i64 = i64::MAX / 2;
+/// Concurrent inserts into the writer: enough to fill its group commits.
+const STORE_WORKERS: usize = 2 * 1024;
+/// The fleet's placement keeps hotspots 400 m apart in a 10 km square; it cannot fit many more.
+const MAX_HOTSPOTS: usize = 400;
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct BenchOptions {
+    /// Reports stored (through the storage writer, not HTTP) and verified for the peak-memory line (d).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub reports: usize,
+    /// Reports sent through the HTTP API for line (b); line (c) verifies them.
+    #[arg(long, default_value_t = 100_000)]
+    pub http_reports: usize,
+    /// Concurrent HTTP clients (tasks sharing the SDK's OracleClient and its connection pool).
+    #[arg(long, default_value_t = 128)]
+    pub clients: usize,
+    /// Hotspots of the simulated fleet (plus one dashcam per ten); each hears those within 6 km.
+    #[arg(long, default_value_t = 200)]
+    pub hotspots: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// `items` done in `elapsed`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Throughput {
+    pub items: usize,
+    pub elapsed: Duration,
+}
+
+impl Throughput {
+    pub fn per_second(&self) -> f64 {
+        self.items as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+}
+
+/// Outcomes of many attempts: how many succeeded, and the failures by reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub ok: usize,
+    pub failed: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn record(&mut self, outcome: Result<(), String>) {
+        match outcome {
+            Ok(()) => self.ok += 1,
+            Err(reason) => *self.failed.entry(reason).or_default() += 1,
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.ok += other.ok;
+        for (reason, n) in other.failed {
+            *self.failed.entry(reason).or_default() += n;
+        }
+    }
+}
+
+/// Line (b): reports accepted (2xx) through HTTP, and the store they went to.
+pub struct IngestRun {
+    pub sent: usize,
+    pub accepted: Throughput,
+    pub refused: BTreeMap<String, usize>,
+    pub store: Store,
+}
+
+/// A verification pass over everything stored.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VerifyRun {
+    pub judged: Throughput,
+    /// Reports judged valid (an honest fleet's should all be).
+    pub valid: usize,
+}
+
+/// Line (d): reports stored straight through the writer, verified, and the peak memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScaleRun {
+    pub stored: Throughput,
+    pub refused: BTreeMap<String, usize>,
+    pub verified: VerifyRun,
+    /// VmHWM of the whole process so far, where the OS reports it.
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// Runs every measurement and prints the table.
+pub async fn run(options: &BenchOptions) -> anyhow::Result<()> {
+    anyhow::ensure!((2..=MAX_HOTSPOTS).contains(&options.hotspots), "--hotspots must be between 2 and {MAX_HOTSPOTS}");
+    anyhow::ensure!(options.reports > 0 && options.http_reports > 0, "--reports and --http-reports must be at least 1");
+    let fleet = Arc::new(honest_fleet(options.hotspots, options.seed));
+    let directory = Arc::new(DeviceDirectory::default());
+    fleet.register(&directory);
+    let dir = tempfile::Builder::new().prefix("fieldproof-bench-").tempdir()?;
+    let start_ms = u64::try_from(crate::ingest::unix_ms())?;
+
+    info!(reports = CEILING_SAMPLE, "(a) ed25519 ceiling");
+    let sample = signed_reports(&fleet, start_ms, CEILING_SAMPLE);
+    let mix = ReportMix::of(&sample);
+    let ceiling = ceiling(&sample, CEILING_TIME)?;
+    drop(sample);
+
+    // Before the HTTP run, so that run's reports held in memory do not count in (d)'s peak.
+    info!(reports = options.reports, "(d) storing and verifying");
+    let scale = scale(fleet.clone(), directory.clone(), &dir.path().join("scale.sqlite"), start_ms, options.reports).await?;
+
+    info!(reports = options.http_reports, clients = options.clients, "(b) HTTP ingest");
+    let reports = signed_reports(&fleet, start_ms, options.http_reports);
+    let ingest = http_ingest(reports, directory.clone(), &dir.path().join("http.sqlite"), options.clients).await?;
+    info!(reports = ingest.accepted.items, "(c) verifying the ingested reports");
+    let verified = verify_all(&ingest.store, directory).await?;
+    ingest.store.pool().close().await;
+
+    print!("{}", table(options, &mix, ceiling, &ingest, verified, &scale));
+    Ok(())
+}
+
+/// A fleet without cheaters: every report it sends must be accepted and judged valid.
+pub fn honest_fleet(hotspots: usize, seed: u64) -> Fleet {
+    Fleet::new(FleetSpec { seed, hotspots, mappers: hotspots / 10, spoofers: 0, loud_witnesses: 0, teleporters: 0, replayers: 0 })
+}
+
+/// The first `count` reports of the fleet's traffic from `start_ms` on.
+pub fn signed_reports(fleet: &Fleet, start_ms: u64, count: usize) -> Vec<SignedReport> {
+    fleet.rounds(start_ms).take_while(|round| !round.is_empty()).flatten().take(count).map(|sim| sim.report).collect()
+}
+
+/// Line (a): the sample's signatures checked with `verify_batch` in batches of the verifier's
+/// size, the batches spread over every core by rayon, again and again for at least `min_time`.
+/// Messages and keys are prepared beforehand: this is the cryptography alone. A signature that
+/// does not verify is an error, not a number.
+pub fn ceiling(sample: &[SignedReport], min_time: Duration) -> anyhow::Result<Throughput> {
+    let messages: Vec<Vec<u8>> = sample.iter().map(SignedReport::signing_bytes).collect();
+    let signatures: Vec<Signature> = sample.iter().map(SignedReport::signature).collect();
+    let keys = sample.iter().map(SignedReport::device_key).collect::<Result<Vec<VerifyingKey>, _>>()?;
+    let message_refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let batch_starts: Vec<usize> = (0..sample.len()).step_by(SIGNATURE_BATCH).collect();
+    let started = Instant::now();
+    let mut verified = 0;
+    loop {
+        batch_starts.par_iter().try_for_each(|&first| {
+            let batch = first..(first + SIGNATURE_BATCH).min(sample.len());
+            ed25519_dalek::verify_batch(&message_refs[batch.clone()], &signatures[batch.clone()], &keys[batch])
+        })?;
+        verified += sample.len();
+        if started.elapsed() >= min_time {
+            return Ok(Throughput { items: verified, elapsed: started.elapsed() });
+        }
+    }
+}
+
+/// Line (b): serves the real API on 127.0.0.1 over a fresh SQLite file at `database`, with the
+/// rate limits lifted and the clock-skew window widened to the reports' span, and posts every
+/// report once from `clients` concurrent tasks. Counts the 2xx answers (each one a report durably
+/// stored) until the last answer; refusals are tallied by code.
+pub async fn http_ingest(reports: Vec<SignedReport>, directory: Arc<DeviceDirectory>, database: &Path, clients: usize) -> anyhow::Result<IngestRun> {
+    let oracle = crate::serve::start(&unthrottled_config(database, &reports), directory, None).await?;
+    let client = OracleClient::new(format!("http://{}", oracle.addr), Duration::from_secs(60))?.with_retries(1, Duration::ZERO);
+    let sent = reports.len();
+    let started = Instant::now();
+    let tally = run_concurrently(reports, clients, move |report| {
+        let client = client.clone();
+        async move { client.submit_report(&report).await.map(drop).map_err(refusal_reason) }
+    })
+    .await?;
+    let accepted = Throughput { items: tally.ok, elapsed: started.elapsed() };
+    let store = oracle.store.clone();
+    oracle.shutdown().await?;
+    Ok(IngestRun { sent, accepted, refused: tally.failed, store })
+}
+
+/// Line (c): the real verifier over everything in `store`, as of a "now" when all has settled.
+pub async fn verify_all(store: &Store, directory: Arc<DeviceDirectory>) -> anyhow::Result<VerifyRun> {
+    let verifier = Verifier::new(store.clone(), directory, Denylist::default(), VerificationConfig::default());
+    let started = Instant::now();
+    let judged = verifier.verify_settled(FAR_FUTURE_MS).await?;
+    let judged = Throughput { items: judged, elapsed: started.elapsed() };
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM verdicts WHERE status = 0").fetch_one(store.pool()).await?;
+    Ok(VerifyRun { judged, valid: usize::try_from(row.try_get::<i64, _>("n")?)? })
+}
+
+/// Line (d): stores `count` reports of the fleet through the storage writer (generated a round
+/// at a time, so they are never all in memory), verifies them all, then reads the peak RSS.
+pub async fn scale(fleet: Arc<Fleet>, directory: Arc<DeviceDirectory>, database: &Path, start_ms: u64, count: usize) -> anyhow::Result<ScaleRun> {
+    let store = Store::open(&sqlite_url(database)).await?;
+    let (stored, refused) = store_directly(&store, fleet, start_ms, count).await?;
+    info!(reports = stored.items, per_second = stored.per_second() as u64, "stored; verifying");
+    let verified = verify_all(&store, directory).await?;
+    store.pool().close().await;
+    Ok(ScaleRun { stored, refused: refused.failed, verified, peak_rss_mib: peak_rss_mib() })
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB; None where /proc does not say.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Generates rounds on a blocking thread while the previous round is being stored.
+async fn store_directly(store: &Store, fleet: Arc<Fleet>, start_ms: u64, count: usize) -> anyhow::Result<(Throughput, Tally)> {
+    let (rounds, mut ready) = tokio::sync::mpsc::channel::<Vec<NewReport>>(1);
+    let producer = tokio::task::spawn_blocking(move || {
+        let mut left = count;
+        for round in fleet.rounds(start_ms) {
+            let rows: Vec<NewReport> = round.into_iter().take(left).map(|sim| stored_row(&sim.report)).collect();
+            left -= rows.len();
+            if rows.is_empty() || rounds.blocking_send(rows).is_err() || left == 0 {
+                return;
+            }
+        }
+    });
+    let (writer, writer_task) = ReportWriter::start(store.clone(), WriterConfig::default()).await?;
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    while let Some(rows) = ready.recv().await {
+        let writer = writer.clone();
+        tally.merge(
+            run_concurrently(rows, STORE_WORKERS, move |row| {
+                let writer = writer.clone();
+                async move { stored_outcome(writer.insert(row).await) }
+            })
+            .await?,
+        );
+        info!(stored = tally.ok, of = count, "storing");
+    }
+    producer.await?;
+    // The writer commits what it holds and stops once its last handle is gone.
+    drop(writer);
+    writer_task.await?;
+    Ok((Throughput { items: tally.ok, elapsed: started.elapsed() }, tally))
+}
+
+/// The row ingest would store for `report`, received when it was signed.
+fn stored_row(report: &SignedReport) -> NewReport {
+    let signed_at_ms = i64::try_from(report.body.header().timestamp_ms).unwrap_or(i64::MAX);
+    NewReport::accepted(report, report.to_bytes(), signed_at_ms, "bench".into())
+}
+
+fn stored_outcome(outcome: Result<InsertOutcome, crate::storage::StoreError>) -> Result<(), String> {
+    match outcome {
+        Ok(InsertOutcome::Stored(_)) => Ok(()),
+        Ok(InsertOutcome::Duplicate) => Err("duplicate_report".into()),
+        Ok(InsertOutcome::ReplayedNonce) => Err("replayed_nonce".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn refusal_reason(error: OracleApiError) -> String {
+    match error {
+        OracleApiError::Rejected { code, .. } => code,
+        other => other.to_string(),
+    }
+}
+
+/// Runs `attempt` over every item, `workers` at a time, and tallies the outcomes.
+async fn run_concurrently<T, F, Fut>(items: Vec<T>, workers: usize, attempt: F) -> anyhow::Result<Tally>
+where
+    T: Send + 'static,
+    F: Fn(T) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    let queue = Arc::new(Mutex::new(items.into_iter()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers.max(1) {
+        let queue = queue.clone();
+        let attempt = attempt.clone();
+        tasks.spawn(async move {
+            let mut tally = Tally::default();
+            loop {
+                let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+                let Some(item) = next else { return tally };
+                tally.record(attempt(item).await);
+            }
+        });
+    }
+    let mut total = Tally::default();
+    while let Some(done) = tasks.join_next().await {
+        total.merge(done?);
+    }
+    Ok(total)
+}
+
+/// The HTTP run's configuration: nothing throttles the clients, and every report's timestamp is
+/// inside the clock-skew window (the simulated rounds span ten minutes each).
+fn unthrottled_config(database: &Path, reports: &[SignedReport]) -> OracleConfig {
+    let now_ms = u64::try_from(crate::ingest::unix_ms()).unwrap_or(0);
+    let farthest_ms = reports.iter().map(|r| r.body.header().timestamp_ms.abs_diff(now_ms)).max().unwrap_or(0);
+    OracleConfig {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: sqlite_url(database),
+        // The server's own verifier stays idle; line (c) runs it after the ingest.
+        verify_every_secs: 86_400,
+        ingest: IngestConfig {
+            per_device_per_minute: u32::MAX,
+            per_source_per_minute: u32::MAX,
+            max_clock_skew_secs: farthest_ms / 1_000 + 3_600,
+            ..IngestConfig::default()
+        },
+        ..OracleConfig::default()
+    }
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+/// Which kinds of report the sample holds, and their mean signed-message size.
+struct ReportMix {
+    kinds: BTreeMap<&'static str, usize>,
+    mean_message_bytes: usize,
+}
+
+impl ReportMix {
+    fn of(reports: &[SignedReport]) -> Self {
+        let mut kinds = BTreeMap::new();
+        let mut bytes = 0;
+        for report in reports {
+            *kinds.entry(report.body.kind().name()).or_default() += 1;
+            bytes += report.signing_bytes().len();
+        }
+        Self { kinds, mean_message_bytes: bytes / reports.len().max(1) }
+    }
+
+    fn describe(&self) -> String {
+        let total: usize = self.kinds.values().sum();
+        let parts: Vec<String> =
+            self.kinds.iter().map(|(kind, n)| format!("{kind} {:.1}%", 100.0 * *n as f64 / total.max(1) as f64)).collect();
+        format!("{}; mean signed message {} bytes", parts.join(", "), self.mean_message_bytes)
+    }
+}
+
+fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &IngestRun, verified: VerifyRun, scale: &ScaleRun) -> String {
+    let top = ceiling.per_second();
+    let share = |t: Throughput| 100.0 * t.per_second() / top;
+    let met = |ok: bool| if ok { "yes" } else { "NO" };
+    let peak = scale.peak_rss_mib.map_or("n/a".to_string(), |mib| format!("{mib:.0} MiB"));
+    let peak_met = scale.peak_rss_mib.map_or("n/a", |mib| met(mib <= 1024.0));
+    let mut out = String::new();
+    out += &format!(
+        "fieldproof-oracle bench: {} cores; honest fleet of {} hotspots + {} dashcams (seed {})\n",
+        rayon::current_num_threads(),
+        options.hotspots,
+        options.hotspots / 10,
+        options.seed
+    );
+    out += &format!("report mix: {}\n\n", mix.describe());
+    out += &format!("{:<58} {:>20} {:>9}  {:<14} {}\n", "", "measured", "% of (a)", "target", "met");
+    out += &format!("{:<58} {:>20} {:>9}  {:<14} {}\n", "(a) ceiling: ed25519 verify_batch, rayon, all cores", rate(ceiling, "sig/s"), "100%", "", "");
+    out += &format!(
+        "{:<58} {:>20} {:>8.1}%  {:<14} {}\n",
+        format!("(b) HTTP ingest, accepted 2xx ({} clients)", options.clients),
+        rate(ingest.accepted, "reports/s"),
+        share(ingest.accepted),
+        ">= 50% of (a)",
+        met(share(ingest.accepted) >= 50.0)
+    );
+    out += &format!(
+        "{:<58} {:>20} {:>8.1}%  {:<14} {}\n",
+        "(c) verifier, verify_settled over (b)'s store",
+        rate(verified.judged, "reports/s"),
+        share(verified.judged),
+        ">= 80% of (a)",
+        met(share(verified.judged) >= 80.0)
+    );
+    out += &format!(
+        "{:<58} {:>20} {:>9}  {:<14} {}\n",
+        format!("(d) peak RSS (VmHWM), {} reports stored + verified", grouped(scale.stored.items)),
+        peak,
+        "",
+        "<= 1024 MiB",
+        peak_met
+    );
+    out += "\n";
+    out += &format!(
+        "(a) {} signatures in {:.2} s ({} distinct, batches of {SIGNATURE_BATCH})\n",
+        grouped(ceiling.items),
+        ceiling.elapsed.as_secs_f64(),
+        grouped(CEILING_SAMPLE.min(ceiling.items))
+    );
+    out += &format!(
+        "(b) {} of {} sent accepted in {:.2} s; refused: {}; clients and server share this process and its cores\n",
+        grouped(ingest.accepted.items),
+        grouped(ingest.sent),
+        ingest.accepted.elapsed.as_secs_f64(),
+        describe_refusals(&ingest.refused)
+    );
+    out += &format!(
+        "(c) {} judged in {:.2} s, {} valid\n",
+        grouped(verified.judged.items),
+        verified.judged.elapsed.as_secs_f64(),
+        grouped(verified.valid)
+    );
+    out += &format!(
+        "(d) stored through the storage writer directly (not HTTP): {} in {:.1} s ({}), refused: {}; \
+         verified {} in {:.1} s ({}), {} valid; peak is the whole process's, measured before (b) ran\n",
+        grouped(scale.stored.items),
+        scale.stored.elapsed.as_secs_f64(),
+        rate(scale.stored, "reports/s"),
+        describe_refusals(&scale.refused),
+        grouped(scale.verified.judged.items),
+        scale.verified.judged.elapsed.as_secs_f64(),
+        rate(scale.verified.judged, "reports/s"),
+        grouped(scale.verified.valid)
+    );
+    out
+}
+
+fn rate(t: Throughput, unit: &str) -> String {
+    format!("{} {unit}", grouped(t.per_second().round() as usize))
+}
+
+fn describe_refusals(refused: &BTreeMap<String, usize>) -> String {
+    if refused.is_empty() {
+        return "none".into();
+    }
+    refused.iter().map(|(reason, n)| format!("{n} {reason}")).collect::<Vec<_>>().join(", ")
+}
+
+/// 1234567 as "1,234,567".
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn the_ceiling_refuses_a_forged_signature_instead_of_counting_it() {
+        let fleet = honest_fleet(4, 1);
+        let mut sample = signed_reports(&fleet, 1_800_000_000_000, 20);
+        assert_eq!(ceiling(&sample, Duration::ZERO).unwrap().items, 20);
+        sample[3].signature[0] ^= 1;
+        assert!(ceiling(&sample, Duration::ZERO).is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! The bench's accounting on a tiny run: every report sent is accepted and verified exactly once,
+//! refusals are not counted as accepted, and the scale run stores and verifies what it was asked.
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fieldproof_oracle::bench;
+use fieldproof_oracle::devices::DeviceDirectory;
+
+const REPORTS: usize = 200;
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_report_sent_is_accepted_and_verified_once() {
+    let fleet = Arc::new(bench::honest_fleet(12, 3));
+    let directory = Arc::new(DeviceDirectory::default());
+    fleet.register(&directory);
+    let dir = tempfile::tempdir().unwrap();
+    let reports = bench::signed_reports(&fleet, now_ms(), REPORTS);
+    assert_eq!(reports.len(), REPORTS);
+
+    let ceiling = bench::ceiling(&reports, Duration::ZERO).unwrap();
+    assert_eq!(ceiling.items, REPORTS, "one pass over the sample");
+
+    let ingest = bench::http_ingest(reports, directory.clone(), &dir.path().join("http.sqlite"), 16).await.unwrap();
+    assert_eq!((ingest.sent, ingest.accepted.items), (REPORTS, REPORTS), "refused: {:?}", ingest.refused);
+    assert!(ingest.refused.is_empty());
+    assert_eq!(ingest.store.count_reports().await.unwrap(), REPORTS as i64);
+
+    let verified = bench::verify_all(&ingest.store, directory.clone()).await.unwrap();
+    assert_eq!(verified.judged.items, REPORTS);
+    assert_eq!(verified.valid, REPORTS, "an honest fleet's reports are all valid");
+    assert_eq!(bench::verify_all(&ingest.store, directory.clone()).await.unwrap().judged.items, 0, "nothing is judged twice");
+
+    let scale = bench::scale(fleet, directory, &dir.path().join("scale.sqlite"), now_ms(), REPORTS).await.unwrap();
+    assert_eq!(scale.stored.items, REPORTS);
+    assert!(scale.refused.is_empty(), "{:?}", scale.refused);
+    assert_eq!((scale.verified.judged.items, scale.verified.valid), (REPORTS, REPORTS));
+    assert!(scale.peak_rss_mib.is_some_and(|mib| mib > 0.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_tallied_by_code_and_not_counted_as_accepted() {
+    let fleet = bench::honest_fleet(4, 5);
+    let directory = Arc::new(DeviceDirectory::default());
+    fleet.register(&directory);
+    let dir = tempfile::tempdir().unwrap();
+    let mut reports = bench::signed_reports(&fleet, now_ms(), 10);
+    reports.push(reports[0].clone());
+    // One client, so the duplicate arrives after its original was stored.
+    let ingest = bench::http_ingest(reports, directory, &dir.path().join("http.sqlite"), 1).await.unwrap();
+    assert_eq!((ingest.sent, ingest.accepted.items), (11, 10));
+    assert_eq!(ingest.refused.into_iter().collect::<Vec<_>>(), vec![("duplicate_report".to_string(), 1)]);
+}
