@@ -64,7 +64,7 @@ impl Setup {
     }
 
     async fn start(&self, http: &reqwest::Client) -> Child {
-        let child = Command::new(env!("CARGO_BIN_EXE_fieldproof-oracle"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldproof-oracle"))
             .arg("--config")
             .arg(self.dir.path().join("oracle.toml"))
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port), "--database-url", &self.db_url(), "--devices"])
@@ -79,6 +79,8 @@ impl Setup {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the oracle did not become healthy");
     }
 }
