@@ -80,8 +80,11 @@ impl RegistryWorld {
         let mut data = Vec::new();
         DeviceInfo { bump, ..info }.try_serialize(&mut data).unwrap();
         let account = solana_account::Account { lamports: 1_000_000_000, data, owner: device_registry::ID, executable: false, rent_epoch: 0 };
-        self.world.ctx.set_account(&address, &account.into());
-        self.world.client.chain().watch([address]);
+        self.world.ctx_mut().set_account(&address, &account.into());
+        match self.world.client.chain() {
+            bank::TestChain::Bank(chain) => chain.watch([address]),
+            bank::TestChain::Rpc(_) => unreachable!("ctx() is bank-only"),
+        }
         address
     }
 }

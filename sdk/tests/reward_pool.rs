@@ -70,7 +70,9 @@ impl PoolWorld {
 
     async fn post(&self, args: PostRootArgs, signers: &[usize]) -> Result<(), SdkError> {
         let signatures: Vec<_> = signers.iter().map(|&i| reward_pool::sign_root(&self.oracles[i], &self.pool, &args)).collect();
-        self.world.client.post_root(&self.world.payer(), &self.pool, args, &signatures).await.map(drop)
+        let signature = self.world.client.post_root(&self.world.payer(), &self.pool, args, &signatures).await?;
+        self.world.record(&signature).await;
+        Ok(())
     }
 }
 
@@ -154,7 +156,9 @@ async fn a_root_signed_by_too_few_oracles_is_refused_by_name() {
 
 #[tokio::test]
 async fn pending_roots_activate_after_the_window_or_are_vetoed() {
-    let w = PoolWorld::new(600).await;
+    // Short enough to wait out on a node (FIELDPROOF_RPC_URL), long enough to still be open
+    // when the early activation is tried.
+    let w = PoolWorld::new(8).await;
     let tree = rewards(&[(Pubkey::new_unique(), 5)]);
     let args = w.root_args(1, &tree, 5).await;
     w.post(args, &[1, 2]).await.unwrap();
@@ -169,7 +173,7 @@ async fn pending_roots_activate_after_the_window_or_are_vetoed() {
         Err(SdkError::Program { error, .. }) => assert_eq!(error.name, "DisputeWindowOpen"),
         other => panic!("expected DisputeWindowOpen, got {other:?}"),
     }
-    w.world.advance_clock(601).await;
+    w.world.advance_clock(9).await;
     w.world.send(&[reward_pool::activate_root(&w.pool)], &[]).await.expect("activate");
     assert_eq!(w.pool().await.active.epoch, 2);
 }

@@ -8,8 +8,9 @@ use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-const EPOCH_SECS: i64 = 100;
-const TIMELOCK_SECS: i64 = 1_000;
+// Short enough to wait out on a node (FIELDPROOF_RPC_URL).
+const EPOCH_SECS: i64 = 6;
+const TIMELOCK_SECS: i64 = 6;
 
 struct TreasuryWorld {
     world: World,

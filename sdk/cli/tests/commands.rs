@@ -63,7 +63,7 @@ impl Pool {
     }
 
     fn context(&self) -> Context<BanksChain> {
-        Context { client: Client::new(BanksChain::new(self.world.ctx.banks_client.clone())), keypair: self.dir.path().join("owner.json"), progress: false }
+        Context { client: Client::new(BanksChain::new(self.world.ctx().banks_client.clone())), keypair: self.dir.path().join("owner.json"), progress: false }
     }
 
     fn rewards_file(&self) -> std::path::PathBuf {

@@ -1,16 +1,29 @@
-//! An in-process bank with the Fieldproof programs registered natively (as the workspace's test
-//! harness does it), and an SDK client over it.
+//! The world the SDK tests run in: by default an in-process bank with the Fieldproof programs
+//! registered natively (as the workspace's test harness does it); with `FIELDPROOF_RPC_URL` set,
+//! a JSON-RPC node such as solana-test-validator with the programs loaded as SBF binaries
+//! (`scripts/test-rpc.sh`). The tests are the same; only the chain under the SDK client changes.
+//! On a node, the compute units of every instruction sent are appended to the file named by
+//! `FIELDPROOF_CU_LOG`, for the compute-unit table and its budgets.
 #![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::io::Write as _;
+use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::token_2022::spl_token_2022;
 use anchor_spl::token_2022::spl_token_2022::extension::StateWithExtensions;
-use fieldproof_sdk::{BanksChain, Client};
+use fieldproof_sdk::{AccountFilter, BanksChain, Chain, ChainError, Client, RpcChain};
+use solana_account::Account;
 use solana_clock::Clock;
+use solana_commitment_config::CommitmentConfig;
+use solana_hash::Hash;
 use solana_keypair::Keypair;
 use solana_program_pack::Pack;
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_signature::Signature;
 use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
 
 type AccountInfo<'a> = anchor_lang::solana_program::account_info::AccountInfo<'a>;
 type ProgramResult = anchor_lang::solana_program::entrypoint::ProgramResult;
@@ -35,14 +48,80 @@ anchor_processor!(device_registry_entry, device_registry);
 
 pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
 pub const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
+/// Lamports the payer of a test on a node is funded with.
+const RPC_PAYER_LAMPORTS: u64 = 100_000_000_000;
+
+/// The chain under the tests' SDK client.
+pub enum TestChain {
+    Bank(BanksChain),
+    Rpc(RpcChain),
+}
+
+impl Chain for TestChain {
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {
+        match self {
+            TestChain::Bank(c) => c.get_account(address).await,
+            TestChain::Rpc(c) => c.get_account(address).await,
+        }
+    }
+
+    async fn get_multiple_accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
+        match self {
+            TestChain::Bank(c) => c.get_multiple_accounts(addresses).await,
+            TestChain::Rpc(c) => c.get_multiple_accounts(addresses).await,
+        }
+    }
+
+    async fn get_program_accounts(&self, program: &Pubkey, filters: &[AccountFilter]) -> Result<Vec<(Pubkey, Account)>, ChainError> {
+        match self {
+            TestChain::Bank(c) => c.get_program_accounts(program, filters).await,
+            TestChain::Rpc(c) => c.get_program_accounts(program, filters).await,
+        }
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash, ChainError> {
+        match self {
+            TestChain::Bank(c) => c.latest_blockhash().await,
+            TestChain::Rpc(c) => c.latest_blockhash().await,
+        }
+    }
+
+    async fn send_transaction(&self, transaction: &VersionedTransaction) -> Result<Signature, ChainError> {
+        match self {
+            TestChain::Bank(c) => c.send_transaction(transaction).await,
+            TestChain::Rpc(c) => c.send_transaction(transaction).await,
+        }
+    }
+
+    async fn clock(&self) -> Result<Clock, ChainError> {
+        match self {
+            TestChain::Bank(c) => c.clock().await,
+            TestChain::Rpc(c) => c.clock().await,
+        }
+    }
+}
+
+/// Where the chain lives.
+enum Backend {
+    Bank(ProgramTestContext),
+    Rpc(RpcClient),
+}
 
 pub struct World {
-    pub ctx: ProgramTestContext,
-    pub client: Client<BanksChain>,
+    backend: Backend,
+    payer: Keypair,
+    pub client: Client<TestChain>,
 }
 
 impl World {
     pub async fn start() -> Self {
+        match std::env::var("FIELDPROOF_RPC_URL") {
+            Ok(url) => Self::on_node(url).await,
+            Err(_) => Self::in_process().await,
+        }
+    }
+
+    async fn in_process() -> Self {
         let mut test = ProgramTest::default();
         // ProgramTest installs a debug logger of every transaction; replace it afterwards so test
         // output stays readable unless RUST_LOG asks for more.
@@ -53,31 +132,85 @@ impl World {
         test.add_program("data_credits", data_credits::ID, processor!(data_credits_entry));
         test.add_program("device_registry", device_registry::ID, processor!(device_registry_entry));
         let ctx = test.start_with_context().await;
-        let client = Client::new(BanksChain::new(ctx.banks_client.clone()));
-        Self { ctx, client }
+        let client = Client::new(TestChain::Bank(BanksChain::new(ctx.banks_client.clone())));
+        let payer = ctx.payer.insecure_clone();
+        Self { backend: Backend::Bank(ctx), payer, client }
+    }
+
+    /// A fresh payer funded by the node's faucet.
+    async fn on_node(url: String) -> Self {
+        let rpc = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
+        let payer = Keypair::new();
+        let signature = rpc.request_airdrop(&payer.pubkey(), RPC_PAYER_LAMPORTS).await.expect("airdrop from the node's faucet");
+        for _ in 0..120 {
+            if rpc.confirm_transaction(&signature).await.expect("airdrop status") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert_eq!(rpc.get_balance(&payer.pubkey()).await.expect("balance"), RPC_PAYER_LAMPORTS, "the airdrop did not arrive");
+        let chain = RpcChain::new(url, Duration::from_secs(30), CommitmentConfig::confirmed());
+        Self { backend: Backend::Rpc(rpc), payer, client: Client::new(TestChain::Rpc(chain)) }
+    }
+
+    /// The in-process bank, for tests that set accounts up directly; they cannot run on a node.
+    pub fn ctx(&self) -> &ProgramTestContext {
+        match &self.backend {
+            Backend::Bank(ctx) => ctx,
+            Backend::Rpc(_) => panic!("this test sets bank state directly and runs only in process"),
+        }
+    }
+
+    pub fn ctx_mut(&mut self) -> &mut ProgramTestContext {
+        match &mut self.backend {
+            Backend::Bank(ctx) => ctx,
+            Backend::Rpc(_) => panic!("this test sets bank state directly and runs only in process"),
+        }
     }
 
     pub fn payer(&self) -> Keypair {
-        self.ctx.payer.insecure_clone()
+        self.payer.insecure_clone()
     }
 
     pub async fn clock(&self) -> Clock {
-        self.ctx.banks_client.get_sysvar::<Clock>().await.expect("clock")
+        self.client.chain().clock().await.expect("clock")
     }
 
+    /// Moves the bank's clock forward; on a node, waits until its clock has moved that far.
     pub async fn advance_clock(&self, secs: i64) {
-        let mut clock = self.clock().await;
-        clock.unix_timestamp += secs;
-        self.ctx.set_sysvar(&clock);
+        let target = self.clock().await.unix_timestamp + secs;
+        match &self.backend {
+            Backend::Bank(ctx) => {
+                let mut clock = self.clock().await;
+                clock.unix_timestamp = target;
+                ctx.set_sysvar(&clock);
+            }
+            Backend::Rpc(_) => {
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(secs.unsigned_abs() + 60);
+                while self.clock().await.unix_timestamp < target {
+                    assert!(tokio::time::Instant::now() < deadline, "the node's clock did not reach {target}");
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                }
+            }
+        }
     }
 
     pub async fn send(&self, ixs: &[anchor_lang::solana_program::instruction::Instruction], signers: &[&Keypair]) -> Result<(), fieldproof_sdk::SdkError> {
-        self.client.send(ixs, &self.payer(), signers).await.map(drop)
+        let signature = self.client.send(ixs, &self.payer, signers).await?;
+        self.record(&signature).await;
+        Ok(())
+    }
+
+    /// On a node, logs the compute units of a transaction sent through the client directly.
+    pub async fn record(&self, signature: &Signature) {
+        if let Backend::Rpc(rpc) = &self.backend {
+            record_compute_units(rpc, signature).await;
+        }
     }
 
     async fn create_account(&self, space: usize, owner: &Pubkey) -> (Keypair, anchor_lang::solana_program::instruction::Instruction) {
         let account = Keypair::new();
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(space);
+        let rent = anchor_lang::prelude::Rent::default().minimum_balance(space);
         let ix = anchor_lang::solana_program::system_instruction::create_account(&self.payer().pubkey(), &account.pubkey(), rent, space as u64, owner);
         (account, ix)
     }
@@ -102,9 +235,65 @@ impl World {
     }
 
     pub async fn token_balance(&self, account: Pubkey) -> u64 {
-        match self.ctx.banks_client.get_account(account).await.expect("bank") {
+        match self.client.chain().get_account(&account).await.expect("chain") {
             Some(a) => StateWithExtensions::<spl_token_2022::state::Account>::unpack(&a.data).expect("token account").base.amount,
             None => 0,
         }
     }
+}
+
+/// Appends each of our programs' top-level instructions in the transaction, with the compute
+/// units it consumed, to `FIELDPROOF_CU_LOG` as `program instruction units` lines. Read from the
+/// transaction's log: Anchor logs `Instruction: <Name>` first thing in every instruction.
+async fn record_compute_units(rpc: &RpcClient, signature: &Signature) {
+    let Ok(path) = std::env::var("FIELDPROOF_CU_LOG") else { return };
+    let config = solana_rpc_client_api::config::RpcTransactionConfig {
+        encoding: None,
+        commitment: Some(CommitmentConfig::confirmed()),
+        max_supported_transaction_version: Some(0),
+    };
+    let transaction = rpc.get_transaction_with_config(signature, config).await.expect("the sent transaction");
+    let logs: Option<Vec<String>> = transaction.transaction.meta.and_then(|meta| meta.log_messages.into());
+    let mut lines = String::new();
+    for (program, instruction, units) in top_level_units(&logs.unwrap_or_default()) {
+        lines.push_str(&format!("{program} {instruction} {units}\n"));
+    }
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("compute-unit log");
+    file.write_all(lines.as_bytes()).expect("write the compute-unit log");
+}
+
+/// (program, instruction, units) of every depth-1 invocation of one of our programs.
+fn top_level_units(logs: &[String]) -> Vec<(&'static str, String, u64)> {
+    let ours = [
+        (reward_pool::ID.to_string(), "reward_pool"),
+        (treasury::ID.to_string(), "treasury"),
+        (data_credits::ID.to_string(), "data_credits"),
+        (device_registry::ID.to_string(), "device_registry"),
+    ];
+    let mut found = Vec::new();
+    let mut depth = 0usize;
+    // The depth-1 invocation of ours being read, and its instruction name once logged.
+    let mut current: Option<(&'static str, Option<String>)> = None;
+    for line in logs {
+        let Some(rest) = line.strip_prefix("Program ") else { continue };
+        let words: Vec<&str> = rest.split(' ').collect();
+        if words.len() == 3 && words[1] == "invoke" {
+            depth = words[2].trim_matches(|c| c == '[' || c == ']').parse().unwrap_or(depth + 1);
+            if depth == 1 {
+                current = ours.iter().find(|(id, _)| id == words[0]).map(|(_, name)| (*name, None));
+            }
+        } else if words.len() == 2 && words[1] == "success" || words.len() >= 2 && words[1] == "failed:" {
+            depth = depth.saturating_sub(1);
+        } else if let Some(name) = rest.strip_prefix("log: Instruction: ") {
+            if let (1, Some((_, logged @ None))) = (depth, &mut current) {
+                *logged = Some(name.to_string());
+            }
+        } else if depth == 1 && words.len() == 7 && words[1] == "consumed" {
+            if let Some((program, name)) = current.take() {
+                let units = words[2].parse().expect("compute units");
+                found.push((program, name.unwrap_or_else(|| "?".into()), units));
+            }
+        }
+    }
+    found
 }

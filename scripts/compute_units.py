@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Checks measured compute units against the budgets in docs/compute-units.md.
+
+    compute_units.py LOG TABLE [--update-table]
+
+LOG has one `program Instruction units` line per instruction executed on a node (written by the
+SDK tests' harness, sdk/tests/bank/mod.rs). TABLE is the markdown table
+`| program | instruction | budget | measured |`. Fails when an instruction used more than its
+budget, when an instruction with a budget never ran, or when one ran that has no row. Rows whose
+budget is `-` are not run on a node yet. --update-table rewrites the measured column.
+"""
+import re
+import sys
+
+ROW = re.compile(r"^\| *(\w+) *\| *(\w+) *\| *([\d,]+|-) *\| *([^|]*)\|$")
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    update = "--update-table" in sys.argv
+    if len(args) != 2:
+        sys.exit(__doc__)
+    log_path, table_path = args
+
+    measured = {}
+    with open(log_path) as log:
+        for line in log:
+            program, instruction, units = line.split()
+            key = (program, instruction)
+            measured[key] = max(measured.get(key, 0), int(units))
+
+    lines = open(table_path).read().split("\n")
+    budgets, problems = {}, []
+    for i, line in enumerate(lines):
+        m = ROW.match(line)
+        if not m or m.group(1) == "program":
+            continue
+        key = (m.group(1), m.group(2))
+        budget = None if m.group(3) == "-" else int(m.group(3).replace(",", ""))
+        budgets[key] = budget
+        units = measured.get(key)
+        if budget is not None and units is None:
+            problems.append(f"{key[0]}::{key[1]} has a budget but never ran")
+        if budget is not None and units is not None and units > budget:
+            problems.append(f"{key[0]}::{key[1]} used {units:,} CU, over its budget of {budget:,}")
+        if update and units is not None:
+            lines[i] = f"| {key[0]} | {key[1]} | {m.group(3)} | {units:,} |"
+    for key in sorted(measured.keys() - budgets.keys()):
+        problems.append(f"{key[0]}::{key[1]} ran ({measured[key]:,} CU) but has no row in {table_path}")
+
+    print(f"{'program':<16} {'instruction':<24} {'measured':>9} {'budget':>9}")
+    for key in sorted(budgets.keys() | measured.keys()):
+        units, budget = measured.get(key), budgets.get(key)
+        print(f"{key[0]:<16} {key[1]:<24} {units if units is not None else '-':>9} {budget if budget is not None else '-':>9}")
+    if update:
+        open(table_path, "w").write("\n".join(lines))
+    for problem in problems:
+        print(f"compute units: {problem}", file=sys.stderr)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()

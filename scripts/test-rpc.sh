@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the SDK's tests against our programs as SBF binaries on solana-test-validator, instead of
+# natively in an in-process bank, and checks every instruction's compute units against its
+# budget in docs/compute-units.md.
+#   scripts/test-rpc.sh [--update-table]
+# Builds what is missing first (scripts/sbf, cached); the validator comes from PATH, a prebuilt
+# copy, or a build from crates.io (scripts/sbf/validator.sh). Programs are loaded at the ids in
+# Anchor.toml's [programs.localnet].
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+scripts/sbf/install.sh
+scripts/sbf/build.sh --workspace . target/deploy
+
+programs=()
+while read -r name id; do
+  programs+=("$id=$root/target/deploy/$name.so")
+done < <(awk '/^\[programs.localnet\]/ { on = 1; next } /^\[/ { on = 0 } on && NF == 3 { gsub(/"/, "", $3); print $1, $3 }' Anchor.toml)
+[ ${#programs[@]} -eq 4 ] || { echo "expected four programs in Anchor.toml, found ${#programs[@]}" >&2; exit 1; }
+
+state="$root/target/localnet-test"
+trap 'scripts/sbf/start-validator.sh --stop --dir "$state"' EXIT
+url=$(scripts/sbf/start-validator.sh --dir "$state" --port 18899 "${programs[@]}")
+
+log="$root/target/compute-units.log"
+: > "$log"
+# The device-registry test that plants a device account directly in the bank runs in process only.
+FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk \
+  --test data_credits --test treasury --test reward_pool --test device_registry \
+  -- --skip device_status_changes_and_the_network_lists_its_devices
+python3 scripts/compute_units.py "$log" docs/compute-units.md "$@"
