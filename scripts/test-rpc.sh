@@ -2,8 +2,9 @@
 # Runs the SDK's tests against our programs as SBF binaries on solana-test-validator, instead of
 # natively in an in-process bank, and checks every instruction's compute units against its
 # budget in docs/compute-units.md.
-#   scripts/test-rpc.sh [--update-table]
-# Builds what is missing first (scripts/sbf, cached); the validator comes from PATH, a prebuilt
+#   scripts/test-rpc.sh [--update-table]        (FIELDPROOF_RPC_PORT: the RPC port, default 18899)
+# Builds what is missing first (scripts/sbf, cached: our programs and Bubblegum, account
+# compression and noop); the validator comes from PATH, a prebuilt
 # copy, or a build from crates.io (scripts/sbf/validator.sh). Programs are loaded at the ids in
 # Anchor.toml's [programs.localnet].
 set -euo pipefail
@@ -12,6 +13,7 @@ root=$(pwd)
 
 scripts/sbf/install.sh
 scripts/sbf/build.sh --workspace . target/deploy
+scripts/sbf/build-metaplex.sh target/deploy/metaplex
 
 programs=()
 while read -r name id; do
@@ -21,12 +23,14 @@ done < <(awk '/^\[programs.localnet\]/ { on = 1; next } /^\[/ { on = 0 } on && N
 
 state="$root/target/localnet-test"
 trap 'scripts/sbf/start-validator.sh --stop --dir "$state"' EXIT
-url=$(scripts/sbf/start-validator.sh --dir "$state" --port 18899 "${programs[@]}")
+url=$(scripts/sbf/start-validator.sh --dir "$state" --port "${FIELDPROOF_RPC_PORT:-18899}" --metaplex target/deploy/metaplex "${programs[@]}")
 
 log="$root/target/compute-units.log"
 : > "$log"
-# The device-registry test that plants a device account directly in the bank runs in process only.
+# The device-registry test that plants a device account directly in the bank runs in process only;
+# the devices tests need Bubblegum, which only the node has.
 FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk \
   --test data_credits --test treasury --test reward_pool --test device_registry \
   -- --skip device_status_changes_and_the_network_lists_its_devices
+FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk --test devices -- --include-ignored
 python3 scripts/compute_units.py "$log" docs/compute-units.md "$@"

@@ -29,6 +29,11 @@ pub fn price_oracle_address(config: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[PRICE_ORACLE_SEED, config.as_ref()], &ID).0
 }
 
+/// The associated DC account of `owner`: where DC are minted to and fees burned from.
+pub fn dc_account_address(owner: &Pubkey, dc_mint: &Pubkey) -> Pubkey {
+    get_associated_token_address_with_program_id(owner, dc_mint, &DC_TOKEN_PROGRAM)
+}
+
 /// The escrow through which `payer` delegated DC to `router`.
 pub fn escrow_address(config: &Pubkey, payer: &Pubkey, router: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[ESCROW_SEED, config.as_ref(), payer.as_ref(), router.as_ref()], &ID).0

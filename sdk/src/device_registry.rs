@@ -1,7 +1,7 @@
 //! The device-registry program: addresses, the instruction builders of the network's
-//! administration (network, authority, makers, trees, device status), and the query that lists
-//! a network's devices (see the crate docs on drift). Issuing devices and asserting locations
-//! take Bubblegum accounts and an ownership proof; their builders come with the claim binding.
+//! administration (network, authority, makers, trees, device status), issuing devices under the
+//! device's and the maker's signatures, asserting locations with a proof of cNFT ownership, and
+//! the query that lists a network's devices (see the crate docs on drift).
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{Discriminator, InstructionData, ToAccountMetas};
@@ -9,11 +9,22 @@ use device_registry::accounts as program_accounts;
 use device_registry::instruction as program_instruction;
 pub use device_registry::state::{DEVICE_SEED, MAKER_SEED, NETWORK_SEED};
 
-pub use device_registry::instructions::{MakerArgs, NetworkArgs};
+pub use device_registry::bubblegum::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
+pub use device_registry::instructions::{AssertLocationArgs, IssueDeviceArgs, MakerArgs, NetworkArgs};
+pub use device_registry::onboarding::OnboardingMessage;
+pub use device_registry::ownership::{leaf_schema, OwnershipProof};
 pub use device_registry::state::{device_key_hash, DeviceInfo, DeviceKind, DeviceStatus, Location, Maker, NetworkConfig};
 pub use device_registry::ID;
 
 use crate::AccountFilter;
+
+/// Bubblegum, the program that mints device cNFTs into V1 trees.
+pub const BUBBLEGUM_ID: Pubkey = mpl_bubblegum::ID;
+
+/// Bubblegum's config account of `merkle_tree`.
+pub fn tree_config_address(merkle_tree: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[merkle_tree.as_ref()], &BUBBLEGUM_ID).0
+}
 
 /// The network whose fees are burned through the data-credits configuration `dc_config`.
 pub fn network_address(dc_config: &Pubkey) -> Pubkey {
@@ -109,4 +120,101 @@ pub fn set_device_status(network: &Pubkey, authority: &Pubkey, device_key: &Pubk
         program_accounts::SetDeviceStatus { network: *network, authority: *authority, device: device_address(network, device_key) },
         program_instruction::SetDeviceStatus { status },
     )
+}
+
+/// Where a DC fee is burned: the network's data-credits configuration and DC mint (from its
+/// [`NetworkConfig`]) and the data-credits epoch the burn counts in, the current one
+/// (`DataCreditsConfig::epoch_at(now)`). The DC come from the fee payer's associated DC account.
+#[derive(Clone, Copy, Debug)]
+pub struct DcFee {
+    /// The network's data-credits configuration (`NetworkConfig::dc_config`).
+    pub dc_config: Pubkey,
+    /// Its DC mint (`NetworkConfig::dc_mint`).
+    pub dc_mint: Pubkey,
+    /// The data-credits epoch now.
+    pub epoch: u64,
+}
+
+impl DcFee {
+    fn accounts(&self, dc_owner: &Pubkey) -> program_accounts::DcFee {
+        program_accounts::DcFee {
+            dc_config: self.dc_config,
+            dc_mint: self.dc_mint,
+            dc_source: crate::data_credits::dc_account_address(dc_owner, &self.dc_mint),
+            epoch_burns: crate::data_credits::epoch_burns_address(&self.dc_config, self.epoch),
+            token_program: anchor_spl::token_2022::ID,
+            data_credits_program: data_credits::ID,
+        }
+    }
+}
+
+/// The two signatures a device is issued under: the device's hardware key and the maker's
+/// attestation key, each over [`OnboardingMessage::digest`], as (public key, signature).
+pub type OnboardingSignatures = [([u8; 32], [u8; 64]); 2];
+
+/// Issues the device `args.device_key` to `owner` as a cNFT in the network's active tree: the
+/// Ed25519 precompile check of both signatures, then `issue_device`, which must follow it
+/// directly. The onboarding fee is burned from `payer`'s DC.
+pub fn issue_device(
+    payer: &Pubkey,
+    network: &Pubkey,
+    network_config: &NetworkConfig,
+    maker_id: &Pubkey,
+    owner: &Pubkey,
+    args: IssueDeviceArgs,
+    signatures: &OnboardingSignatures,
+    fee: DcFee,
+) -> [Instruction; 2] {
+    let message = OnboardingMessage {
+        network: *network,
+        device_key: args.device_key,
+        owner: *owner,
+        kind: args.kind,
+        maker: maker_address(network, maker_id),
+        nonce: args.nonce,
+    };
+    let check = fieldproof_ed25519::signatures_instruction(&message.digest(), signatures);
+    let issue = instruction(
+        program_accounts::IssueDevice {
+            payer: *payer,
+            network: *network,
+            maker: message.maker,
+            device: device_address(network, &args.device_key),
+            owner: *owner,
+            tree_config: tree_config_address(&network_config.active_tree),
+            merkle_tree: network_config.active_tree,
+            bubblegum_program: BUBBLEGUM_ID,
+            log_wrapper: SPL_NOOP_ID,
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+            instructions: solana_sdk_ids::sysvar::instructions::ID,
+            fee: fee.accounts(payer),
+            system_program: anchor_lang::system_program::ID,
+        },
+        program_instruction::IssueDevice { args },
+    );
+    [check, issue]
+}
+
+/// The device cNFT's current `owner` asserts where `device` stands. `proof_nodes` are the
+/// siblings of the device's leaf from the bottom up, without the levels the tree's canopy holds
+/// (an indexer of the tree serves them); `args.ownership.root` is a root of the tree they lead
+/// to. The location fee is burned from `owner`'s DC.
+pub fn assert_location(payer: &Pubkey, owner: &Pubkey, device: &DeviceInfo, args: AssertLocationArgs, proof_nodes: &[[u8; 32]], fee: DcFee) -> Instruction {
+    let mut ix = instruction(
+        program_accounts::AssertLocation {
+            payer: *payer,
+            owner: *owner,
+            network: device.network,
+            device: device_address(&device.network, &device.device_key),
+            merkle_tree: device.tree,
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+            fee: fee.accounts(owner),
+            system_program: anchor_lang::system_program::ID,
+        },
+        program_instruction::AssertLocation { args },
+    );
+    ix.accounts.extend(
+        proof_nodes.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)),
+    );
+    ix
 }
