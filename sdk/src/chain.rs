@@ -26,8 +26,14 @@ pub enum ChainError {
     #[error("chain unreachable: {0}")]
     Unreachable(String),
     /// The transaction was executed (or simulated before sending) and failed.
-    #[error("transaction failed: {0}")]
-    Transaction(TransactionError),
+    #[error("transaction failed: {error}")]
+    Transaction {
+        /// What the runtime reported.
+        error: TransactionError,
+        /// The program log of the failed execution, when the node returned it (a refused
+        /// preflight simulation does); it tells which program, however deep in CPIs, failed.
+        logs: Vec<String>,
+    },
     /// The transaction's blockhash expired before it was confirmed; it can never land, so
     /// re-signing with a fresh blockhash is safe.
     #[error("transaction expired before it was confirmed")]

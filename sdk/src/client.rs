@@ -166,7 +166,7 @@ impl<C: Chain> Client<C> {
             match self.chain.send_transaction(&VersionedTransaction::from(transaction)).await {
                 Ok(signature) => return Ok(signature),
                 Err(ChainError::Expired) if refreshes < self.options.blockhash_refreshes => refreshes += 1,
-                Err(ChainError::Transaction(error)) => return Err(named_error(error, &all)),
+                Err(ChainError::Transaction { error, logs }) => return Err(named_error(error, &logs, &all)),
                 Err(other) => return Err(other.into()),
             }
         }
@@ -318,14 +318,64 @@ impl<C: Chain> Client<C> {
     }
 }
 
-/// Names a Fieldproof program's custom error; other failures stay as they are.
-fn named_error(error: TransactionError, instructions: &[Instruction]) -> SdkError {
+/// Names a Fieldproof program's custom error; other failures stay as they are. A custom code
+/// belongs to the program that failed first in the log (the deepest in a CPI chain): a code an
+/// inner program (account compression, say) returned must not be read in the table of the
+/// instruction's own program. Without logs, the instruction's program is taken to have failed.
+fn named_error(error: TransactionError, logs: &[String], instructions: &[Instruction]) -> SdkError {
     use solana_instruction_error::InstructionError;
     if let TransactionError::InstructionError(index, InstructionError::Custom(code)) = &error {
-        let program = instructions.get(usize::from(*index)).map(|ix| ix.program_id);
+        let top_level = instructions.get(usize::from(*index)).map(|ix| ix.program_id);
+        let program = if logs.is_empty() { top_level } else { first_failed_program(logs) };
         if let Some(name) = program.and_then(|p| program_error_name(&p, *code)) {
             return SdkError::Program { instruction: *index, error: name };
         }
     }
     SdkError::Transaction(error)
+}
+
+/// The program of the first `Program <id> failed: custom program error` line.
+fn first_failed_program(logs: &[String]) -> Option<Pubkey> {
+    logs.iter().find_map(|line| {
+        let (id, _) = line.strip_prefix("Program ")?.split_once(" failed: custom program error")?;
+        id.parse().ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use solana_instruction_error::InstructionError;
+
+    use super::*;
+
+    fn custom(code: u32) -> TransactionError {
+        TransactionError::InstructionError(0, InstructionError::Custom(code))
+    }
+
+    fn registry_instruction() -> Vec<Instruction> {
+        vec![Instruction { program_id: device_registry::ID, accounts: vec![], data: vec![] }]
+    }
+
+    #[test]
+    fn a_code_is_named_in_the_table_of_the_program_that_failed() {
+        let registry = device_registry::ID;
+        let compression = device_registry::bubblegum::SPL_ACCOUNT_COMPRESSION_ID;
+        // A refusal of account compression's, inside the registry's CPI: 6001 is not the
+        // registry's NotPendingAuthority.
+        let logs = vec![
+            format!("Program {registry} invoke [1]"),
+            format!("Program {compression} invoke [2]"),
+            format!("Program {compression} failed: custom program error: 0x1771"),
+            format!("Program {registry} failed: custom program error: 0x1771"),
+        ];
+        assert!(matches!(named_error(custom(6001), &logs, &registry_instruction()), SdkError::Transaction(_)));
+
+        let logs = vec![format!("Program {registry} invoke [1]"), format!("Program {registry} failed: custom program error: 0x1771")];
+        match named_error(custom(6001), &logs, &registry_instruction()) {
+            SdkError::Program { error, .. } => assert_eq!((error.program, error.name), ("device_registry", "NotPendingAuthority")),
+            other => panic!("expected a named registry error, got {other:?}"),
+        }
+        // Without logs the instruction's own program is taken.
+        assert!(matches!(named_error(custom(6001), &[], &registry_instruction()), SdkError::Program { .. }));
+    }
 }

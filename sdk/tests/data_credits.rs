@@ -153,3 +153,67 @@ async fn config_updates_and_roles_rotate() {
     w.world.send(&[data_credits::accept_role(&w.config, &next.pubkey(), Role::BurnAuthority)], &[&next]).await.expect("accept");
     assert_eq!(w.config().await.burn_authority, next.pubkey());
 }
+
+/// The program's name for the refusal of `result`.
+#[track_caller]
+fn refusal(result: Result<(), SdkError>) -> &'static str {
+    bank::refusal(result, "data_credits")
+}
+
+#[tokio::test]
+async fn every_instruction_refuses_a_bad_call_by_name() {
+    let w = DcWorld::new().await;
+    let payer = w.world.payer();
+    let stranger = Keypair::new();
+
+    // A second network's configuration with a zero-length epoch.
+    let other_mint = w.world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
+    let bad = InitializeArgs {
+        burn_authority: stranger.pubkey(),
+        price_source: PriceSource::Quorum { oracle: Pubkey::new_unique() },
+        max_price_staleness_secs: 60,
+        epoch_start: 0,
+        epoch_length_secs: 0,
+        breaker: breaker(),
+    };
+    let ix = data_credits::initialize(&payer.pubkey(), &stranger.pubkey(), &other_mint, bad.clone());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "InvalidEpochLength");
+
+    assert_eq!(refusal(w.mint_dc(0).await), "ZeroAmount");
+    let ix = data_credits::burn_fee(&payer.pubkey(), &payer.pubkey(), &w.config, &w.dc_account, 0, 0);
+    assert_eq!(refusal(w.world.send(&[ix], &[]).await), "ZeroAmount");
+    let ix = data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 0, Pubkey::new_unique());
+    assert_eq!(refusal(w.world.send(&[ix], &[]).await), "ZeroAmount");
+
+    // A stranger cannot give a configuration a price oracle, nor configure or feed one.
+    let other_authority = Keypair::new();
+    let good = InitializeArgs { epoch_length_secs: 86_400, ..bad };
+    let ix = data_credits::initialize(&payer.pubkey(), &other_authority.pubkey(), &other_mint, good);
+    w.world.send(&[ix], &[&other_authority]).await.expect("a second configuration");
+    let oracle_args = InitializePriceOracleArgs { submitters: vec![stranger.pubkey()], min_submissions: 1, expo: -8 };
+    let ix = data_credits::initialize_price_oracle(&payer.pubkey(), &stranger.pubkey(), &data_credits::config_address(&other_mint), oracle_args);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = data_credits::set_price_submitters(&w.authority.pubkey(), &w.config, vec![], 1);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "InvalidSubmitterSet");
+    let ix = data_credits::submit_price(&stranger.pubkey(), &w.config, 150_000_000);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotSubmitter");
+
+    let args = UpdateConfigArgs {
+        price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&w.config) },
+        max_price_staleness_secs: 0,
+        breaker: breaker(),
+    };
+    let ix = data_credits::update_config(&w.config, &w.authority.pubkey(), args);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "InvalidStaleness");
+    let ix = data_credits::propose_role(&w.config, &stranger.pubkey(), Role::Authority, stranger.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = data_credits::accept_role(&w.config, &stranger.pubkey(), Role::Authority);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotPendingHolder");
+
+    w.mint_dc(TOKEN).await.expect("mint DC");
+    let router = Pubkey::new_unique();
+    w.world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 10, router)], &[]).await.expect("delegate");
+    let escrow = data_credits::escrow_address(&w.config, &payer.pubkey(), &router);
+    let ix = data_credits::burn_delegated(&payer.pubkey(), &stranger.pubkey(), &w.config, &escrow, 1, 0, 0);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotBurnAuthority");
+}

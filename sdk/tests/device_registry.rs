@@ -24,20 +24,25 @@ fn network_args(onboarding_fee: u64) -> NetworkArgs {
     NetworkArgs { onboarding_fee, location_fee: 10, metadata_uri: "https://fieldproof.example/devices/".into() }
 }
 
+/// A data-credits configuration whose epochs start at `now`.
+fn dc_args(now: i64) -> InitializeArgs {
+    InitializeArgs {
+        burn_authority: Pubkey::new_unique(),
+        price_source: PriceSource::Quorum { oracle: Pubkey::new_unique() },
+        max_price_staleness_secs: 60,
+        epoch_start: now,
+        epoch_length_secs: 86_400,
+        breaker: BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(u64::MAX) },
+    }
+}
+
 impl RegistryWorld {
     async fn new() -> Self {
         let world = World::start().await;
         let payer = world.payer().pubkey();
         let network_mint = world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
         let dc_authority = Keypair::new();
-        let args = InitializeArgs {
-            burn_authority: Pubkey::new_unique(),
-            price_source: PriceSource::Quorum { oracle: Pubkey::new_unique() },
-            max_price_staleness_secs: 60,
-            epoch_start: world.clock().await.unix_timestamp,
-            epoch_length_secs: 86_400,
-            breaker: BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(u64::MAX) },
-        };
+        let args = dc_args(world.clock().await.unix_timestamp);
         world.send(&[data_credits::initialize(&payer, &dc_authority.pubkey(), &network_mint, args)], &[&dc_authority]).await.unwrap();
         let dc_config = data_credits::config_address(&network_mint);
         let authority = Keypair::new();
@@ -89,14 +94,9 @@ impl RegistryWorld {
     }
 }
 
+#[track_caller]
 fn named(result: Result<(), SdkError>) -> &'static str {
-    match result {
-        Err(SdkError::Program { error, .. }) => {
-            assert_eq!(error.program, "device_registry");
-            error.name
-        }
-        other => panic!("expected a device-registry error, got {other:?}"),
-    }
+    bank::refusal(result, "device_registry")
 }
 
 #[tokio::test]
@@ -156,4 +156,32 @@ async fn device_status_changes_and_the_network_lists_its_devices() {
     assert!(listed.iter().all(|(_, a)| a.data.starts_with(DeviceInfo::DISCRIMINATOR)));
     let elsewhere = device_registry::network_devices_filters(&Pubkey::new_unique());
     assert!(w.world.client.chain().get_program_accounts(&device_registry::ID, &elsewhere).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn administration_refuses_a_bad_call_by_name() {
+    let w = RegistryWorld::new().await;
+    let stranger = Keypair::new();
+    let payer = w.world.payer().pubkey();
+
+    // A second network, over a second DC configuration, with a URI longer than Bubblegum takes.
+    let network_mint = w.world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
+    let dc_authority = Keypair::new();
+    let ix = data_credits::initialize(&payer, &dc_authority.pubkey(), &network_mint, dc_args(w.world.clock().await.unix_timestamp));
+    w.world.send(&[ix], &[&dc_authority]).await.unwrap();
+    let long = NetworkArgs { metadata_uri: "x".repeat(201), ..network_args(0) };
+    let ix = device_registry::initialize_network(&payer, &stranger.pubkey(), &data_credits::config_address(&network_mint), long);
+    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "UriTooLong");
+
+    let ix = device_registry::propose_authority(&w.network, &stranger.pubkey(), stranger.pubkey());
+    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let args = MakerArgs { id: Pubkey::new_unique(), attestation_key: Pubkey::new_unique(), quota: 1 };
+    let ix = device_registry::approve_maker(&payer, &w.network, &stranger.pubkey(), args.clone());
+    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    w.world.send(&[device_registry::approve_maker(&payer, &w.network, &w.authority.pubkey(), args.clone())], &[&w.authority]).await.unwrap();
+    let ix = device_registry::revoke_maker(&w.network, &stranger.pubkey(), &args.id);
+    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let tree = Pubkey::new_unique();
+    let ix = device_registry::set_active_tree(&w.network, &stranger.pubkey(), &tree, &device_registry::tree_config_address(&tree));
+    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
 }

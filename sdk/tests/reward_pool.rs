@@ -70,9 +70,16 @@ impl PoolWorld {
 
     async fn post(&self, args: PostRootArgs, signers: &[usize]) -> Result<(), SdkError> {
         let signatures: Vec<_> = signers.iter().map(|&i| reward_pool::sign_root(&self.oracles[i], &self.pool, &args)).collect();
-        let signature = self.world.client.post_root(&self.world.payer(), &self.pool, args, &signatures).await?;
-        self.world.record(&signature).await;
-        Ok(())
+        match self.world.client.post_root(&self.world.payer(), &self.pool, args.clone(), &signatures).await {
+            Ok(signature) => {
+                self.world.record(&signature).await;
+                Ok(())
+            }
+            Err(refused) => {
+                self.world.record_refusal(&reward_pool::post_root_with_signatures(&self.pool, args, &signatures), &refused);
+                Err(refused)
+            }
+        }
     }
 }
 
@@ -316,4 +323,44 @@ async fn claim_all_packs_claims_into_few_transactions_under_the_size_limit() {
     // Run again: everything is paid, nothing is sent.
     let again = w.world.client.claim_all(&payer, &owner, &w.pool, &reward_leaves).await.unwrap();
     assert_eq!((again.paid, again.transactions.len(), again.nothing_to_claim.len()), (0, 0, 8));
+}
+
+/// The program's name for the refusal of `result`.
+#[track_caller]
+fn refusal(result: Result<(), SdkError>) -> &'static str {
+    bank::refusal(result, "reward_pool")
+}
+
+#[tokio::test]
+async fn every_instruction_refuses_a_bad_call_by_name() {
+    let w = PoolWorld::new(0).await;
+    let stranger = Keypair::new();
+    let payer = w.world.payer().pubkey();
+
+    let args = CreatePoolArgs { id: 8, guardian: stranger.pubkey(), oracles: vec![stranger.pubkey()], threshold: 0, dispute_window_secs: 0, breaker: breaker() };
+    let ix = reward_pool::create_pool(&payer, &stranger.pubkey(), &w.mint, &SPL_TOKEN, args);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "InvalidOracleSet");
+    assert_eq!(refusal(w.world.send(&[reward_pool::veto_root(&w.pool, &w.guardian.pubkey())], &[&w.guardian]).await), "NoPendingRoot");
+
+    // A claim the client would not build: the program refuses an amount its leaf does not hold.
+    let asset = Pubkey::new_unique();
+    let tree = rewards(&[(asset, 10), (Pubkey::new_unique(), 20)]);
+    let args = w.root_args(1, &tree, 30).await;
+    w.post(args, &[0, 1]).await.expect("post");
+    let recipient = w.world.create_token_account(SPL_TOKEN, &w.mint, &stranger.pubkey()).await;
+    let accounts = reward_pool::ClaimAccounts { payer, owner: stranger.pubkey(), pool: w.pool, mint: w.mint, recipient, token_program: SPL_TOKEN };
+    let ix = reward_pool::claim(accounts, ClaimArgs { asset, cumulative_amount: 11, proof: tree.proof(0).unwrap() });
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "InvalidProof");
+
+    let oracle_set = OracleSetArgs { oracles: vec![stranger.pubkey()], threshold: 1 };
+    let ix = reward_pool::propose_oracle_set(&w.pool, &stranger.pubkey(), oracle_set);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = reward_pool::apply_oracle_set(&w.pool, &w.authority.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "NoPendingOracleSet");
+    let ix = reward_pool::cancel_oracle_set(&w.pool, &stranger.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthorityOrGuardian");
+    let ix = reward_pool::propose_role(&w.pool, &stranger.pubkey(), Role::Guardian, stranger.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = reward_pool::accept_role(&w.pool, &stranger.pubkey(), Role::Guardian);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotPendingHolder");
 }

@@ -152,7 +152,7 @@ async fn a_failed_transaction_carries_its_error() {
                          "status": { "Err": { "InstructionError": [0, { "Custom": 6023 }] } }, "confirmationStatus": "confirmed" });
     let (chain, _) = serve(Node { status: Some(failed), ..Node::default() }).await;
     let (_, tx) = transfer(Hash::new_unique());
-    assert!(matches!(chain.send_transaction(&tx).await, Err(ChainError::Transaction(_))));
+    assert!(matches!(chain.send_transaction(&tx).await, Err(ChainError::Transaction { .. })));
 }
 
 #[tokio::test]

@@ -105,3 +105,30 @@ async fn authority_rotates_in_two_steps() {
     w.world.send(&[treasury::accept_authority(&w.mint, &next.pubkey())], &[&next]).await.expect("accept");
     assert_eq!(w.treasury().await.authority, next.pubkey());
 }
+
+/// The program's name for the refusal of `result`.
+#[track_caller]
+fn refusal(result: Result<(), SdkError>) -> &'static str {
+    bank::refusal(result, "treasury")
+}
+
+#[tokio::test]
+async fn every_instruction_refuses_a_bad_call_by_name() {
+    let w = TreasuryWorld::new().await;
+    let stranger = Keypair::new();
+
+    // Only the mint's current mint authority hands the mint to a treasury.
+    let someone_elses = w.world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
+    let args = InitializeArgs { authority: stranger.pubkey(), params: w.params.clone() };
+    let ix = treasury::initialize(&w.world.payer().pubkey(), &stranger.pubkey(), &someone_elses, &SPL_TOKEN, args);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotMintAuthority");
+
+    let ix = treasury::propose_params(&w.mint, &stranger.pubkey(), w.params.clone());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = treasury::cancel_params(&w.mint, &w.authority.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "NoPendingChange");
+    let ix = treasury::propose_authority(&w.mint, &stranger.pubkey(), stranger.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = treasury::accept_authority(&w.mint, &stranger.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotPendingAuthority");
+}

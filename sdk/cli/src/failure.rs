@@ -50,7 +50,7 @@ impl From<SdkError> for Failure {
         let message = error.to_string();
         match error {
             SdkError::Chain(ChainError::Unreachable(_) | ChainError::Unexpected(_)) => Failure::Unreachable(message),
-            SdkError::Chain(ChainError::Transaction(_) | ChainError::Expired)
+            SdkError::Chain(ChainError::Transaction { .. } | ChainError::Expired)
             | SdkError::Program { .. }
             | SdkError::Transaction(_)
             | SdkError::TransactionTooLarge { .. } => Failure::Refused(message),

@@ -43,7 +43,8 @@ impl BanksChain {
 
 fn bank_error(error: BanksClientError) -> ChainError {
     match error {
-        BanksClientError::TransactionError(e) | BanksClientError::SimulationError { err: e, .. } => ChainError::Transaction(e),
+        BanksClientError::TransactionError(error) => ChainError::Transaction { error, logs: Vec::new() },
+        BanksClientError::SimulationError { err, logs, .. } => ChainError::Transaction { error: err, logs },
         other => ChainError::Unreachable(other.to_string()),
     }
 }

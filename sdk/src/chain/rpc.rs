@@ -11,6 +11,7 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
 use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
+use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
 use solana_signature::Signature;
 use solana_transaction::versioned::VersionedTransaction;
 
@@ -73,7 +74,13 @@ fn is_transport(error: &ClientError) -> bool {
 
 fn client_error(error: ClientError) -> ChainError {
     if let Some(transaction) = error.get_transaction_error() {
-        return ChainError::Transaction(transaction);
+        let logs = match error.kind() {
+            ErrorKind::RpcError(RpcError::RpcResponseError {
+                data: RpcResponseErrorData::SendTransactionPreflightFailure(simulation), ..
+            }) => simulation.logs.clone().unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        return ChainError::Transaction { error: transaction, logs };
     }
     if is_transport(&error) {
         ChainError::Unreachable(error.to_string())
@@ -110,7 +117,7 @@ impl RpcChain {
             let statuses = self.retry.run(|| self.client.get_signature_statuses(std::slice::from_ref(signature))).await?;
             if let Some(Some(status)) = statuses.value.into_iter().next() {
                 if let Some(error) = status.err {
-                    return Err(ChainError::Transaction(error));
+                    return Err(ChainError::Transaction { error, logs: Vec::new() });
                 }
                 if status.satisfies_commitment(self.commitment) {
                     return Ok(());

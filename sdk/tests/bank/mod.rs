@@ -46,6 +46,15 @@ anchor_processor!(treasury_entry, treasury);
 anchor_processor!(data_credits_entry, data_credits);
 anchor_processor!(device_registry_entry, device_registry);
 
+/// The name `program` gave its refusal of `result`.
+#[track_caller]
+pub fn refusal(result: Result<(), fieldproof_sdk::SdkError>, program: &str) -> &'static str {
+    match result {
+        Err(fieldproof_sdk::SdkError::Program { error, .. }) if error.program == program => error.name,
+        other => panic!("expected a refusal by {program}, got {other:?}"),
+    }
+}
+
 pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
 pub const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
 /// Lamports the payer of a test on a node is funded with.
@@ -196,9 +205,27 @@ impl World {
     }
 
     pub async fn send(&self, ixs: &[anchor_lang::solana_program::instruction::Instruction], signers: &[&Keypair]) -> Result<(), fieldproof_sdk::SdkError> {
-        let signature = self.client.send(ixs, &self.payer, signers).await?;
-        self.record(&signature).await;
-        Ok(())
+        match self.client.send(ixs, &self.payer, signers).await {
+            Ok(signature) => {
+                self.record(&signature).await;
+                Ok(())
+            }
+            Err(refused) => {
+                self.record_refusal(ixs, &refused);
+                Err(refused)
+            }
+        }
+    }
+
+    /// On a node, logs a named refusal of one of `ixs`, sent through the client directly.
+    pub fn record_refusal(&self, ixs: &[anchor_lang::solana_program::instruction::Instruction], refused: &fieldproof_sdk::SdkError) {
+        if let (Backend::Rpc(_), fieldproof_sdk::SdkError::Program { instruction, error }) = (&self.backend, refused) {
+            // The client puts no compute-budget instructions in front with default options, so
+            // the index is the instruction's in `ixs`.
+            if let Some(ix) = ixs.get(usize::from(*instruction)) {
+                record_rejection(error.program, &ix.data, error.name);
+            }
+        }
     }
 
     /// On a node, logs the compute units of a transaction sent through the client directly.
@@ -260,6 +287,15 @@ async fn record_compute_units(rpc: &RpcClient, signature: &Signature) {
     }
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("compute-unit log");
     file.write_all(lines.as_bytes()).expect("write the compute-unit log");
+}
+
+/// Appends a refusal by name to `FIELDPROOF_CU_LOG` as `! program discriminator ErrorName`, so
+/// the table's check can see that every instruction was refused at least once by name.
+fn record_rejection(program: &str, data: &[u8], name: &str) {
+    let Ok(path) = std::env::var("FIELDPROOF_CU_LOG") else { return };
+    let discriminator: String = data.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("compute-unit log");
+    file.write_all(format!("! {program} {discriminator} {name}\n").as_bytes()).expect("write the compute-unit log");
 }
 
 /// (program, instruction, units) of every depth-1 invocation of one of our programs.
