@@ -11,6 +11,31 @@ use crate::bubblegum::{MPL_ACCOUNT_COMPRESSION_ID, SPL_ACCOUNT_COMPRESSION_ID};
 use crate::errors::RegistryError;
 use crate::state::DeviceInfo;
 
+/// Why an ownership proof was refused before account compression saw it. Each program that
+/// checks ownership maps these to its own named errors, so the codes stay in its own table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnershipError {
+    /// The tree passed is not the device's.
+    WrongTree,
+    /// The tree is not owned by an account-compression program, or another program was passed.
+    WrongTreeOwner,
+    /// More proof nodes than the deepest tree has levels.
+    ProofTooLong,
+    /// The leaf nonce does not fit a V1 leaf index.
+    LeafIndexOverflow,
+}
+
+impl From<OwnershipError> for Error {
+    fn from(e: OwnershipError) -> Self {
+        match e {
+            OwnershipError::WrongTree => RegistryError::WrongTree.into(),
+            OwnershipError::WrongTreeOwner => RegistryError::WrongTreeOwner.into(),
+            OwnershipError::ProofTooLong => RegistryError::ProofTooLong.into(),
+            OwnershipError::LeafIndexOverflow => RegistryError::ArithmeticOverflow.into(),
+        }
+    }
+}
+
 /// Deepest tree account compression supports.
 pub const MAX_TREE_DEPTH: usize = 30;
 /// Anchor discriminator of account compression's `verify_leaf` (sha256("global:verify_leaf")[..8]).
@@ -39,7 +64,9 @@ pub fn leaf_schema(device: &DeviceInfo, owner: &Pubkey, delegate: Option<Pubkey>
     }
 }
 
-/// Fails unless `owner` owns the device's cNFT in `merkle_tree` now.
+/// Fails unless `owner` owns the device's cNFT in `merkle_tree` now. Checks refused before the
+/// CPI come back through `refuse` in the caller's own errors; account compression's refusal of
+/// the leaf (not the owner's, or a stale proof) is its own error.
 pub fn verify_owner<'info>(
     device: &DeviceInfo,
     owner: &Pubkey,
@@ -47,17 +74,21 @@ pub fn verify_owner<'info>(
     merkle_tree: &AccountInfo<'info>,
     compression_program: &AccountInfo<'info>,
     proof_nodes: &[AccountInfo<'info>],
+    refuse: impl Fn(OwnershipError) -> Error,
 ) -> Result<()> {
-    require_keys_eq!(merkle_tree.key(), device.tree, RegistryError::WrongTree);
+    if merkle_tree.key() != device.tree {
+        return Err(refuse(OwnershipError::WrongTree));
+    }
     // verify_leaf checks that it owns the tree; calling the tree's owner, and only one of the
     // two account-compression programs, makes that check meaningful.
-    require!(
-        (*merkle_tree.owner == SPL_ACCOUNT_COMPRESSION_ID || *merkle_tree.owner == MPL_ACCOUNT_COMPRESSION_ID)
-            && compression_program.key() == *merkle_tree.owner,
-        RegistryError::WrongTreeOwner
-    );
-    require!(proof_nodes.len() <= MAX_TREE_DEPTH, RegistryError::ProofTooLong);
-    let index = u32::try_from(device.leaf_nonce).map_err(|_| error!(RegistryError::ArithmeticOverflow))?;
+    let known_owner = *merkle_tree.owner == SPL_ACCOUNT_COMPRESSION_ID || *merkle_tree.owner == MPL_ACCOUNT_COMPRESSION_ID;
+    if !known_owner || compression_program.key() != *merkle_tree.owner {
+        return Err(refuse(OwnershipError::WrongTreeOwner));
+    }
+    if proof_nodes.len() > MAX_TREE_DEPTH {
+        return Err(refuse(OwnershipError::ProofTooLong));
+    }
+    let index = u32::try_from(device.leaf_nonce).map_err(|_| refuse(OwnershipError::LeafIndexOverflow))?;
     let leaf = leaf_schema(device, owner, proof.delegate).hash();
 
     let mut data = Vec::with_capacity(8 + 32 + 32 + 4);

@@ -62,4 +62,21 @@ pub enum RewardPoolError {
     OracleSetTimeLocked,
     #[msg("arithmetic overflow")]
     ArithmeticOverflow,
+    #[msg("the merkle tree is not the device's tree")]
+    WrongTree,
+    #[msg("the merkle tree is not owned by an account-compression program, or another program was passed")]
+    WrongTreeOwner,
+    #[msg("more ownership proof nodes than the tree is deep")]
+    OwnershipProofTooLong,
+}
+
+/// The reward pool's names for an ownership proof refused before account compression saw it.
+pub fn ownership_error(e: device_registry::ownership::OwnershipError) -> Error {
+    use device_registry::ownership::OwnershipError;
+    match e {
+        OwnershipError::WrongTree => RewardPoolError::WrongTree.into(),
+        OwnershipError::WrongTreeOwner => RewardPoolError::WrongTreeOwner.into(),
+        OwnershipError::ProofTooLong => RewardPoolError::OwnershipProofTooLong.into(),
+        OwnershipError::LeafIndexOverflow => RewardPoolError::ArithmeticOverflow.into(),
+    }
 }

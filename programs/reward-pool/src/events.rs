@@ -56,6 +56,8 @@ pub struct RewardClaimed {
 pub struct DestinationSet {
     pub pool: Pubkey,
     pub asset: Pubkey,
+    /// The device's owner, proven when setting it.
+    pub owner: Pubkey,
     pub destination: Pubkey,
 }
 

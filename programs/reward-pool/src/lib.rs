@@ -11,6 +11,7 @@ pub mod message;
 pub mod state;
 
 use instructions::*;
+use device_registry::ownership::OwnershipProof;
 use state::Role;
 
 declare_id!("GcZdGAvDUcKz5fMHSEon61yHp2Z164JZszMxsR4uchvo");
@@ -35,12 +36,12 @@ pub mod reward_pool {
         instructions::veto_root::handler(ctx)
     }
 
-    pub fn claim(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
+    pub fn claim<'info>(ctx: Context<'info, Claim<'info>>, args: ClaimArgs) -> Result<()> {
         instructions::claim::handler(ctx, args)
     }
 
-    pub fn set_destination(ctx: Context<SetDestination>, asset: Pubkey, destination: Pubkey) -> Result<()> {
-        instructions::set_destination::handler(ctx, asset, destination)
+    pub fn set_destination<'info>(ctx: Context<'info, SetDestination<'info>>, destination: Pubkey, ownership: OwnershipProof) -> Result<()> {
+        instructions::set_destination::handler(ctx, destination, ownership)
     }
 
     pub fn propose_oracle_set(ctx: Context<ProposeOracleSet>, oracle_set: OracleSetArgs) -> Result<()> {

@@ -123,7 +123,26 @@ pub struct ClaimRecord {
     pub claimed: u64,
     /// Token account the owner chose for payouts; `Pubkey::default()` pays the owner directly.
     pub destination: Pubkey,
+    /// Who set the destination. It applies only while they own the device: after the cNFT
+    /// changes hands, the new owner is paid directly until they set their own.
+    pub destination_owner: Pubkey,
     pub bump: u8,
+}
+
+impl ClaimRecord {
+    /// Fills a record created by this instruction; a no-op on an existing one.
+    pub fn open(&mut self, pool: Pubkey, asset: Pubkey, bump: u8) {
+        if self.pool == Pubkey::default() {
+            self.pool = pool;
+            self.asset = asset;
+            self.bump = bump;
+        }
+    }
+
+    /// The destination `owner` set, if the current owner is the one who set it.
+    pub fn destination_of(&self, owner: &Pubkey) -> Option<Pubkey> {
+        (self.destination != Pubkey::default() && self.destination_owner == *owner).then_some(self.destination)
+    }
 }
 
 pub fn breaker_error(e: fieldproof_circuit_breaker::BreakerError) -> Error {

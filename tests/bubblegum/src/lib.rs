@@ -4,6 +4,7 @@
 //! device tree that yields the proofs an indexer (or the oracle) would serve.
 pub mod bridge;
 pub mod device_tree;
+pub mod pool;
 pub mod registry;
 
 use solana_program_test::{processor, ProgramTest};

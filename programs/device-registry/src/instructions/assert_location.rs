@@ -51,6 +51,7 @@ pub fn handler<'info>(ctx: Context<'info, AssertLocation<'info>>, args: AssertLo
         &ctx.accounts.merkle_tree.to_account_info(),
         &ctx.accounts.compression_program.to_account_info(),
         ctx.remaining_accounts,
+        Error::from,
     )?;
     let network = &ctx.accounts.network;
     ctx.accounts.fee.burn(
