@@ -93,14 +93,20 @@ impl RewardPool {
 
     /// Posts `rewards` as the next epoch's root, signed by two of the three oracles.
     pub async fn post(&mut self, r: &mut Registry, rewards: &Rewards) {
+        let total = rewards.leaves.iter().map(|(_, a)| a).sum();
+        self.post_root(r, rewards.tree.root(), total, rewards.leaves.len() as u64).await;
+    }
+
+    /// Posts `root` over `leaf_count` leaves granting `total` as the next epoch's root.
+    pub async fn post_root(&mut self, r: &mut Registry, root: [u8; 32], total: u64, leaf_count: u64) {
         self.epoch += 1;
         let pool: reward_pool::state::Pool = r.bank.account(self.pool).await;
         let args = PostRootArgs {
             config_version: pool.config_version,
             epoch: self.epoch,
-            root: rewards.tree.root(),
-            cumulative_total: rewards.leaves.iter().map(|(_, a)| a).sum(),
-            leaf_count: rewards.leaves.len() as u64,
+            root,
+            cumulative_total: total,
+            leaf_count,
             content_hash: [self.epoch as u8; 32],
             expires_at: r.bank.now().await + 3_600,
         };
@@ -129,14 +135,31 @@ impl RewardPool {
         proof: Vec<AccountMeta>,
     ) -> Instruction {
         let asset = device.info.asset;
+        let args = ClaimArgs { cumulative_amount: rewards.amount(&asset), proof: rewards.proof(&asset), ownership };
+        self.claim_ix_with(r, &r.bank.payer().pubkey(), device, claimant, recipient, args, proof)
+    }
+
+    /// The claim instruction for `args`, paid by `payer`, with the ownership proof's `nodes`
+    /// appended.
+    #[allow(clippy::too_many_arguments)]
+    pub fn claim_ix_with(
+        &self,
+        r: &Registry,
+        payer: &Pubkey,
+        device: &Device,
+        claimant: &Pubkey,
+        recipient: Pubkey,
+        args: ClaimArgs,
+        nodes: Vec<AccountMeta>,
+    ) -> Instruction {
         let mut ix = anchor_ix(
             reward_pool::ID,
             reward_pool::accounts::Claim {
-                payer: r.bank.payer().pubkey(),
+                payer: *payer,
                 owner: *claimant,
                 pool: self.pool,
                 device: device.account,
-                claim_record: claim_record(&self.pool, &asset),
+                claim_record: claim_record(&self.pool, &device.info.asset),
                 vault: self.vault,
                 mint: self.mint,
                 recipient,
@@ -145,11 +168,9 @@ impl RewardPool {
                 token_program: SPL_TOKEN,
                 system_program: anchor_lang::system_program::ID,
             },
-            reward_pool::instruction::Claim {
-                args: ClaimArgs { cumulative_amount: rewards.amount(&asset), proof: rewards.proof(&asset), ownership },
-            },
+            reward_pool::instruction::Claim { args },
         );
-        ix.accounts.extend(proof);
+        ix.accounts.extend(nodes);
         ix
     }
 

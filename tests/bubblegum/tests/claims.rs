@@ -112,3 +112,59 @@ async fn another_tree_or_compression_program_is_refused_by_name() {
     assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::WrongTreeOwner);
     assert_eq!(r.bank.token_balance(owners).await, 0);
 }
+
+/// A network of 2^20 devices: the device tree is 20 deep with a canopy of 15 levels (the tree
+/// account holds the top of every proof, so an owner passes 5 nodes), and the reward tree has
+/// 2^20 leaves (a 20-hash reward proof). The claim, paid by the owner, goes in a version-0
+/// transaction whose lookup table holds the accounts every claim from the pool shares.
+const DEPTH: u32 = 20;
+const CANOPY: u32 = 15;
+const BUFFER: u32 = 64;
+
+#[tokio::test]
+async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction() {
+    use fieldproof_merkle::{leaf_hash, root_from_proof};
+    use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
+    use solana_transaction::versioned::VersionedTransaction;
+
+    let mut r = Registry::new(DEPTH, BUFFER, CANOPY).await;
+    let mut pool = RewardPool::new(&mut r).await;
+    let owner = Keypair::new();
+    let device = r.issue(&owner.pubkey()).await;
+    let owners = token_account(&mut r, &pool, &owner.pubkey()).await;
+    r.bank.airdrop(owner.pubkey(), 1_000_000_000).await;
+
+    // The device's leaf among 2^20: its 20 siblings stand for the other 2^20 - 1 devices.
+    let amount = 77;
+    let reward_proof: Vec<[u8; 32]> = (0..20u8).map(|level| leaf_hash(&[level; 32], u64::from(level))).collect();
+    let root = root_from_proof(leaf_hash(&device.info.asset.to_bytes(), amount), &reward_proof);
+    pool.post_root(&mut r, root, amount, 1 << 20).await;
+
+    let nodes = r.proof_accounts(&device.info);
+    assert_eq!(nodes.len(), (DEPTH - CANOPY) as usize);
+    let args = reward_pool::instructions::ClaimArgs { cumulative_amount: amount, proof: reward_proof, ownership: r.ownership() };
+    let ix = pool.claim_ix_with(&r, &owner.pubkey(), &device, &owner.pubkey(), owners, args, nodes);
+
+    let table = AddressLookupTableAccount {
+        key: Pubkey::new_unique(),
+        addresses: vec![
+            pool.pool,
+            pool.vault,
+            pool.mint,
+            r.tree,
+            SPL_COMPRESSION,
+            SPL_TOKEN,
+            anchor_lang::system_program::ID,
+        ],
+    };
+    let blockhash = r.bank.ctx.last_blockhash;
+    let message = v0::Message::try_compile(&owner.pubkey(), std::slice::from_ref(&ix), &[table], blockhash).expect("compile");
+    let transaction = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&owner]).expect("sign");
+    let size = bincode::serialize(&transaction).expect("serialize").len();
+    println!("claim in a 2^20-device network: {size} bytes (limit 1232)");
+    assert!(size <= 1232, "the claim transaction is {size} bytes");
+
+    // The same instruction executes: the owner is paid.
+    r.bank.send(&[ix], &[&owner]).await.expect("claim");
+    assert_eq!(r.bank.token_balance(owners).await, amount);
+}
