@@ -58,6 +58,11 @@ pub fn claim_record(pool: &Pubkey, asset: &Pubkey) -> Pubkey {
 impl RewardPool {
     /// A funded pool with no dispute window, so posted roots are active at once.
     pub async fn new(r: &mut Registry) -> Self {
+        Self::with(r, 0, BreakerConfig { window_secs: 86_400, threshold: Threshold::Percent(10_000) }).await
+    }
+
+    /// A funded pool with `dispute_window_secs` and `breaker`.
+    pub async fn with(r: &mut Registry, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
         let mint_authority = Keypair::new();
         let mint = r.bank.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
         let pool = Pubkey::find_program_address(&[POOL_SEED, mint.as_ref(), &0u16.to_le_bytes()], &reward_pool::ID).0;
@@ -81,8 +86,8 @@ impl RewardPool {
                     guardian: Pubkey::new_unique(),
                     oracles: oracles.iter().map(Oracle::pubkey).collect(),
                     threshold: 2,
-                    dispute_window_secs: 0,
-                    breaker: BreakerConfig { window_secs: 86_400, threshold: Threshold::Percent(10_000) },
+                    dispute_window_secs,
+                    breaker,
                 },
             },
         );
@@ -118,6 +123,12 @@ impl RewardPool {
         );
         // With no dispute window the root is active as soon as it is posted.
         r.bank.send(&[signatures, post], &[]).await.expect("post root");
+    }
+
+    /// Activates the pending root once its dispute window is over.
+    pub async fn activate(&self, r: &mut Registry) -> Result<(), TransactionError> {
+        let activate = anchor_ix(reward_pool::ID, reward_pool::accounts::ActivateRoot { pool: self.pool }, reward_pool::instruction::ActivateRoot {});
+        r.bank.send(&[activate], &[]).await
     }
 
     /// `claimant`'s claim of `device`'s reward in `rewards`, paid to `recipient`, proving
@@ -172,6 +183,14 @@ impl RewardPool {
         );
         ix.accounts.extend(nodes);
         ix
+    }
+
+    /// `claimant` claims `args` (any amount and proof) with the registry's current ownership
+    /// proof.
+    pub async fn claim_args(&self, r: &mut Registry, device: &Device, claimant: &Keypair, recipient: Pubkey, args_of: impl FnOnce(OwnershipProof) -> ClaimArgs) -> Result<(), TransactionError> {
+        let args = args_of(r.ownership());
+        let ix = self.claim_ix_with(r, &r.bank.payer().pubkey(), device, &claimant.pubkey(), recipient, args, r.proof_accounts(&device.info));
+        r.bank.send(&[ix], &[claimant]).await
     }
 
     /// `claimant` claims with the registry's current ownership proof.

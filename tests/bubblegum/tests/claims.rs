@@ -3,7 +3,7 @@
 //! a destination lapses with the sale, and a claim for a 2^20-device network fits one
 //! transaction.
 use anchor_lang::prelude::Pubkey;
-use fieldproof_bubblegum_tests::pool::{RewardPool, Rewards};
+use fieldproof_bubblegum_tests::pool::{claim_record, RewardPool, Rewards, FUNDING};
 use fieldproof_bubblegum_tests::registry::*;
 use fieldproof_tests::assert_program_error;
 use fieldproof_tests::tokens::SPL_TOKEN;
@@ -167,4 +167,134 @@ async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction() {
     // The same instruction executes: the owner is paid.
     r.bank.send(&[ix], &[&owner]).await.expect("claim");
     assert_eq!(r.bank.token_balance(owners).await, amount);
+}
+
+// Claims of the reward pool's own rules, with the owner proven as above.
+
+/// Issues `count` devices to `owner`, and a reward file granting them `amounts` beside leaves
+/// of devices nobody claims here.
+async fn devices_with_rewards(r: &mut Registry, owner: &Pubkey, amounts: &[u64]) -> (Vec<Device>, Rewards) {
+    let mut devices = Vec::new();
+    for _ in amounts {
+        devices.push(r.issue(owner).await);
+    }
+    let mut leaves: Vec<(Pubkey, u64)> = devices.iter().zip(amounts).map(|(d, a)| (d.info.asset, *a)).collect();
+    leaves.push((Pubkey::new_unique(), 7));
+    (devices, Rewards::new(leaves))
+}
+
+fn same_assets(previous: &Rewards, amounts: &[u64]) -> Rewards {
+    Rewards::new(previous.leaves.iter().zip(amounts.iter().chain(std::iter::repeat(&7))).map(|((asset, _), a)| (*asset, *a)).collect())
+}
+
+#[tokio::test]
+async fn a_claim_pays_the_cumulative_amount_once_and_then_only_the_increase() {
+    let mut r = registry().await;
+    let mut pool = RewardPool::new(&mut r).await;
+    let owner = Keypair::new();
+    let (devices, first) = devices_with_rewards(&mut r, &owner.pubkey(), &[100, 250]).await;
+    pool.post(&mut r, &first).await;
+    let to = token_account(&mut r, &pool, &owner.pubkey()).await;
+
+    pool.claim(&mut r, &devices[1], &owner, to, &first).await.expect("claim");
+    assert_eq!(r.bank.token_balance(to).await, 250);
+    assert_eq!(r.bank.token_balance(pool.vault).await, FUNDING - 250);
+    let record: reward_pool::state::ClaimRecord = r.bank.account(claim_record(&pool.pool, &devices[1].info.asset)).await;
+    assert_eq!((record.claimed, record.asset, record.pool), (250, devices[1].info.asset, pool.pool));
+    assert_program_error(pool.claim(&mut r, &devices[1], &owner, to, &first).await, RewardPoolError::NothingToClaim);
+
+    let second = same_assets(&first, &[100, 400]);
+    pool.post(&mut r, &second).await;
+    // The old root's proof is dead once a newer root is active.
+    assert_program_error(pool.claim(&mut r, &devices[0], &owner, to, &first).await, RewardPoolError::InvalidProof);
+    pool.claim(&mut r, &devices[1], &owner, to, &second).await.expect("the increase");
+    assert_eq!(r.bank.token_balance(to).await, 400);
+}
+
+#[tokio::test]
+async fn a_wrong_amount_or_proof_pays_nothing_and_creates_nothing() {
+    let mut r = registry().await;
+    let mut pool = RewardPool::new(&mut r).await;
+    let owner = Keypair::new();
+    let (devices, rewards) = devices_with_rewards(&mut r, &owner.pubkey(), &[10, 20, 30]).await;
+    let unrewarded = r.issue(&owner.pubkey()).await;
+    pool.post(&mut r, &rewards).await;
+    let to = token_account(&mut r, &pool, &owner.pubkey()).await;
+    let asset = devices[2].info.asset;
+
+    let mut wrong_proof = rewards.proof(&asset);
+    wrong_proof[0][0] ^= 1;
+    let cases: Vec<(&Device, u64, Vec<[u8; 32]>, RewardPoolError)> = vec![
+        (&devices[2], 30, wrong_proof, RewardPoolError::InvalidProof),
+        (&devices[2], 31, rewards.proof(&asset), RewardPoolError::InvalidProof),
+        (&unrewarded, 30, rewards.proof(&asset), RewardPoolError::InvalidProof),
+        (&devices[2], 30, vec![[0; 32]; 33], RewardPoolError::ProofTooLong),
+    ];
+    for (device, amount, proof, error) in cases {
+        let result = pool
+            .claim_args(&mut r, device, &owner, to, |ownership| reward_pool::instructions::ClaimArgs { cumulative_amount: amount, proof, ownership })
+            .await;
+        assert_program_error(result, error);
+        assert!(!r.bank.exists(claim_record(&pool.pool, &device.info.asset)).await, "no claim record was created");
+    }
+    assert_eq!(r.bank.token_balance(to).await, 0);
+    assert_eq!(r.bank.token_balance(pool.vault).await, FUNDING);
+}
+
+#[tokio::test]
+async fn claims_never_pay_more_than_the_root_total() {
+    let mut r = registry().await;
+    let mut pool = RewardPool::new(&mut r).await;
+    let owner = Keypair::new();
+    let (devices, rewards) = devices_with_rewards(&mut r, &owner.pubkey(), &[150, 150]).await;
+    // Lying oracles: the leaves add up to 307 but the root says 200.
+    pool.post_root(&mut r, rewards.tree.root(), 200, rewards.leaves.len() as u64).await;
+    let to = token_account(&mut r, &pool, &owner.pubkey()).await;
+    pool.claim(&mut r, &devices[0], &owner, to, &rewards).await.expect("first claim");
+    assert_program_error(pool.claim(&mut r, &devices[1], &owner, to, &rewards).await, RewardPoolError::ExceedsRootTotal);
+    assert_eq!(r.bank.token_balance(to).await, 150);
+}
+
+#[tokio::test]
+async fn the_circuit_breaker_trips_and_recovers_after_the_window() {
+    use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
+    let mut r = registry().await;
+    let mut pool = RewardPool::with(&mut r, 0, BreakerConfig { window_secs: 1_000, threshold: Threshold::Absolute(1_000) }).await;
+    let owner = Keypair::new();
+    let (devices, rewards) = devices_with_rewards(&mut r, &owner.pubkey(), &[600, 600, 600]).await;
+    pool.post(&mut r, &rewards).await;
+    let to = token_account(&mut r, &pool, &owner.pubkey()).await;
+
+    pool.claim(&mut r, &devices[0], &owner, to, &rewards).await.expect("first claim");
+    assert_program_error(pool.claim(&mut r, &devices[1], &owner, to, &rewards).await, RewardPoolError::CircuitBreakerTripped);
+    assert!(!r.bank.exists(claim_record(&pool.pool, &devices[1].info.asset)).await);
+    // Linear decay: after 30% of the window 600 * 0.7 = 420 remain, and 420 + 600 > 1000.
+    r.bank.advance_clock(300).await;
+    assert_program_error(pool.claim(&mut r, &devices[1], &owner, to, &rewards).await, RewardPoolError::CircuitBreakerTripped);
+    // After 40%, 360 remain and 360 + 600 fits.
+    r.bank.advance_clock(100).await;
+    pool.claim(&mut r, &devices[1], &owner, to, &rewards).await.expect("after the decay");
+    assert_eq!(r.bank.token_balance(to).await, 1_200);
+    assert_program_error(pool.claim(&mut r, &devices[2], &owner, to, &rewards).await, RewardPoolError::CircuitBreakerTripped);
+}
+
+#[tokio::test]
+async fn only_the_active_root_pays() {
+    use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
+    let mut r = registry().await;
+    let mut pool = RewardPool::with(&mut r, 3_600, BreakerConfig { window_secs: 86_400, threshold: Threshold::Percent(10_000) }).await;
+    let owner = Keypair::new();
+    let (devices, first) = devices_with_rewards(&mut r, &owner.pubkey(), &[100]).await;
+    let to = token_account(&mut r, &pool, &owner.pubkey()).await;
+    pool.post(&mut r, &first).await;
+    assert_program_error(pool.claim(&mut r, &devices[0], &owner, to, &first).await, RewardPoolError::NoActiveRoot);
+    r.bank.advance_clock(3_600).await;
+    pool.activate(&mut r).await.expect("activate after the window");
+
+    // A root still in its window does not pay; the active one does.
+    let second = same_assets(&first, &[500]);
+    pool.post(&mut r, &second).await;
+    assert_program_error(pool.claim(&mut r, &devices[0], &owner, to, &second).await, RewardPoolError::InvalidProof);
+    pool.claim(&mut r, &devices[0], &owner, to, &first).await.expect("the active root pays");
+    assert_eq!(r.bank.token_balance(to).await, 100);
 }
