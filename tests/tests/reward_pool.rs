@@ -1,4 +1,5 @@
-//! reward-pool: pools, quorum-posted roots, dispute window, claims, circuit breaker, rotations.
+//! reward-pool: pools, quorum-posted roots, dispute window, rotations. Claims are bound to the
+//! device cNFT's owner, so they are tested against Bubblegum in tests/bubblegum/tests/claims.rs.
 use anchor_lang::prelude::Pubkey;
 use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
 use fieldproof_merkle::{leaf_hash, MerkleTree};
@@ -7,9 +8,9 @@ use fieldproof_tests::oracles::{signed_by, Oracle};
 use fieldproof_tests::tokens::{SPL_TOKEN, TOKEN_2022};
 use fieldproof_tests::{assert_program_error, Bank};
 use reward_pool::errors::RewardPoolError;
-use reward_pool::instructions::{ClaimArgs, CreatePoolArgs, OracleSetArgs, PostRootArgs, UpdatePoolConfigArgs};
+use reward_pool::instructions::{CreatePoolArgs, OracleSetArgs, PostRootArgs, UpdatePoolConfigArgs};
 use reward_pool::message::RootMessage;
-use reward_pool::state::{ClaimRecord, Pool, Role, CLAIM_SEED, POOL_SEED, VAULT_SEED};
+use reward_pool::state::{Pool, Role, POOL_SEED, VAULT_SEED};
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -51,14 +52,8 @@ impl Rewards {
         self.leaves.iter().map(|(_, a)| a).sum()
     }
 
-    fn claim_args(&self, i: usize) -> ClaimArgs {
-        ClaimArgs { asset: self.leaves[i].0, cumulative_amount: self.leaves[i].1, proof: self.tree.proof(i).unwrap() }
-    }
 }
 
-fn claim_pda(pool: &Pubkey, asset: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[CLAIM_SEED, pool.as_ref(), asset.as_ref()], &reward_pool::ID).0
-}
 
 impl Fixture {
     async fn new(dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
@@ -163,33 +158,8 @@ impl Fixture {
         self.post(args, &[0, 1]).await.expect("post root");
     }
 
-    async fn owner_account(&mut self, owner: &Pubkey) -> Pubkey {
-        let (tp, mint) = (self.token_program, self.mint);
-        self.bank.create_token_account(tp, &mint, owner).await
-    }
 
-    fn claim_ix(&self, owner: &Pubkey, recipient: Pubkey, args: ClaimArgs) -> Instruction {
-        anchor_ix(
-            reward_pool::ID,
-            reward_pool::accounts::Claim {
-                payer: self.bank.payer().pubkey(),
-                owner: *owner,
-                pool: self.pool,
-                claim_record: claim_pda(&self.pool, &args.asset),
-                vault: self.vault,
-                mint: self.mint,
-                recipient,
-                token_program: self.token_program,
-                system_program: anchor_lang::system_program::ID,
-            },
-            reward_pool::instruction::Claim { args },
-        )
-    }
 
-    async fn claim(&mut self, owner: &Keypair, recipient: Pubkey, args: ClaimArgs) -> Result<(), TransactionError> {
-        let ix = self.claim_ix(&owner.pubkey(), recipient, args);
-        self.bank.send(&[ix], &[owner]).await
-    }
 
     async fn vault_balance(&mut self) -> u64 {
         let vault = self.vault;
@@ -229,13 +199,11 @@ async fn create_pool_stores_config_and_a_vault_owned_by_the_pool() {
 
 #[tokio::test]
 async fn create_pool_works_with_token_2022() {
+    // Claims out of a Token-2022 pool: tests/bubblegum/tests/claims.rs.
     let mut fx = Fixture::with_token_program(TOKEN_2022, 0, wide_breaker()).await;
-    let r = rewards(&[10, 20]);
-    fx.post_rewards(1, &r).await;
-    let owner = Keypair::new();
-    let to = fx.owner_account(&owner.pubkey()).await;
-    fx.claim(&owner, to, r.claim_args(1)).await.unwrap();
-    assert_eq!(fx.bank.token_balance(to).await, 20);
+    assert_eq!(fx.vault_balance().await, FUNDING);
+    fx.post_rewards(1, &rewards(&[10, 20])).await;
+    assert_eq!(fx.pool().await.active.epoch, 1);
 }
 
 #[tokio::test]
@@ -420,31 +388,22 @@ async fn post_root_rejects_totals_above_funding() {
     let args = fx.root_args(1, &rewards(&[FUNDING, 1])).await;
     let res = fx.post(args, &[0, 1]).await;
     assert_post_rejected(&mut fx, res, RewardPoolError::TotalExceedsFunding).await;
-    // Paid-out rewards still count as funding: after claiming, a root may carry them forward.
-    let r = rewards(&[FUNDING]);
-    fx.post_rewards(1, &r).await;
-    let owner = Keypair::new();
-    let to = fx.owner_account(&owner.pubkey()).await;
-    fx.claim(&owner, to, r.claim_args(0)).await.unwrap();
-    assert_eq!(fx.vault_balance().await, 0);
-    fx.post_rewards(2, &r).await;
+    // That paid-out rewards still count as funding is tested with claims in
+    // tests/bubblegum/tests/claims.rs.
+    fx.post_rewards(1, &rewards(&[FUNDING])).await;
 }
 
 // ---------------------------------------------------------------- dispute window
 
 #[tokio::test]
 async fn pending_root_activates_only_after_the_dispute_window() {
+    // That a pending root pays nothing is tested with claims in tests/bubblegum/tests/claims.rs.
     let mut fx = Fixture::new(HOUR, wide_breaker()).await;
     let r1 = rewards(&[100, 200]);
     fx.post_rewards(1, &r1).await;
     let pool = fx.pool().await;
     assert_eq!(pool.active.epoch, 0);
     assert_eq!(pool.pending.unwrap().root.epoch, 1);
-
-    let owner = Keypair::new();
-    let to = fx.owner_account(&owner.pubkey()).await;
-    let res = fx.claim(&owner, to, r1.claim_args(0)).await;
-    assert_program_error(res, RewardPoolError::NoActiveRoot);
 
     let activate = anchor_ix(reward_pool::ID, reward_pool::accounts::ActivateRoot { pool: fx.pool }, reward_pool::instruction::ActivateRoot {});
     let res = fx.bank.send(&[activate.clone()], &[]).await;
@@ -458,14 +417,6 @@ async fn pending_root_activates_only_after_the_dispute_window() {
     assert!(pool.pending.is_none());
     let res = fx.bank.send(&[activate], &[]).await;
     assert_program_error(res, RewardPoolError::NoPendingRoot);
-
-    // A claim against a root still in its window fails: only the active root pays.
-    let r2 = same_assets(&r1, &[500, 200]);
-    fx.post_rewards(2, &r2).await;
-    let res = fx.claim(&owner, to, r2.claim_args(0)).await;
-    assert_program_error(res, RewardPoolError::InvalidProof);
-    fx.claim(&owner, to, r1.claim_args(0)).await.unwrap();
-    assert_eq!(fx.bank.token_balance(to).await, 100);
 }
 
 #[tokio::test]
@@ -498,142 +449,6 @@ async fn guardian_vetoes_a_pending_root() {
     // The oracles may post a corrected root for the same epoch.
     fx.post_rewards(1, &rewards(&[1_000])).await;
     assert_eq!(fx.pool().await.pending.unwrap().root.epoch, 1);
-}
-
-// ---------------------------------------------------------------- claim
-
-#[tokio::test]
-async fn claim_pays_the_cumulative_amount_once_and_then_only_the_increase() {
-    let mut fx = Fixture::new(0, wide_breaker()).await;
-    let r1 = rewards(&[100, 250, 75, 3]);
-    fx.post_rewards(1, &r1).await;
-    let owner = Keypair::new();
-    let to = fx.owner_account(&owner.pubkey()).await;
-
-    fx.claim(&owner, to, r1.claim_args(1)).await.unwrap();
-    assert_eq!(fx.bank.token_balance(to).await, 250);
-    assert_eq!(fx.vault_balance().await, FUNDING - 250);
-    let record: ClaimRecord = fx.bank.account(claim_pda(&fx.pool, &r1.leaves[1].0)).await;
-    assert_eq!((record.claimed, record.asset, record.pool), (250, r1.leaves[1].0, fx.pool));
-
-    let res = fx.claim(&owner, to, r1.claim_args(1)).await;
-    assert_program_error(res, RewardPoolError::NothingToClaim);
-    assert_eq!(fx.bank.token_balance(to).await, 250, "a second claim pays nothing");
-
-    let r2 = same_assets(&r1, &[100, 400, 75, 3]);
-    fx.post_rewards(2, &r2).await;
-    // The old root's proof is dead once a newer root is active.
-    let res = fx.claim(&owner, to, r1.claim_args(0)).await;
-    assert_program_error(res, RewardPoolError::InvalidProof);
-    fx.claim(&owner, to, r2.claim_args(1)).await.unwrap();
-    assert_eq!(fx.bank.token_balance(to).await, 400);
-    assert_eq!(fx.pool().await.total_claimed, 400);
-}
-
-#[tokio::test]
-async fn claim_rejects_wrong_proof_amount_or_asset_and_creates_nothing() {
-    let mut fx = Fixture::new(0, wide_breaker()).await;
-    let r = rewards(&[10, 20, 30, 40, 50]);
-    fx.post_rewards(1, &r).await;
-    let owner = Keypair::new();
-    let to = fx.owner_account(&owner.pubkey()).await;
-
-    let mut wrong_proof = r.claim_args(2);
-    wrong_proof.proof[0][0] ^= 1;
-    let wrong_amount = ClaimArgs { cumulative_amount: 31, ..r.claim_args(2) };
-    let wrong_asset = ClaimArgs { asset: r.leaves[3].0, ..r.claim_args(2) };
-    let too_long = ClaimArgs { proof: vec![[0; 32]; 33], ..r.claim_args(2) };
-    for (args, error) in [
-        (wrong_proof, RewardPoolError::InvalidProof),
-        (wrong_amount, RewardPoolError::InvalidProof),
-        (wrong_asset.clone(), RewardPoolError::InvalidProof),
-        (too_long, RewardPoolError::ProofTooLong),
-    ] {
-        let asset = args.asset;
-        let res = fx.claim(&owner, to, args).await;
-        assert_program_error(res, error);
-        assert!(!fx.bank.exists(claim_pda(&fx.pool, &asset)).await, "no claim record was created");
-    }
-    assert_eq!(fx.bank.token_balance(to).await, 0);
-    assert_eq!(fx.vault_balance().await, FUNDING);
-}
-
-#[tokio::test]
-async fn claim_never_pays_more_than_the_root_total() {
-    let mut fx = Fixture::new(0, wide_breaker()).await;
-    // Lying oracles: the leaves add up to 300 but the root claims a total of 200.
-    let r = rewards(&[150, 150]);
-    let mut args = fx.root_args(1, &r).await;
-    args.cumulative_total = 200;
-    fx.post(args, &[0, 1]).await.unwrap();
-    let owner = Keypair::new();
-    let to = fx.owner_account(&owner.pubkey()).await;
-    fx.claim(&owner, to, r.claim_args(0)).await.unwrap();
-    let res = fx.claim(&owner, to, r.claim_args(1)).await;
-    assert_program_error(res, RewardPoolError::ExceedsRootTotal);
-    assert_eq!(fx.bank.token_balance(to).await, 150);
-}
-
-#[tokio::test]
-async fn claim_pays_only_to_the_owner_or_the_destination_the_owner_set() {
-    let mut fx = Fixture::new(0, wide_breaker()).await;
-    let r = rewards(&[500]);
-    fx.post_rewards(1, &r).await;
-    let owner = Keypair::new();
-    let own = fx.owner_account(&owner.pubkey()).await;
-    let other = Keypair::new();
-    let others = fx.owner_account(&other.pubkey()).await;
-
-    let res = fx.claim(&owner, others, r.claim_args(0)).await;
-    assert_program_error(res, RewardPoolError::WrongRecipient);
-
-    let set = anchor_ix(
-        reward_pool::ID,
-        reward_pool::accounts::SetDestination {
-            payer: fx.bank.payer().pubkey(),
-            owner: owner.pubkey(),
-            pool: fx.pool,
-            claim_record: claim_pda(&fx.pool, &r.leaves[0].0),
-            system_program: anchor_lang::system_program::ID,
-        },
-        reward_pool::instruction::SetDestination { asset: r.leaves[0].0, destination: others },
-    );
-    fx.bank.send(&[set], &[&owner]).await.unwrap();
-    let record: ClaimRecord = fx.bank.account(claim_pda(&fx.pool, &r.leaves[0].0)).await;
-    assert_eq!(record.destination, others);
-
-    let res = fx.claim(&owner, own, r.claim_args(0)).await;
-    assert_program_error(res, RewardPoolError::WrongRecipient);
-    fx.claim(&owner, others, r.claim_args(0)).await.unwrap();
-    assert_eq!(fx.bank.token_balance(others).await, 500);
-    assert_eq!(fx.bank.token_balance(own).await, 0);
-}
-
-#[tokio::test]
-async fn circuit_breaker_trips_and_recovers_after_the_window() {
-    let breaker = BreakerConfig { window_secs: 1_000, threshold: Threshold::Absolute(1_000) };
-    let mut fx = Fixture::new(0, breaker).await;
-    let r = rewards(&[600, 600, 600]);
-    fx.post_rewards(1, &r).await;
-    let owner = Keypair::new();
-    let to = fx.owner_account(&owner.pubkey()).await;
-
-    fx.claim(&owner, to, r.claim_args(0)).await.unwrap();
-    let res = fx.claim(&owner, to, r.claim_args(1)).await;
-    assert_program_error(res, RewardPoolError::CircuitBreakerTripped);
-    assert_eq!(fx.bank.token_balance(to).await, 600);
-    assert!(!fx.bank.exists(claim_pda(&fx.pool, &r.leaves[1].0)).await);
-
-    // Linear decay: after 30% of the window 600 * 0.7 = 420 remain, and 420 + 600 > 1000.
-    fx.bank.advance_clock(300).await;
-    let res = fx.claim(&owner, to, r.claim_args(1)).await;
-    assert_program_error(res, RewardPoolError::CircuitBreakerTripped);
-    // After 40%, 360 remain and 360 + 600 fits.
-    fx.bank.advance_clock(100).await;
-    fx.claim(&owner, to, r.claim_args(1)).await.unwrap();
-    assert_eq!(fx.bank.token_balance(to).await, 1_200);
-    let res = fx.claim(&owner, to, r.claim_args(2)).await;
-    assert_program_error(res, RewardPoolError::CircuitBreakerTripped);
 }
 
 // ---------------------------------------------------------------- rotations

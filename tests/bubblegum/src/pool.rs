@@ -44,6 +44,7 @@ impl Rewards {
 }
 
 pub struct RewardPool {
+    pub token_program: Pubkey,
     pub mint: Pubkey,
     pub pool: Pubkey,
     pub vault: Pubkey,
@@ -63,8 +64,13 @@ impl RewardPool {
 
     /// A funded pool with `dispute_window_secs` and `breaker`.
     pub async fn with(r: &mut Registry, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
+        Self::of_token(r, SPL_TOKEN, dispute_window_secs, breaker).await
+    }
+
+    /// A funded pool of a mint of `token_program` (SPL Token or Token-2022).
+    pub async fn of_token(r: &mut Registry, token_program: Pubkey, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
         let mint_authority = Keypair::new();
-        let mint = r.bank.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
+        let mint = r.bank.create_mint(token_program, &mint_authority.pubkey(), 6).await;
         let pool = Pubkey::find_program_address(&[POOL_SEED, mint.as_ref(), &0u16.to_le_bytes()], &reward_pool::ID).0;
         let vault = Pubkey::find_program_address(&[VAULT_SEED, pool.as_ref()], &reward_pool::ID).0;
         let oracles: Vec<Oracle> = (1..=3).map(Oracle::from_seed).collect();
@@ -77,7 +83,7 @@ impl RewardPool {
                 pool,
                 vault,
                 mint,
-                token_program: SPL_TOKEN,
+                token_program,
                 system_program: anchor_lang::system_program::ID,
             },
             reward_pool::instruction::CreatePool {
@@ -92,8 +98,8 @@ impl RewardPool {
             },
         );
         r.bank.send(&[create], &[&authority]).await.expect("create pool");
-        r.bank.mint_tokens(SPL_TOKEN, &mint, &vault, &mint_authority, FUNDING).await;
-        Self { mint, pool, vault, oracles, epoch: 0 }
+        r.bank.mint_tokens(token_program, &mint, &vault, &mint_authority, FUNDING).await;
+        Self { token_program, mint, pool, vault, oracles, epoch: 0 }
     }
 
     /// Posts `rewards` as the next epoch's root, signed by two of the three oracles.
@@ -176,7 +182,7 @@ impl RewardPool {
                 recipient,
                 merkle_tree: r.tree,
                 compression_program: SPL_COMPRESSION,
-                token_program: SPL_TOKEN,
+                token_program: self.token_program,
                 system_program: anchor_lang::system_program::ID,
             },
             reward_pool::instruction::Claim { args },
