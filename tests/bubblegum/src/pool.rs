@@ -71,7 +71,14 @@ impl RewardPool {
     pub async fn of_token(r: &mut Registry, token_program: Pubkey, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
         let mint_authority = Keypair::new();
         let mint = r.bank.create_mint(token_program, &mint_authority.pubkey(), 6).await;
-        let pool = Pubkey::find_program_address(&[POOL_SEED, mint.as_ref(), &0u16.to_le_bytes()], &reward_pool::ID).0;
+        let pool = Self::for_mint(r, token_program, mint, 0, dispute_window_secs, breaker).await;
+        r.bank.mint_tokens(token_program, &mint, &pool.vault, &mint_authority, FUNDING).await;
+        pool
+    }
+
+    /// Pool `id` of an existing `mint`, unfunded (a treasury's emission funds it).
+    pub async fn for_mint(r: &mut Registry, token_program: Pubkey, mint: Pubkey, id: u16, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
+        let pool = Pubkey::find_program_address(&[POOL_SEED, mint.as_ref(), &id.to_le_bytes()], &reward_pool::ID).0;
         let vault = Pubkey::find_program_address(&[VAULT_SEED, pool.as_ref()], &reward_pool::ID).0;
         let oracles: Vec<Oracle> = (1..=3).map(Oracle::from_seed).collect();
         let authority = Keypair::new();
@@ -88,7 +95,7 @@ impl RewardPool {
             },
             reward_pool::instruction::CreatePool {
                 args: CreatePoolArgs {
-                    id: 0,
+                    id,
                     guardian: Pubkey::new_unique(),
                     oracles: oracles.iter().map(Oracle::pubkey).collect(),
                     threshold: 2,
@@ -98,7 +105,6 @@ impl RewardPool {
             },
         );
         r.bank.send(&[create], &[&authority]).await.expect("create pool");
-        r.bank.mint_tokens(token_program, &mint, &vault, &mint_authority, FUNDING).await;
         Self { token_program, mint, pool, vault, oracles, epoch: 0 }
     }
 
@@ -110,15 +116,21 @@ impl RewardPool {
 
     /// Posts `root` over `leaf_count` leaves granting `total` as the next epoch's root.
     pub async fn post_root(&mut self, r: &mut Registry, root: [u8; 32], total: u64, leaf_count: u64) {
-        self.epoch += 1;
+        self.try_post_root(r, root, total, leaf_count).await.expect("post root");
+    }
+
+    /// Like [`post_root`](Self::post_root), returning the refusal; the epoch is used up only
+    /// when the root is accepted.
+    pub async fn try_post_root(&mut self, r: &mut Registry, root: [u8; 32], total: u64, leaf_count: u64) -> Result<(), TransactionError> {
+        let epoch = self.epoch + 1;
         let pool: reward_pool::state::Pool = r.bank.account(self.pool).await;
         let args = PostRootArgs {
             config_version: pool.config_version,
-            epoch: self.epoch,
+            epoch,
             root,
             cumulative_total: total,
             leaf_count,
-            content_hash: [self.epoch as u8; 32],
+            content_hash: [epoch as u8; 32],
             expires_at: r.bank.now().await + 3_600,
         };
         let signatures = signed_by(&args.message(self.pool).to_bytes(), &[&self.oracles[0], &self.oracles[2]]);
@@ -128,7 +140,9 @@ impl RewardPool {
             reward_pool::instruction::PostRoot { args },
         );
         // With no dispute window the root is active as soon as it is posted.
-        r.bank.send(&[signatures, post], &[]).await.expect("post root");
+        r.bank.send(&[signatures, post], &[]).await?;
+        self.epoch = epoch;
+        Ok(())
     }
 
     /// Activates the pending root once its dispute window is over.
