@@ -28,9 +28,10 @@ url=$(scripts/sbf/start-validator.sh --dir "$state" --port "${FIELDPROOF_RPC_POR
 log="$root/target/compute-units.log"
 : > "$log"
 # The device-registry test that plants a device account directly in the bank runs in process only;
-# the devices tests need Bubblegum, which only the node has.
+# the devices, claims and CLI claim tests need Bubblegum, which only the node has.
 FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk \
   --test data_credits --test treasury --test reward_pool --test device_registry \
   -- --skip device_status_changes_and_the_network_lists_its_devices
-FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk --test devices -- --include-ignored
+FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk --test devices --test claims -- --include-ignored
+FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-cli --test commands -- --include-ignored
 python3 scripts/compute_units.py "$log" docs/compute-units.md "$@"

@@ -17,7 +17,9 @@ use solana_transaction_error::TransactionError;
 use crate::accounts::decode_account;
 use crate::chain::{Chain, ChainError};
 use crate::program_errors::program_error_name;
-use crate::reward_pool::{self, ClaimAccounts, ClaimArgs, ClaimRecord, OracleSignature, Pool, PostRootArgs};
+use crate::device_registry::{self, DeviceInfo, DeviceOwnership, OwnershipProof};
+use crate::ownership::{tree_depths, OwnershipSource, OwnershipSourceError};
+use crate::reward_pool::{self, ClaimAccounts, ClaimRecord, OracleSignature, Pool, PostRootArgs};
 use crate::SdkError;
 
 /// How a transaction is sent.
@@ -182,22 +184,55 @@ impl<C: Chain> Client<C> {
         self.optional_account(&reward_pool::claim_record_address(pool, asset)).await
     }
 
-    /// Works out the claim of `asset`'s leaf (`cumulative_amount`, `proof`) from `pool` for
-    /// `owner`: checks the proof against the active root and that something is owed, so a
-    /// claim that would be refused costs no fee; picks the owner's destination or their
+    /// The device whose cNFT is `asset`: its DeviceInfo address and account.
+    pub async fn device_by_asset(&self, asset: &Pubkey) -> Result<(Pubkey, DeviceInfo), SdkError> {
+        let found = self.chain.get_program_accounts(&device_registry::ID, &device_registry::device_by_asset_filters(asset)).await?;
+        let (address, account) = found.into_iter().next().ok_or(SdkError::UnknownDevice(*asset))?;
+        Ok((address, decode_account(&address, &account)?))
+    }
+
+    /// Proves that `owner` owns the device cNFT `asset` now, with the leaf's path from `source`:
+    /// the path is checked to be the device's tree's, its owner to be `owner`, and the levels the
+    /// tree's canopy holds are dropped.
+    pub async fn prove_ownership(&self, owner: &Pubkey, asset: &Pubkey, source: &impl OwnershipSource) -> Result<DeviceOwnership, SdkError> {
+        let (address, device) = self.device_by_asset(asset).await?;
+        let seen = source.asset_proof(&device).await?;
+        if seen.tree != device.tree {
+            return Err(SdkError::AssetIndex(OwnershipSourceError::Unexpected(format!(
+                "the index puts asset {asset} in tree {}, the registry in {}",
+                seen.tree, device.tree
+            ))));
+        }
+        if seen.owner != *owner {
+            return Err(SdkError::NotDeviceOwner { asset: *asset, owner: seen.owner });
+        }
+        let tree = self.chain.get_account(&device.tree).await?.ok_or(SdkError::AccountNotFound(device.tree))?;
+        let (depth, canopy) = tree_depths(&tree.data).ok_or(SdkError::AccountDecode {
+            address: device.tree,
+            expected: "concurrent merkle tree",
+            reason: format!("{} bytes do not hold a tree and a canopy", tree.data.len()),
+        })?;
+        if seen.path.len() != depth {
+            return Err(SdkError::AssetIndex(OwnershipSourceError::Unexpected(format!(
+                "a path of {} nodes for a tree of depth {depth}",
+                seen.path.len()
+            ))));
+        }
+        let delegate = (seen.delegate != seen.owner).then_some(seen.delegate);
+        let nodes = seen.path[..depth - canopy].to_vec();
+        Ok(DeviceOwnership { address, device, owner: *owner, proof: OwnershipProof { root: seen.root, delegate }, nodes })
+    }
+
+    /// Works out the claim of `leaf` from `pool` for the device's owner, as `ownership` proves:
+    /// checks the reward proof against the active root and that something is owed, so a claim
+    /// that would be refused costs no fee; picks the destination the owner set or their
     /// associated token account (created in the same transaction when missing).
-    pub async fn prepare_claim(
-        &self,
-        payer: &Pubkey,
-        owner: &Pubkey,
-        pool_address: &Pubkey,
-        asset: Pubkey,
-        cumulative_amount: u64,
-        proof: Vec<[u8; 32]>,
-    ) -> Result<PreparedClaim, SdkError> {
+    pub async fn prepare_claim(&self, payer: &Pubkey, pool_address: &Pubkey, leaf: &RewardLeaf, ownership: &DeviceOwnership) -> Result<PreparedClaim, SdkError> {
+        let RewardLeaf { asset, cumulative_amount, .. } = *leaf;
+        let owner = ownership_owner(ownership, leaf)?;
         let pool = self.pool(pool_address).await?;
-        let leaf = fieldproof_merkle::leaf_hash(&asset.to_bytes(), cumulative_amount);
-        if !fieldproof_merkle::verify(&pool.active.root, leaf, &proof) {
+        let hash = fieldproof_merkle::leaf_hash(&asset.to_bytes(), cumulative_amount);
+        if !fieldproof_merkle::verify(&pool.active.root, hash, &leaf.proof) {
             return Err(SdkError::InvalidProof { asset, cumulative_amount });
         }
         let record = self.claim_record(pool_address, &asset).await?;
@@ -208,37 +243,55 @@ impl<C: Chain> Client<C> {
         }
         let token_program = self.chain.get_account(&pool.mint).await?.ok_or(SdkError::AccountNotFound(pool.mint))?.owner;
         let mut instructions = Vec::new();
-        let recipient = match record.map(|r| r.destination).filter(|d| *d != Pubkey::default()) {
+        let recipient = match record.as_ref().and_then(|r| r.destination_of(&owner)) {
             Some(destination) => destination,
             None => {
-                let ata = get_associated_token_address_with_program_id(owner, &pool.mint, &token_program);
+                let ata = get_associated_token_address_with_program_id(&owner, &pool.mint, &token_program);
                 if self.chain.get_account(&ata).await?.is_none() {
-                    instructions.push(create_associated_token_account_idempotent(payer, owner, &pool.mint, &token_program));
+                    instructions.push(create_associated_token_account_idempotent(payer, &owner, &pool.mint, &token_program));
                 }
                 ata
             }
         };
         instructions.push(reward_pool::claim(
-            ClaimAccounts { payer: *payer, owner: *owner, pool: *pool_address, mint: pool.mint, recipient, token_program },
-            ClaimArgs { asset, cumulative_amount, proof },
+            ClaimAccounts { payer: *payer, owner, pool: *pool_address, mint: pool.mint, recipient, token_program },
+            ownership,
+            cumulative_amount,
+            leaf.proof.clone(),
         ));
         Ok(PreparedClaim { instructions, amount, recipient })
     }
 
-    /// Claims `asset`'s reward from `pool` for `owner` (see [`prepare_claim`](Self::prepare_claim)),
-    /// paid by `payer`. Returns what was paid and the transaction's signature.
+    /// Claims `leaf`'s reward from `pool` for `owner`, who must own the device cNFT now (proven
+    /// with `source`), paid by `payer`. Returns what was paid and the transaction's signature.
     pub async fn claim(
         &self,
         payer: &Keypair,
         owner: &Keypair,
         pool: &Pubkey,
-        asset: Pubkey,
-        cumulative_amount: u64,
-        proof: Vec<[u8; 32]>,
+        leaf: &RewardLeaf,
+        source: &impl OwnershipSource,
     ) -> Result<(u64, Signature), SdkError> {
-        let prepared = self.prepare_claim(&payer.pubkey(), &owner.pubkey(), pool, asset, cumulative_amount, proof).await?;
+        let ownership = self.prove_ownership(&owner.pubkey(), &leaf.asset, source).await?;
+        let prepared = self.prepare_claim(&payer.pubkey(), pool, leaf, &ownership).await?;
         let signature = self.send(&prepared.instructions, payer, &[owner]).await?;
         Ok((prepared.amount, signature))
+    }
+
+    /// Makes the future claims of the device cNFT `asset` from `pool` pay `destination` (a token
+    /// account of the pool's mint) while `owner` owns it; `Pubkey::default()` undoes it.
+    pub async fn set_destination(
+        &self,
+        payer: &Keypair,
+        owner: &Keypair,
+        pool: &Pubkey,
+        asset: &Pubkey,
+        destination: Pubkey,
+        source: &impl OwnershipSource,
+    ) -> Result<Signature, SdkError> {
+        let ownership = self.prove_ownership(&owner.pubkey(), asset, source).await?;
+        let ix = reward_pool::set_destination(&payer.pubkey(), &owner.pubkey(), pool, &ownership, destination);
+        self.send(&[ix], payer, &[owner]).await
     }
 
     /// Packs instruction groups (each sent whole, in order) into as few transactions as fit
@@ -270,15 +323,24 @@ impl<C: Chain> Client<C> {
         Ok(batches)
     }
 
-    /// Works out the claims of every leaf of `leaves` from `pool` for `owner`, packed into as few
-    /// transactions as the size limit allows, without sending anything. Leaves already paid in
-    /// full are listed apart; any other problem with a leaf (a wrong proof) is an error.
-    pub async fn plan_claims(&self, payer: &Pubkey, owner: &Pubkey, pool: &Pubkey, leaves: &[RewardLeaf]) -> Result<ClaimPlan, SdkError> {
+    /// Works out the claims of every leaf of `leaves` from `pool` for `owner`, whose ownership of
+    /// each device `source` proves, packed into as few transactions as the size limit allows,
+    /// without sending anything. Leaves already paid in full are listed apart; any other problem
+    /// with a leaf (a wrong proof, a device `owner` does not own) is an error.
+    pub async fn plan_claims(
+        &self,
+        payer: &Pubkey,
+        owner: &Pubkey,
+        pool: &Pubkey,
+        leaves: &[RewardLeaf],
+        source: &impl OwnershipSource,
+    ) -> Result<ClaimPlan, SdkError> {
         let mut plan = ClaimPlan::default();
         let mut groups = Vec::new();
         let mut creates_account = false;
         for leaf in leaves {
-            match self.prepare_claim(payer, owner, pool, leaf.asset, leaf.cumulative_amount, leaf.proof.clone()).await {
+            let ownership = self.prove_ownership(owner, &leaf.asset, source).await?;
+            match self.prepare_claim(payer, pool, leaf, &ownership).await {
                 Ok(mut prepared) => {
                     // Every preparation sees the owner's token account missing; create it once.
                     if prepared.instructions.len() > 1 {
@@ -302,8 +364,15 @@ impl<C: Chain> Client<C> {
     /// Claims every leaf of `leaves` from `pool` for `owner` (see [`plan_claims`](Self::plan_claims)):
     /// the planned transactions are sent in order; a failure stops at that transaction, and
     /// the ones before it stay landed.
-    pub async fn claim_all(&self, payer: &Keypair, owner: &Keypair, pool: &Pubkey, leaves: &[RewardLeaf]) -> Result<ClaimAllSummary, SdkError> {
-        let plan = self.plan_claims(&payer.pubkey(), &owner.pubkey(), pool, leaves).await?;
+    pub async fn claim_all(
+        &self,
+        payer: &Keypair,
+        owner: &Keypair,
+        pool: &Pubkey,
+        leaves: &[RewardLeaf],
+        source: &impl OwnershipSource,
+    ) -> Result<ClaimAllSummary, SdkError> {
+        let plan = self.plan_claims(&payer.pubkey(), &owner.pubkey(), pool, leaves, source).await?;
         let mut summary = ClaimAllSummary { paid: plan.paid, claimed: plan.claimed, nothing_to_claim: plan.nothing_to_claim, transactions: Vec::new() };
         for batch in &plan.transactions {
             summary.transactions.push(self.send(batch, payer, &[owner]).await?);
@@ -316,6 +385,14 @@ impl<C: Chain> Client<C> {
     pub async fn post_root(&self, payer: &Keypair, pool: &Pubkey, args: PostRootArgs, signatures: &[OracleSignature]) -> Result<Signature, SdkError> {
         self.send(&reward_pool::post_root_with_signatures(pool, args, signatures), payer, &[]).await
     }
+}
+
+/// The owner `ownership` proves, which must be for `leaf`'s asset.
+fn ownership_owner(ownership: &DeviceOwnership, leaf: &RewardLeaf) -> Result<Pubkey, SdkError> {
+    if ownership.device.asset != leaf.asset {
+        return Err(SdkError::WrongDevice { leaf: leaf.asset, device: ownership.device.asset });
+    }
+    Ok(ownership.owner)
 }
 
 /// Names a Fieldproof program's custom error; other failures stay as they are. A custom code
@@ -359,7 +436,7 @@ mod tests {
     #[test]
     fn a_code_is_named_in_the_table_of_the_program_that_failed() {
         let registry = device_registry::ID;
-        let compression = device_registry::bubblegum::SPL_ACCOUNT_COMPRESSION_ID;
+        let compression = device_registry::SPL_ACCOUNT_COMPRESSION_ID;
         // A refusal of account compression's, inside the registry's CPI: 6001 is not the
         // registry's NotPendingAuthority.
         let logs = vec![

@@ -50,6 +50,39 @@ pub fn network_devices_filters(network: &Pubkey) -> Vec<AccountFilter> {
     ]
 }
 
+/// `getProgramAccounts` filters that select the DeviceInfo of the cNFT `asset`: the account
+/// type's discriminator, then the asset, after the network and the device key.
+pub fn device_by_asset_filters(asset: &Pubkey) -> Vec<AccountFilter> {
+    vec![
+        AccountFilter::Memcmp { offset: 0, bytes: DeviceInfo::DISCRIMINATOR.to_vec() },
+        AccountFilter::Memcmp { offset: DeviceInfo::DISCRIMINATOR.len() + 64, bytes: asset.to_bytes().to_vec() },
+    ]
+}
+
+/// A proof that a key owns a device's cNFT now, ready for an instruction that checks it
+/// (`assert_location`, a reward claim, a claim destination).
+#[derive(Clone, Debug)]
+pub struct DeviceOwnership {
+    /// The device's DeviceInfo account.
+    pub address: Pubkey,
+    /// The device.
+    pub device: DeviceInfo,
+    /// Who owns it.
+    pub owner: Pubkey,
+    /// The root the nodes lead to, and the leaf delegate when it is not the owner.
+    pub proof: OwnershipProof,
+    /// Siblings of the device's leaf from the bottom up, without the levels the tree's canopy
+    /// holds; they travel as the instruction's last accounts.
+    pub nodes: Vec<[u8; 32]>,
+}
+
+impl DeviceOwnership {
+    /// The proof nodes as read-only accounts.
+    pub fn node_accounts(&self) -> impl Iterator<Item = anchor_lang::solana_program::instruction::AccountMeta> + '_ {
+        self.nodes.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false))
+    }
+}
+
 fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction { program_id: ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }

@@ -3,6 +3,7 @@ use anchor_lang::prelude::Pubkey;
 use solana_transaction_error::TransactionError;
 
 use crate::chain::ChainError;
+use crate::ownership::OwnershipSourceError;
 use crate::program_errors::ProgramErrorName;
 
 /// Everything an SDK call can fail with.
@@ -64,6 +65,28 @@ pub enum SdkError {
         /// The cumulative amount claimed.
         cumulative_amount: u64,
     },
+    /// No device of the registry is the cNFT `asset`.
+    #[error("no registered device is the cNFT {0}")]
+    UnknownDevice(Pubkey),
+    /// The signer does not own the device cNFT now.
+    #[error("asset {asset} is owned by {owner}, not by the signer")]
+    NotDeviceOwner {
+        /// The device's asset.
+        asset: Pubkey,
+        /// Its owner now.
+        owner: Pubkey,
+    },
+    /// An ownership proof of one device was given for another's reward leaf.
+    #[error("the reward leaf is for asset {leaf}, the ownership proof for {device}")]
+    WrongDevice {
+        /// The leaf's asset.
+        leaf: Pubkey,
+        /// The proof's.
+        device: Pubkey,
+    },
+    /// The asset index could not serve the device's ownership proof.
+    #[error(transparent)]
+    AssetIndex(#[from] OwnershipSourceError),
     /// Everything the leaf grants has already been paid.
     #[error("nothing to claim for asset {asset}: {claimed} of {cumulative_amount} already paid")]
     NothingToClaim {

@@ -1,9 +1,8 @@
 //! The Rust SDK for Fieldproof integrators.
 //!
 //! - Program addresses, instruction builders and the programs' own account types:
-//!   [`reward_pool`], [`treasury`], [`data_credits`], [`device_registry`] (network
-//!   administration and device listing; issuing and location builders come with the claim
-//!   binding).
+//!   [`reward_pool`], [`treasury`], [`data_credits`], [`device_registry`].
+//! - Device cNFT ownership proofs: [`ownership`] ([`DasClient`], or any [`OwnershipSource`]).
 //! - Decoding accounts: [`decode_account`], or [`Client::account`].
 //! - Chain access behind one small interface, [`Chain`]: [`RpcChain`] over JSON-RPC, and
 //!   `BanksChain` over an in-process program-test bank with the `program-test` feature.
@@ -22,31 +21,34 @@
 //! `tests/data_credits.rs`).
 //!
 //! # Claiming a reward
+//! A claim pays the device cNFT's current owner, who proves it with the leaf's path in the
+//! device tree. The chain keeps only the tree's roots and canopy; the path comes from an index of
+//! the tree, here the Digital Asset Standard API many RPC providers serve ([`DasClient`]).
 //! ```no_run
 //! use std::time::Duration;
-//! use fieldproof_sdk::{Client, RpcChain, SdkError};
+//! use fieldproof_sdk::{Client, DasClient, RewardLeaf, RpcChain, SdkError};
 //! use solana_commitment_config::CommitmentConfig;
 //! use solana_keypair::Keypair;
-//! # async fn example(owner: Keypair, pool: anchor_lang::prelude::Pubkey, asset: anchor_lang::prelude::Pubkey,
-//! #                  cumulative_amount: u64, proof: Vec<[u8; 32]>) -> Result<(), SdkError> {
-//! let chain = RpcChain::new("http://127.0.0.1:8899", Duration::from_secs(10), CommitmentConfig::confirmed());
-//! let client = Client::new(chain);
-//! // The leaf and proof come from the oracle's proof API.
-//! let (paid, signature) = client.claim(&owner, &owner, &pool, asset, cumulative_amount, proof).await?;
+//! # async fn example(owner: Keypair, pool: anchor_lang::prelude::Pubkey, leaf: RewardLeaf) -> Result<(), SdkError> {
+//! let url = "http://127.0.0.1:8899";
+//! let client = Client::new(RpcChain::new(url, Duration::from_secs(10), CommitmentConfig::confirmed()));
+//! let index = DasClient::new(url, Duration::from_secs(10))?;
+//! // The leaf (asset, cumulative amount, reward proof) comes from the epoch's reward file.
+//! let (paid, signature) = client.claim(&owner, &owner, &pool, &leaf, &index).await?;
 //! println!("claimed {paid} in {signature}");
 //! # Ok(()) }
 //! ```
 //!
 //! # Claiming many devices from a reward file
-//! Every proof comes from the epoch's reward file itself; the claims are packed into as few
-//! transactions as fit.
+//! Every reward proof comes from the epoch's reward file itself; the claims are packed into as
+//! few transactions as fit.
 //! ```no_run
-//! use fieldproof_sdk::{Client, Pubkey, RewardFile, RpcChain};
+//! use fieldproof_sdk::{Client, DasClient, Pubkey, RewardFile, RpcChain};
 //! use solana_keypair::Keypair;
-//! # async fn example(client: Client<RpcChain>, owner: Keypair, my_assets: Vec<Pubkey>) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn example(client: Client<RpcChain>, index: DasClient, owner: Keypair, my_assets: Vec<Pubkey>) -> Result<(), Box<dyn std::error::Error>> {
 //! let file = RewardFile::from_json(&std::fs::read_to_string("rewards.json")?)?;
 //! let leaves: Vec<_> = my_assets.iter().filter_map(|asset| file.leaf(asset)).collect();
-//! let summary = client.claim_all(&owner, &owner, &file.pool, &leaves).await?;
+//! let summary = client.claim_all(&owner, &owner, &file.pool, &leaves, &index).await?;
 //! println!("paid {} in {} transaction(s)", summary.paid, summary.transactions.len());
 //! # Ok(()) }
 //! ```
@@ -96,6 +98,7 @@ pub mod data_credits;
 pub mod device_registry;
 mod error;
 mod oracle_api;
+pub mod ownership;
 mod program_errors;
 mod reward_file;
 pub mod reward_pool;
@@ -112,5 +115,6 @@ pub use client::{transaction_size, ClaimAllSummary, ClaimPlan, Client, PreparedC
 pub use error::SdkError;
 pub use fieldproof_reports as reports;
 pub use oracle_api::{OracleApiError, OracleClient};
+pub use ownership::{AssetProof, DasClient, OwnershipSource, OwnershipSourceError};
 pub use reward_file::{RewardFile, RewardFileError};
 pub use program_errors::{program_error_name, ProgramErrorName};

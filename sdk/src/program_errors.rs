@@ -51,7 +51,7 @@ error_table!(reward_pool_errors, "reward_pool", reward_pool::errors::RewardPoolE
     MalformedSignatureInstruction, SignedMessageMismatch, UnknownOracle, DuplicateOracleSignature,
     InsufficientSignatures, NoPendingRoot, DisputeWindowOpen, NoActiveRoot, ProofTooLong,
     InvalidProof, NothingToClaim, ExceedsRootTotal, CircuitBreakerTripped, WrongRecipient,
-    NoPendingOracleSet, OracleSetTimeLocked, ArithmeticOverflow,
+    NoPendingOracleSet, OracleSetTimeLocked, ArithmeticOverflow, WrongTree, WrongTreeOwner, OwnershipProofTooLong,
 ]);
 
 error_table!(treasury_errors, "treasury", treasury::errors::TreasuryError, [
@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn unknown_codes_and_programs_have_no_name() {
-        assert_eq!(program_error_name(&reward_pool::ID, 6000 + 30), None);
+        assert_eq!(program_error_name(&reward_pool::ID, 6000 + 100), None);
         assert_eq!(program_error_name(&reward_pool::ID, 2006), None, "anchor framework codes stay numeric");
         assert_eq!(program_error_name(&Pubkey::new_unique(), 6000), None);
     }

@@ -11,6 +11,8 @@ use reward_pool::accounts as program_accounts;
 use reward_pool::instruction as program_instruction;
 use reward_pool::state::{CLAIM_SEED, POOL_SEED, VAULT_SEED};
 
+use crate::device_registry::{DeviceOwnership, SPL_ACCOUNT_COMPRESSION_ID};
+
 pub use reward_pool::instructions::{ClaimArgs, CreatePoolArgs, OracleSetArgs, PostRootArgs, UpdatePoolConfigArgs};
 pub use reward_pool::message::RootMessage;
 pub use reward_pool::state::{ClaimRecord, OracleSet, PendingOracleSet, PendingRoot, Pool, Role, RootState};
@@ -93,12 +95,12 @@ pub fn veto_root(pool: &Pubkey, guardian: &Pubkey) -> Instruction {
     instruction(program_accounts::VetoRoot { pool: *pool, guardian: *guardian }, program_instruction::VetoRoot {})
 }
 
-/// The accounts of a claim besides those derived from the pool.
+/// The accounts of a claim besides the device's and those derived from the pool.
 #[derive(Clone, Copy, Debug)]
 pub struct ClaimAccounts {
     /// Pays the transaction and, on the first claim, the claim record's rent.
     pub payer: Pubkey,
-    /// The asset's owner.
+    /// The device cNFT's current owner.
     pub owner: Pubkey,
     /// The pool claimed from.
     pub pool: Pubkey,
@@ -110,37 +112,49 @@ pub struct ClaimAccounts {
     pub token_program: Pubkey,
 }
 
-/// Claims `args.cumulative_amount` minus what was already paid for `args.asset`.
-pub fn claim(accounts: ClaimAccounts, args: ClaimArgs) -> Instruction {
-    instruction(
+/// Claims `cumulative_amount` (the device's leaf of the active root, proven by `proof`) minus
+/// what was already paid for the device, for its current owner as `ownership` proves.
+pub fn claim(accounts: ClaimAccounts, ownership: &DeviceOwnership, cumulative_amount: u64, proof: Vec<[u8; 32]>) -> Instruction {
+    let mut ix = instruction(
         program_accounts::Claim {
             payer: accounts.payer,
             owner: accounts.owner,
             pool: accounts.pool,
-            claim_record: claim_record_address(&accounts.pool, &args.asset),
+            device: ownership.address,
+            claim_record: claim_record_address(&accounts.pool, &ownership.device.asset),
             vault: vault_address(&accounts.pool),
             mint: accounts.mint,
             recipient: accounts.recipient,
+            merkle_tree: ownership.device.tree,
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
             token_program: accounts.token_program,
             system_program: solana_sdk_ids::system_program::ID,
         },
-        program_instruction::Claim { args },
-    )
+        program_instruction::Claim { args: ClaimArgs { cumulative_amount, proof, ownership: ownership.proof } },
+    );
+    ix.accounts.extend(ownership.node_accounts());
+    ix
 }
 
-/// Makes `asset`'s future claims from `pool` pay `destination` (a token account of the pool's
-/// mint) instead of the owner's own account; `Pubkey::default()` undoes it.
-pub fn set_destination(payer: &Pubkey, owner: &Pubkey, pool: &Pubkey, asset: Pubkey, destination: Pubkey) -> Instruction {
-    instruction(
+/// Makes the device's future claims from `pool` pay `destination` (a token account of the
+/// pool's mint) instead of the owner's own account, until the device changes hands;
+/// `Pubkey::default()` undoes it. `ownership` proves `owner` owns the device now.
+pub fn set_destination(payer: &Pubkey, owner: &Pubkey, pool: &Pubkey, ownership: &DeviceOwnership, destination: Pubkey) -> Instruction {
+    let mut ix = instruction(
         program_accounts::SetDestination {
             payer: *payer,
             owner: *owner,
             pool: *pool,
-            claim_record: claim_record_address(pool, &asset),
+            device: ownership.address,
+            claim_record: claim_record_address(pool, &ownership.device.asset),
+            merkle_tree: ownership.device.tree,
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
             system_program: solana_sdk_ids::system_program::ID,
         },
-        program_instruction::SetDestination { asset, destination },
-    )
+        program_instruction::SetDestination { destination, ownership: ownership.proof },
+    );
+    ix.accounts.extend(ownership.node_accounts());
+    ix
 }
 
 /// Proposes a new oracle set (the authority); it applies after the pool's time lock.

@@ -1,5 +1,5 @@
 //! Every way a command can fail, each with the exit code scripts rely on (README: "Exit codes").
-use fieldproof_sdk::{ChainError, OracleApiError, SdkError};
+use fieldproof_sdk::{ChainError, OracleApiError, OwnershipSourceError, SdkError};
 
 /// A command's failure: a message for people and a class for scripts.
 #[derive(Debug, thiserror::Error)]
@@ -10,7 +10,7 @@ pub enum Failure {
     /// A file or argument is unusable: keypair, reward file, address. Exit code 3.
     #[error("{0}")]
     BadInput(String),
-    /// The RPC node or the oracle could not be reached after every retry. Exit code 4.
+    /// The RPC node, the asset index or the oracle could not be reached after every retry. Exit code 4.
     #[error("{0}")]
     Unreachable(String),
     /// The account, pool or device asked about does not exist. Exit code 5.
@@ -60,6 +60,9 @@ impl From<SdkError> for Failure {
                 Failure::BadInput(format!("{message} (is the reward file the one of the pool's active epoch?)"))
             }
             SdkError::NothingToClaim { .. } => Failure::NothingToClaim(message),
+            SdkError::UnknownDevice(_) | SdkError::AssetIndex(OwnershipSourceError::UnknownAsset { .. }) => Failure::NotFound(message),
+            SdkError::NotDeviceOwner { .. } | SdkError::WrongDevice { .. } => Failure::BadInput(message),
+            SdkError::AssetIndex(OwnershipSourceError::Unavailable(_) | OwnershipSourceError::Unexpected(_)) => Failure::Unreachable(message),
         }
     }
 }

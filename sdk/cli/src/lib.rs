@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use fieldproof_sdk::{Chain, Client, Pubkey, RewardFile};
+use fieldproof_sdk::{Chain, Client, OwnershipSource, Pubkey, RewardFile};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
@@ -23,6 +23,10 @@ pub struct Cli {
     /// JSON-RPC endpoint of a Solana node.
     #[arg(long, global = true, env = "FIELDPROOF_RPC_URL", default_value = "http://127.0.0.1:8899")]
     pub url: String,
+    /// The Digital Asset Standard API that serves device cNFTs' ownership proofs (many RPC
+    /// providers serve it at their RPC URL); the RPC URL when not given.
+    #[arg(long, global = true, env = "FIELDPROOF_DAS_URL")]
+    pub das_url: Option<String>,
     /// The oracle's HTTP API.
     #[arg(long, global = true, env = "FIELDPROOF_ORACLE_URL", default_value = "http://127.0.0.1:8080")]
     pub oracle: String,
@@ -112,9 +116,11 @@ pub struct Outcome {
 }
 
 /// What the commands run with besides their arguments.
-pub struct Context<C> {
+pub struct Context<C, O> {
     /// The SDK client over the chain.
     pub client: Client<C>,
+    /// Where device cNFTs' ownership proofs come from.
+    pub ownership: O,
     /// Where the signing keypair comes from.
     pub keypair: PathBuf,
     /// Show progress bars (on a terminal, without `--json`).
@@ -146,7 +152,7 @@ fn bar(show: bool, len: usize, what: &'static str) -> ProgressBar {
 }
 
 /// Runs one chain command (every command but `heartbeat`, see [`heartbeat`]).
-pub async fn execute<C: Chain>(command: &Command, ctx: &Context<C>) -> Result<Outcome, Failure> {
+pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Context<C, O>) -> Result<Outcome, Failure> {
     match command {
         Command::Pool { pool } => show_pool(ctx, address("pool", pool)?).await,
         Command::Rewards { file, assets } => rewards(ctx, &reward_file(file)?, assets).await,
@@ -158,7 +164,7 @@ pub async fn execute<C: Chain>(command: &Command, ctx: &Context<C>) -> Result<Ou
     }
 }
 
-async fn show_pool<C: Chain>(ctx: &Context<C>, address: Pubkey) -> Result<Outcome, Failure> {
+async fn show_pool<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, address: Pubkey) -> Result<Outcome, Failure> {
     let pool = ctx.client.pool(&address).await?;
     let oracles: Vec<String> = pool.oracles.keys().iter().map(|k| k.to_string()).collect();
     let root = |r: &fieldproof_sdk::reward_pool::RootState| {
@@ -208,7 +214,7 @@ fn chosen_assets(file: &RewardFile, assets: &[String]) -> Result<Vec<Pubkey>, Fa
         .collect()
 }
 
-async fn rewards<C: Chain>(ctx: &Context<C>, file: &RewardFile, assets: &[String]) -> Result<Outcome, Failure> {
+async fn rewards<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, file: &RewardFile, assets: &[String]) -> Result<Outcome, Failure> {
     let assets = chosen_assets(file, assets)?;
     let progress = bar(ctx.progress, assets.len(), "reading claim records");
     let mut rows = Vec::with_capacity(assets.len());
@@ -228,11 +234,11 @@ async fn rewards<C: Chain>(ctx: &Context<C>, file: &RewardFile, assets: &[String
     Ok(Outcome { human, json: json!({"pool": file.pool.to_string(), "epoch": file.epoch, "rewards": rows}) })
 }
 
-async fn claim<C: Chain>(ctx: &Context<C>, file: &RewardFile, assets: &[String]) -> Result<Outcome, Failure> {
+async fn claim<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, file: &RewardFile, assets: &[String]) -> Result<Outcome, Failure> {
     let assets = chosen_assets(file, assets)?;
     let signer = keypair::load(&ctx.keypair)?;
     let leaves: Vec<_> = assets.iter().filter_map(|asset| file.leaf(asset)).collect();
-    let plan = ctx.client.plan_claims(&signer.pubkey(), &signer.pubkey(), &file.pool, &leaves).await?;
+    let plan = ctx.client.plan_claims(&signer.pubkey(), &signer.pubkey(), &file.pool, &leaves, &ctx.ownership).await?;
     if plan.claimed.is_empty() {
         return Err(Failure::NothingToClaim(format!("nothing to claim: the {} device(s) asked for are paid in full", plan.nothing_to_claim.len())));
     }
@@ -271,12 +277,11 @@ async fn claim<C: Chain>(ctx: &Context<C>, file: &RewardFile, assets: &[String])
     Ok(Outcome { human, json })
 }
 
-async fn set_destination<C: Chain>(ctx: &Context<C>, pool: Pubkey, asset: Pubkey, to: Pubkey) -> Result<Outcome, Failure> {
+async fn set_destination<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, pool: Pubkey, asset: Pubkey, to: Pubkey) -> Result<Outcome, Failure> {
     let signer = keypair::load(&ctx.keypair)?;
     // Reading the pool first turns a wrong address into "not found" instead of a failed transaction.
     ctx.client.pool(&pool).await?;
-    let ix = fieldproof_sdk::reward_pool::set_destination(&signer.pubkey(), &signer.pubkey(), &pool, asset, to);
-    let signature = ctx.client.send(&[ix], &signer, &[]).await?;
+    let signature = ctx.client.set_destination(&signer, &signer, &pool, &asset, to, &ctx.ownership).await?;
     Ok(Outcome {
         human: format!("rewards of {asset} from pool {pool} now go to {to}\n{signature}\n"),
         json: json!({"pool": pool.to_string(), "asset": asset.to_string(), "destination": to.to_string(), "transaction": signature.to_string()}),

@@ -1,69 +1,79 @@
-//! The commands over the in-process bank: a real pool with a posted root, claimed from a reward
-//! file; nothing left to claim; a wrong pool; the rewards table after paying.
+//! The commands over the SDK's test chain: a real pool with a posted root, claimed from a reward
+//! file by the owner of the devices' cNFTs; nothing left to claim; a wrong pool; the rewards
+//! table after paying. Claims need Bubblegum, so those run on a node (`scripts/test-rpc.sh`) and
+//! are ignored in process.
 #[path = "../../tests/bank/mod.rs"]
 mod bank;
+#[path = "../../tests/network/mod.rs"]
+mod network;
+#[path = "../../tests/pool/mod.rs"]
+mod pool;
 
-use bank::{World, SPL_TOKEN};
+use std::sync::Arc;
+
+use bank::{TestChain, World, SPL_TOKEN};
 use ed25519_dalek::SigningKey;
 use fieldproof_cli::{execute, Command, Context, Failure};
-use fieldproof_sdk::reward_pool::{self, CreatePoolArgs, PostRootArgs};
-use fieldproof_sdk::{BanksChain, BreakerConfig, Client, Pubkey, RewardFile, Threshold};
+use fieldproof_sdk::{Client, Pubkey, RewardFile};
+use network::{Network, TreeMirror};
+use pool::PoolWorld;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-struct Pool {
-    world: World,
-    pool: Pubkey,
-    mint: Pubkey,
+struct Setup {
+    pool: PoolWorld,
+    /// The devices' network, when there are devices.
+    network: Option<Network>,
+    /// The index of no tree, for the commands that prove no ownership.
+    no_tree: TreeMirror,
     dir: tempfile::TempDir,
     owner: Keypair,
 }
 
-impl Pool {
-    /// A funded pool whose active root is `leaves`' reward file, written to `rewards.json`.
-    async fn with_rewards(leaves: &[(Pubkey, u64)]) -> Self {
-        let world = World::start().await;
-        let mint_authority = Keypair::new();
-        let mint = world.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
-        let oracles: Vec<SigningKey> = (1..=2).map(|s| SigningKey::from_bytes(&[s; 32])).collect();
-        let args = CreatePoolArgs {
-            id: 1,
-            guardian: Pubkey::new_unique(),
-            oracles: oracles.iter().map(|k| Pubkey::new_from_array(k.verifying_key().to_bytes())).collect(),
-            threshold: 2,
-            dispute_window_secs: 0,
-            breaker: BreakerConfig { window_secs: 86_400, threshold: Threshold::Percent(10_000) },
-        };
-        let authority = Keypair::new();
-        world.send(&[reward_pool::create_pool(&world.payer().pubkey(), &authority.pubkey(), &mint, &SPL_TOKEN, args)], &[&authority]).await.unwrap();
-        let pool = reward_pool::pool_address(&mint, 1);
-        world.mint_tokens(SPL_TOKEN, &mint, &reward_pool::vault_address(&pool), &mint_authority, 1_000_000).await;
-
-        let file = RewardFile::new(pool, 1, leaves.to_vec()).unwrap();
-        let root = PostRootArgs {
-            config_version: world.client.pool(&pool).await.unwrap().config_version,
-            epoch: 1,
-            root: file.root(),
-            cumulative_total: u64::try_from(file.cumulative_total()).unwrap(),
-            leaf_count: leaves.len() as u64,
-            content_hash: [1; 32],
-            expires_at: world.clock().await.unix_timestamp + 3_600,
-        };
-        let signatures: Vec<_> = oracles.iter().map(|k| reward_pool::sign_root(k, &pool, &root)).collect();
-        world.client.post_root(&world.payer(), &pool, root, &signatures).await.unwrap();
-
+impl Setup {
+    /// A funded pool whose active root grants `leaves`, written as the reward file
+    /// `rewards.json`; the owner's keypair is `owner.json`, and they pay their own fees.
+    async fn with_rewards(world: Arc<World>, network: Option<Network>, owner: Keypair, leaves: &[(Pubkey, u64)]) -> Self {
+        let pool = PoolWorld::on(world, 0).await;
+        let file = RewardFile::new(pool.pool, 1, leaves.to_vec()).unwrap();
+        let args = pool.root_args(1, &pool::rewards(leaves), u64::try_from(file.cumulative_total()).unwrap()).await;
+        pool.post(args, &[0, 1]).await.expect("post root");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("rewards.json"), file.to_json()).unwrap();
-        // The owner pays their own fees: fund them from the bank's payer.
-        let owner = Keypair::new();
+        let world = &pool.world;
         let fund = anchor_lang::solana_program::system_instruction::transfer(&world.payer().pubkey(), &owner.pubkey(), 1_000_000_000);
         world.send(&[fund], &[]).await.unwrap();
         solana_keypair::write_keypair_file(&owner, dir.path().join("owner.json")).unwrap();
-        Self { world, pool, mint, dir, owner }
+        Self { pool, network, no_tree: TreeMirror::default(), dir, owner }
     }
 
-    fn context(&self) -> Context<BanksChain> {
-        Context { client: Client::new(BanksChain::new(self.world.ctx().banks_client.clone())), keypair: self.dir.path().join("owner.json"), progress: false }
+    /// Rewards for assets that are no devices: enough for the commands that only read.
+    async fn without_devices(leaves: &[(Pubkey, u64)]) -> Self {
+        Self::with_rewards(Arc::new(World::start().await), None, Keypair::new(), leaves).await
+    }
+
+    /// `amounts.len()` devices issued to the owner, granted `amounts`; returns their assets.
+    async fn with_devices(amounts: &[u64]) -> (Self, Vec<Pubkey>) {
+        let world = Arc::new(World::start().await);
+        let network = Network::on(world.clone()).await;
+        network.give_dc(&world.payer().pubkey(), 1_000_000).await;
+        let owner = Keypair::new();
+        let mut leaves = Vec::new();
+        for (seed, amount) in (1u8..).zip(amounts) {
+            let address = network.issue(&SigningKey::from_bytes(&[seed; 32]), &owner.pubkey()).await.expect("issue");
+            leaves.push((network.device(&address).await.asset, *amount));
+        }
+        let assets = leaves.iter().map(|(asset, _)| *asset).collect();
+        (Self::with_rewards(world, Some(network), owner, &leaves).await, assets)
+    }
+
+    fn context(&self) -> Context<TestChain, &TreeMirror> {
+        Context {
+            client: Client::new(self.pool.world.chain()),
+            ownership: self.network.as_ref().map_or(&self.no_tree, |n| &n.tree),
+            keypair: self.dir.path().join("owner.json"),
+            progress: false,
+        }
     }
 
     fn rewards_file(&self) -> std::path::PathBuf {
@@ -72,25 +82,25 @@ impl Pool {
 }
 
 #[tokio::test]
+#[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
 async fn claim_pays_then_there_is_nothing_to_claim() {
-    let assets: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
-    let pool = Pool::with_rewards(&[(assets[0], 100), (assets[1], 250), (assets[2], 7)]).await;
-    let ctx = pool.context();
-    let claim = Command::Claim { file: pool.rewards_file(), assets: vec![assets[0].to_string(), assets[1].to_string()] };
+    let (setup, assets) = Setup::with_devices(&[100, 250, 7]).await;
+    let ctx = setup.context();
+    let claim = Command::Claim { file: setup.rewards_file(), assets: vec![assets[0].to_string(), assets[1].to_string()] };
 
     let outcome = execute(&claim, &ctx).await.expect("claim");
     assert_eq!(outcome.json["paid"], 350);
-    assert_eq!(outcome.json["transactions"].as_array().unwrap().len(), 1, "two small claims share one transaction");
-    assert!(outcome.human.starts_with("claimed 350 for 2 device(s) in 1 transaction(s)"), "{}", outcome.human);
-    let ata = anchor_spl::associated_token::get_associated_token_address(&pool.owner.pubkey(), &pool.mint);
-    assert_eq!(pool.world.token_balance(ata).await, 350);
+    let sent = outcome.json["transactions"].as_array().unwrap().len();
+    assert!(outcome.human.starts_with(&format!("claimed 350 for 2 device(s) in {sent} transaction(s)")), "{}", outcome.human);
+    let ata = anchor_spl::associated_token::get_associated_token_address(&setup.owner.pubkey(), &setup.pool.mint);
+    assert_eq!(setup.pool.world.token_balance(ata).await, 350);
 
     let again = execute(&claim, &ctx).await.unwrap_err();
     assert!(matches!(again, Failure::NothingToClaim(_)), "{again:?}");
     assert_eq!(again.exit_code(), 6);
-    assert_eq!(pool.world.token_balance(ata).await, 350, "nothing moved");
+    assert_eq!(setup.pool.world.token_balance(ata).await, 350, "nothing moved");
 
-    let table = execute(&Command::Rewards { file: pool.rewards_file(), assets: vec![] }, &ctx).await.unwrap();
+    let table = execute(&Command::Rewards { file: setup.rewards_file(), assets: vec![] }, &ctx).await.unwrap();
     let rows = table.json["rewards"].as_array().unwrap();
     let row = |i: usize| (rows[i]["granted"].as_u64(), rows[i]["paid"].as_u64(), rows[i]["claimable"].as_u64());
     assert_eq!((row(0), row(1), row(2)), ((Some(100), Some(100), Some(0)), (Some(250), Some(250), Some(0)), (Some(7), Some(0), Some(7))));
@@ -99,27 +109,35 @@ async fn claim_pays_then_there_is_nothing_to_claim() {
 #[tokio::test]
 async fn pool_shows_the_active_root_and_a_wrong_pool_is_not_found() {
     let asset = Pubkey::new_unique();
-    let pool = Pool::with_rewards(&[(asset, 40)]).await;
-    let ctx = pool.context();
-    let shown = execute(&Command::Pool { pool: pool.pool.to_string() }, &ctx).await.unwrap();
+    let setup = Setup::without_devices(&[(asset, 40)]).await;
+    let ctx = setup.context();
+    let shown = execute(&Command::Pool { pool: setup.pool.pool.to_string() }, &ctx).await.unwrap();
     assert_eq!((shown.json["active"]["epoch"].as_u64(), shown.json["active"]["cumulative_total"].as_u64()), (Some(1), Some(40)));
     assert_eq!(shown.json["threshold"], 2);
 
     let missing = execute(&Command::Pool { pool: Pubkey::new_unique().to_string() }, &ctx).await.unwrap_err();
     assert_eq!(missing.exit_code(), 5, "{missing}");
     // The mint is an account, but not a pool.
-    let not_a_pool = execute(&Command::Pool { pool: pool.mint.to_string() }, &ctx).await.unwrap_err();
+    let not_a_pool = execute(&Command::Pool { pool: setup.pool.mint.to_string() }, &ctx).await.unwrap_err();
     assert_eq!(not_a_pool.exit_code(), 5, "{not_a_pool}");
 }
 
 #[tokio::test]
-async fn set_destination_redirects_the_next_claim() {
-    let asset = Pubkey::new_unique();
-    let pool = Pool::with_rewards(&[(asset, 90)]).await;
-    let ctx = pool.context();
-    let elsewhere = pool.world.create_token_account(SPL_TOKEN, &pool.mint, &Pubkey::new_unique()).await;
-    let set = Command::SetDestination { pool: pool.pool.to_string(), asset: asset.to_string(), to: elsewhere.to_string() };
+#[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
+async fn set_destination_redirects_the_next_claim_and_is_the_owners_only() {
+    let (setup, assets) = Setup::with_devices(&[90]).await;
+    let ctx = setup.context();
+    let elsewhere = setup.pool.world.create_token_account(SPL_TOKEN, &setup.pool.mint, &Pubkey::new_unique()).await;
+    let set = Command::SetDestination { pool: setup.pool.pool.to_string(), asset: assets[0].to_string(), to: elsewhere.to_string() };
     execute(&set, &ctx).await.expect("set destination");
-    execute(&Command::Claim { file: pool.rewards_file(), assets: vec![asset.to_string()] }, &ctx).await.expect("claim");
-    assert_eq!(pool.world.token_balance(elsewhere).await, 90);
+    execute(&Command::Claim { file: setup.rewards_file(), assets: vec![assets[0].to_string()] }, &ctx).await.expect("claim");
+    assert_eq!(setup.pool.world.token_balance(elsewhere).await, 90);
+
+    // Someone else's keypair: the device is not theirs, and nothing is sent.
+    let stranger = Keypair::new();
+    solana_keypair::write_keypair_file(&stranger, setup.dir.path().join("stranger.json")).unwrap();
+    let theirs = Context { keypair: setup.dir.path().join("stranger.json"), ..setup.context() };
+    let refused = execute(&set, &theirs).await.unwrap_err();
+    assert_eq!(refused.exit_code(), 3, "{refused}");
+    assert!(refused.to_string().contains("not by the signer"), "{refused}");
 }

@@ -162,6 +162,14 @@ impl World {
         Self { backend: Backend::Rpc(rpc), payer, client: Client::new(TestChain::Rpc(chain)) }
     }
 
+    /// Another handle on the chain under `client`, for code that owns its client.
+    pub fn chain(&self) -> TestChain {
+        match &self.backend {
+            Backend::Bank(ctx) => TestChain::Bank(BanksChain::new(ctx.banks_client.clone())),
+            Backend::Rpc(rpc) => TestChain::Rpc(RpcChain::new(rpc.url(), Duration::from_secs(30), CommitmentConfig::confirmed())),
+        }
+    }
+
     /// The in-process bank, for tests that set accounts up directly; they cannot run on a node.
     pub fn ctx(&self) -> &ProgramTestContext {
         match &self.backend {

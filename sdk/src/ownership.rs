@@ -1,0 +1,239 @@
+//! Where a device cNFT's ownership proof comes from. The chain keeps only a tree's roots, its
+//! recent changes and its canopy; the path of a leaf is served by an indexer of the tree. On a
+//! cluster with the Digital Asset Standard API (the RPC providers that index Bubblegum trees
+//! serve it), [`DasClient`] reads it; anything else that can serve a leaf's path implements
+//! [`OwnershipSource`]. The [`Client`](crate::Client) checks what a source says against the device
+//! and the tree, and drops the levels the tree's canopy holds.
+use std::future::Future;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::device_registry::DeviceInfo;
+
+/// A leaf's ownership and path, as an indexer of the tree sees it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssetProof {
+    /// The tree the asset's leaf is in.
+    pub tree: Pubkey,
+    /// The asset's owner.
+    pub owner: Pubkey,
+    /// Its leaf delegate (the owner when nobody was delegated).
+    pub delegate: Pubkey,
+    /// The tree's root the path leads to.
+    pub root: [u8; 32],
+    /// Every sibling from the leaf up to the root, canopy levels included.
+    pub path: Vec<[u8; 32]>,
+}
+
+/// Why an ownership proof could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnershipSourceError {
+    /// The source could not be reached or kept failing after every retry.
+    #[error("the asset index is unavailable: {0}")]
+    Unavailable(String),
+    /// The source does not know the asset (not indexed yet, or not a cNFT).
+    #[error("the asset index does not know asset {asset}: {reason}")]
+    UnknownAsset {
+        /// The asset asked for.
+        asset: Pubkey,
+        /// What the source said.
+        reason: String,
+    },
+    /// The source answered something that is not its API.
+    #[error("unexpected answer from the asset index: {0}")]
+    Unexpected(String),
+}
+
+/// Bytes of an account-compression tree account's header: account type, header version, max
+/// buffer size, max depth, authority, creation slot, batch flag and padding.
+const TREE_HEADER_BYTES: usize = 56;
+
+/// The depth of a concurrent merkle tree and how many of its top levels its canopy holds, read
+/// from the tree account's data: after the header come the tree (sequence number, active index,
+/// buffer size, the changelog buffer and the rightmost path) and then the canopy, a full binary
+/// tree of `2^(canopy_depth + 1) - 2` nodes.
+pub fn tree_depths(data: &[u8]) -> Option<(usize, usize)> {
+    let field = |at: usize| data.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let buffer = usize::try_from(field(2)?).ok()?;
+    let depth = usize::try_from(field(6)?).ok()?;
+    let change_log = 32 + 32 * depth + 8;
+    let rightmost_path = 32 * depth + 32 + 8;
+    let tree = TREE_HEADER_BYTES.checked_add(24)?.checked_add(buffer.checked_mul(change_log)?)?.checked_add(rightmost_path)?;
+    let canopy_nodes = data.len().checked_sub(tree)?;
+    if canopy_nodes % 32 != 0 {
+        return None;
+    }
+    let canopy_depth = (canopy_nodes / 32 + 2).checked_ilog2()? as usize - 1;
+    ((1usize << (canopy_depth + 1)) - 2 == canopy_nodes / 32 && canopy_depth <= depth).then_some((depth, canopy_depth))
+}
+
+/// Serves the current owner and leaf path of a device cNFT.
+pub trait OwnershipSource: Send + Sync {
+    /// The device's cNFT as the source sees it now.
+    fn asset_proof(&self, device: &DeviceInfo) -> impl Future<Output = Result<AssetProof, OwnershipSourceError>> + Send;
+}
+
+impl<T: OwnershipSource> OwnershipSource for &T {
+    fn asset_proof(&self, device: &DeviceInfo) -> impl Future<Output = Result<AssetProof, OwnershipSourceError>> + Send {
+        (**self).asset_proof(device)
+    }
+}
+
+/// A client of the Digital Asset Standard JSON-RPC methods `getAsset` and `getAssetProof`.
+#[derive(Clone, Debug)]
+pub struct DasClient {
+    http: reqwest::Client,
+    url: String,
+    attempts: u32,
+    initial_backoff: Duration,
+}
+
+#[derive(Deserialize)]
+struct RpcAnswer<T> {
+    result: Option<T>,
+    error: Option<RpcFailure>,
+}
+
+/// JSON-RPC's code for a method the endpoint does not have.
+const METHOD_NOT_FOUND: i64 = -32601;
+
+#[derive(Deserialize)]
+struct RpcFailure {
+    code: i64,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct DasAsset {
+    ownership: DasOwnership,
+    compression: DasCompression,
+}
+
+#[derive(Deserialize)]
+struct DasOwnership {
+    owner: String,
+    delegate: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DasCompression {
+    tree: String,
+    compressed: bool,
+}
+
+#[derive(Deserialize)]
+struct DasProof {
+    root: String,
+    proof: Vec<String>,
+    tree_id: String,
+}
+
+fn base58_32(what: &str, value: &str) -> Result<[u8; 32], OwnershipSourceError> {
+    let mut bytes = [0u8; 32];
+    match bs58::decode(value).onto(&mut bytes) {
+        Ok(32) => Ok(bytes),
+        _ => Err(OwnershipSourceError::Unexpected(format!("{what} is not base58 of 32 bytes: {value:?}"))),
+    }
+}
+
+impl DasClient {
+    /// A client of the DAS endpoint at `url` (often the cluster's RPC URL itself), with `timeout`
+    /// per request and 4 attempts per call, backing off from 250 ms.
+    pub fn new(url: impl Into<String>, timeout: Duration) -> Result<Self, OwnershipSourceError> {
+        let http = reqwest::Client::builder().timeout(timeout).build().map_err(|e| OwnershipSourceError::Unexpected(e.to_string()))?;
+        Ok(Self { http, url: url.into(), attempts: 4, initial_backoff: Duration::from_millis(250) })
+    }
+
+    /// Changes how many attempts a call gets and the first backoff (doubled per retry).
+    pub fn with_retries(mut self, attempts: u32, initial_backoff: Duration) -> Self {
+        self.attempts = attempts.max(1);
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// One JSON-RPC call about `asset`, retried on transport failures, 5xx and 429.
+    async fn call<T: serde::de::DeserializeOwned>(&self, method: &str, asset: &Pubkey) -> Result<T, OwnershipSourceError> {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": {"id": asset.to_string()}});
+        let mut backoff = self.initial_backoff;
+        let mut attempt = 1;
+        loop {
+            let failure = match self.http.post(&self.url).json(&body).send().await {
+                Ok(response) if response.status().is_success() => {
+                    let answer: RpcAnswer<T> = response.json().await.map_err(|e| OwnershipSourceError::Unexpected(format!("{method}: {e}")))?;
+                    return match (answer.result, answer.error) {
+                        (Some(result), _) => Ok(result),
+                        (None, Some(RpcFailure { code: METHOD_NOT_FOUND, .. })) => {
+                            Err(OwnershipSourceError::Unexpected(format!("{} does not serve the DAS method {method}", self.url)))
+                        }
+                        // Indexers answer an asset they do not hold with an error object or null.
+                        (None, Some(RpcFailure { message, .. })) => Err(OwnershipSourceError::UnknownAsset { asset: *asset, reason: message }),
+                        (None, None) => Err(OwnershipSourceError::UnknownAsset { asset: *asset, reason: format!("{method} returned null") }),
+                    };
+                }
+                Ok(response) if response.status().is_server_error() || response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                    format!("HTTP {}", response.status())
+                }
+                Ok(response) => return Err(OwnershipSourceError::Unexpected(format!("{method}: HTTP {}", response.status()))),
+                Err(error) => error.to_string(),
+            };
+            if attempt >= self.attempts {
+                return Err(OwnershipSourceError::Unavailable(format!("{method}: {failure} after {attempt} attempts")));
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = backoff.saturating_mul(2);
+            attempt += 1;
+        }
+    }
+}
+
+impl OwnershipSource for DasClient {
+    async fn asset_proof(&self, device: &DeviceInfo) -> Result<AssetProof, OwnershipSourceError> {
+        let asset: DasAsset = self.call("getAsset", &device.asset).await?;
+        if !asset.compression.compressed {
+            return Err(OwnershipSourceError::Unexpected(format!("asset {} is not compressed", device.asset)));
+        }
+        let proof: DasProof = self.call("getAssetProof", &device.asset).await?;
+        let tree = Pubkey::new_from_array(base58_32("tree_id", &proof.tree_id)?);
+        if base58_32("compression.tree", &asset.compression.tree)? != tree.to_bytes() {
+            return Err(OwnershipSourceError::Unexpected(format!("getAsset and getAssetProof name different trees for {}", device.asset)));
+        }
+        let owner = Pubkey::new_from_array(base58_32("ownership.owner", &asset.ownership.owner)?);
+        let delegate = match asset.ownership.delegate.as_deref() {
+            Some(delegate) => Pubkey::new_from_array(base58_32("ownership.delegate", delegate)?),
+            None => owner,
+        };
+        let path = proof.proof.iter().map(|node| base58_32("proof node", node)).collect::<Result<_, _>>()?;
+        Ok(AssetProof { tree, owner, delegate, root: base58_32("root", &proof.root)?, path })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree account's data of `depth`, `buffer` and `canopy`, its header fields set.
+    fn tree_account(depth: u32, buffer: u32, canopy: usize) -> Vec<u8> {
+        let (d, b) = (depth as usize, buffer as usize);
+        let len = TREE_HEADER_BYTES + 24 + b * (32 + 32 * d + 8) + (32 * d + 40) + ((1 << (canopy + 1)) - 2) * 32;
+        let mut data = vec![0u8; len];
+        data[2..6].copy_from_slice(&buffer.to_le_bytes());
+        data[6..10].copy_from_slice(&depth.to_le_bytes());
+        data
+    }
+
+    #[test]
+    fn depth_and_canopy_are_read_from_the_tree_account() {
+        assert_eq!(tree_depths(&tree_account(3, 8, 0)), Some((3, 0)));
+        assert_eq!(tree_depths(&tree_account(5, 8, 2)), Some((5, 2)));
+        assert_eq!(tree_depths(&tree_account(20, 64, 15)), Some((20, 15)));
+        // Not a whole canopy, a truncated account, a header only.
+        let mut partial = tree_account(5, 8, 2);
+        partial.truncate(partial.len() - 32);
+        assert_eq!(tree_depths(&partial), None);
+        assert_eq!(tree_depths(&tree_account(5, 8, 0)[..100]), None);
+        assert_eq!(tree_depths(&[0u8; 8]), None);
+    }
+}
