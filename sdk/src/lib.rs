@@ -103,6 +103,7 @@ mod program_errors;
 mod reward_file;
 pub mod reward_pool;
 pub mod treasury;
+mod tree_history;
 
 pub use accounts::decode_account;
 pub use anchor_lang::prelude::Pubkey;
@@ -117,4 +118,5 @@ pub use fieldproof_reports as reports;
 pub use oracle_api::{OracleApiError, OracleClient};
 pub use ownership::{AssetProof, DasClient, OwnershipSource, OwnershipSourceError};
 pub use reward_file::{RewardFile, RewardFileError};
+pub use tree_history::TreeHistory;
 pub use program_errors::{program_error_name, ProgramErrorName};

@@ -70,6 +70,16 @@ pub fn tree_depths(data: &[u8]) -> Option<(usize, usize)> {
     ((1usize << (canopy_depth + 1)) - 2 == canopy_nodes / 32 && canopy_depth <= depth).then_some((depth, canopy_depth))
 }
 
+/// The root a concurrent merkle tree holds now: the root of the newest entry of its changelog
+/// buffer (after the header: sequence number, active index, buffer size, then the entries).
+pub fn tree_current_root(data: &[u8]) -> Option<[u8; 32]> {
+    let (depth, _) = tree_depths(data)?;
+    let active = u64::from_le_bytes(data.get(TREE_HEADER_BYTES + 8..TREE_HEADER_BYTES + 16)?.try_into().ok()?);
+    let entry = usize::try_from(active).ok()?.checked_mul(32 + 32 * depth + 8)?;
+    let at = TREE_HEADER_BYTES.checked_add(24)?.checked_add(entry)?;
+    data.get(at..at.checked_add(32)?)?.try_into().ok()
+}
+
 /// Serves the current owner and leaf path of a device cNFT.
 pub trait OwnershipSource: Send + Sync {
     /// The device's cNFT as the source sees it now.
@@ -235,5 +245,17 @@ mod tests {
         assert_eq!(tree_depths(&partial), None);
         assert_eq!(tree_depths(&tree_account(5, 8, 0)[..100]), None);
         assert_eq!(tree_depths(&[0u8; 8]), None);
+    }
+
+    #[test]
+    fn the_current_root_is_the_active_changelog_entrys() {
+        let mut data = tree_account(3, 8, 0);
+        let entry = 32 + 32 * 3 + 8;
+        data[TREE_HEADER_BYTES + 8..TREE_HEADER_BYTES + 16].copy_from_slice(&2u64.to_le_bytes());
+        data[TREE_HEADER_BYTES + 24 + 2 * entry..][..32].copy_from_slice(&[7; 32]);
+        assert_eq!(tree_current_root(&data), Some([7; 32]));
+        // An active index past the buffer is not a tree.
+        data[TREE_HEADER_BYTES + 8..TREE_HEADER_BYTES + 16].copy_from_slice(&800u64.to_le_bytes());
+        assert_eq!(tree_current_root(&data), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Claims through the SDK: the device cNFT's current owner is paid what the active root grants
 //! the device, once; anybody else is refused; many devices are claimed in few transactions; a
-//! destination redirects the payments. Devices are real Bubblegum cNFTs, so these tests run on a
+//! destination redirects the payments; the tree's own history serves ownership proofs and follows
+//! a transfer. Devices are real Bubblegum cNFTs, so these tests run on a
 //! node (`scripts/test-rpc.sh`) and are ignored in process; the rules' every corner is tested
 //! natively against Bubblegum under tests/bubblegum.
 mod bank;
@@ -14,7 +15,7 @@ use ed25519_dalek::SigningKey;
 use fieldproof_sdk::device_registry::DeviceInfo;
 use fieldproof_sdk::merkle::MerkleTree;
 use fieldproof_sdk::reward_pool::{self, ClaimAccounts, ClaimRecord};
-use fieldproof_sdk::{transaction_size, AccountFilter, Chain, Pubkey, RewardLeaf, SdkError, MAX_TRANSACTION_BYTES};
+use fieldproof_sdk::{transaction_size, AccountFilter, Chain, OwnershipSource, Pubkey, RewardLeaf, SdkError, TreeHistory, MAX_TRANSACTION_BYTES};
 use network::Network;
 use pool::{rewards, PoolWorld};
 use solana_instruction_error::InstructionError;
@@ -191,4 +192,29 @@ async fn a_destination_set_by_the_owner_receives_the_claims() {
     assert_eq!(prepared.instructions.len(), 1, "no token account to create");
     world.send(&prepared.instructions, &[&owner]).await.unwrap();
     assert_eq!(world.token_balance(destination).await, 40);
+}
+
+#[tokio::test]
+#[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
+async fn the_trees_history_serves_the_proofs_and_follows_a_transfer() {
+    let owner = Keypair::new();
+    let c = Claims::new(&owner.pubkey(), 3).await;
+    let (world, client, payer) = (c.world(), &c.world().client, c.world().payer());
+    let history = TreeHistory::new(bank::rpc_chain(world.rpc_url().expect("on a node")));
+    for device in &c.devices {
+        assert_eq!(history.asset_proof(device).await.expect("replayed"), c.network.tree.asset_proof(device).await.unwrap());
+    }
+
+    // The owner gives device 0 away: the history follows, the old owner is refused, the new one paid.
+    let buyer = Keypair::new();
+    c.network.transfer(&c.devices[0], &owner, &buyer.pubkey()).await;
+    let seen = history.asset_proof(&c.devices[0]).await.expect("replayed after the transfer");
+    assert_eq!(seen, c.network.tree.asset_proof(&c.devices[0]).await.unwrap());
+    assert_eq!(seen.owner, buyer.pubkey());
+    let tree = c.post(1, &[70, 0, 0]).await;
+    let refused = client.claim(&payer, &owner, &c.pool.pool, &c.leaf(&tree, 0, 70), &history).await;
+    assert!(matches!(refused, Err(SdkError::NotDeviceOwner { owner: o, .. }) if o == buyer.pubkey()), "{refused:?}");
+    let (paid, _) = client.claim(&payer, &buyer, &c.pool.pool, &c.leaf(&tree, 0, 70), &history).await.expect("the new owner claims");
+    assert_eq!(paid, 70);
+    assert_eq!(world.token_balance(c.owners_account(&buyer.pubkey())).await, 70);
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use fieldproof_sdk::{Chain, Client, OwnershipSource, Pubkey, RewardFile};
+use fieldproof_sdk::device_registry::DeviceInfo;
+use fieldproof_sdk::{AssetProof, Chain, Client, DasClient, OwnershipSource, OwnershipSourceError, Pubkey, RewardFile, TreeHistory};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
@@ -24,7 +25,8 @@ pub struct Cli {
     #[arg(long, global = true, env = "FIELDPROOF_RPC_URL", default_value = "http://127.0.0.1:8899")]
     pub url: String,
     /// The Digital Asset Standard API that serves device cNFTs' ownership proofs (many RPC
-    /// providers serve it at their RPC URL); the RPC URL when not given.
+    /// providers serve it at their RPC URL). Without it, the proofs are rebuilt from the device
+    /// tree's history on the RPC node, which suits a localnet or a small network.
     #[arg(long, global = true, env = "FIELDPROOF_DAS_URL")]
     pub das_url: Option<String>,
     /// The oracle's HTTP API.
@@ -104,6 +106,23 @@ fn default_keypair() -> PathBuf {
 
 fn parse_h3(text: &str) -> Result<u64, String> {
     u64::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|e| format!("not a hex H3 cell index: {e}"))
+}
+
+/// Where the commands get device cNFTs' ownership proofs.
+pub enum AssetIndex {
+    /// A DAS indexer.
+    Das(DasClient),
+    /// The device tree's history on the RPC node.
+    History(TreeHistory),
+}
+
+impl OwnershipSource for AssetIndex {
+    async fn asset_proof(&self, device: &DeviceInfo) -> Result<AssetProof, OwnershipSourceError> {
+        match self {
+            AssetIndex::Das(das) => das.asset_proof(device).await,
+            AssetIndex::History(history) => history.asset_proof(device).await,
+        }
+    }
 }
 
 /// A command's result, for people and for scripts.

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use fieldproof_cli::{execute, heartbeat, keypair, Cli, Command, Context, Failure, Outcome};
-use fieldproof_sdk::{Client, DasClient, RpcChain};
+use fieldproof_cli::{execute, heartbeat, keypair, AssetIndex, Cli, Command, Context, Failure, Outcome};
+use fieldproof_sdk::{Client, DasClient, RpcChain, TreeHistory};
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
 
@@ -41,7 +41,10 @@ async fn run(cli: &Cli) -> Result<Outcome, Failure> {
         return heartbeat(&cli.oracle, timeout, &device, *h3, *uptime_s, *firmware).await;
     }
     let chain = RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed());
-    let das = DasClient::new(cli.das_url.clone().unwrap_or_else(|| cli.url.clone()), timeout).map_err(|e| Failure::BadInput(e.to_string()))?;
-    let ctx = Context { client: Client::new(chain), ownership: das, keypair: cli.keypair.clone(), progress: !cli.json && std::io::stderr().is_terminal() };
+    let index = match &cli.das_url {
+        Some(url) => AssetIndex::Das(DasClient::new(url.clone(), timeout).map_err(|e| Failure::BadInput(e.to_string()))?),
+        None => AssetIndex::History(TreeHistory::new(RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed()))),
+    };
+    let ctx = Context { client: Client::new(chain), ownership: index, keypair: cli.keypair.clone(), progress: !cli.json && std::io::stderr().is_terminal() };
     execute(&cli.command, &ctx).await
 }

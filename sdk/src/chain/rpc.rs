@@ -112,6 +112,11 @@ impl RpcChain {
         &self.client
     }
 
+    /// How this chain retries requests, for requests made through [`rpc_client`](Self::rpc_client).
+    pub(crate) fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     async fn confirm(&self, signature: &Signature, blockhash: &Hash) -> Result<(), ChainError> {
         loop {
             let statuses = self.retry.run(|| self.client.get_signature_statuses(std::slice::from_ref(signature))).await?;

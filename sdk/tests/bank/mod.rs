@@ -110,6 +110,11 @@ impl Chain for TestChain {
     }
 }
 
+/// The SDK's chain over the node at `url`.
+pub fn rpc_chain(url: String) -> RpcChain {
+    RpcChain::new(url, Duration::from_secs(30), CommitmentConfig::confirmed())
+}
+
 /// Where the chain lives.
 enum Backend {
     Bank(ProgramTestContext),
@@ -158,15 +163,23 @@ impl World {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         assert_eq!(rpc.get_balance(&payer.pubkey()).await.expect("balance"), RPC_PAYER_LAMPORTS, "the airdrop did not arrive");
-        let chain = RpcChain::new(url, Duration::from_secs(30), CommitmentConfig::confirmed());
+        let chain = rpc_chain(url);
         Self { backend: Backend::Rpc(rpc), payer, client: Client::new(TestChain::Rpc(chain)) }
+    }
+
+    /// The node's URL; `None` in process.
+    pub fn rpc_url(&self) -> Option<String> {
+        match &self.backend {
+            Backend::Bank(_) => None,
+            Backend::Rpc(rpc) => Some(rpc.url()),
+        }
     }
 
     /// Another handle on the chain under `client`, for code that owns its client.
     pub fn chain(&self) -> TestChain {
         match &self.backend {
             Backend::Bank(ctx) => TestChain::Bank(BanksChain::new(ctx.banks_client.clone())),
-            Backend::Rpc(rpc) => TestChain::Rpc(RpcChain::new(rpc.url(), Duration::from_secs(30), CommitmentConfig::confirmed())),
+            Backend::Rpc(rpc) => TestChain::Rpc(rpc_chain(rpc.url())),
         }
     }
 

@@ -56,6 +56,12 @@ impl TreeMirror {
         leaves.push((device, owner));
     }
 
+    fn transfer(&self, asset: &Pubkey, to: Pubkey) {
+        let mut leaves = self.leaves.lock().unwrap();
+        let leaf = leaves.iter_mut().find(|(device, _)| device.asset == *asset).expect("a mirrored leaf");
+        leaf.1 = to;
+    }
+
     /// The path of leaf `index` (bottom up) and the root, the tree's other leaves as they are.
     fn path(&self, index: usize) -> (Vec<[u8; 32]>, [u8; 32]) {
         let leaves = self.leaves.lock().unwrap();
@@ -220,6 +226,33 @@ impl Network {
 
     pub async fn device(&self, address: &Pubkey) -> DeviceInfo {
         self.world.client.account(address).await.expect("device decodes")
+    }
+
+    /// `owner` gives the device cNFT to `to` with Bubblegum's `transfer`.
+    pub async fn transfer(&self, device: &DeviceInfo, owner: &Keypair, to: &Pubkey) {
+        let (path, root) = self.tree.path(device.leaf_nonce as usize);
+        let below_canopy: Vec<_> = path[..(TREE_DEPTH - TREE_CANOPY) as usize]
+            .iter()
+            .map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false))
+            .collect();
+        let ix = mpl_bubblegum::instructions::TransferBuilder::new()
+            .tree_config(device_registry::tree_config_address(&device.tree))
+            .leaf_owner(owner.pubkey(), true)
+            .leaf_delegate(owner.pubkey(), false)
+            .new_leaf_owner(*to)
+            .merkle_tree(device.tree)
+            .log_wrapper(SPL_NOOP_ID)
+            .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+            .system_program(anchor_lang::system_program::ID)
+            .root(root)
+            .data_hash(device.data_hash)
+            .creator_hash(device.creator_hash)
+            .nonce(device.leaf_nonce)
+            .index(device.leaf_nonce as u32)
+            .add_remaining_accounts(&below_canopy)
+            .instruction();
+        self.world.send(&[ix], &[owner]).await.expect("Bubblegum transfer");
+        self.tree.transfer(&device.asset, *to);
     }
 
     /// `owner` asserts the device's location, proving ownership against the tree's root.
