@@ -191,6 +191,20 @@ impl<C: Chain> Client<C> {
         Ok((address, decode_account(&address, &account)?))
     }
 
+    /// The devices of `network` whose cNFT `owner` holds now, as `index` sees them, by asset.
+    pub async fn devices_of(&self, network: &Pubkey, owner: &Pubkey, index: &impl OwnershipSource) -> Result<Vec<(Pubkey, DeviceInfo)>, SdkError> {
+        let accounts = self.chain.get_program_accounts(&device_registry::ID, &device_registry::network_devices_filters(network)).await?;
+        let mut mine = Vec::new();
+        for (address, account) in accounts {
+            let device: DeviceInfo = decode_account(&address, &account)?;
+            if index.asset_proof(&device).await?.owner == *owner {
+                mine.push((address, device));
+            }
+        }
+        mine.sort_by_key(|(_, device)| device.asset);
+        Ok(mine)
+    }
+
     /// Proves that `owner` owns the device cNFT `asset` now, with the leaf's path from `source`:
     /// the path is checked to be the device's tree's, its owner to be `owner`, and the levels the
     /// tree's canopy holds are dropped.

@@ -211,6 +211,15 @@ async fn the_trees_history_serves_the_proofs_and_follows_a_transfer() {
     let seen = history.asset_proof(&c.devices[0]).await.expect("replayed after the transfer");
     assert_eq!(seen, c.network.tree.asset_proof(&c.devices[0]).await.unwrap());
     assert_eq!(seen.owner, buyer.pubkey());
+    let (network, history_ref) = (&c.network.network, &history);
+    let devices = |owner: Pubkey| async move {
+        client.devices_of(network, &owner, history_ref).await.unwrap().into_iter().map(|(_, d)| d.asset).collect::<Vec<_>>()
+    };
+    assert_eq!(devices(buyer.pubkey()).await, vec![c.devices[0].asset]);
+    let mut kept = vec![c.devices[1].asset, c.devices[2].asset];
+    kept.sort();
+    assert_eq!(devices(owner.pubkey()).await, kept);
+
     let tree = c.post(1, &[70, 0, 0]).await;
     let refused = client.claim(&payer, &owner, &c.pool.pool, &c.leaf(&tree, 0, 70), &history).await;
     assert!(matches!(refused, Err(SdkError::NotDeviceOwner { owner: o, .. }) if o == buyer.pubkey()), "{refused:?}");

@@ -53,6 +53,12 @@ pub enum Command {
         /// The pool's address.
         pool: String,
     },
+    /// The signer's devices in a network: asset, hardware key, kind, status, location.
+    Devices {
+        /// The network's address (the registry's NetworkConfig).
+        #[arg(long)]
+        network: String,
+    },
     /// Rewards per device of a reward file: granted, already paid, claimable now.
     Rewards {
         /// The epoch's reward file (JSON).
@@ -174,6 +180,7 @@ fn bar(show: bool, len: usize, what: &'static str) -> ProgressBar {
 pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Context<C, O>) -> Result<Outcome, Failure> {
     match command {
         Command::Pool { pool } => show_pool(ctx, address("pool", pool)?).await,
+        Command::Devices { network } => devices(ctx, address("network", network)?).await,
         Command::Rewards { file, assets } => rewards(ctx, &reward_file(file)?, assets).await,
         Command::Claim { file, assets } => claim(ctx, &reward_file(file)?, assets).await,
         Command::SetDestination { pool, asset, to } => {
@@ -214,6 +221,25 @@ async fn show_pool<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, address: P
         "total_claimed": pool.total_claimed,
     });
     Ok(Outcome { human, json })
+}
+
+async fn devices<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, network: Pubkey) -> Result<Outcome, Failure> {
+    let signer = keypair::load(&ctx.keypair)?;
+    // Reading the network first turns a wrong address into "not found" instead of an empty list.
+    ctx.client.account::<fieldproof_sdk::device_registry::NetworkConfig>(&network).await?;
+    let mine = ctx.client.devices_of(&network, &signer.pubkey(), &ctx.ownership).await?;
+    let mut human = format!("{} device(s) of {} in network {network}\n", mine.len(), signer.pubkey());
+    let mut rows = Vec::with_capacity(mine.len());
+    for (address, device) in &mine {
+        let (kind, status) = (format!("{:?}", device.kind).to_lowercase(), format!("{:?}", device.status).to_lowercase());
+        let location = (device.location_asserts > 0).then(|| format!("{:x}", device.location.h3_cell));
+        human.push_str(&format!("{:<44} {kind:<8} {status:<8} {}\n", device.asset.to_string(), location.as_deref().unwrap_or("not located")));
+        rows.push(json!({
+            "asset": device.asset.to_string(), "device": address.to_string(), "device_key": device.device_key.to_string(),
+            "kind": kind, "status": status, "h3_cell": location, "elevation": device.location.elevation, "gain": device.location.gain,
+        }));
+    }
+    Ok(Outcome { human, json: json!({"network": network.to_string(), "owner": signer.pubkey().to_string(), "devices": rows}) })
 }
 
 /// The file's assets named on the command line (every one when none is), each known to the file.

@@ -100,6 +100,16 @@ async fn claim_pays_then_there_is_nothing_to_claim() {
     assert_eq!(again.exit_code(), 6);
     assert_eq!(setup.pool.world.token_balance(ata).await, 350, "nothing moved");
 
+    // The owner's devices, and a network that is not one.
+    let network = setup.network.as_ref().unwrap().network.to_string();
+    let listed = execute(&Command::Devices { network }, &ctx).await.expect("devices");
+    let mut listed: Vec<String> = listed.json["devices"].as_array().unwrap().iter().map(|d| d["asset"].as_str().unwrap().to_string()).collect();
+    let mut expected: Vec<String> = assets.iter().map(|a| a.to_string()).collect();
+    (listed.sort(), expected.sort());
+    assert_eq!(listed, expected);
+    let not_a_network = execute(&Command::Devices { network: setup.pool.pool.to_string() }, &ctx).await.unwrap_err();
+    assert_eq!(not_a_network.exit_code(), 5, "{not_a_network}");
+
     let table = execute(&Command::Rewards { file: setup.rewards_file(), assets: vec![] }, &ctx).await.unwrap();
     let rows = table.json["rewards"].as_array().unwrap();
     let row = |i: usize| (rows[i]["granted"].as_u64(), rows[i]["paid"].as_u64(), rows[i]["claimable"].as_u64());
