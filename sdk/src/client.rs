@@ -6,7 +6,10 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{AccountDeserialize, Owner};
 use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
+use solana_address_lookup_table_interface::state::AddressLookupTable;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_hash::Hash;
+use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
 use solana_keypair::Keypair;
 use solana_signature::Signature;
 use solana_signer::Signer;
@@ -115,21 +118,42 @@ pub fn transaction_size(instructions: &[Instruction], payer: &Pubkey) -> usize {
     1 + signatures * 64 + transaction.message_data().len()
 }
 
+/// The serialized size of the transaction holding `instructions` paid by `payer`: a version-0
+/// one through `lookup_tables` when there are any, a legacy one otherwise. `None` when the
+/// instructions cannot be compiled into a version-0 message.
+pub fn versioned_transaction_size(instructions: &[Instruction], payer: &Pubkey, lookup_tables: &[AddressLookupTableAccount]) -> Option<usize> {
+    if lookup_tables.is_empty() {
+        return Some(transaction_size(instructions, payer));
+    }
+    let message = v0::Message::try_compile(payer, instructions, lookup_tables, Hash::default()).ok()?;
+    let signatures = usize::from(message.header.num_required_signatures);
+    Some(1 + signatures * 64 + VersionedMessage::V0(message).serialize().len())
+}
+
 /// The SDK's entry point over a [`Chain`].
 pub struct Client<C> {
     chain: C,
     options: SendOptions,
+    lookup_tables: Vec<AddressLookupTableAccount>,
 }
 
 impl<C: Chain> Client<C> {
     /// A client over `chain` with default [`SendOptions`].
     pub fn new(chain: C) -> Self {
-        Self { chain, options: SendOptions::default() }
+        Self { chain, options: SendOptions::default(), lookup_tables: Vec::new() }
     }
 
     /// Sends every transaction with `options`.
     pub fn with_send_options(mut self, options: SendOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Sends every transaction as a version-0 one through `tables` (see
+    /// [`lookup_table`](Self::lookup_table)): the accounts they hold take one byte each instead
+    /// of 32, which is what lets a claim in a network of 2^20 devices fit a transaction.
+    pub fn with_lookup_tables(mut self, tables: Vec<AddressLookupTableAccount>) -> Self {
+        self.lookup_tables = tables;
         self
     }
 
@@ -156,6 +180,17 @@ impl<C: Chain> Client<C> {
     /// blockhash when the previous one expired unconfirmed. A Fieldproof program's refusal comes
     /// back as [`SdkError::Program`] with the error's name.
     pub async fn send(&self, instructions: &[Instruction], payer: &Keypair, signers: &[&Keypair]) -> Result<Signature, SdkError> {
+        self.send_through(instructions, payer, signers, &self.lookup_tables).await
+    }
+
+    /// [`send`](Self::send) through `lookup_tables` (a legacy transaction when there are none).
+    async fn send_through(
+        &self,
+        instructions: &[Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+        lookup_tables: &[AddressLookupTableAccount],
+    ) -> Result<Signature, SdkError> {
         let mut all = self.options.compute_budget_instructions();
         all.extend_from_slice(instructions);
         let mut keys: Vec<&Keypair> = vec![payer];
@@ -163,15 +198,55 @@ impl<C: Chain> Client<C> {
         let mut refreshes = 0;
         loop {
             let blockhash = self.chain.latest_blockhash().await?;
-            let mut transaction = Transaction::new_with_payer(&all, Some(&payer.pubkey()));
-            transaction.try_sign(&keys, blockhash).map_err(|e| SdkError::Signing(e.to_string()))?;
-            match self.chain.send_transaction(&VersionedTransaction::from(transaction)).await {
+            let transaction = if lookup_tables.is_empty() {
+                let mut transaction = Transaction::new_with_payer(&all, Some(&payer.pubkey()));
+                transaction.try_sign(&keys, blockhash).map_err(|e| SdkError::Signing(e.to_string()))?;
+                VersionedTransaction::from(transaction)
+            } else {
+                let message = v0::Message::try_compile(&payer.pubkey(), &all, lookup_tables, blockhash)
+                    .map_err(|e| SdkError::Signing(format!("cannot compile a version-0 message: {e}")))?;
+                VersionedTransaction::try_new(VersionedMessage::V0(message), &keys).map_err(|e| SdkError::Signing(e.to_string()))?
+            };
+            match self.chain.send_transaction(&transaction).await {
                 Ok(signature) => return Ok(signature),
                 Err(ChainError::Expired) if refreshes < self.options.blockhash_refreshes => refreshes += 1,
                 Err(ChainError::Transaction { error, logs }) => return Err(named_error(error, &logs, &all)),
                 Err(other) => return Err(other.into()),
             }
         }
+    }
+
+    /// The address lookup table at `address`, to send through (see
+    /// [`with_lookup_tables`](Self::with_lookup_tables)).
+    pub async fn lookup_table(&self, address: &Pubkey) -> Result<AddressLookupTableAccount, SdkError> {
+        let account = self.chain.get_account(address).await?.ok_or(SdkError::AccountNotFound(*address))?;
+        let decode_error = |reason: String| SdkError::AccountDecode { address: *address, expected: "address lookup table", reason };
+        if account.owner != solana_address_lookup_table_interface::program::ID {
+            return Err(SdkError::WrongAccountOwner { address: *address, owner: account.owner, expected: solana_address_lookup_table_interface::program::ID });
+        }
+        let table = AddressLookupTable::deserialize(&account.data).map_err(|e| decode_error(e.to_string()))?;
+        Ok(AddressLookupTableAccount { key: *address, addresses: table.addresses.to_vec() })
+    }
+
+    /// Creates an address lookup table of `addresses`, owned and paid by `authority`, and waits
+    /// until it can be used (the slot after its last extension). A pool operator makes one of
+    /// [`claim_lookup_addresses`] for the pool's claimants.
+    pub async fn create_lookup_table(&self, authority: &Keypair, addresses: &[Pubkey]) -> Result<AddressLookupTableAccount, SdkError> {
+        use solana_address_lookup_table_interface::instruction::{create_lookup_table, extend_lookup_table};
+        let recent_slot = self.chain.clock().await?.slot;
+        let (create, address) = create_lookup_table(authority.pubkey(), authority.pubkey(), recent_slot);
+        let mut instructions = vec![create];
+        for chunk in addresses.chunks(LOOKUP_TABLE_EXTEND_CHUNK) {
+            instructions.push(extend_lookup_table(address, authority.pubkey(), Some(authority.pubkey()), chunk.to_vec()));
+        }
+        for instruction in instructions {
+            self.send_through(&[instruction], authority, &[], &[]).await?;
+        }
+        let extended_at = self.chain.clock().await?.slot;
+        while self.chain.clock().await?.slot <= extended_at {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        self.lookup_table(&address).await
     }
 
     /// The pool at `pool`.
@@ -315,7 +390,7 @@ impl<C: Chain> Client<C> {
         let budget = self.options.compute_budget_instructions();
         let fits = |instructions: &[Instruction]| {
             let all: Vec<Instruction> = budget.iter().chain(instructions).cloned().collect();
-            transaction_size(&all, payer)
+            versioned_transaction_size(&all, payer, &self.lookup_tables).unwrap_or(usize::MAX)
         };
         let mut batches: Vec<Vec<Instruction>> = Vec::new();
         let mut current: Vec<Instruction> = Vec::new();
@@ -356,16 +431,17 @@ impl<C: Chain> Client<C> {
             let ownership = self.prove_ownership(owner, &leaf.asset, source).await?;
             match self.prepare_claim(payer, pool, leaf, &ownership).await {
                 Ok(mut prepared) => {
-                    // Every preparation sees the owner's token account missing; create it once.
-                    if prepared.instructions.len() > 1 {
-                        if creates_account {
-                            prepared.instructions.drain(..prepared.instructions.len() - 1);
-                        }
+                    // Every preparation sees the owner's token account missing; create it once,
+                    // as a group of its own, so that packing may send it apart from the claim
+                    // when both do not fit one transaction.
+                    let claim = prepared.instructions.split_off(prepared.instructions.len() - 1);
+                    if !prepared.instructions.is_empty() && !creates_account {
+                        groups.push(prepared.instructions);
                         creates_account = true;
                     }
                     plan.paid = plan.paid.saturating_add(prepared.amount);
                     plan.claimed.push(leaf.asset);
-                    groups.push(prepared.instructions);
+                    groups.push(claim);
                 }
                 Err(SdkError::NothingToClaim { asset, .. }) => plan.nothing_to_claim.push(asset),
                 Err(other) => return Err(other),
@@ -407,6 +483,26 @@ fn ownership_owner(ownership: &DeviceOwnership, leaf: &RewardLeaf) -> Result<Pub
         return Err(SdkError::WrongDevice { leaf: leaf.asset, device: ownership.device.asset });
     }
     Ok(ownership.owner)
+}
+
+/// Addresses per `extend_lookup_table` instruction: 20 keep each well inside a transaction.
+const LOOKUP_TABLE_EXTEND_CHUNK: usize = 20;
+
+/// The accounts every claim from `pool` shares, for a lookup table its claimants send through:
+/// the pool, its vault and mint, the mint's token program, the system program, account
+/// compression and the device trees. (Programs a transaction calls directly cannot come from a
+/// lookup table, so the reward-pool program is not among them.)
+pub fn claim_lookup_addresses(pool_address: &Pubkey, pool: &Pool, token_program: &Pubkey, trees: &[Pubkey]) -> Vec<Pubkey> {
+    let mut addresses = vec![
+        *pool_address,
+        pool.vault,
+        pool.mint,
+        *token_program,
+        solana_sdk_ids::system_program::ID,
+        device_registry::SPL_ACCOUNT_COMPRESSION_ID,
+    ];
+    addresses.extend_from_slice(trees);
+    addresses
 }
 
 /// Names a Fieldproof program's custom error; other failures stay as they are. A custom code

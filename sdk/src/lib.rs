@@ -107,12 +107,13 @@ mod tree_history;
 
 pub use accounts::decode_account;
 pub use anchor_lang::prelude::Pubkey;
+pub use solana_message::AddressLookupTableAccount;
 pub use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
 pub use fieldproof_merkle as merkle;
 #[cfg(feature = "program-test")]
 pub use chain::BanksChain;
 pub use chain::{AccountFilter, Chain, ChainError, RetryPolicy, RpcChain};
-pub use client::{transaction_size, ClaimAllSummary, ClaimPlan, Client, PreparedClaim, RewardLeaf, SendOptions, MAX_TRANSACTION_BYTES};
+pub use client::{claim_lookup_addresses, transaction_size, versioned_transaction_size, ClaimAllSummary, ClaimPlan, Client, PreparedClaim, RewardLeaf, SendOptions, MAX_TRANSACTION_BYTES};
 pub use error::SdkError;
 pub use fieldproof_reports as reports;
 pub use oracle_api::{OracleApiError, OracleClient};

@@ -227,3 +227,65 @@ async fn the_trees_history_serves_the_proofs_and_follows_a_transfer() {
     assert_eq!(paid, 70);
     assert_eq!(world.token_balance(c.owners_account(&buyer.pubkey())).await, 70);
 }
+
+/// A network of 2^20 devices: the device tree is 20 deep with a canopy of 15 levels (the tree
+/// account holds the top of every proof, so an owner passes 5 nodes), the reward tree has 2^20
+/// leaves (a 20-hash reward proof), and the owner pays their own claim. It fits one transaction
+/// only through the pool's lookup table.
+#[tokio::test]
+#[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
+async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction_through_the_pools_lookup_table() {
+    use fieldproof_sdk::merkle::{leaf_hash, root_from_proof};
+    use fieldproof_sdk::{claim_lookup_addresses, Client};
+
+    let world = Arc::new(World::start().await);
+    let network = Network::with_tree(world.clone(), (20, 64, 15)).await;
+    let pool = PoolWorld::on(world.clone(), 0).await;
+    network.give_dc(&world.payer().pubkey(), 1_000_000).await;
+    let owner = Keypair::new();
+    let address = network.issue(&SigningKey::from_bytes(&[1; 32]), &owner.pubkey()).await.expect("issue");
+    let device = network.device(&address).await;
+    let fund = anchor_lang::solana_program::system_instruction::transfer(&world.payer().pubkey(), &owner.pubkey(), 1_000_000_000);
+    world.send(&[fund], &[]).await.unwrap();
+
+    // The device's leaf among 2^20: its 20 siblings stand for the other 2^20 - 1 devices.
+    let amount = 77;
+    let proof: Vec<[u8; 32]> = (0..20u8).map(|level| leaf_hash(&[level; 32], u64::from(level))).collect();
+    let root = root_from_proof(leaf_hash(&device.asset.to_bytes(), amount), &proof);
+    let args = fieldproof_sdk::reward_pool::PostRootArgs {
+        config_version: pool.pool().await.config_version,
+        epoch: 1,
+        root,
+        cumulative_total: amount,
+        leaf_count: 1 << 20,
+        content_hash: [1; 32],
+        expires_at: world.clock().await.unix_timestamp + 3_600,
+    };
+    pool.post(args, &[0, 1]).await.expect("post root");
+    let leaf = RewardLeaf { asset: device.asset, cumulative_amount: amount, proof };
+    let history = TreeHistory::new(bank::rpc_chain(world.rpc_url().expect("on a node")));
+    let ownership = world.client.prove_ownership(&owner.pubkey(), &device.asset, &history).await.expect("ownership");
+    assert_eq!(ownership.nodes.len(), 5, "the canopy holds the top 15 levels");
+
+    // Without the table the claim does not fit; the operator makes one, and it does.
+    let without = world.client.plan_claims(&owner.pubkey(), &owner.pubkey(), &pool.pool, std::slice::from_ref(&leaf), &history).await;
+    assert!(matches!(without, Err(SdkError::TransactionTooLarge { .. })), "{without:?}");
+    let addresses = claim_lookup_addresses(&pool.pool, &pool.pool().await, &SPL_TOKEN, &[device.tree]);
+    let table = world.client.create_lookup_table(&world.payer(), &addresses).await.expect("lookup table");
+    assert_eq!(world.client.lookup_table(&table.key).await.unwrap().addresses, addresses);
+    let client = Client::new(world.chain()).with_lookup_tables(vec![table.clone()]);
+    let plan = client.plan_claims(&owner.pubkey(), &owner.pubkey(), &pool.pool, std::slice::from_ref(&leaf), &history).await.expect("plan");
+    let claim = plan.transactions.last().unwrap();
+    assert_eq!(claim.last().unwrap().program_id, fieldproof_sdk::reward_pool::ID);
+    let size = fieldproof_sdk::versioned_transaction_size(claim, &owner.pubkey(), &[table]).unwrap();
+    println!("claim in a 2^20-device network: {size} bytes (limit 1232), {} transaction(s) with the token account's creation", plan.transactions.len());
+    assert!(size <= MAX_TRANSACTION_BYTES);
+
+    let summary = client.claim_all(&owner, &owner, &pool.pool, &[leaf], &history).await.expect("claim");
+    for signature in &summary.transactions {
+        world.record(signature).await;
+    }
+    assert_eq!(summary.paid, amount);
+    let paid_to = anchor_spl::associated_token::get_associated_token_address(&owner.pubkey(), &pool.mint);
+    assert_eq!(world.token_balance(paid_to).await, amount);
+}

@@ -29,6 +29,10 @@ pub struct Cli {
     /// tree's history on the RPC node, which suits a localnet or a small network.
     #[arg(long, global = true, env = "FIELDPROOF_DAS_URL")]
     pub das_url: Option<String>,
+    /// An address lookup table to send through (the pool's, from `create-lookup-table`): claims in
+    /// a network of about a million devices fit a transaction only with it.
+    #[arg(long, global = true, env = "FIELDPROOF_LOOKUP_TABLE")]
+    pub lookup_table: Option<String>,
     /// The oracle's HTTP API.
     #[arg(long, global = true, env = "FIELDPROOF_ORACLE_URL", default_value = "http://127.0.0.1:8080")]
     pub oracle: String,
@@ -76,6 +80,15 @@ pub enum Command {
         /// The devices' assets to claim for.
         #[arg(long = "asset", required = true)]
         assets: Vec<String>,
+    },
+    /// Create the address lookup table claimants of a pool send through (the operator, once).
+    CreateLookupTable {
+        /// The pool's address.
+        #[arg(long)]
+        pool: String,
+        /// The network's device trees.
+        #[arg(long = "tree", required = true)]
+        trees: Vec<String>,
     },
     /// Pay a device's future rewards to another token account of the pool's mint.
     SetDestination {
@@ -180,6 +193,10 @@ fn bar(show: bool, len: usize, what: &'static str) -> ProgressBar {
 pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Context<C, O>) -> Result<Outcome, Failure> {
     match command {
         Command::Pool { pool } => show_pool(ctx, address("pool", pool)?).await,
+        Command::CreateLookupTable { pool, trees } => {
+            let trees = trees.iter().map(|t| address("tree", t)).collect::<Result<Vec<_>, _>>()?;
+            create_lookup_table(ctx, address("pool", pool)?, &trees).await
+        }
         Command::Devices { network } => devices(ctx, address("network", network)?).await,
         Command::Rewards { file, assets } => rewards(ctx, &reward_file(file)?, assets).await,
         Command::Claim { file, assets } => claim(ctx, &reward_file(file)?, assets).await,
@@ -221,6 +238,19 @@ async fn show_pool<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, address: P
         "total_claimed": pool.total_claimed,
     });
     Ok(Outcome { human, json })
+}
+
+async fn create_lookup_table<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, pool_address: Pubkey, trees: &[Pubkey]) -> Result<Outcome, Failure> {
+    let signer = keypair::load(&ctx.keypair)?;
+    let pool = ctx.client.pool(&pool_address).await?;
+    let token_program = ctx.client.chain().get_account(&pool.mint).await.map_err(fieldproof_sdk::SdkError::from)?.map(|a| a.owner);
+    let token_program = token_program.ok_or_else(|| Failure::NotFound(format!("the pool's mint {} does not exist", pool.mint)))?;
+    let addresses = fieldproof_sdk::claim_lookup_addresses(&pool_address, &pool, &token_program, trees);
+    let table = ctx.client.create_lookup_table(&signer, &addresses).await?;
+    Ok(Outcome {
+        human: format!("lookup table {} holds the {} accounts claims from pool {pool_address} share; claimants pass --lookup-table {}\n", table.key, addresses.len(), table.key),
+        json: json!({"lookup_table": table.key.to_string(), "addresses": addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>()}),
+    })
 }
 
 async fn devices<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, network: Pubkey) -> Result<Outcome, Failure> {

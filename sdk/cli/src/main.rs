@@ -45,6 +45,12 @@ async fn run(cli: &Cli) -> Result<Outcome, Failure> {
         Some(url) => AssetIndex::Das(DasClient::new(url.clone(), timeout).map_err(|e| Failure::BadInput(e.to_string()))?),
         None => AssetIndex::History(TreeHistory::new(RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed()))),
     };
-    let ctx = Context { client: Client::new(chain), ownership: index, keypair: cli.keypair.clone(), progress: !cli.json && std::io::stderr().is_terminal() };
+    let mut client = Client::new(chain);
+    if let Some(table) = &cli.lookup_table {
+        let table = table.parse().map_err(|_| Failure::BadInput(format!("the lookup table is not a base58 address: {table:?}")))?;
+        let table = client.lookup_table(&table).await?;
+        client = client.with_lookup_tables(vec![table]);
+    }
+    let ctx = Context { client, ownership: index, keypair: cli.keypair.clone(), progress: !cli.json && std::io::stderr().is_terminal() };
     execute(&cli.command, &ctx).await
 }

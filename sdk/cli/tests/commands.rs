@@ -143,6 +143,13 @@ async fn set_destination_redirects_the_next_claim_and_is_the_owners_only() {
     execute(&Command::Claim { file: setup.rewards_file(), assets: vec![assets[0].to_string()] }, &ctx).await.expect("claim");
     assert_eq!(setup.pool.world.token_balance(elsewhere).await, 90);
 
+    // The operator's lookup table for the pool's claimants.
+    let tree = setup.network.as_ref().unwrap().config.active_tree;
+    let made = execute(&Command::CreateLookupTable { pool: setup.pool.pool.to_string(), trees: vec![tree.to_string()] }, &ctx).await.expect("table");
+    let table: Pubkey = made.json["lookup_table"].as_str().unwrap().parse().unwrap();
+    let held = ctx.client.lookup_table(&table).await.unwrap().addresses;
+    assert_eq!((held.len(), held[0], held[6]), (7, setup.pool.pool, tree));
+
     // Someone else's keypair: the device is not theirs, and nothing is sent.
     let stranger = Keypair::new();
     solana_keypair::write_keypair_file(&stranger, setup.dir.path().join("stranger.json")).unwrap();

@@ -24,11 +24,11 @@ pub const ONBOARDING_FEE: u64 = 50;
 pub const LOCATION_FEE: u64 = 10;
 /// A resolution-8 H3 cell (San Francisco).
 pub const H3_CELL: u64 = 0x8828308281fffff;
-/// The device tree: 32 leaves, the top two levels in the canopy, so an ownership proof is three
-/// nodes.
-pub const TREE_DEPTH: u32 = 5;
-const TREE_BUFFER: u32 = 8;
-pub const TREE_CANOPY: u32 = 2;
+/// The device tree's shape: depth, changelog buffer, canopy depth.
+pub type TreeShape = (u32, u32, u32);
+/// The usual device tree: 32 leaves, the top two levels in the canopy, so an ownership proof is
+/// three nodes.
+pub const SMALL_TREE: TreeShape = (5, 8, 2);
 
 /// Bytes of an account-compression V1 tree account: header, then the tree's sequence number,
 /// active index and buffer size, its changelog buffer and rightmost path, then the canopy.
@@ -46,6 +46,7 @@ fn keccak_pair(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
 /// ownership proofs from its own copy of the tree, as an index of the tree would.
 #[derive(Default)]
 pub struct TreeMirror {
+    depth: u32,
     leaves: Mutex<Vec<(DeviceInfo, Pubkey)>>,
 }
 
@@ -65,7 +66,7 @@ impl TreeMirror {
     /// The path of leaf `index` (bottom up) and the root, the tree's other leaves as they are.
     fn path(&self, index: usize) -> (Vec<[u8; 32]>, [u8; 32]) {
         let leaves = self.leaves.lock().unwrap();
-        let mut level: Vec<[u8; 32]> = (0..1usize << TREE_DEPTH)
+        let mut level: Vec<[u8; 32]> = (0..1usize << self.depth)
             .map(|i| leaves.get(i).map_or([0; 32], |(device, owner)| device_registry::leaf_schema(device, owner, None).hash()))
             .collect();
         let (mut path, mut at) = (Vec::new(), index);
@@ -101,6 +102,7 @@ pub struct Network {
     pub maker_key: SigningKey,
     pub network_mint: Pubkey,
     pub network_source: Pubkey,
+    pub canopy: u32,
     pub tree: TreeMirror,
 }
 
@@ -113,6 +115,11 @@ impl Network {
 
     /// The network in `world`, shared with other fixtures.
     pub async fn on(world: Arc<World>) -> Self {
+        Self::with_tree(world, SMALL_TREE).await
+    }
+
+    /// The network in `world` with a device tree of `shape`.
+    pub async fn with_tree(world: Arc<World>, (depth, buffer, canopy): TreeShape) -> Self {
         let payer = world.payer().pubkey();
         let mint_authority = Keypair::new();
         let network_mint = world.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
@@ -141,7 +148,7 @@ impl Network {
 
         // The operator creates the tree with Bubblegum and hands it to the registry.
         let tree = Keypair::new();
-        let size = tree_account_size(TREE_DEPTH as usize, TREE_BUFFER as usize, TREE_CANOPY as usize);
+        let size = tree_account_size(depth as usize, buffer as usize, canopy as usize);
         let rent = anchor_lang::prelude::Rent::default().minimum_balance(size);
         let allocate =
             anchor_lang::solana_program::system_instruction::create_account(&payer, &tree.pubkey(), rent, size as u64, &SPL_ACCOUNT_COMPRESSION_ID);
@@ -153,8 +160,8 @@ impl Network {
             .tree_creator(authority.pubkey())
             .log_wrapper(SPL_NOOP_ID)
             .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
-            .max_depth(TREE_DEPTH)
-            .max_buffer_size(TREE_BUFFER)
+            .max_depth(depth)
+            .max_buffer_size(buffer)
             .public(false)
             .instruction();
         world.send(&[allocate, create], &[&tree, &authority]).await.expect("create the Bubblegum tree");
@@ -174,7 +181,7 @@ impl Network {
 
         let config: NetworkConfig = world.client.account(&network).await.expect("network decodes");
         let dc: DataCreditsConfig = world.client.account(&dc_config).await.expect("DC config decodes");
-        Self { world, authority, network, config, dc, dc_config, maker_id, maker_key, network_mint, network_source, tree: TreeMirror::default() }
+        Self { world, authority, network, config, dc, dc_config, maker_id, maker_key, network_mint, network_source, canopy, tree: TreeMirror { depth, leaves: Mutex::default() } }
     }
 
     pub async fn fee(&self) -> DcFee {
@@ -231,7 +238,7 @@ impl Network {
     /// `owner` gives the device cNFT to `to` with Bubblegum's `transfer`.
     pub async fn transfer(&self, device: &DeviceInfo, owner: &Keypair, to: &Pubkey) {
         let (path, root) = self.tree.path(device.leaf_nonce as usize);
-        let below_canopy: Vec<_> = path[..(TREE_DEPTH - TREE_CANOPY) as usize]
+        let below_canopy: Vec<_> = path[..path.len() - self.canopy as usize]
             .iter()
             .map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false))
             .collect();
