@@ -125,6 +125,41 @@ pub fn set_active_tree(network: &Pubkey, authority: &Pubkey, merkle_tree: &Pubke
     )
 }
 
+/// Creates the Bubblegum tree `tree` of `depth` levels, a changelog of `buffer` entries and the
+/// top `canopy` levels stored on chain (each canopy level saves every proof a node, and costs
+/// rent): the account allocated for account compression with `lamports` (its rent exemption for
+/// [`tree_account_size`](crate::ownership::tree_account_size)), then Bubblegum's tree config.
+/// `tree` and `creator` sign; the creator then hands it to a network with [`hand_tree_to_network`].
+pub fn create_tree(payer: &Pubkey, creator: &Pubkey, tree: &Pubkey, (depth, buffer, canopy): (u32, u32, u32), lamports: u64) -> [Instruction; 2] {
+    let size = crate::ownership::tree_account_size(depth, buffer, canopy) as u64;
+    let allocate = anchor_lang::solana_program::system_instruction::create_account(payer, tree, lamports, size, &SPL_ACCOUNT_COMPRESSION_ID);
+    let create = mpl_bubblegum::instructions::CreateTreeConfigBuilder::new()
+        .tree_config(tree_config_address(tree))
+        .merkle_tree(*tree)
+        .payer(*payer)
+        .tree_creator(*creator)
+        .log_wrapper(SPL_NOOP_ID)
+        .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+        .max_depth(depth)
+        .max_buffer_size(buffer)
+        .public(false)
+        .instruction();
+    [allocate, create]
+}
+
+/// Makes the network the delegate of Bubblegum tree `tree` (its creator signs) and the tree the
+/// one devices are issued into (the network's authority signs).
+pub fn hand_tree_to_network(network: &Pubkey, authority: &Pubkey, creator: &Pubkey, tree: &Pubkey) -> [Instruction; 2] {
+    let tree_config = tree_config_address(tree);
+    let delegate = mpl_bubblegum::instructions::SetTreeDelegateBuilder::new()
+        .tree_config(tree_config)
+        .tree_creator(*creator)
+        .new_tree_delegate(*network)
+        .merkle_tree(*tree)
+        .instruction();
+    [delegate, set_active_tree(network, authority, tree, &tree_config)]
+}
+
 /// Approves maker `args.id` (or updates its attestation key and quota).
 pub fn approve_maker(payer: &Pubkey, network: &Pubkey, authority: &Pubkey, args: MakerArgs) -> Instruction {
     instruction(

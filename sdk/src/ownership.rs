@@ -59,15 +59,28 @@ pub fn tree_depths(data: &[u8]) -> Option<(usize, usize)> {
     let field = |at: usize| data.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
     let buffer = usize::try_from(field(2)?).ok()?;
     let depth = usize::try_from(field(6)?).ok()?;
-    let change_log = 32 + 32 * depth + 8;
-    let rightmost_path = 32 * depth + 32 + 8;
-    let tree = TREE_HEADER_BYTES.checked_add(24)?.checked_add(buffer.checked_mul(change_log)?)?.checked_add(rightmost_path)?;
+    let tree = tree_bytes_without_canopy(depth, buffer)?;
     let canopy_nodes = data.len().checked_sub(tree)?;
     if canopy_nodes % 32 != 0 {
         return None;
     }
     let canopy_depth = (canopy_nodes / 32 + 2).checked_ilog2()? as usize - 1;
     ((1usize << (canopy_depth + 1)) - 2 == canopy_nodes / 32 && canopy_depth <= depth).then_some((depth, canopy_depth))
+}
+
+/// Bytes of a tree account before its canopy: the header, the tree's sequence number, active
+/// index and buffer size, its changelog buffer and its rightmost path.
+fn tree_bytes_without_canopy(depth: usize, buffer: usize) -> Option<usize> {
+    let change_log = 32usize.checked_mul(depth)?.checked_add(40)?;
+    let rightmost_path = 32usize.checked_mul(depth)?.checked_add(40)?;
+    TREE_HEADER_BYTES.checked_add(24)?.checked_add(buffer.checked_mul(change_log)?)?.checked_add(rightmost_path)
+}
+
+/// Bytes of the account of a tree `depth` deep with a changelog of `buffer` entries and the top
+/// `canopy` levels stored (what a tree account must be allocated with).
+pub fn tree_account_size(depth: u32, buffer: u32, canopy: u32) -> usize {
+    let without = tree_bytes_without_canopy(depth as usize, buffer as usize).unwrap_or(usize::MAX);
+    without.saturating_add(((1usize << (canopy + 1)) - 2) * 32)
 }
 
 /// The root a concurrent merkle tree holds now: the root of the newest entry of its changelog
@@ -225,10 +238,8 @@ mod tests {
     use super::*;
 
     /// A tree account's data of `depth`, `buffer` and `canopy`, its header fields set.
-    fn tree_account(depth: u32, buffer: u32, canopy: usize) -> Vec<u8> {
-        let (d, b) = (depth as usize, buffer as usize);
-        let len = TREE_HEADER_BYTES + 24 + b * (32 + 32 * d + 8) + (32 * d + 40) + ((1 << (canopy + 1)) - 2) * 32;
-        let mut data = vec![0u8; len];
+    fn tree_account(depth: u32, buffer: u32, canopy: u32) -> Vec<u8> {
+        let mut data = vec![0u8; tree_account_size(depth, buffer, canopy)];
         data[2..6].copy_from_slice(&buffer.to_le_bytes());
         data[6..10].copy_from_slice(&depth.to_le_bytes());
         data

@@ -14,6 +14,7 @@ use fieldproof_sdk::device_registry::{
     self, AssertLocationArgs, DcFee, DeviceInfo, DeviceKind, IssueDeviceArgs, MakerArgs, NetworkArgs, NetworkConfig, OnboardingMessage,
     OwnershipProof, SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID,
 };
+use fieldproof_sdk::ownership::tree_account_size;
 use fieldproof_sdk::{AssetProof, BreakerConfig, OwnershipSource, OwnershipSourceError, Pubkey, SdkError, Threshold};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -29,14 +30,6 @@ pub type TreeShape = (u32, u32, u32);
 /// The usual device tree: 32 leaves, the top two levels in the canopy, so an ownership proof is
 /// three nodes.
 pub const SMALL_TREE: TreeShape = (5, 8, 2);
-
-/// Bytes of an account-compression V1 tree account: header, then the tree's sequence number,
-/// active index and buffer size, its changelog buffer and rightmost path, then the canopy.
-fn tree_account_size(depth: usize, buffer: usize, canopy: usize) -> usize {
-    let change_log = 32 + 32 * depth + 8;
-    let rightmost_path = 32 * depth + 32 + 8;
-    56 + 24 + buffer * change_log + rightmost_path + ((1 << (canopy + 1)) - 2) * 32
-}
 
 fn keccak_pair(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
     solana_keccak_hasher::hashv(&[left, right]).to_bytes()
@@ -148,31 +141,11 @@ impl Network {
 
         // The operator creates the tree with Bubblegum and hands it to the registry.
         let tree = Keypair::new();
-        let size = tree_account_size(depth as usize, buffer as usize, canopy as usize);
-        let rent = anchor_lang::prelude::Rent::default().minimum_balance(size);
-        let allocate =
-            anchor_lang::solana_program::system_instruction::create_account(&payer, &tree.pubkey(), rent, size as u64, &SPL_ACCOUNT_COMPRESSION_ID);
-        let tree_config = device_registry::tree_config_address(&tree.pubkey());
-        let create = mpl_bubblegum::instructions::CreateTreeConfigBuilder::new()
-            .tree_config(tree_config)
-            .merkle_tree(tree.pubkey())
-            .payer(payer)
-            .tree_creator(authority.pubkey())
-            .log_wrapper(SPL_NOOP_ID)
-            .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
-            .max_depth(depth)
-            .max_buffer_size(buffer)
-            .public(false)
-            .instruction();
-        world.send(&[allocate, create], &[&tree, &authority]).await.expect("create the Bubblegum tree");
-        let delegate = mpl_bubblegum::instructions::SetTreeDelegateBuilder::new()
-            .tree_config(tree_config)
-            .tree_creator(authority.pubkey())
-            .new_tree_delegate(network)
-            .merkle_tree(tree.pubkey())
-            .instruction();
-        let activate = device_registry::set_active_tree(&network, &authority.pubkey(), &tree.pubkey(), &tree_config);
-        world.send(&[delegate, activate], &[&authority]).await.expect("hand the tree to the registry");
+        let rent = anchor_lang::prelude::Rent::default().minimum_balance(tree_account_size(depth, buffer, canopy));
+        let create = device_registry::create_tree(&payer, &authority.pubkey(), &tree.pubkey(), (depth, buffer, canopy), rent);
+        world.send(&create, &[&tree, &authority]).await.expect("create the Bubblegum tree");
+        let hand = device_registry::hand_tree_to_network(&network, &authority.pubkey(), &authority.pubkey(), &tree.pubkey());
+        world.send(&hand, &[&authority]).await.expect("hand the tree to the registry");
 
         let maker_id = Pubkey::new_unique();
         let maker_key = SigningKey::from_bytes(&[42; 32]);
