@@ -15,6 +15,7 @@ use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::Transaction;
+use solana_instruction_error::InstructionError;
 use solana_transaction_error::TransactionError;
 
 use crate::accounts::decode_account;
@@ -233,14 +234,28 @@ impl<C: Chain> Client<C> {
     /// [`claim_lookup_addresses`] for the pool's claimants.
     pub async fn create_lookup_table(&self, authority: &Keypair, addresses: &[Pubkey]) -> Result<AddressLookupTableAccount, SdkError> {
         use solana_address_lookup_table_interface::instruction::{create_lookup_table, extend_lookup_table};
-        let recent_slot = self.chain.clock().await?.slot;
-        let (create, address) = create_lookup_table(authority.pubkey(), authority.pubkey(), recent_slot);
-        let mut instructions = vec![create];
-        for chunk in addresses.chunks(LOOKUP_TABLE_EXTEND_CHUNK) {
-            instructions.push(extend_lookup_table(address, authority.pubkey(), Some(authority.pubkey()), chunk.to_vec()));
+        // The table's address derives from a recent slot, which must be in the SlotHashes of the
+        // bank that runs the creation: not the slot read (its own bank, where the preflight
+        // simulation runs, does not list itself) and not a skipped one, so the slots just before
+        // it are tried in turn.
+        let slot = self.chain.clock().await?.slot;
+        let mut created = None;
+        for back in 1..=LOOKUP_TABLE_SLOT_TRIES {
+            let (create, address) = create_lookup_table(authority.pubkey(), authority.pubkey(), slot.saturating_sub(back));
+            match self.send_through(&[create], authority, &[], &[]).await {
+                Ok(_) => {
+                    created = Some(address);
+                    break;
+                }
+                Err(SdkError::Transaction(TransactionError::InstructionError(0, InstructionError::InvalidInstructionData)))
+                    if back < LOOKUP_TABLE_SLOT_TRIES => {}
+                Err(other) => return Err(other),
+            }
         }
-        for instruction in instructions {
-            self.send_through(&[instruction], authority, &[], &[]).await?;
+        let address = created.ok_or_else(|| SdkError::Signing("no recent slot was accepted for the lookup table".into()))?;
+        for chunk in addresses.chunks(LOOKUP_TABLE_EXTEND_CHUNK) {
+            let extend = extend_lookup_table(address, authority.pubkey(), Some(authority.pubkey()), chunk.to_vec());
+            self.send_through(&[extend], authority, &[], &[]).await?;
         }
         let extended_at = self.chain.clock().await?.slot;
         while self.chain.clock().await?.slot <= extended_at {
@@ -485,6 +500,9 @@ fn ownership_owner(ownership: &DeviceOwnership, leaf: &RewardLeaf) -> Result<Pub
     Ok(ownership.owner)
 }
 
+/// Recent slots tried for a lookup table's address (see [`Client::create_lookup_table`]).
+const LOOKUP_TABLE_SLOT_TRIES: u64 = 4;
+
 /// Addresses per `extend_lookup_table` instruction: 20 keep each well inside a transaction.
 const LOOKUP_TABLE_EXTEND_CHUNK: usize = 20;
 
@@ -510,7 +528,6 @@ pub fn claim_lookup_addresses(pool_address: &Pubkey, pool: &Pool, token_program:
 /// inner program (account compression, say) returned must not be read in the table of the
 /// instruction's own program. Without logs, the instruction's program is taken to have failed.
 fn named_error(error: TransactionError, logs: &[String], instructions: &[Instruction]) -> SdkError {
-    use solana_instruction_error::InstructionError;
     if let TransactionError::InstructionError(index, InstructionError::Custom(code)) = &error {
         let top_level = instructions.get(usize::from(*index)).map(|ix| ix.program_id);
         let program = if logs.is_empty() { top_level } else { first_failed_program(logs) };
