@@ -1,7 +1,13 @@
 //! Proof that a key owns a device's cNFT right now: the Bubblegum V1 leaf built from the
-//! device's stored fields and the claimed owner is verified against the tree by account
-//! compression's `verify_leaf` (proof nodes passed as accounts, the tree's canopy filling in the
-//! rest). Used here for location asserts and by reward-pool for claims.
+//! device's stored fields and the claimed owner must lead, through the proof nodes passed as
+//! accounts and the tree's canopy, to the tree's root. Used here for location asserts and by
+//! reward-pool for claims.
+//!
+//! The common case is checked in place: the tree account is read where it lies (a CPI would
+//! copy it, 2 MB at 2^20 leaves with a deep canopy), and the path is climbed to the tree's
+//! current root. Only when that fails (the tree changed inside the proof's own subtree since the
+//! proof was read, or the leaf is not the owner's) does account compression's `verify_leaf`
+//! decide, which fast-forwards a proof over the changes in its buffer and names the refusal.
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::program::invoke;
@@ -90,6 +96,9 @@ pub fn verify_owner<'info>(
     }
     let index = u32::try_from(device.leaf_nonce).map_err(|_| refuse(OwnershipError::LeafIndexOverflow))?;
     let leaf = leaf_schema(device, owner, proof.delegate).hash();
+    if leads_to_current_root(&merkle_tree.try_borrow_data()?, leaf, index, proof_nodes) {
+        return Ok(());
+    }
 
     let mut data = Vec::with_capacity(8 + 32 + 32 + 4);
     data.extend_from_slice(&VERIFY_LEAF_DISCRIMINATOR);
@@ -105,4 +114,58 @@ pub fn verify_owner<'info>(
     infos.push(compression_program.clone());
     invoke(&Instruction { program_id: compression_program.key(), accounts, data }, &infos)?;
     Ok(())
+}
+
+/// Bytes of an account-compression tree account's header: account type, header version, max
+/// buffer size, max depth, authority, creation slot, batch flag, padding.
+const TREE_HEADER_BYTES: usize = 56;
+/// The account type byte of an initialized concurrent merkle tree.
+const CONCURRENT_MERKLE_TREE: u8 = 1;
+
+/// Whether `leaf`, at `index`, climbs through the proof nodes and the tree's canopy to the root
+/// the tree holds now. Any layout it does not recognise is a `false`, left to account
+/// compression to judge.
+fn leads_to_current_root(data: &[u8], leaf: [u8; 32], index: u32, proof_nodes: &[AccountInfo]) -> bool {
+    let field = |at: usize| data.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let (Some(&CONCURRENT_MERKLE_TREE), Some(buffer), Some(depth)) = (data.first(), field(2), field(6)) else { return false };
+    let (buffer, depth) = (buffer as usize, depth as usize);
+    if depth == 0 || depth > MAX_TREE_DEPTH || proof_nodes.len() > depth || u64::from(index) >= 1u64 << depth {
+        return false;
+    }
+    // After the header: sequence number, active index, buffer size, the changelog buffer (root,
+    // path, index and padding per entry), the rightmost path, then the canopy.
+    let change_log = 32 + 32 * depth + 8;
+    let canopy_start = TREE_HEADER_BYTES + 24 + buffer * change_log + 32 * depth + 40;
+    let Some(canopy) = data.get(canopy_start..) else { return false };
+    let canopy_nodes = canopy.len() / 32;
+    let active = data.get(TREE_HEADER_BYTES + 8..TREE_HEADER_BYTES + 16).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+    let Some(root_at) = active.filter(|a| (*a as usize) < buffer).map(|a| TREE_HEADER_BYTES + 24 + a as usize * change_log) else { return false };
+    let Some(current_root) = data.get(root_at..root_at + 32) else { return false };
+
+    let mut node = leaf;
+    // The node's position in the tree as a heap: the root is 1, the children of n are 2n, 2n + 1.
+    let mut position = (1u64 << depth) + u64::from(index);
+    for level in 0..depth {
+        let sibling: [u8; 32] = match proof_nodes.get(level) {
+            Some(given) => given.key.to_bytes(),
+            // The canopy stores the nodes at heap positions 2, 3, ... in order.
+            None => {
+                let slot = ((position ^ 1) as usize).wrapping_sub(2);
+                match canopy.get(slot.saturating_mul(32)..slot.saturating_mul(32).saturating_add(32)) {
+                    Some(stored) if slot < canopy_nodes => match stored.try_into() {
+                        Ok(stored) => stored,
+                        Err(_) => return false,
+                    },
+                    _ => return false,
+                }
+            }
+        };
+        node = if position & 1 == 0 { keccak_pair(&node, &sibling) } else { keccak_pair(&sibling, &node) };
+        position >>= 1;
+    }
+    node == current_root
+}
+
+fn keccak_pair(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    solana_keccak_hasher::hashv(&[left, right]).to_bytes()
 }
