@@ -145,14 +145,21 @@ fn leads_to_current_root(data: &[u8], leaf: [u8; 32], index: u32, proof_nodes: &
     let mut node = leaf;
     // The node's position in the tree as a heap: the root is 1, the children of n are 2n, 2n + 1.
     let mut position = (1u64 << depth) + u64::from(index);
+    // The root of an empty subtree of the current level: account compression leaves the canopy
+    // zeroed where the tree is still empty, and such a zero stands for this.
+    let mut empty = [0u8; 32];
     for level in 0..depth {
+        if level > 0 {
+            empty = keccak_pair(&empty, &empty);
+        }
         let sibling: [u8; 32] = match proof_nodes.get(level) {
             Some(given) => given.key.to_bytes(),
             // The canopy stores the nodes at heap positions 2, 3, ... in order.
             None => {
                 let slot = ((position ^ 1) as usize).wrapping_sub(2);
                 match canopy.get(slot.saturating_mul(32)..slot.saturating_mul(32).saturating_add(32)) {
-                    Some(stored) if slot < canopy_nodes => match stored.try_into() {
+                    Some(stored) if slot < canopy_nodes => match <[u8; 32]>::try_from(stored) {
+                        Ok(stored) if stored == [0; 32] => empty,
                         Ok(stored) => stored,
                         Err(_) => return false,
                     },
