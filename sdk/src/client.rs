@@ -239,20 +239,16 @@ impl<C: Chain> Client<C> {
         // simulation runs, does not list itself) and not a skipped one, so the slots just before
         // it are tried in turn.
         let slot = self.chain.clock().await?.slot;
-        let mut created = None;
-        for back in 1..=LOOKUP_TABLE_SLOT_TRIES {
+        let mut back = 1;
+        let address = loop {
             let (create, address) = create_lookup_table(authority.pubkey(), authority.pubkey(), slot.saturating_sub(back));
             match self.send_through(&[create], authority, &[], &[]).await {
-                Ok(_) => {
-                    created = Some(address);
-                    break;
-                }
+                Ok(_) => break address,
                 Err(SdkError::Transaction(TransactionError::InstructionError(0, InstructionError::InvalidInstructionData)))
-                    if back < LOOKUP_TABLE_SLOT_TRIES => {}
+                    if back < LOOKUP_TABLE_SLOT_TRIES => back += 1,
                 Err(other) => return Err(other),
             }
-        }
-        let address = created.ok_or_else(|| SdkError::Signing("no recent slot was accepted for the lookup table".into()))?;
+        };
         for chunk in addresses.chunks(LOOKUP_TABLE_EXTEND_CHUNK) {
             let extend = extend_lookup_table(address, authority.pubkey(), Some(authority.pubkey()), chunk.to_vec());
             self.send_through(&[extend], authority, &[], &[]).await?;

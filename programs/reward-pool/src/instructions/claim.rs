@@ -80,7 +80,8 @@ pub fn handler<'info>(ctx: Context<'info, Claim<'info>>, args: ClaimArgs) -> Res
     let total_claimed = pool.total_claimed.checked_add(owed).ok_or(RewardPoolError::ArithmeticOverflow)?;
     require!(total_claimed <= pool.active.cumulative_total, RewardPoolError::ExceedsRootTotal);
 
-    // Last of the checks: the CPI into account compression is the dearest.
+    // Last of the checks: the dearest, and a CPI into account compression when the proof is
+    // not for the tree's current root.
     verify_owner(
         &ctx.accounts.device,
         &owner,
