@@ -118,10 +118,18 @@ impl sp1::program_stubs::SyscallStubs for ForwardingStubs {
     }
 }
 
-/// Points the 1.16 crates' syscalls at the 3.x bank. Idempotent.
+/// Points the 1.16 crates' syscalls at the 3.x bank, once per process.
+///
+/// Once, because 1.16 holds its stubs' read lock for the whole of a CPI and the old program
+/// called takes it again: a second `set_syscall_stubs` from a test starting in parallel queues
+/// for the write lock between the two reads, and std's writer-preferring `RwLock` then deadlocks
+/// both (the bank's request times out, and every later test waits forever).
 pub fn install() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
     assert!(layouts_match(), "AccountInfo layouts of solana-program 1.16 and 3.x differ");
-    sp1::program_stubs::set_syscall_stubs(Box::new(ForwardingStubs));
+    INSTALLED.call_once(|| {
+        sp1::program_stubs::set_syscall_stubs(Box::new(ForwardingStubs));
+    });
 }
 
 macro_rules! old_processor {
