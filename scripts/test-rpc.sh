@@ -34,4 +34,6 @@ FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk \
   -- --skip device_status_changes_and_the_network_lists_its_devices
 FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk --test devices --test claims -- --include-ignored
 FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-cli --test commands -- --include-ignored
+# The network bootstrap, its device tree included (Bubblegum again).
+FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-migrations --test bootstrap -- --include-ignored
 python3 scripts/compute_units.py "$log" docs/compute-units.md "$@"

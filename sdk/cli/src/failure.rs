@@ -1,4 +1,5 @@
 //! Every way a command can fail, each with the exit code scripts rely on (README: "Exit codes").
+use fieldproof_migrations::BootstrapError;
 use fieldproof_sdk::{ChainError, OracleApiError, OwnershipSourceError, SdkError};
 
 /// A command's failure: a message for people and a class for scripts.
@@ -19,6 +20,10 @@ pub enum Failure {
     /// Everything the reward file grants was already paid. Exit code 6.
     #[error("{0}")]
     NothingToClaim(String),
+    /// The network on chain differs from its plan where only a time-locked proposal may change
+    /// it. Exit code 7.
+    #[error("{0}")]
+    Differs(String),
 }
 
 impl Failure {
@@ -30,6 +35,7 @@ impl Failure {
             Failure::Unreachable(_) => 4,
             Failure::NotFound(_) => 5,
             Failure::NothingToClaim(_) => 6,
+            Failure::Differs(_) => 7,
         }
     }
 
@@ -41,6 +47,7 @@ impl Failure {
             Failure::Unreachable(_) => "unreachable",
             Failure::NotFound(_) => "not_found",
             Failure::NothingToClaim(_) => "nothing_to_claim",
+            Failure::Differs(_) => "differs",
         }
     }
 }
@@ -63,6 +70,17 @@ impl From<SdkError> for Failure {
             SdkError::UnknownDevice(_) | SdkError::AssetIndex(OwnershipSourceError::UnknownAsset { .. }) => Failure::NotFound(message),
             SdkError::NotDeviceOwner { .. } | SdkError::WrongDevice { .. } => Failure::BadInput(message),
             SdkError::AssetIndex(OwnershipSourceError::Unavailable(_) | OwnershipSourceError::Unexpected(_)) => Failure::Unreachable(message),
+        }
+    }
+}
+
+impl From<BootstrapError> for Failure {
+    fn from(error: BootstrapError) -> Self {
+        match error {
+            BootstrapError::Plan(_) | BootstrapError::Keys(_) => Failure::BadInput(error.to_string()),
+            BootstrapError::Sdk(e) => e.into(),
+            BootstrapError::Chain(e) => SdkError::Chain(e).into(),
+            BootstrapError::Unexpected(_) => Failure::Refused(error.to_string()),
         }
     }
 }

@@ -102,6 +102,18 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Create a network from a plan (a TOML file), or finish or check one: every part missing is
+    /// created, every part present is compared with the plan. Safe to run again; a rerun with the
+    /// same plan sends nothing. The signer pays and holds every authority.
+    Bootstrap {
+        /// The network plan (e.g. migrations/localnet.toml).
+        #[arg(long)]
+        plan: PathBuf,
+        /// Where the keys of the mint and the device tree are kept (created on first use);
+        /// `<plan>-keys/` beside the plan by default.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
     /// Sign a heartbeat with a device's key and submit it to the oracle.
     Heartbeat {
         /// The device's keypair file.
@@ -203,6 +215,7 @@ pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Cont
         Command::SetDestination { pool, asset, to } => {
             set_destination(ctx, address("pool", pool)?, address("asset", asset)?, address("destination", to)?).await
         }
+        Command::Bootstrap { plan, keys } => bootstrap(ctx, plan, keys.as_deref()).await,
         Command::Heartbeat { .. } => Err(Failure::BadInput("heartbeat talks to the oracle, not the chain".into())),
     }
 }
@@ -361,6 +374,57 @@ async fn set_destination<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, pool
         human: format!("rewards of {asset} from pool {pool} now go to {to}\n{signature}\n"),
         json: json!({"pool": pool.to_string(), "asset": asset.to_string(), "destination": to.to_string(), "transaction": signature.to_string()}),
     })
+}
+
+async fn bootstrap<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, plan_path: &std::path::Path, keys: Option<&std::path::Path>) -> Result<Outcome, Failure> {
+    use fieldproof_migrations::{KeyDir, NetworkPlan, Outcome as Step};
+    let plan = NetworkPlan::load(plan_path)?;
+    let signer = keypair::load(&ctx.keypair)?;
+    let keys = KeyDir::new(match keys {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let stem = plan_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "network".into());
+            plan_path.with_file_name(format!("{stem}-keys"))
+        }
+    });
+    let verb = |outcome: &Step| match outcome {
+        Step::Created => "created",
+        Step::Updated => "updated",
+        Step::Unchanged => "in place",
+        Step::Differs(_) => "DIFFERS",
+    };
+    let steps = 5 + plan.pools.len() + plan.makers.len() + usize::from(plan.registry.device_tree.is_some());
+    let progress = bar(ctx.progress, steps, "bootstrapping");
+    let report = fieldproof_migrations::bootstrap(&ctx.client, &signer, &plan, &keys, |step| {
+        progress.set_message(format!("{} {}", verb(&step.outcome), step.what));
+        progress.inc(1);
+    })
+    .await;
+    progress.finish_and_clear();
+    let report = report?;
+    let differences: Vec<String> = report.differences().map(|s| format!("{} {}: {}", s.what, s.address, match &s.outcome { Step::Differs(why) => why.as_str(), _ => "" })).collect();
+    if !differences.is_empty() {
+        return Err(Failure::Differs(format!(
+            "the network differs from the plan where only a time-locked proposal may change it (nothing was sent for these):\n  {}",
+            differences.join("\n  ")
+        )));
+    }
+    let d = &report.deployment;
+    let mut human = String::new();
+    for step in &report.steps {
+        human.push_str(&format!("{:<9} {:<20} {}\n", verb(&step.outcome), step.what, step.address));
+    }
+    human.push_str(if report.changed() { "the network now matches the plan\n" } else { "nothing to do: the network already matches the plan\n" });
+    let list = |keys: &[Pubkey]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    let json = json!({
+        "changed": report.changed(),
+        "steps": report.steps.iter().map(|s| json!({"what": s.what, "address": s.address.to_string(), "outcome": verb(&s.outcome)})).collect::<Vec<_>>(),
+        "network_mint": d.network_mint.to_string(), "token_program": d.token_program.to_string(), "treasury": d.treasury.to_string(),
+        "pools": list(&d.pools), "dc_config": d.dc_config.to_string(), "dc_mint": d.dc_mint.to_string(),
+        "network": d.network.to_string(), "device_tree": d.device_tree.map(|t| t.to_string()), "makers": list(&d.makers),
+        "keys": keys.path().display().to_string(),
+    });
+    Ok(Outcome { human, json })
 }
 
 /// Signs a heartbeat with the device's key and submits it to the oracle at `oracle`.

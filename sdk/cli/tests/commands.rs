@@ -158,3 +158,45 @@ async fn set_destination_redirects_the_next_claim_and_is_the_owners_only() {
     assert_eq!(refused.exit_code(), 3, "{refused}");
     assert!(refused.to_string().contains("not by the signer"), "{refused}");
 }
+
+/// `migrations/localnet.toml` without its device tree (the in-process bank has no Bubblegum).
+fn localnet_plan_without_tree() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/localnet.toml");
+    let plan = std::fs::read_to_string(path).unwrap();
+    plan.lines().filter(|line| !line.starts_with("device_tree")).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn bootstrap_creates_the_network_then_finds_it_in_place_and_reports_drift() {
+    let world = World::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    solana_keypair::write_keypair_file(&world.payer(), dir.path().join("deployer.json")).unwrap();
+    let plan = dir.path().join("net.toml");
+    std::fs::write(&plan, localnet_plan_without_tree()).unwrap();
+    let ctx = Context { client: Client::new(world.chain()), ownership: TreeMirror::default(), keypair: dir.path().join("deployer.json"), progress: false };
+    let bootstrap = Command::Bootstrap { plan: plan.clone(), keys: None };
+
+    let first = execute(&bootstrap, &ctx).await.expect("bootstrap");
+    assert_eq!(first.json["changed"], true);
+    assert!(first.human.lines().filter(|l| l.starts_with("created")).count() >= 8, "{}", first.human);
+    assert!(first.human.ends_with("the network now matches the plan\n"), "{}", first.human);
+    // The mint's key is kept beside the plan, so the rerun finds the same network.
+    assert!(dir.path().join("net-keys/network-mint.json").exists());
+
+    let second = execute(&bootstrap, &ctx).await.expect("second run");
+    assert_eq!(second.json["changed"], false);
+    assert_eq!(second.json["network"], first.json["network"]);
+    assert!(second.human.ends_with("nothing to do: the network already matches the plan\n"), "{}", second.human);
+    assert!(second.human.lines().take_while(|l| !l.starts_with("nothing")).all(|l| l.starts_with("in place")), "{}", second.human);
+
+    // An oracle threshold changes only through the pool's time-locked proposal.
+    std::fs::write(&plan, localnet_plan_without_tree().replacen("threshold = 2", "threshold = 3", 1)).unwrap();
+    let drift = execute(&bootstrap, &ctx).await.unwrap_err();
+    assert_eq!(drift.exit_code(), 7, "{drift}");
+    assert!(drift.to_string().contains("reward pool 0") && drift.to_string().contains("threshold: on chain 2, in the plan 3"), "{drift}");
+
+    std::fs::write(&plan, "[network_token]\ndecimals = 6\n").unwrap();
+    let incomplete = execute(&bootstrap, &ctx).await.unwrap_err();
+    assert_eq!(incomplete.exit_code(), 3, "{incomplete}");
+    assert!(incomplete.to_string().contains("missing field `treasury`"), "{incomplete}");
+}
