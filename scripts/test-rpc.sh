@@ -3,27 +3,21 @@
 # natively in an in-process bank, and checks every instruction's compute units against its
 # budget in docs/compute-units.md.
 #   scripts/test-rpc.sh [--update-table]        (FIELDPROOF_RPC_PORT: the RPC port, default 18899)
-# Builds what is missing first (scripts/sbf, cached: our programs and Bubblegum, account
-# compression and noop); the validator comes from PATH, a prebuilt
+# Builds what is missing first (scripts/build-programs.sh, cached: our programs, their IDLs, and
+# Bubblegum, account compression and noop); the validator comes from PATH, a prebuilt
 # copy, or a build from crates.io (scripts/sbf/validator.sh). Programs are loaded at the ids in
 # Anchor.toml's [programs.localnet].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-scripts/sbf/install.sh
-scripts/sbf/build.sh --workspace . target/deploy
-scripts/sbf/build-metaplex.sh target/deploy/metaplex
-
-programs=()
-while read -r name id; do
-  programs+=("$id=$root/target/deploy/$name.so")
-done < <(awk '/^\[programs.localnet\]/ { on = 1; next } /^\[/ { on = 0 } on && NF == 3 { gsub(/"/, "", $3); print $1, $3 }' Anchor.toml)
-[ ${#programs[@]} -eq 4 ] || { echo "expected four programs in Anchor.toml, found ${#programs[@]}" >&2; exit 1; }
+scripts/build-programs.sh
+source scripts/lib/programs.sh
+localnet_programs
 
 state="$root/target/localnet-test"
 trap 'scripts/sbf/start-validator.sh --stop --dir "$state"' EXIT
-url=$(scripts/sbf/start-validator.sh --dir "$state" --port "${FIELDPROOF_RPC_PORT:-18899}" --metaplex target/deploy/metaplex "${programs[@]}")
+url=$(scripts/sbf/start-validator.sh --dir "$state" --port "${FIELDPROOF_RPC_PORT:-18899}" --metaplex target/deploy/metaplex "${PROGRAMS[@]}")
 
 log="$root/target/compute-units.log"
 : > "$log"

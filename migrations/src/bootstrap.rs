@@ -16,7 +16,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 use crate::keys::KeyDir;
-use crate::plan::{NetworkPlan, PoolPlan};
+use crate::plan::{NetworkPlan, PoolPlan, TreePlan};
 use crate::BootstrapError;
 
 const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
@@ -114,8 +114,8 @@ pub async fn bootstrap<C: Chain>(
     let network = step.address;
     run.record(step, &mut progress);
     let device_tree = match plan.registry.device_tree {
-        Some(_) => {
-            let step = run.device_tree(&network, keys).await?;
+        Some(tree) => {
+            let step = run.device_tree(&network, tree, keys).await?;
             let tree = step.address;
             run.record(step, &mut progress);
             Some(tree)
@@ -361,8 +361,7 @@ impl<C: Chain> Run<'_, C> {
 
     /// The network's active tree when it has one (checked against the plan's shape), otherwise
     /// the tree of the key directory: created if missing, then handed to the network.
-    async fn device_tree(&self, network: &Pubkey, keys: &KeyDir) -> Result<Step, BootstrapError> {
-        let Some(plan) = self.plan.registry.device_tree else { return Err(BootstrapError::Unexpected("no device tree in the plan".into())) };
+    async fn device_tree(&self, network: &Pubkey, plan: TreePlan, keys: &KeyDir) -> Result<Step, BootstrapError> {
         let (depth, buffer, canopy) = plan.shape();
         let config: NetworkConfig = self.client.account(network).await?;
         if config.active_tree != Pubkey::default() {
@@ -390,7 +389,12 @@ impl<C: Chain> Run<'_, C> {
         let what = format!("maker {id}");
         let existing = self.client.optional_account::<Maker>(&address).await?;
         if let Some(maker) = &existing {
-            if maker.approved && maker.attestation_key == attestation_key && maker.quota == quota {
+            // A revocation is a decision the plan cannot know about (a compromised key, say):
+            // re-approving is left to the authority, explicitly.
+            if !maker.approved {
+                return Ok(step(what, address, Outcome::Differs("revoked on chain; re-approve it with approve_maker, or drop it from the plan".into())));
+            }
+            if maker.attestation_key == attestation_key && maker.quota == quota {
                 return Ok(step(what, address, Outcome::Unchanged));
             }
         }

@@ -261,3 +261,20 @@ fn the_localnet_plan_is_valid() {
     let plan = NetworkPlan::load(&path).expect("migrations/localnet.toml");
     assert!(plan.registry.device_tree.is_some() && !plan.makers.is_empty());
 }
+
+#[tokio::test]
+async fn a_revoked_maker_is_reported_not_re_approved() {
+    let world = World::start().await;
+    let keys = tempfile::tempdir().unwrap();
+    let plan = NetworkPlan::parse(&plan_text(&oracles(), "")).unwrap();
+    let report = run(&world, &plan, &KeyDir::new(keys.path())).await.expect("bootstrap");
+    let id: Pubkey = MAKER_ID.parse().unwrap();
+    let revoke = fieldproof_sdk::device_registry::revoke_maker(&report.deployment.network, &world.payer().pubkey(), &id);
+    world.send(&[revoke], &[]).await.expect("revoke");
+
+    let again = run(&world, &plan, &KeyDir::new(keys.path())).await.expect("second run");
+    let maker = again.steps.iter().find(|s| s.what.starts_with("maker")).unwrap();
+    assert!(matches!(&maker.outcome, Outcome::Differs(why) if why.starts_with("revoked on chain")), "{maker:?}");
+    let onchain: Maker = world.client.account(&report.deployment.makers[0]).await.unwrap();
+    assert!(!onchain.approved, "the bootstrap re-approved a revoked maker");
+}
