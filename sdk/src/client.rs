@@ -21,7 +21,8 @@ use solana_transaction_error::TransactionError;
 use crate::accounts::decode_account;
 use crate::chain::{Chain, ChainError};
 use crate::program_errors::program_error_name;
-use crate::device_registry::{self, DeviceInfo, DeviceOwnership, OwnershipProof};
+use crate::data_credits::DataCreditsConfig;
+use crate::device_registry::{self, AssertLocationArgs, DeviceInfo, DeviceOwnership, Location, NetworkConfig, OwnershipProof};
 use crate::ownership::{tree_depths, OwnershipSource, OwnershipSourceError};
 use crate::reward_pool::{self, ClaimAccounts, ClaimRecord, OracleSignature, Pool, PostRootArgs};
 use crate::SdkError;
@@ -391,6 +392,29 @@ impl<C: Chain> Client<C> {
     ) -> Result<Signature, SdkError> {
         let ownership = self.prove_ownership(&owner.pubkey(), asset, source).await?;
         let ix = reward_pool::set_destination(&payer.pubkey(), &owner.pubkey(), pool, &ownership, destination);
+        self.send(&[ix], payer, &[owner]).await
+    }
+
+    /// The device cNFT `asset`'s current `owner` (proven with `source`) asserts where the device
+    /// stands; the network's location fee is burned from the owner's DC, `payer` pays the fees.
+    pub async fn assert_location(
+        &self,
+        payer: &Keypair,
+        owner: &Keypair,
+        asset: &Pubkey,
+        location: Location,
+        source: &impl OwnershipSource,
+    ) -> Result<Signature, SdkError> {
+        let ownership = self.prove_ownership(&owner.pubkey(), asset, source).await?;
+        let network: NetworkConfig = self.account(&ownership.device.network).await?;
+        let dc: DataCreditsConfig = self.account(&network.dc_config).await?;
+        let now = self.chain.clock().await?.unix_timestamp;
+        // Before DC epoch 0 starts there is no epoch to book the burn under, and the program
+        // refuses by name (EpochNotStarted), so any epoch number does to get that answer.
+        let epoch = dc.epoch_at(now).unwrap_or(0);
+        let fee = device_registry::DcFee { dc_config: network.dc_config, dc_mint: network.dc_mint, epoch };
+        let args = AssertLocationArgs { h3_cell: location.h3_cell, elevation: location.elevation, gain: location.gain, ownership: ownership.proof };
+        let ix = device_registry::assert_location(&payer.pubkey(), &owner.pubkey(), &ownership.device, args, &ownership.nodes, fee);
         self.send(&[ix], payer, &[owner]).await
     }
 

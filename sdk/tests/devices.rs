@@ -6,7 +6,7 @@ mod bank;
 mod network;
 
 use ed25519_dalek::SigningKey;
-use fieldproof_sdk::device_registry::{self, DeviceStatus};
+use fieldproof_sdk::device_registry::{self, DeviceStatus, Location};
 use fieldproof_sdk::SdkError;
 use network::{Network, H3_CELL, LOCATION_FEE, ONBOARDING_FEE};
 use solana_instruction_error::InstructionError;
@@ -50,6 +50,19 @@ async fn a_device_is_issued_as_a_cnft_located_by_its_owner_and_deactivated() {
     let located = n.device(&address).await;
     assert_eq!((located.location.h3_cell, located.location.elevation, located.location.gain, located.location_asserts), (H3_CELL, 12, 40, 1));
     assert_eq!(n.dc_balance(&owner.pubkey()).await, before - LOCATION_FEE);
+
+    // Through the client: the path comes from the index and is trimmed to the canopy, and the
+    // intruder is refused before anything is sent.
+    let moved = Location { h3_cell: H3_CELL + 1, elevation: 3, gain: 55 };
+    match n.world.client.assert_location(&n.world.payer(), &intruder, &device.asset, moved, &n.tree).await {
+        Err(SdkError::NotDeviceOwner { owner: actual, .. }) => assert_eq!(actual, owner.pubkey()),
+        other => panic!("expected NotDeviceOwner, got {other:?}"),
+    }
+    let signature = n.world.client.assert_location(&n.world.payer(), &owner, &device.asset, moved, &n.tree).await.expect("the owner moves the device");
+    n.world.record(&signature).await;
+    let relocated = n.device(&address).await;
+    assert_eq!((relocated.location, relocated.location_asserts), (moved, 2));
+    assert_eq!(n.dc_balance(&owner.pubkey()).await, before - 2 * LOCATION_FEE);
 
     // The network authority deactivates a spoofer: no more location asserts.
     let ix = device_registry::set_device_status(&n.network, &n.authority.pubkey(), &device.device_key, DeviceStatus::Inactive);

@@ -114,6 +114,22 @@ pub enum Command {
         #[arg(long)]
         keys: Option<PathBuf>,
     },
+    /// Assert where a device stands (its cNFT's owner signs; the location fee is burned from
+    /// the owner's DC).
+    AssertLocation {
+        /// The device's asset.
+        #[arg(long)]
+        asset: String,
+        /// The H3 cell, in hex (e.g. 8a2a1072b59ffff).
+        #[arg(long, value_parser = parse_h3)]
+        h3: u64,
+        /// The antenna's height above ground, in metres.
+        #[arg(long, default_value_t = 0)]
+        elevation: i32,
+        /// The antenna's gain, in tenths of dBi.
+        #[arg(long, default_value_t = 0)]
+        gain: i32,
+    },
     /// Sign a heartbeat with a device's key and submit it to the oracle.
     Heartbeat {
         /// The device's keypair file.
@@ -214,6 +230,10 @@ pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Cont
         Command::Claim { file, assets } => claim(ctx, &reward_file(file)?, assets).await,
         Command::SetDestination { pool, asset, to } => {
             set_destination(ctx, address("pool", pool)?, address("asset", asset)?, address("destination", to)?).await
+        }
+        Command::AssertLocation { asset, h3, elevation, gain } => {
+            let location = fieldproof_sdk::device_registry::Location { h3_cell: *h3, elevation: *elevation, gain: *gain };
+            assert_location(ctx, address("asset", asset)?, location).await
         }
         Command::Bootstrap { plan, keys } => bootstrap(ctx, plan, keys.as_deref()).await,
         Command::Heartbeat { .. } => Err(Failure::BadInput("heartbeat talks to the oracle, not the chain".into())),
@@ -373,6 +393,15 @@ async fn set_destination<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, pool
     Ok(Outcome {
         human: format!("rewards of {asset} from pool {pool} now go to {to}\n{signature}\n"),
         json: json!({"pool": pool.to_string(), "asset": asset.to_string(), "destination": to.to_string(), "transaction": signature.to_string()}),
+    })
+}
+
+async fn assert_location<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, asset: Pubkey, location: fieldproof_sdk::device_registry::Location) -> Result<Outcome, Failure> {
+    let signer = keypair::load(&ctx.keypair)?;
+    let signature = ctx.client.assert_location(&signer, &signer, &asset, location, &ctx.ownership).await?;
+    Ok(Outcome {
+        human: format!("device {asset} now stands in H3 cell {:x} ({} m, {} tenths of dBi)\n{signature}\n", location.h3_cell, location.elevation, location.gain),
+        json: json!({"asset": asset.to_string(), "h3_cell": format!("{:x}", location.h3_cell), "elevation": location.elevation, "gain": location.gain, "transaction": signature.to_string()}),
     })
 }
 

@@ -159,6 +159,29 @@ async fn set_destination_redirects_the_next_claim_and_is_the_owners_only() {
     assert!(refused.to_string().contains("not by the signer"), "{refused}");
 }
 
+#[tokio::test]
+#[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
+async fn assert_location_moves_the_owners_device_only() {
+    let (setup, assets) = Setup::with_devices(&[5]).await;
+    let network = setup.network.as_ref().unwrap();
+    network.give_dc(&setup.owner.pubkey(), 1_000_000).await;
+    let ctx = setup.context();
+    let assert = Command::AssertLocation { asset: assets[0].to_string(), h3: 0x8828308281fffff, elevation: 8, gain: 52 };
+
+    let done = execute(&assert, &ctx).await.expect("assert location");
+    assert_eq!(done.json["h3_cell"], "8828308281fffff");
+    let (_, device) = ctx.client.device_by_asset(&assets[0]).await.unwrap();
+    assert_eq!((device.location.h3_cell, device.location.elevation, device.location.gain), (0x8828308281fffff, 8, 52));
+
+    let stranger = Keypair::new();
+    solana_keypair::write_keypair_file(&stranger, setup.dir.path().join("stranger.json")).unwrap();
+    let theirs = Context { keypair: setup.dir.path().join("stranger.json"), ..setup.context() };
+    let refused = execute(&assert, &theirs).await.unwrap_err();
+    assert_eq!(refused.exit_code(), 3, "{refused}");
+    let unknown = Command::AssertLocation { asset: Pubkey::new_unique().to_string(), h3: 1, elevation: 0, gain: 0 };
+    assert_eq!(execute(&unknown, &ctx).await.unwrap_err().exit_code(), 5);
+}
+
 /// `migrations/localnet.toml` without its device tree (the in-process bank has no Bubblegum).
 fn localnet_plan_without_tree() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/localnet.toml");
