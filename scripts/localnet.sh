@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The local network: solana-test-validator with our four programs and Bubblegum, account
 # compression and noop (SBF, built and cached by scripts/build-programs.sh), bootstrapped from
-# migrations/localnet.toml with `fieldproof bootstrap`, and the oracle's ingest API syncing its
-# device directory from the network. Prints the addresses, then runs until Ctrl-C, which stops
-# everything it started.
+# migrations/localnet.toml with `fieldproof bootstrap`, a simulated fleet onboarded on it (its
+# devices issued as cNFTs to a test wallet, its hotspots located), and the oracle's ingest API
+# syncing its device directory from the network and receiving a round of the fleet's reports.
+# Prints the addresses, then runs until Ctrl-C, which stops everything it started.
 #   scripts/localnet.sh          (FIELDPROOF_RPC_PORT: the RPC port, default 8899;
 #                                 FIELDPROOF_ORACLE_LISTEN: default 127.0.0.1:8080)
-# State lives in target/localnet: the ledger (reset on every start), the validator's and the
-# oracle's logs, the oracle's SQLite file. The mint's and the device tree's keys are kept in
-# target/localnet/keys, so the network has the same addresses on every start.
+# State lives in target/localnet: the ledger and the oracle's SQLite file (both reset on every
+# start), the validator's and the oracle's logs, the test wallet, and the mint's and the device
+# tree's keys (target/localnet/keys), so the network has the same addresses on every start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -49,7 +50,15 @@ deployment=$(target/debug/fieldproof --url "$url" --keypair "$deployer" --json b
 field() { python3 -c 'import json, sys; v = json.loads(sys.argv[1])[sys.argv[2]]; print(" ".join(v) if isinstance(v, list) else v)' "$deployment" "$1"; }
 network=$(field network)
 
+step "onboarding a simulated fleet: devices issued as cNFTs by the local maker, hotspots located"
+# The same seed as the traffic below, so the devices that send reports are the ones registered.
+RUST_LOG=warn target/debug/fieldproof-oracle simulate --onboard-url "$url" --network "$network" \
+  --maker-keypair migrations/localnet/maker.json --payer-keypair "$deployer" \
+  --owner-keypair "$state/owner.json" --price-submitter-keypair migrations/localnet/oracle-1.json
+
 step "starting the oracle on $listen"
+# The ledger starts empty every time, and so does the oracle: its reports belong to that chain.
+rm -f "$state"/oracle.sqlite*
 cat > "$state/oracle.toml" <<TOML
 listen = "$listen"
 database_url = "sqlite://$state/oracle.sqlite"
@@ -66,6 +75,9 @@ for _ in $(seq 50); do
   sleep 0.2
 done
 
+step "sending one round of the fleet's reports (honest devices and cheaters) to the oracle"
+RUST_LOG=warn target/debug/fieldproof-oracle simulate --oracle "http://$listen"
+
 cat <<INFO
 
 The local network is up.
@@ -76,8 +88,10 @@ The local network is up.
   reward pools       $(field pools)
   device tree        $(field device_tree)
   deployer (funded)  $deployer   (also holds the premint of the network token)
+  test wallet        $state/owner.json   (owns the fleet's device cNFTs)
   maker key          migrations/localnet/maker.json
-  try                target/debug/fieldproof --url $url --keypair $deployer pool $(field pools | cut -d' ' -f1)
+  try                target/debug/fieldproof --url $url --keypair $state/owner.json devices --network $network
+                     target/debug/fieldproof --url $url pool $(field pools | cut -d' ' -f1)
 
 Ctrl-C stops the oracle and the validator.
 INFO

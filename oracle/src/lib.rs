@@ -4,6 +4,7 @@ pub mod bench;
 pub mod config;
 pub mod devices;
 pub mod ingest;
+pub mod onboard;
 pub mod registry_sync;
 pub mod serve;
 pub mod simulate;

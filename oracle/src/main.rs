@@ -54,10 +54,85 @@ enum Command {
         /// Send the traffic to this oracle (e.g. http://127.0.0.1:8080).
         #[arg(long)]
         oracle: Option<String>,
+        #[command(flatten)]
+        onboard: OnboardArgs,
     },
     /// Measure this machine: the ed25519 ceiling, HTTP ingest, the verifier and the peak memory
     /// of a million stored reports, side by side (see README). Ignores --config.
     Bench(fieldproof_oracle::bench::BenchOptions),
+}
+
+/// Issuing the fleet's devices on a network first (a local network: see scripts/localnet.sh).
+#[derive(clap::Args)]
+struct OnboardArgs {
+    /// Issue every device as a cNFT and assert the hotspots' locations on this RPC node first.
+    #[arg(long, requires_all = ["network", "maker_keypair", "payer_keypair", "owner_keypair"])]
+    onboard_url: Option<String>,
+    /// The registry's network account.
+    #[arg(long)]
+    network: Option<String>,
+    /// The maker's attestation keypair; its public key is the maker's id unless --maker-id says otherwise.
+    #[arg(long)]
+    maker_keypair: Option<PathBuf>,
+    #[arg(long)]
+    maker_id: Option<String>,
+    /// Pays the transactions, and the DC with its network tokens.
+    #[arg(long)]
+    payer_keypair: Option<PathBuf>,
+    /// Owns the device cNFTs; created when the file does not exist.
+    #[arg(long)]
+    owner_keypair: Option<PathBuf>,
+    /// A submitter of the DC price oracle: submits --price first and lets the payer buy the DC.
+    #[arg(long)]
+    price_submitter_keypair: Option<PathBuf>,
+    /// The network token's price in the price oracle's exponent (-8: 150000000 is $1.50).
+    #[arg(long, default_value_t = 150_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    price: u64,
+}
+
+fn keypair(path: &std::path::Path) -> anyhow::Result<solana_keypair::Keypair> {
+    solana_keypair::read_keypair_file(path).map_err(|e| anyhow::anyhow!("cannot read a keypair from {}: {e}", path.display()))
+}
+
+/// The keypair at `path`, created (readable by its owner only) when the file does not exist.
+fn keypair_or_new(path: &std::path::Path) -> anyhow::Result<solana_keypair::Keypair> {
+    if path.exists() {
+        return keypair(path);
+    }
+    let created = solana_keypair::Keypair::new();
+    solana_keypair::write_keypair_file(&created, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    Ok(created)
+}
+
+async fn onboard(fleet: &Fleet, args: &OnboardArgs, url: &str) -> anyhow::Result<()> {
+    use fieldproof_oracle::onboard::{onboard, Onboarding};
+    use solana_signer::Signer as _;
+    let required = |value: &Option<PathBuf>, flag: &str| value.clone().ok_or_else(|| anyhow::anyhow!("--onboard-url needs {flag}"));
+    let network = args.network.as_deref().ok_or_else(|| anyhow::anyhow!("--onboard-url needs --network"))?;
+    let network = network.parse().map_err(|_| anyhow::anyhow!("--network is not a base58 address: {network}"))?;
+    let maker = keypair(&required(&args.maker_keypair, "--maker-keypair")?)?;
+    let maker_id = match &args.maker_id {
+        Some(id) => id.parse().map_err(|_| anyhow::anyhow!("--maker-id is not a base58 address: {id}"))?,
+        None => maker.pubkey(),
+    };
+    let payer = keypair(&required(&args.payer_keypair, "--payer-keypair")?)?;
+    let owner = keypair_or_new(&required(&args.owner_keypair, "--owner-keypair")?)?;
+    let submitter = args.price_submitter_keypair.as_deref().map(keypair).transpose()?;
+    let maker_key = ed25519_dalek::SigningKey::from_bytes(maker.secret_bytes());
+    let timeout = std::time::Duration::from_secs(30);
+    let chain = || fieldproof_sdk::RpcChain::new(url.to_string(), timeout, solana_commitment_config::CommitmentConfig::confirmed());
+    let client = fieldproof_sdk::Client::new(chain());
+    let index = fieldproof_sdk::TreeHistory::new(chain());
+    let o = Onboarding { network, maker_id, maker_key: &maker_key, payer: &payer, owner: &owner, price: submitter.as_ref().map(|s| (s, args.price)) };
+    let summary = onboard(&client, &index, fleet, &o).await?;
+    println!(
+        "onboarded the fleet in network {network}: {} issued, {} located, {} already in place; owner {}",
+        summary.issued,
+        summary.located,
+        summary.in_place,
+        owner.pubkey()
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -97,23 +172,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight");
             oracle.shutdown().await
         }
-        Command::Simulate { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers, write_devices, oracle } => {
+        Command::Simulate { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers, write_devices, oracle, onboard } => {
             let spec = FleetSpec { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers };
-            simulate(spec, write_devices, oracle).await
+            simulate(spec, write_devices, oracle, &onboard).await
         }
         Command::Bench(options) => fieldproof_oracle::bench::run(&options).await,
     }
 }
 
-async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracle: Option<String>) -> anyhow::Result<()> {
+async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracle: Option<String>, onboarding: &OnboardArgs) -> anyhow::Result<()> {
     let fleet = Fleet::new(spec);
+    if let Some(url) = &onboarding.onboard_url {
+        onboard(&fleet, onboarding, url).await?;
+    }
     if let Some(path) = &write_devices {
         std::fs::write(path, serde_json::to_string_pretty(&fleet.devices_json())?)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
         println!("wrote {} devices to {}", fleet.devices.len(), path.display());
     }
     let Some(url) = oracle else {
-        anyhow::ensure!(write_devices.is_some(), "nothing to do: give --write-devices and/or --oracle");
+        anyhow::ensure!(write_devices.is_some() || onboarding.onboard_url.is_some(), "nothing to do: give --onboard-url, --write-devices and/or --oracle");
         return Ok(());
     };
     let client = fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(10))?;

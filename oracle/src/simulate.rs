@@ -22,7 +22,8 @@ const CENTER: (f64, f64) = (37.7749, -122.4194);
 const METERS_PER_DEGREE: f64 = 111_195.0;
 const FREQUENCY_HZ: u64 = 904_300_000;
 const TX_POWER_DDBM: i16 = 270;
-const GAIN_DDBI: i16 = 30;
+/// Every simulated hotspot's antenna gain, in tenths of dBi.
+pub const GAIN_DDBI: i16 = 30;
 const BEACON_EVERY_MS: u64 = 600_000;
 /// Hotspots hear beacons up to this far.
 const HEARING_RANGE_M: f64 = 6_000.0;

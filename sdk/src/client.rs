@@ -395,6 +395,37 @@ impl<C: Chain> Client<C> {
         self.send(&[ix], payer, &[owner]).await
     }
 
+    /// The accounts that burn one of `network`'s fees, booked under the DC epoch now.
+    async fn dc_fee(&self, network: &NetworkConfig) -> Result<device_registry::DcFee, SdkError> {
+        let dc: DataCreditsConfig = self.account(&network.dc_config).await?;
+        let now = self.chain.clock().await?.unix_timestamp;
+        // Before DC epoch 0 starts there is no epoch to book the burn under, and the program
+        // refuses by name (EpochNotStarted), so any epoch number does to get that answer.
+        let epoch = dc.epoch_at(now).unwrap_or(0);
+        Ok(device_registry::DcFee { dc_config: network.dc_config, dc_mint: network.dc_mint, epoch })
+    }
+
+    /// Issues the device `args.device_key` of maker `maker_id` to `owner` as a cNFT in
+    /// `network`'s active tree, under the device's and the maker's `signatures` (see
+    /// [`device_registry::sign_onboarding`]); `payer` pays the fees and the onboarding fee from
+    /// its DC. Returns the device's DeviceInfo address.
+    pub async fn issue_device(
+        &self,
+        payer: &Keypair,
+        network: &Pubkey,
+        maker_id: &Pubkey,
+        owner: &Pubkey,
+        args: device_registry::IssueDeviceArgs,
+        signatures: &device_registry::OnboardingSignatures,
+    ) -> Result<(Pubkey, Signature), SdkError> {
+        let config: NetworkConfig = self.account(network).await?;
+        let fee = self.dc_fee(&config).await?;
+        let device = device_registry::device_address(network, &args.device_key);
+        let instructions = device_registry::issue_device(&payer.pubkey(), network, &config, maker_id, owner, args, signatures, fee);
+        let signature = self.send(&instructions, payer, &[]).await?;
+        Ok((device, signature))
+    }
+
     /// The device cNFT `asset`'s current `owner` (proven with `source`) asserts where the device
     /// stands; the network's location fee is burned from the owner's DC, `payer` pays the fees.
     pub async fn assert_location(
@@ -407,12 +438,7 @@ impl<C: Chain> Client<C> {
     ) -> Result<Signature, SdkError> {
         let ownership = self.prove_ownership(&owner.pubkey(), asset, source).await?;
         let network: NetworkConfig = self.account(&ownership.device.network).await?;
-        let dc: DataCreditsConfig = self.account(&network.dc_config).await?;
-        let now = self.chain.clock().await?.unix_timestamp;
-        // Before DC epoch 0 starts there is no epoch to book the burn under, and the program
-        // refuses by name (EpochNotStarted), so any epoch number does to get that answer.
-        let epoch = dc.epoch_at(now).unwrap_or(0);
-        let fee = device_registry::DcFee { dc_config: network.dc_config, dc_mint: network.dc_mint, epoch };
+        let fee = self.dc_fee(&network).await?;
         let args = AssertLocationArgs { h3_cell: location.h3_cell, elevation: location.elevation, gain: location.gain, ownership: ownership.proof };
         let ix = device_registry::assert_location(&payer.pubkey(), &owner.pubkey(), &ownership.device, args, &ownership.nodes, fee);
         self.send(&[ix], payer, &[owner]).await

@@ -220,6 +220,13 @@ impl DcFee {
 /// attestation key, each over [`OnboardingMessage::digest`], as (public key, signature).
 pub type OnboardingSignatures = [([u8; 32], [u8; 64]); 2];
 
+/// `key`'s entry of [`OnboardingSignatures`]: its public key and its signature over the
+/// message's digest (what a device's firmware and a maker's attestation service each produce).
+pub fn sign_onboarding(message: &OnboardingMessage, key: &ed25519_dalek::SigningKey) -> ([u8; 32], [u8; 64]) {
+    use ed25519_dalek::Signer as _;
+    (key.verifying_key().to_bytes(), key.sign(&message.digest()).to_bytes())
+}
+
 /// Issues the device `args.device_key` to `owner` as a cNFT in the network's active tree: the
 /// Ed25519 precompile check of both signatures, then `issue_device`, which must follow it
 /// directly. The onboarding fee is burned from `payer`'s DC.

@@ -6,7 +6,8 @@ mod bank;
 mod network;
 
 use ed25519_dalek::SigningKey;
-use fieldproof_sdk::device_registry::{self, DeviceStatus, Location};
+use fieldproof_sdk::device_registry::{self, DeviceKind, DeviceStatus, IssueDeviceArgs, Location, OnboardingMessage};
+use fieldproof_sdk::Pubkey;
 use fieldproof_sdk::SdkError;
 use network::{Network, H3_CELL, LOCATION_FEE, ONBOARDING_FEE};
 use solana_instruction_error::InstructionError;
@@ -34,6 +35,25 @@ async fn a_device_is_issued_as_a_cnft_located_by_its_owner_and_deactivated() {
         Err(SdkError::Program { error, .. }) => assert_eq!((error.program, error.name), ("device_registry", "DeviceAlreadyRegistered")),
         other => panic!("a device key is registered once, got {other:?}"),
     }
+
+    // Through the client, as a maker's tooling would: the second leaf, its fee burned too.
+    let second_key = SigningKey::from_bytes(&[10; 32]);
+    let args = IssueDeviceArgs { device_key: Pubkey::new_from_array(second_key.verifying_key().to_bytes()), kind: DeviceKind::Mapper, nonce: 1 };
+    let message = OnboardingMessage {
+        network: n.network,
+        device_key: args.device_key,
+        owner: owner.pubkey(),
+        kind: args.kind,
+        maker: device_registry::maker_address(&n.network, &n.maker_id),
+        nonce: args.nonce,
+    };
+    let signatures = [device_registry::sign_onboarding(&message, &second_key), device_registry::sign_onboarding(&message, &n.maker_key)];
+    let (second, signature) = n.world.client.issue_device(&n.world.payer(), &n.network, &n.maker_id, &owner.pubkey(), args, &signatures).await.expect("issue");
+    n.world.record(&signature).await;
+    let second = n.device(&second).await;
+    assert_eq!((second.leaf_nonce, second.kind, second.device_key), (1, DeviceKind::Mapper, args.device_key));
+    assert_eq!(n.dc_balance(&payer).await, paid - 2 * ONBOARDING_FEE);
+    n.tree.append(second, owner.pubkey());
 
     // Someone else cannot prove the owner's leaf; the owner can, and pays the fee.
     let intruder = Keypair::new();

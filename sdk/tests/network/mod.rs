@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
-use ed25519_dalek::{Signer as _, SigningKey};
+use ed25519_dalek::SigningKey;
 use fieldproof_sdk::data_credits::{self, DataCreditsConfig, InitializeArgs, InitializePriceOracleArgs, MintDataCreditsAccounts, PriceSource};
 use fieldproof_sdk::device_registry::{
     self, AssertLocationArgs, DcFee, DeviceInfo, DeviceKind, IssueDeviceArgs, MakerArgs, NetworkArgs, NetworkConfig, OnboardingMessage,
@@ -44,7 +44,7 @@ pub struct TreeMirror {
 }
 
 impl TreeMirror {
-    fn append(&self, device: DeviceInfo, owner: Pubkey) {
+    pub fn append(&self, device: DeviceInfo, owner: Pubkey) {
         let mut leaves = self.leaves.lock().unwrap();
         assert_eq!(leaves.len() as u64, device.leaf_nonce, "the mirror missed a leaf");
         leaves.push((device, owner));
@@ -193,9 +193,7 @@ impl Network {
             maker: device_registry::maker_address(&self.network, &self.maker_id),
             nonce: args.nonce,
         };
-        let digest = message.digest();
-        let sign = |key: &SigningKey| (key.verifying_key().to_bytes(), key.sign(&digest).to_bytes());
-        let signatures = [sign(device_key), sign(&self.maker_key)];
+        let signatures = [device_registry::sign_onboarding(&message, device_key), device_registry::sign_onboarding(&message, &self.maker_key)];
         let payer = self.world.payer().pubkey();
         let ixs = device_registry::issue_device(&payer, &self.network, &self.config, &self.maker_id, owner, args, &signatures, self.fee().await);
         self.world.send(&ixs, &[]).await?;
