@@ -20,6 +20,8 @@ pub struct DeviceEntry {
     pub location_h3: Option<u64>,
     /// Antenna gain in tenths of a dBi.
     pub gain_ddbi: i16,
+    /// The device's cNFT (its reward leaf is keyed by it); a device without one earns nothing.
+    pub asset: Option<[u8; 32]>,
 }
 
 #[derive(Default)]
@@ -28,8 +30,8 @@ pub struct DeviceDirectory {
 }
 
 /// One entry of a devices file:
-/// `{"key": "<64 hex digits>", "kind": "hotspot", "active": true, "location_h3": 613196570331971583, "gain_ddbi": 30}`
-/// (`active` defaults to true, `location_h3` to none, `gain_ddbi` to 0).
+/// `{"key": "<64 hex digits>", "kind": "hotspot", "active": true, "location_h3": 613196570331971583, "gain_ddbi": 30, "asset": "<base58>"}`
+/// (`active` defaults to true, `location_h3` and `asset` to none, `gain_ddbi` to 0).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeviceFileEntry {
@@ -41,6 +43,9 @@ struct DeviceFileEntry {
     location_h3: Option<u64>,
     #[serde(default)]
     gain_ddbi: i16,
+    /// base58 of the device's cNFT asset id.
+    #[serde(default)]
+    asset: Option<String>,
 }
 
 fn active_by_default() -> bool {
@@ -54,6 +59,11 @@ impl DeviceDirectory {
 
     pub fn upsert(&self, key: [u8; 32], entry: DeviceEntry) {
         self.devices.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key, entry);
+    }
+
+    /// Every entry, in key order: what one epoch computation reads, fixed for its whole run.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<[u8; 32], DeviceEntry> {
+        self.devices.read().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().map(|(k, v)| (*k, *v)).collect()
     }
 
     pub fn len(&self) -> usize {
@@ -74,9 +84,17 @@ impl DeviceDirectory {
                 .ok()
                 .and_then(|k| k.try_into().ok())
                 .ok_or_else(|| anyhow::anyhow!("{}: entry {i}: key is not 64 hex digits", path.display()))?;
+            let asset = match &entry.asset {
+                None => None,
+                Some(text) => Some(
+                    text.parse::<fieldproof_sdk::Pubkey>()
+                        .map_err(|_| anyhow::anyhow!("{}: entry {i}: asset is not a base58 address", path.display()))?
+                        .to_bytes(),
+                ),
+            };
             self.upsert(
                 key,
-                DeviceEntry { kind: entry.kind, active: entry.active, location_h3: entry.location_h3, gain_ddbi: entry.gain_ddbi },
+                DeviceEntry { kind: entry.kind, active: entry.active, location_h3: entry.location_h3, gain_ddbi: entry.gain_ddbi, asset },
             );
         }
         Ok(entries.len())

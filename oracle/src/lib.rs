@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod config;
 pub mod devices;
+pub mod epoch;
 pub mod ingest;
 pub mod onboard;
 pub mod registry_sync;

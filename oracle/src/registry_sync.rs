@@ -42,6 +42,7 @@ pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &Dev
             location_h3: (info.location.h3_cell != 0).then_some(info.location.h3_cell),
             // The registry caps gain at 15 dBi (150), well inside i16.
             gain_ddbi: i16::try_from(info.location.gain).unwrap_or(i16::MAX),
+            asset: Some(info.asset.to_bytes()),
         };
         let key = info.device_key.to_bytes();
         if directory.lookup(&key) != Some(entry) {

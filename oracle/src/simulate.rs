@@ -122,7 +122,7 @@ impl Fleet {
     /// Registers every device, with its asserted (not its actual) location.
     pub fn register(&self, directory: &DeviceDirectory) {
         for d in &self.devices {
-            directory.upsert(d.key.verifying_key().to_bytes(), DeviceEntry { kind: d.kind, active: true, location_h3: d.asserted_h3, gain_ddbi: GAIN_DDBI });
+            directory.upsert(d.key.verifying_key().to_bytes(), DeviceEntry { kind: d.kind, active: true, location_h3: d.asserted_h3, gain_ddbi: GAIN_DDBI, asset: None });
         }
     }
 

@@ -88,12 +88,12 @@ impl Bench {
     }
 
     fn hotspot(&self, device: &SigningKey, lat_offset: f64) {
-        let entry = DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: Some(cell(lat_offset)), gain_ddbi: 30 };
+        let entry = DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: Some(cell(lat_offset)), gain_ddbi: 30, asset: None };
         self.devices.upsert(device.verifying_key().to_bytes(), entry);
     }
 
     fn mapper(&self, device: &SigningKey) {
-        let entry = DeviceEntry { kind: DeviceKind::Mapper, active: true, location_h3: None, gain_ddbi: 0 };
+        let entry = DeviceEntry { kind: DeviceKind::Mapper, active: true, location_h3: None, gain_ddbi: 0, asset: None };
         self.devices.upsert(device.verifying_key().to_bytes(), entry);
     }
 
@@ -182,7 +182,7 @@ async fn each_coverage_check_rejects_its_cheat() {
     // Self witness, and a witness whose location is not asserted.
     expected.push((b.store(&witness(&beaconer, &beacon, -900, 800, 2)).await, "self_witness"));
     let nowhere = key(14);
-    b.devices.upsert(nowhere.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: None, gain_ddbi: 30 });
+    b.devices.upsert(nowhere.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: None, gain_ddbi: 30, asset: None });
     expected.push((b.store(&witness(&nowhere, &beacon, -900, 800, 1)).await, "witness_location_unknown"));
     // Another frequency than the beacon's.
     let tuned = key(15);
@@ -260,7 +260,7 @@ async fn device_level_checks_and_stored_signatures() {
     let (hotspot, mapper, retired, banned, stranger) = (key(1), key(2), key(3), key(4), key(5));
     b.hotspot(&hotspot, 0.0);
     b.mapper(&mapper);
-    b.devices.upsert(retired.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: false, location_h3: Some(cell(0.0)), gain_ddbi: 0 });
+    b.devices.upsert(retired.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: false, location_h3: Some(cell(0.0)), gain_ddbi: 0, asset: None });
     b.hotspot(&banned, 0.0);
 
     let wrong_kind = b.store(&beacon(&mapper, T0, 1)).await;

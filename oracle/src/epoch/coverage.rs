@@ -1,0 +1,194 @@
+//! Coverage units of one epoch: who beaconed and was heard, who heard whom, scaled by density.
+//! Only the rules that rank reports against each other live here; every report reaching this
+//! point was already judged valid on its own by the verifier.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use h3o::{CellIndex, Resolution};
+
+use super::config::RewardConfig;
+
+/// A valid beacon of the epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Beacon {
+    pub id: [u8; 32],
+    pub device: [u8; 32],
+}
+
+/// A valid witness of one of the epoch's beacons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Witness {
+    pub beacon_id: [u8; 32],
+    pub device: [u8; 32],
+}
+
+/// Units of every hotspot that earned any, scaled by [`UNIT_SCALE`] and by density.
+///
+/// 1. A hotspot is *heard* when one of its beacons has a valid witness. Only heard hotspots
+///    earn as witnesses (reciprocity): a receive-only box proves no coverage of its own.
+/// 2. Per beacon, the heard witnesses are ranked by sha256(beacon id ‖ witness key) and the
+///    first `max_rewarded_witnesses` earn `witness_units` each; the beacon earns its sender
+///    `beacon_units` if at least one witness is rewarded.
+/// 3. Per density cell (the hotspot's asserted location at `density_resolution`), when more than
+///    `density_target` earning hotspots share it, each one's units are multiplied by
+///    target / count, rounded down. An earning hotspot without an asserted location earns
+///    nothing: its coverage cannot be placed.
+pub fn coverage_units(
+    beacons: &[Beacon],
+    witnesses: &[Witness],
+    location_of: impl Fn(&[u8; 32]) -> Option<u64>,
+    config: &RewardConfig,
+) -> BTreeMap<[u8; 32], u128> {
+    let sender: HashMap<[u8; 32], [u8; 32]> = beacons.iter().map(|b| (b.id, b.device)).collect();
+    let mut heard_by: BTreeMap<[u8; 32], BTreeSet<[u8; 32]>> = BTreeMap::new();
+    for w in witnesses {
+        if sender.get(&w.beacon_id).is_some_and(|s| *s != w.device) {
+            heard_by.entry(w.beacon_id).or_default().insert(w.device);
+        }
+    }
+    let heard: BTreeSet<[u8; 32]> = heard_by.keys().filter_map(|id| sender.get(id).copied()).collect();
+
+    let mut units: BTreeMap<[u8; 32], u128> = BTreeMap::new();
+    for (beacon_id, witnesses) in &heard_by {
+        let mut ranked: Vec<([u8; 32], [u8; 32])> = witnesses
+            .iter()
+            .filter(|w| heard.contains(*w))
+            .map(|w| (solana_sha256_hasher::hashv(&[beacon_id, w]).to_bytes(), *w))
+            .collect();
+        if ranked.is_empty() {
+            continue;
+        }
+        ranked.sort_unstable();
+        for (_, w) in ranked.iter().take(config.max_rewarded_witnesses) {
+            *units.entry(*w).or_default() += u128::from(config.witness_units);
+        }
+        // A beacon id in `heard_by` always has a sender (checked when grouping).
+        if let Some(device) = sender.get(beacon_id) {
+            *units.entry(*device).or_default() += u128::from(config.beacon_units);
+        }
+    }
+    scale_by_density(units, location_of, config)
+}
+
+/// Fixed-point scale of units, so that density's division keeps six decimal places.
+pub const UNIT_SCALE: u128 = 1_000_000;
+
+fn scale_by_density(
+    units: BTreeMap<[u8; 32], u128>,
+    location_of: impl Fn(&[u8; 32]) -> Option<u64>,
+    config: &RewardConfig,
+) -> BTreeMap<[u8; 32], u128> {
+    let Ok(resolution) = Resolution::try_from(config.density_resolution) else {
+        return BTreeMap::new();
+    };
+    let density_cell = |device: &[u8; 32]| -> Option<CellIndex> {
+        let cell = CellIndex::try_from(location_of(device)?).ok()?;
+        if cell.resolution() < resolution {
+            return None;
+        }
+        cell.parent(resolution)
+    };
+    let placed: Vec<([u8; 32], u128, CellIndex)> =
+        units.into_iter().filter_map(|(device, u)| density_cell(&device).map(|cell| (device, u, cell))).collect();
+    let mut per_cell: HashMap<CellIndex, u128> = HashMap::new();
+    for (_, _, cell) in &placed {
+        *per_cell.entry(*cell).or_default() += 1;
+    }
+    let target = u128::from(config.density_target);
+    placed
+        .into_iter()
+        .map(|(device, u, cell)| {
+            let count = per_cell.get(&cell).copied().unwrap_or(1);
+            let scaled = u.saturating_mul(UNIT_SCALE);
+            (device, if count > target { scaled.saturating_mul(target) / count } else { scaled })
+        })
+        .filter(|(_, u)| *u > 0)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use h3o::LatLng;
+
+    fn key(n: u8) -> [u8; 32] {
+        [n; 32]
+    }
+
+    fn cell(lat: f64) -> u64 {
+        u64::from(LatLng::new(lat, -122.4).unwrap().to_cell(Resolution::Twelve))
+    }
+
+    /// Devices 1..=n spread 5 km apart: each in its own density cell.
+    fn spread(device: &[u8; 32]) -> Option<u64> {
+        Some(cell(37.0 + 0.045 * f64::from(device[0])))
+    }
+
+    fn beacon(n: u8, from: u8) -> Beacon {
+        Beacon { id: [100 + n; 32], device: key(from) }
+    }
+
+    fn witness(n: u8, by: u8) -> Witness {
+        Witness { beacon_id: [100 + n; 32], device: key(by) }
+    }
+
+    fn config() -> RewardConfig {
+        RewardConfig { beacon_units: 4, witness_units: 1, max_rewarded_witnesses: 2, density_target: 1, ..RewardConfig::default() }
+    }
+
+    #[test]
+    fn heard_beacons_and_reciprocal_witnesses_earn() {
+        // 1 and 2 hear each other; 3 hears 1 but is never heard itself.
+        let beacons = [beacon(1, 1), beacon(2, 2), beacon(3, 3)];
+        let witnesses = [witness(1, 2), witness(2, 1), witness(1, 3)];
+        let units = coverage_units(&beacons, &witnesses, spread, &config());
+        assert_eq!(units.get(&key(1)), Some(&(5 * UNIT_SCALE)));
+        assert_eq!(units.get(&key(2)), Some(&(5 * UNIT_SCALE)));
+        assert_eq!(units.get(&key(3)), None, "a witness that is never heard earns nothing");
+    }
+
+    #[test]
+    fn at_most_the_cap_of_witnesses_earn_chosen_by_hash_not_order() {
+        // Devices 2..=5 all hear beacon 1, and 1 hears each of theirs so that all are heard.
+        let mut beacons = vec![beacon(1, 1)];
+        let mut witnesses = Vec::new();
+        for d in 2..=5 {
+            beacons.push(beacon(d, d));
+            witnesses.push(witness(d, 1));
+            witnesses.push(witness(1, d));
+        }
+        let units = coverage_units(&beacons, &witnesses, spread, &config());
+        let from_beacon_1 = (2..=5u8).filter(|d| units[&key(*d)] == 5 * UNIT_SCALE).count();
+        assert_eq!(from_beacon_1, 2, "exactly the cap of 2 witnesses of beacon 1 earn for it");
+        witnesses.reverse();
+        assert_eq!(coverage_units(&beacons, &witnesses, spread, &config()), units, "the order of arrival changes nothing");
+    }
+
+    #[test]
+    fn self_witnesses_and_unknown_beacons_count_for_nothing() {
+        let units = coverage_units(&[beacon(1, 1)], &[witness(1, 1), witness(9, 2)], spread, &config());
+        assert!(units.is_empty());
+    }
+
+    #[test]
+    fn crowded_cells_share_what_the_target_would_earn() {
+        // 1, 2 and 3 sit in one density cell (target 1) and hear each other in a ring.
+        let beacons = [beacon(1, 1), beacon(2, 2), beacon(3, 3)];
+        let witnesses = [witness(1, 2), witness(2, 3), witness(3, 1)];
+        let same_cell = |_: &[u8; 32]| Some(cell(37.0));
+        let units = coverage_units(&beacons, &witnesses, same_cell, &config());
+        for d in 1..=3 {
+            assert_eq!(units[&key(d)], 5 * UNIT_SCALE / 3);
+        }
+        let alone = coverage_units(&beacons, &witnesses, spread, &config());
+        assert_eq!(alone[&key(1)], 5 * UNIT_SCALE);
+    }
+
+    #[test]
+    fn an_unlocated_hotspot_earns_nothing() {
+        let beacons = [beacon(1, 1), beacon(2, 2)];
+        let witnesses = [witness(1, 2), witness(2, 1)];
+        let only_1 = |d: &[u8; 32]| (d[0] == 1).then(|| cell(37.0));
+        let units = coverage_units(&beacons, &witnesses, only_1, &config());
+        assert_eq!(units.keys().collect::<Vec<_>>(), vec![&key(1)]);
+    }
+}

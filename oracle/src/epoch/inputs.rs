@@ -1,0 +1,104 @@
+//! What one epoch's computation reads from the store: the valid reports of its window, streamed
+//! row by row and reduced to the few fields the reward rules need.
+use futures_util::TryStreamExt;
+use h3o::Resolution;
+use rayon::prelude::*;
+use sqlx::Row;
+
+use super::coverage::{Beacon, Witness};
+use super::mapping::Segment;
+use super::EpochError;
+use crate::storage::Store;
+use fieldproof_reports::{ReportBody, ReportKind, SignedReport};
+
+/// The verdicts of every report signed in `[start_ms, end_ms)` must be in: an epoch computed
+/// over a half-verified window would differ from the same epoch computed a minute later.
+pub async fn ensure_verified(store: &Store, start_ms: i64, end_ms: i64) -> Result<(), EpochError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM reports r LEFT JOIN verdicts v ON v.seq = r.seq \
+         WHERE v.seq IS NULL AND r.signed_at_ms >= $1 AND r.signed_at_ms < $2",
+    )
+    .bind(start_ms)
+    .bind(end_ms)
+    .fetch_one(store.pool())
+    .await?;
+    let unverified: i64 = row.try_get("n")?;
+    if unverified > 0 {
+        return Err(EpochError::NotVerified { unverified });
+    }
+    Ok(())
+}
+
+fn bytes32(row: &sqlx::any::AnyRow, name: &str) -> Result<[u8; 32], EpochError> {
+    let v: Vec<u8> = row.try_get(name)?;
+    v.try_into().map_err(|_| EpochError::CorruptStore(format!("{name} is not 32 bytes")))
+}
+
+/// The valid beacons signed in `[start_ms, end_ms)`.
+pub async fn beacons(store: &Store, start_ms: i64, end_ms: i64) -> Result<Vec<Beacon>, EpochError> {
+    let mut rows = sqlx::query(
+        "SELECT r.id, r.device FROM verdicts v JOIN reports r ON r.seq = v.seq \
+         WHERE v.kind = $1 AND v.status = 0 AND v.signed_at_ms >= $2 AND v.signed_at_ms < $3",
+    )
+    .bind(ReportKind::Beacon as i16)
+    .bind(start_ms)
+    .bind(end_ms)
+    .fetch(store.pool());
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(Beacon { id: bytes32(&row, "id")?, device: bytes32(&row, "device")? });
+    }
+    Ok(out)
+}
+
+/// The valid witnesses signed in `[start_ms, end_ms)`; the caller widens the end by the
+/// largest witness lag, so that a beacon at the end of the epoch keeps its witnesses.
+pub async fn witnesses(store: &Store, start_ms: i64, end_ms: i64) -> Result<Vec<Witness>, EpochError> {
+    let mut rows = sqlx::query(
+        "SELECT beacon_id, device FROM verdicts WHERE kind = $1 AND status = 0 AND signed_at_ms >= $2 AND signed_at_ms < $3",
+    )
+    .bind(ReportKind::Witness as i16)
+    .bind(start_ms)
+    .bind(end_ms)
+    .fetch(store.pool());
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(Witness { beacon_id: bytes32(&row, "beacon_id")?, device: bytes32(&row, "device")? });
+    }
+    Ok(out)
+}
+
+/// The valid mapping segments signed in `[start_ms, end_ms)`, with the cells they cover. Bodies
+/// are decoded in parallel chunks as they stream in.
+pub async fn segments(store: &Store, start_ms: i64, end_ms: i64, resolution: Resolution) -> Result<Vec<Segment>, EpochError> {
+    const CHUNK: usize = 4_096;
+    let mut rows = sqlx::query(
+        "SELECT r.id, r.device, r.signed_at_ms, r.body FROM verdicts v JOIN reports r ON r.seq = v.seq \
+         WHERE v.kind = $1 AND v.status = 0 AND v.signed_at_ms >= $2 AND v.signed_at_ms < $3",
+    )
+    .bind(ReportKind::MappingSegment as i16)
+    .bind(start_ms)
+    .bind(end_ms)
+    .fetch(store.pool());
+    let mut out = Vec::new();
+    let mut chunk: Vec<([u8; 32], [u8; 32], i64, Vec<u8>)> = Vec::with_capacity(CHUNK);
+    loop {
+        let row = rows.try_next().await?;
+        if let Some(row) = &row {
+            chunk.push((bytes32(row, "id")?, bytes32(row, "device")?, row.try_get("signed_at_ms")?, row.try_get("body")?));
+        }
+        if chunk.len() == CHUNK || (row.is_none() && !chunk.is_empty()) {
+            let decoded: Result<Vec<Segment>, EpochError> = chunk
+                .par_drain(..)
+                .map(|(id, device, at, body)| match SignedReport::from_bytes(&body).map(|r| r.body) {
+                    Ok(ReportBody::MappingSegment(segment)) => Ok(Segment::new(id, device, at, &segment, resolution)),
+                    _ => Err(EpochError::CorruptStore(format!("valid mapping segment {} does not decode", hex::encode(id)))),
+                })
+                .collect();
+            out.extend(decoded?);
+        }
+        if row.is_none() {
+            return Ok(out);
+        }
+    }
+}
