@@ -20,6 +20,10 @@ pub struct OracleConfig {
     /// Seconds between two verification passes over newly settled reports.
     pub verify_every_secs: u64,
     pub registry: RegistryConfig,
+    /// Reward epochs: their boundaries and every parameter of the reward computation.
+    pub epochs: crate::epoch::RewardConfig,
+    /// Where epoch files are published: a local directory, or `s3://bucket[/prefix]`.
+    pub epochs_store: String,
 }
 
 /// Where the device directory comes from on chain. With `rpc_url` and `network` set, the oracle
@@ -90,6 +94,8 @@ impl Default for OracleConfig {
             denylist_authority: None,
             verify_every_secs: 10,
             registry: RegistryConfig::default(),
+            epochs: crate::epoch::RewardConfig::default(),
+            epochs_store: "fieldproof-epochs".into(),
         }
     }
 }

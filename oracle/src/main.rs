@@ -57,9 +57,47 @@ enum Command {
         #[command(flatten)]
         onboard: OnboardArgs,
     },
+    /// Compute a pool's reward epoch from the verified reports and publish its reward file and
+    /// manifest to the epoch store. Rerunning an epoch already published changes nothing.
+    Epoch {
+        #[command(flatten)]
+        target: EpochTarget,
+        /// The reward stream the pool pays.
+        #[arg(long, value_enum)]
+        stream: fieldproof_oracle::epoch::RewardStream,
+        /// Tokens the treasury emitted into the pool for this epoch.
+        #[arg(long)]
+        emission: u64,
+    },
+    /// Recompute a published epoch from this oracle's store with the inputs its manifest names,
+    /// and check the published root. Exits 1 and names the first differing leaf when it differs.
+    VerifyEpoch {
+        #[command(flatten)]
+        target: EpochTarget,
+    },
     /// Measure this machine: the ed25519 ceiling, HTTP ingest, the verifier and the peak memory
     /// of a million stored reports, side by side (see README). Ignores --config.
     Bench(fieldproof_oracle::bench::BenchOptions),
+}
+
+/// Which epoch of which pool, and the stores to read it from.
+#[derive(clap::Args)]
+struct EpochTarget {
+    /// The reward pool (base58).
+    #[arg(long)]
+    pool: String,
+    /// The epoch number; by default the last one that has ended.
+    #[arg(long)]
+    epoch: Option<u64>,
+    /// Overrides `database_url`.
+    #[arg(long, env = "FIELDPROOF_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Overrides `devices_file`.
+    #[arg(long)]
+    devices: Option<PathBuf>,
+    /// Overrides `epochs_store`.
+    #[arg(long)]
+    epochs_store: Option<String>,
 }
 
 /// Issuing the fleet's devices on a network first (a local network: see scripts/localnet.sh).
@@ -176,7 +214,101 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let spec = FleetSpec { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers };
             simulate(spec, write_devices, oracle, &onboard).await
         }
+        Command::Epoch { target, stream, emission } => epoch(config, target, stream, emission).await,
+        Command::VerifyEpoch { target } => verify_epoch(config, target).await,
         Command::Bench(options) => fieldproof_oracle::bench::run(&options).await,
+    }
+}
+
+/// What an epoch command reads: the store, the epoch files, the device directory (the devices
+/// file and, when configured, one pass over the registry), the pool and the epoch.
+struct EpochContext {
+    store: fieldproof_oracle::storage::Store,
+    files: fieldproof_oracle::epoch::EpochFiles,
+    devices: std::collections::BTreeMap<[u8; 32], fieldproof_oracle::devices::DeviceEntry>,
+    pool: fieldproof_sdk::Pubkey,
+    epoch: u64,
+}
+
+async fn epoch_context(config: &mut OracleConfig, target: EpochTarget) -> anyhow::Result<EpochContext> {
+    config.database_url = target.database_url.unwrap_or(config.database_url.clone());
+    config.devices_file = target.devices.or(config.devices_file.clone());
+    config.epochs_store = target.epochs_store.unwrap_or(config.epochs_store.clone());
+    config.epochs.validate().map_err(|e| anyhow::anyhow!(e))?;
+    let pool = target.pool.parse().map_err(|_| anyhow::anyhow!("--pool is not a base58 address: {}", target.pool))?;
+    let now_ms = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
+    let epoch = match target.epoch {
+        Some(epoch) => epoch,
+        None => config
+            .epochs
+            .epoch_at(now_ms)
+            .and_then(|current| current.checked_sub(1))
+            .ok_or_else(|| anyhow::anyhow!("no epoch has ended yet (epochs.start_ts is {})", config.epochs.start_ts))?,
+    };
+    let directory = DeviceDirectory::default();
+    if let Some(path) = &config.devices_file {
+        directory.load_file(path)?;
+    }
+    if let Some((url, network)) = config.registry.source()? {
+        let chain = fieldproof_sdk::RpcChain::new(
+            url.clone(),
+            std::time::Duration::from_millis(config.registry.rpc_timeout_ms),
+            solana_commitment_config::CommitmentConfig::finalized(),
+        );
+        fieldproof_oracle::registry_sync::sync_devices(&chain, &network, &directory)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read the device registry at {url}: {e}"))?;
+    }
+    anyhow::ensure!(!directory.is_empty(), "the device directory is empty: give --devices or configure [registry]");
+    Ok(EpochContext {
+        store: fieldproof_oracle::storage::Store::open(&config.database_url).await?,
+        files: fieldproof_oracle::epoch::EpochFiles::open(&config.epochs_store)?,
+        devices: directory.snapshot(),
+        pool,
+        epoch,
+    })
+}
+
+fn witness_lag_ms(config: &OracleConfig) -> i64 {
+    i64::try_from(config.verification.max_witness_lag_ms).unwrap_or(i64::MAX)
+}
+
+async fn epoch(mut config: OracleConfig, target: EpochTarget, stream: fieldproof_oracle::epoch::RewardStream, emission: u64) -> anyhow::Result<()> {
+    use fieldproof_oracle::epoch::{publish_epoch, EpochSpec};
+    let cx = epoch_context(&mut config, target).await?;
+    let spec = EpochSpec { pool: cx.pool, stream, epoch: cx.epoch, emission };
+    let computed = publish_epoch(&cx.store, &cx.files, &cx.devices, &spec, &config.epochs, witness_lag_ms(&config)).await?;
+    let m = &computed.manifest;
+    println!("epoch {} of pool {} published to {}", m.epoch, m.pool, config.epochs_store);
+    println!("  allocated {} of {} to {} assets; cumulative total {} over {} leaves", m.allocated, m.emission, m.earning_assets, m.cumulative_total, m.leaf_count);
+    println!("  root {}", m.root.as_deref().unwrap_or("none (nothing earned yet)"));
+    if let Some(hash) = &m.content_hash {
+        println!("  content hash {hash}");
+    }
+    if m.devices_without_asset > 0 {
+        println!("  {} devices earned units but have no cNFT in the directory: paid nothing", m.devices_without_asset);
+    }
+    Ok(())
+}
+
+async fn verify_epoch(mut config: OracleConfig, target: EpochTarget) -> anyhow::Result<()> {
+    use fieldproof_oracle::epoch::Verification;
+    let cx = epoch_context(&mut config, target).await?;
+    match fieldproof_oracle::epoch::verify_epoch(&cx.store, &cx.files, &cx.devices, &cx.pool, cx.epoch, witness_lag_ms(&config)).await? {
+        Verification::Matches { root } => {
+            println!("epoch {} of pool {}: recomputed, identical; root {}", cx.epoch, cx.pool, root.as_deref().unwrap_or("none"));
+            Ok(())
+        }
+        Verification::Differs { published_root, recomputed_root, first } => {
+            let first = first.map_or_else(|| "the leaves agree; the manifest differs".to_string(), |d| format!("first differing leaf: {d}"));
+            anyhow::bail!(
+                "epoch {} of pool {} differs: published root {}, recomputed {}; {first}",
+                cx.epoch,
+                cx.pool,
+                published_root.as_deref().unwrap_or("none"),
+                recomputed_root.as_deref().unwrap_or("none")
+            )
+        }
     }
 }
 

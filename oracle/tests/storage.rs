@@ -1,6 +1,9 @@
 //! The report store and its writer, on SQLite and (when `FIELDPROOF_TEST_POSTGRES_URL` names a
 //! server, as in CI) on PostgreSQL: same migrations, same queries, same results.
+mod support;
+
 use fieldproof_oracle::storage::{InsertOutcome, NewReport, ReportWriter, Store, WriterConfig};
+use support::stores;
 
 fn report(i: u8, nonce: u64) -> NewReport {
     let mut nonce_bytes = [0u8; 16];
@@ -15,28 +18,6 @@ fn report(i: u8, nonce: u64) -> NewReport {
         source: "127.0.0.1".into(),
         body: vec![i; 10 + usize::from(i)],
     }
-}
-
-/// Every database the tests run against: a fresh SQLite file, and PostgreSQL when configured.
-async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = Store::open(&format!("sqlite://{}", dir.path().join("oracle.sqlite").display())).await.unwrap();
-    let mut all = vec![(sqlite, Some(dir))];
-    if let Ok(url) = std::env::var("FIELDPROOF_TEST_POSTGRES_URL") {
-        all.push((Store::open(&fresh_postgres_database(&url).await).await.unwrap(), None));
-    }
-    all
-}
-
-/// Creates an empty database next to the one `url` names and returns its URL, so concurrent
-/// tests never share rows.
-async fn fresh_postgres_database(url: &str) -> String {
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(url).await.expect("PostgreSQL from FIELDPROOF_TEST_POSTGRES_URL");
-    let name = format!("fieldproof_t{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    let base = url.rsplit_once('/').expect("URL ends with /database").0;
-    format!("{base}/{name}")
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ mod diff;
 mod files;
 mod inputs;
 mod mapping;
+mod publish;
 
 pub use allocate::{allocate, AllocationError};
 pub use config::RewardConfig;
@@ -19,6 +20,7 @@ pub use coverage::{coverage_units, Beacon, Witness, UNIT_SCALE};
 pub use diff::{first_difference, LeafDifference};
 pub use files::{EpochFiles, FilesError};
 pub use mapping::{mapping_units, Segment};
+pub use publish::{publish_epoch, verify_epoch, Verification};
 
 use std::collections::BTreeMap;
 
@@ -70,6 +72,10 @@ pub enum EpochError {
     CumulativeOverflow(Pubkey),
     #[error("the epoch's cumulative total overflows 64 bits")]
     TotalOverflow,
+    #[error(transparent)]
+    Files(#[from] FilesError),
+    #[error("epoch {epoch} of pool {pool} is not published")]
+    NotPublished { pool: Pubkey, epoch: u64 },
 }
 
 impl From<sqlx::Error> for EpochError {
