@@ -6,6 +6,7 @@ pub mod devices;
 pub mod epoch;
 pub mod ingest;
 pub mod onboard;
+pub mod quorum;
 pub mod registry_sync;
 pub mod serve;
 pub mod simulate;

@@ -7,7 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
 use anchor_spl::token_2022::spl_token_2022::extension::StateWithExtensions;
-use anchor_spl::token_2022::spl_token_2022::state::{Account as TokenAccount, Mint};
+use anchor_spl::token_2022::spl_token_2022::state::Mint;
 use ed25519_dalek::SigningKey;
 use fieldproof_sdk::data_credits::{self, DataCreditsConfig, MintDataCreditsAccounts, PriceOracle};
 use fieldproof_sdk::device_registry::{self, DeviceInfo, IssueDeviceArgs, Location, NetworkConfig, OnboardingMessage};
@@ -107,7 +107,7 @@ pub async fn onboard<C: Chain>(client: &Client<C>, index: &impl OwnershipSource,
 /// at `price` (the price just submitted).
 async fn top_up<C: Chain>(client: &Client<C>, network: &NetworkConfig, payer: &Keypair, who: &Pubkey, needed: u64, price: u64) -> Result<(), SdkError> {
     let recipient = data_credits::dc_account_address(who, &network.dc_mint);
-    let held = token_amount(client, &recipient).await?;
+    let held = client.token_amount(&recipient).await?;
     let Some(missing) = needed.checked_sub(held).filter(|m| *m > 0) else { return Ok(()) };
     let dc: DataCreditsConfig = client.account(&network.dc_config).await?;
     let price_account = data_credits::price_oracle_address(&network.dc_config);
@@ -134,11 +134,6 @@ async fn top_up<C: Chain>(client: &Client<C>, network: &NetworkConfig, payer: &K
     let create = create_associated_token_account_idempotent(&payer.pubkey(), who, &network.dc_mint, &anchor_spl::token_2022::ID);
     client.send(&[create, data_credits::mint_data_credits(accounts, network_amount)], payer, &[]).await?;
     Ok(())
-}
-
-async fn token_amount<C: Chain>(client: &Client<C>, account: &Pubkey) -> Result<u64, SdkError> {
-    let Some(account) = client.chain().get_account(account).await? else { return Ok(0) };
-    Ok(StateWithExtensions::<TokenAccount>::unpack(&account.data).map(|a| a.base.amount).unwrap_or(0))
 }
 
 /// Base units of the network token that buy at least `dc` DC: the inverse of data-credits'

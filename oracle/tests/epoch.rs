@@ -15,13 +15,13 @@ use fieldproof_oracle::storage::{NewReport, ReportWriter, Store, WriterConfig};
 use fieldproof_oracle::verify::{Denylist, VerificationConfig, Verifier};
 use fieldproof_sdk::Pubkey;
 
-/// Epoch 0 starts here (Unix seconds); epochs last an hour, six beacon rounds.
+/// Epoch 0 starts here (Unix seconds); epochs last half an hour, three beacon rounds.
 const START_TS: i64 = 1_800_000_000;
 const EMISSION: u64 = 1_000_000;
 const LAG_MS: i64 = 10_000;
 
 fn config() -> RewardConfig {
-    RewardConfig { start_ts: START_TS, length_secs: 3_600, ..RewardConfig::default() }
+    RewardConfig { start_ts: START_TS, length_secs: 1_800, ..RewardConfig::default() }
 }
 
 fn fleet() -> Fleet {
@@ -77,7 +77,7 @@ fn assets_of(fleet: &Fleet, role: Role, kind: fieldproof_oracle::devices::Device
 async fn an_epoch_pays_its_emission_exactly_to_honest_devices_and_nothing_to_cheaters() {
     use fieldproof_oracle::devices::DeviceKind::{Hotspot, Mapper};
     let fleet = fleet();
-    let (store, _dir) = sqlite_with_traffic(&fleet, 6).await;
+    let (store, _dir) = sqlite_with_traffic(&fleet, 3).await;
     verify_all(&store, &fleet).await;
     let devices = directory(&fleet);
 
@@ -105,7 +105,7 @@ async fn an_epoch_pays_its_emission_exactly_to_honest_devices_and_nothing_to_che
 #[tokio::test]
 async fn epochs_add_up_publish_once_and_verify() {
     let fleet = fleet();
-    let (store, dir) = sqlite_with_traffic(&fleet, 12).await;
+    let (store, dir) = sqlite_with_traffic(&fleet, 6).await;
     verify_all(&store, &fleet).await;
     let devices = directory(&fleet);
     let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap()).unwrap();
@@ -178,7 +178,7 @@ fn the_same_inputs_give_the_same_bytes_on_every_back_end_and_core_count() {
             tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
                 let mut out = Vec::new();
                 for ((store, _dir), back_end) in support::stores().await.into_iter().zip(["SQLite", "PostgreSQL"]) {
-                    store_traffic(&store, &fleet, 6).await;
+                    store_traffic(&store, &fleet, 2).await;
                     verify_all(&store, &fleet).await;
                     let mut bytes = Vec::new();
                     for stream in [RewardStream::Coverage, RewardStream::Mapping] {

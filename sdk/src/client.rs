@@ -261,6 +261,15 @@ impl<C: Chain> Client<C> {
         self.lookup_table(&address).await
     }
 
+    /// The token amount an SPL Token or Token-2022 account holds; 0 when it does not exist.
+    pub async fn token_amount(&self, account: &Pubkey) -> Result<u64, SdkError> {
+        use anchor_spl::token_2022::spl_token_2022::{extension::StateWithExtensions, state::Account};
+        let Some(data) = self.chain.get_account(account).await?.map(|a| a.data) else { return Ok(0) };
+        StateWithExtensions::<Account>::unpack(&data)
+            .map(|a| a.base.amount)
+            .map_err(|e| SdkError::AccountDecode { address: *account, expected: "token account", reason: e.to_string() })
+    }
+
     /// The pool at `pool`.
     pub async fn pool(&self, pool: &Pubkey) -> Result<Pool, SdkError> {
         self.account(pool).await

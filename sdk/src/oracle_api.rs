@@ -1,14 +1,18 @@
-//! Device-side submission of signed reports to the oracle's ingest API.
+//! A client of the oracle's HTTP API: device-side submission of signed reports, and the epochs
+//! oracles publish (reward files, root signatures).
 use std::time::Duration;
 
+use anchor_lang::prelude::Pubkey;
 use fieldproof_reports::{ReportId, SignedReport};
+
+use crate::{RewardFile, SignedRoot};
 use serde::Deserialize;
 
-/// Why a report submission failed.
+/// Why a request to the oracle failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OracleApiError {
-    /// The oracle refused the report (a 4xx answer); resending it will not help.
-    #[error("the oracle refused the report ({status}): {code}: {message}")]
+    /// The oracle refused the request (a 4xx answer); resending it will not help.
+    #[error("the oracle refused the request ({status}): {code}: {message}")]
     Rejected {
         /// HTTP status.
         status: u16,
@@ -76,25 +80,53 @@ impl OracleClient {
     pub async fn submit_report(&self, report: &SignedReport) -> Result<ReportId, OracleApiError> {
         let url = format!("{}/v1/reports", self.base_url);
         let body = report.to_bytes();
+        let request = || self.http.post(&url).header(reqwest::header::CONTENT_TYPE, "application/octet-stream").body(body.clone());
+        let (response, attempts) = self.send(request).await?;
+        if response.status().is_success() {
+            return accepted(report, response).await;
+        }
+        match refused(response).await {
+            OracleApiError::Rejected { code, .. } if attempts > 1 && code == DUPLICATE_REPORT => Ok(report.report_id()),
+            refusal => Err(refusal),
+        }
+    }
+
+    /// `GET {oracle}/v1/epochs/{pool}/{epoch}/signature`: the oracle's signature over its root
+    /// of that epoch, or `None` while it has not computed it. The signature is not checked here:
+    /// see [`SignedRoot::verify`].
+    pub async fn epoch_signature(&self, pool: &Pubkey, epoch: u64) -> Result<Option<SignedRoot>, OracleApiError> {
+        let Some(text) = self.get_text(&format!("/v1/epochs/{pool}/{epoch}/signature")).await? else { return Ok(None) };
+        SignedRoot::from_json(&text).map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// `GET {oracle}/v1/epochs/{pool}/{epoch}/file`: the reward file the oracle published for
+    /// that epoch, or `None` when it has none.
+    pub async fn reward_file(&self, pool: &Pubkey, epoch: u64) -> Result<Option<RewardFile>, OracleApiError> {
+        let Some(text) = self.get_text(&format!("/v1/epochs/{pool}/{epoch}/file")).await? else { return Ok(None) };
+        RewardFile::from_json(&text).map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// The body of a GET of `path`; `None` on 404.
+    async fn get_text(&self, path: &str) -> Result<Option<String>, OracleApiError> {
+        let url = format!("{}{path}", self.base_url);
+        let (response, _) = self.send(|| self.http.get(&url)).await?;
+        match response.status() {
+            status if status.is_success() => response.text().await.map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string())),
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(refused(response).await),
+        }
+    }
+
+    /// Sends the request `build` makes until an answer that retrying cannot change: retries
+    /// transport failures, 5xx, 408 and 429 with exponential backoff. Returns that answer and
+    /// the number of attempts it took.
+    async fn send(&self, build: impl Fn() -> reqwest::RequestBuilder) -> Result<(reqwest::Response, u32), OracleApiError> {
         let mut backoff = self.initial_backoff;
         let mut attempt = 1;
         loop {
-            let outcome = self
-                .http
-                .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                .body(body.clone())
-                .send()
-                .await;
-            let retryable = match outcome {
-                Ok(response) if response.status().is_success() => return accepted(report, response).await,
-                Ok(response) if is_retryable(response.status()) => format!("HTTP {}", response.status()),
-                Ok(response) => {
-                    return match refused(response).await {
-                        OracleApiError::Rejected { code, .. } if attempt > 1 && code == DUPLICATE_REPORT => Ok(report.report_id()),
-                        refusal => Err(refusal),
-                    };
-                }
+            let retryable = match build().send().await {
+                Ok(response) if !is_retryable(response.status()) => return Ok((response, attempt)),
+                Ok(response) => format!("HTTP {}", response.status()),
                 Err(error) => error.to_string(),
             };
             if attempt >= self.attempts {

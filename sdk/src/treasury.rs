@@ -8,6 +8,7 @@ use treasury::state::TREASURY_SEED;
 
 use crate::data_credits::epoch_burns_address as data_credits_epoch_burns;
 
+pub use treasury::emission::{split, Split};
 pub use treasury::instructions::InitializeArgs;
 pub use treasury::state::{Params, PendingParams, Recipient, Schedule, Treasury};
 pub use treasury::ID;

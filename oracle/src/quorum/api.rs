@@ -1,0 +1,116 @@
+//! The epoch endpoints of the oracle API: what peers fetch to form a quorum, and what anyone
+//! reads to follow or recheck an epoch.
+//!
+//! - `GET /v1/epochs/{pool}/{epoch}`: where the epoch stands (`status`: computing, signed,
+//!   posted, pending, active), its root and totals.
+//! - `GET /v1/epochs/{pool}/{epoch}/signature`: this oracle's signature over its root (the SDK's
+//!   `SignedRoot`), from `signed` on.
+//! - `GET /v1/epochs/{pool}/{epoch}/file`: the published reward file, byte for byte.
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use fieldproof_sdk::Pubkey;
+use serde::Serialize;
+
+use super::record::{EpochRecord, EpochStatus};
+use crate::epoch::EpochFiles;
+use crate::storage::Store;
+
+pub struct EpochApiState {
+    pub store: Store,
+    pub files: EpochFiles,
+}
+
+pub fn router(state: Arc<EpochApiState>) -> Router {
+    Router::new()
+        .route("/v1/epochs/{pool}/{epoch}", get(status))
+        .route("/v1/epochs/{pool}/{epoch}/signature", get(signature))
+        .route("/v1/epochs/{pool}/{epoch}/file", get(file))
+        .with_state(state)
+}
+
+#[derive(Serialize)]
+struct Refusal {
+    code: &'static str,
+    message: String,
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: String) -> Response {
+    (status, Json(Refusal { code, message })).into_response()
+}
+
+fn parse_pool(text: &str) -> Result<Pubkey, Response> {
+    text.parse().map_err(|_| refuse(StatusCode::BAD_REQUEST, "malformed_encoding", format!("{text} is not a base58 pool address")))
+}
+
+#[derive(Serialize)]
+struct EpochView {
+    pool: String,
+    epoch: u64,
+    status: EpochStatus,
+    root: Option<String>,
+    cumulative_total: Option<u64>,
+    leaf_count: Option<u64>,
+    signatures: usize,
+    post_tx: Option<String>,
+}
+
+async fn load(state: &EpochApiState, pool: &Pubkey, epoch: u64) -> Result<EpochRecord, Response> {
+    match EpochRecord::load(&state.store, pool, epoch).await {
+        Ok(Some(record)) => Ok(record),
+        Ok(None) => Err(refuse(StatusCode::NOT_FOUND, "unknown_epoch", format!("this oracle has no epoch {epoch} of pool {pool}"))),
+        Err(e) => Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string())),
+    }
+}
+
+async fn status(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path<(String, u64)>) -> Response {
+    let pool = match parse_pool(&pool) {
+        Ok(pool) => pool,
+        Err(refusal) => return refusal,
+    };
+    match load(&state, &pool, epoch).await {
+        Ok(record) => {
+            let args = record.own.as_ref().map(|s| &s.args);
+            Json(EpochView {
+                pool: pool.to_string(),
+                epoch,
+                status: record.status,
+                root: args.map(|a| hex::encode(a.root)),
+                cumulative_total: args.map(|a| a.cumulative_total),
+                leaf_count: args.map(|a| a.leaf_count),
+                signatures: record.signatures.len(),
+                post_tx: record.post_tx,
+            })
+            .into_response()
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+async fn signature(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path<(String, u64)>) -> Response {
+    let pool = match parse_pool(&pool) {
+        Ok(pool) => pool,
+        Err(refusal) => return refusal,
+    };
+    match load(&state, &pool, epoch).await {
+        Ok(EpochRecord { own: Some(own), .. }) => ([(header::CONTENT_TYPE, "application/json")], own.to_json()).into_response(),
+        Ok(_) => refuse(StatusCode::NOT_FOUND, "not_signed", format!("epoch {epoch} of pool {pool} is not signed yet")),
+        Err(refusal) => refusal,
+    }
+}
+
+async fn file(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path<(String, u64)>) -> Response {
+    let pool = match parse_pool(&pool) {
+        Ok(pool) => pool,
+        Err(refusal) => return refusal,
+    };
+    match state.files.reward_file_bytes(&pool, epoch).await {
+        Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Ok(None) => refuse(StatusCode::NOT_FOUND, "unknown_epoch", format!("no reward file of epoch {epoch} of pool {pool}")),
+        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+    }
+}

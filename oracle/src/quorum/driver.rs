@@ -1,0 +1,260 @@
+//! The epoch pipeline of one oracle: for each pool, once an epoch has ended and its reports are
+//! verified, compute and publish its reward file, sign the root, gather the peers' signatures
+//! until the pool's threshold, post the root, and activate it after the dispute window.
+//!
+//! Every step reads the chain before it writes to it and stores its outcome before the next step
+//! acts on it, so a crash anywhere resumes without a double post: a root already on chain is
+//! recognised by its epoch and root, and the program refuses an epoch that does not increase.
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use fieldproof_sdk::reward_pool::{self, Pool, PostRootArgs};
+use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, SdkError, SignedRoot};
+use solana_keypair::Keypair;
+
+use super::emission::{emission_for, EmissionError};
+use super::record::{EpochRecord, EpochStatus};
+use crate::devices::DeviceDirectory;
+use crate::epoch::{compute, first_difference, EpochError, EpochFiles, EpochSpec, RewardConfig, RewardStream};
+use crate::storage::{Store, StoreError};
+
+/// Another oracle, and the key its signatures must carry.
+pub struct Peer {
+    pub client: OracleClient,
+    pub key: Pubkey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QuorumError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Epoch(#[from] EpochError),
+    #[error(transparent)]
+    Emission(#[from] EmissionError),
+    #[error(transparent)]
+    Chain(#[from] SdkError),
+    #[error("the pool already has a root for epoch {posted}; epoch {epoch} is not posted by this oracle")]
+    Superseded { epoch: u64, posted: u64 },
+    #[error("nothing was ever earned in the pool by epoch {0}: no root to post")]
+    NothingEarned(u64),
+    #[error("the pool's root is of epoch {epoch}, but this oracle has no reward file of that epoch to add to")]
+    PreviousFileMissing { epoch: u64 },
+    #[error("the pool's root of epoch {epoch} differs from this oracle's file of that epoch")]
+    PreviousFileDiffers { epoch: u64 },
+    #[error("the root's signatures expired at {expires_at}; raise quorum.root_validity_secs")]
+    Expired { expires_at: i64 },
+    #[error("the root of epoch {0} was vetoed or replaced while pending")]
+    Vetoed(u64),
+    #[error("the epochs record of this pool is inconsistent: {0}")]
+    Inconsistent(&'static str),
+}
+
+pub struct EpochDriver<C: Chain> {
+    pub store: Store,
+    pub files: EpochFiles,
+    pub devices: Arc<DeviceDirectory>,
+    pub client: Client<C>,
+    pub key: SigningKey,
+    pub payer: Keypair,
+    pub peers: Vec<Peer>,
+    pub pools: Vec<(Pubkey, RewardStream)>,
+    pub treasury: Pubkey,
+    pub rewards: RewardConfig,
+    pub root_validity_secs: i64,
+    /// The verifier's `max_witness_lag_ms`.
+    pub witness_lag_ms: i64,
+    /// How long after its end an epoch is computed: its reports may still arrive within the
+    /// clock-skew window, and are verified once settled.
+    pub settle_ms: i64,
+}
+
+impl<C: Chain> EpochDriver<C> {
+    /// The newest epoch that ended at least `settle_ms` before `now_ms`.
+    pub fn settled_epoch(&self, now_ms: i64) -> Option<u64> {
+        self.rewards.epoch_at(now_ms.saturating_sub(self.settle_ms))?.checked_sub(1)
+    }
+
+    /// One pass over every pool: advances its newest settled epoch as far as it goes now.
+    pub async fn step(&self, now_ms: i64) -> Vec<(Pubkey, u64, Result<EpochStatus, QuorumError>)> {
+        let Some(epoch) = self.settled_epoch(now_ms) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (pool, stream) in &self.pools {
+            let outcome = self.advance(pool, *stream, epoch, now_ms).await;
+            match &outcome {
+                Ok(status) => tracing::debug!(%pool, epoch, status = status.as_str(), "epoch pipeline"),
+                Err(QuorumError::Superseded { .. } | QuorumError::NothingEarned(_)) => {}
+                Err(e) => tracing::warn!(%pool, epoch, error = %e, "epoch pipeline stopped; retrying next pass"),
+            }
+            out.push((*pool, epoch, outcome));
+        }
+        out
+    }
+
+    /// Moves `pool`'s `epoch` through its states until one has to wait.
+    pub async fn advance(&self, pool: &Pubkey, stream: RewardStream, epoch: u64, now_ms: i64) -> Result<EpochStatus, QuorumError> {
+        let mut record = EpochRecord::load(&self.store, pool, epoch).await?.unwrap_or_else(|| EpochRecord::new(*pool, epoch));
+        loop {
+            let moved = match record.status {
+                EpochStatus::Computing => self.compute_and_sign(&mut record, stream).await?,
+                EpochStatus::Signed => self.gather(&mut record).await?,
+                EpochStatus::Posted => self.post(&mut record).await?,
+                EpochStatus::Pending => self.activate(&mut record).await?,
+                EpochStatus::Active => return Ok(EpochStatus::Active),
+            };
+            if !moved {
+                return Ok(record.status);
+            }
+            record.save(&self.store, now_ms).await?;
+            tracing::info!(%pool, epoch, status = record.status.as_str(), "epoch advanced");
+        }
+    }
+
+    async fn compute_and_sign(&self, record: &mut EpochRecord, stream: RewardStream) -> Result<bool, QuorumError> {
+        let (pool_address, epoch) = (record.pool, record.epoch);
+        let pool: Pool = self.client.pool(&pool_address).await?;
+        let latest = *pool.latest_root();
+        let has_root = latest.posted_at != 0;
+        if has_root && latest.epoch >= epoch {
+            return Err(QuorumError::Superseded { epoch, posted: latest.epoch });
+        }
+        // Add to the file of the root on chain, not merely the newest file: an epoch computed
+        // but never posted is not what owners can claim against.
+        let previous = if has_root {
+            let file = self.files.reward_file(&pool_address, latest.epoch).await.map_err(EpochError::from)?;
+            let file = file.ok_or(QuorumError::PreviousFileMissing { epoch: latest.epoch })?;
+            if file.root() != latest.root {
+                return Err(QuorumError::PreviousFileDiffers { epoch: latest.epoch });
+            }
+            Some(file)
+        } else {
+            None
+        };
+        let emission = emission_for(&self.client, &self.treasury, &pool, epoch).await?;
+        let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
+        let devices = self.devices.snapshot();
+        let computed = compute(&self.store, &devices, previous.as_ref(), &spec, &self.rewards, self.witness_lag_ms).await?;
+        self.files.publish(&pool_address, &computed).await.map_err(EpochError::from)?;
+        let (Some(file), Some(content_hash)) = (&computed.file, computed.content_hash()) else {
+            return Err(QuorumError::NothingEarned(epoch));
+        };
+        let (_, window_end_ms) = self.rewards.window_ms(epoch).ok_or(EpochError::OutOfRange(epoch))?;
+        let args = PostRootArgs {
+            config_version: pool.config_version,
+            epoch,
+            root: file.root(),
+            cumulative_total: computed.manifest.cumulative_total,
+            leaf_count: computed.manifest.leaf_count,
+            content_hash,
+            expires_at: (window_end_ms / 1_000).saturating_add(self.root_validity_secs),
+        };
+        record.own = Some(SignedRoot::sign(&self.key, &pool_address, args));
+        record.status = EpochStatus::Signed;
+        Ok(true)
+    }
+
+    /// Collects matching signatures from the peers; true once the pool's threshold is reached.
+    async fn gather(&self, record: &mut EpochRecord) -> Result<bool, QuorumError> {
+        let (pool_address, epoch) = (record.pool, record.epoch);
+        let own = record.own.clone().ok_or(QuorumError::Inconsistent("signed without a signature"))?;
+        let pool: Pool = self.client.pool(&pool_address).await?;
+        let members = pool.oracles.keys();
+        let mut gathered = vec![own.clone()];
+        for peer in &self.peers {
+            if gathered.len() >= usize::from(pool.oracles.threshold) {
+                break;
+            }
+            let answer = match peer.client.epoch_signature(&pool_address, epoch).await {
+                Ok(Some(answer)) => answer,
+                Ok(None) => {
+                    tracing::debug!(peer = %peer.key, epoch, "peer has not signed the epoch yet");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(peer = %peer.key, epoch, error = %e, "peer unreachable");
+                    continue;
+                }
+            };
+            if answer.oracle != peer.key || !answer.verify(&pool_address) || !members.contains(&answer.oracle) {
+                tracing::warn!(peer = %peer.key, epoch, "peer answered a signature that is not its own valid one; ignored");
+            } else if !answer.same_message(&own.args, &pool_address) {
+                self.log_difference(peer, &pool_address, epoch, &own, &answer).await;
+            } else if !gathered.iter().any(|s| s.oracle == answer.oracle) {
+                gathered.push(answer);
+            }
+        }
+        if gathered.len() < usize::from(pool.oracles.threshold) {
+            return Ok(false);
+        }
+        record.signatures = gathered;
+        record.status = EpochStatus::Posted;
+        Ok(true)
+    }
+
+    /// A peer computed another root: its signature is not used, and the operator learns where
+    /// the two computations part.
+    async fn log_difference(&self, peer: &Peer, pool: &Pubkey, epoch: u64, own: &SignedRoot, theirs: &SignedRoot) {
+        let ours = self.files.reward_file(pool, epoch).await.ok().flatten().map(|f| f.leaves().to_vec()).unwrap_or_default();
+        let first = match peer.client.reward_file(pool, epoch).await {
+            Ok(Some(file)) => first_difference(&ours, file.leaves()).map_or_else(|| "same leaves, other message".to_string(), |d| d.to_string()),
+            Ok(None) => "the peer publishes no file".to_string(),
+            Err(e) => format!("the peer's file is unavailable: {e}"),
+        };
+        tracing::warn!(
+            peer = %peer.key,
+            %pool,
+            epoch,
+            ours = %hex::encode(own.args.root),
+            theirs = %hex::encode(theirs.args.root),
+            first_difference = %first,
+            "peer computed a different root; its signature is not used"
+        );
+    }
+
+    async fn post(&self, record: &mut EpochRecord) -> Result<bool, QuorumError> {
+        let (pool_address, epoch) = (record.pool, record.epoch);
+        let own = record.own.clone().ok_or(QuorumError::Inconsistent("posted without a signature"))?;
+        let pool: Pool = self.client.pool(&pool_address).await?;
+        let latest = pool.latest_root();
+        if latest.posted_at != 0 && latest.epoch >= epoch {
+            // Posted already: by this oracle before a crash, or by a peer with the same quorum.
+            if latest.epoch == epoch && latest.root == own.args.root {
+                record.status = EpochStatus::Pending;
+                return Ok(true);
+            }
+            return Err(QuorumError::Superseded { epoch, posted: latest.epoch });
+        }
+        let now = self.client.chain().clock().await.map_err(SdkError::from)?.unix_timestamp;
+        if now > own.args.expires_at {
+            return Err(QuorumError::Expired { expires_at: own.args.expires_at });
+        }
+        let signatures: Vec<_> = record.signatures.iter().map(SignedRoot::oracle_signature).collect();
+        let sent = self.client.post_root(&self.payer, &pool_address, own.args.clone(), &signatures).await?;
+        tracing::info!(pool = %pool_address, epoch, transaction = %sent, signers = signatures.len(), "root posted");
+        record.post_tx = Some(sent.to_string());
+        record.status = EpochStatus::Pending;
+        Ok(true)
+    }
+
+    /// True once the root is the pool's active root; sends activate_root when its dispute
+    /// window has passed (anyone may).
+    async fn activate(&self, record: &mut EpochRecord) -> Result<bool, QuorumError> {
+        let (pool_address, epoch) = (record.pool, record.epoch);
+        let root = record.own.as_ref().map(|s| s.args.root).ok_or(QuorumError::Inconsistent("pending without a signature"))?;
+        let pool: Pool = self.client.pool(&pool_address).await?;
+        if pool.active.epoch == epoch && pool.active.root == root {
+            record.status = EpochStatus::Active;
+            return Ok(true);
+        }
+        let Some(pending) = pool.pending.filter(|p| p.root.epoch == epoch && p.root.root == root) else {
+            return Err(QuorumError::Vetoed(epoch));
+        };
+        let now = self.client.chain().clock().await.map_err(SdkError::from)?.unix_timestamp;
+        if now < pending.activates_at {
+            return Ok(false);
+        }
+        self.client.send(&[reward_pool::activate_root(&pool_address)], &self.payer, &[]).await?;
+        record.status = EpochStatus::Active;
+        Ok(true)
+    }
+}
