@@ -24,6 +24,8 @@ pub struct OracleConfig {
     pub epochs: crate::epoch::RewardConfig,
     /// Where epoch files are published: a local directory, or `s3://bucket[/prefix]`.
     pub epochs_store: String,
+    /// The epoch pipeline: this oracle's key, its peers and pools.
+    pub quorum: crate::quorum::QuorumConfig,
 }
 
 /// Where the device directory comes from on chain. With `rpc_url` and `network` set, the oracle
@@ -96,6 +98,7 @@ impl Default for OracleConfig {
             registry: RegistryConfig::default(),
             epochs: crate::epoch::RewardConfig::default(),
             epochs_store: "fieldproof-epochs".into(),
+            quorum: crate::quorum::QuorumConfig::default(),
         }
     }
 }

@@ -18,6 +18,8 @@ use crate::devices::DeviceDirectory;
 use crate::ingest::{router, IngestState};
 use crate::registry_sync;
 use crate::storage::{ReportWriter, Store, WriterConfig};
+use crate::epoch::EpochFiles;
+use crate::quorum::{api, EpochDriver, Peer};
 use crate::verify::Verifier;
 
 pub struct RunningOracle {
@@ -30,6 +32,8 @@ pub struct RunningOracle {
     verifier: JoinHandle<()>,
     /// Keeps the device directory in step with the chain, when configured.
     registry: Option<JoinHandle<()>>,
+    /// The epoch pipeline, when `[quorum]` has a key.
+    epochs: Option<JoinHandle<()>>,
 }
 
 /// Opens the store, starts the writer and serves the API on `config.listen`.
@@ -45,7 +49,9 @@ pub async fn start(
     let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), writer, devices, metrics));
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let files = EpochFiles::open(&config.epochs_store)?;
+    let epochs = api::router(Arc::new(api::EpochApiState { store: store.clone(), files: files.clone() }));
+    let app = router(state.clone(), epochs).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -85,10 +91,21 @@ pub async fn start(
         let every = Duration::from_secs(config.registry.refresh_secs);
         tokio::spawn(registry_sync::keep_in_sync(chain, network, state.devices.clone(), every))
     });
+    let epochs = epoch_driver(config, store.clone(), files, state.devices.clone())?.map(|(driver, every)| {
+        info!(pools = driver.pools.len(), peers = driver.peers.len(), "running the epoch pipeline");
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                driver.step(crate::ingest::unix_ms()).await;
+            }
+        })
+    });
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
-    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier, registry })
+    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier, registry, epochs })
 }
 
 impl RunningOracle {
@@ -97,7 +114,8 @@ impl RunningOracle {
         let _ = self.stop.send(());
         self.server.await??;
         // Verification is a transaction per batch: aborting between batches loses nothing.
-        for task in [Some(self.pruner), Some(self.verifier), self.registry].into_iter().flatten() {
+        // The epoch pipeline stores each state before acting on it: stopping it anywhere resumes.
+        for task in [Some(self.pruner), Some(self.verifier), self.registry, self.epochs].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }
@@ -105,6 +123,60 @@ impl RunningOracle {
         info!("oracle stopped");
         Ok(())
     }
+}
+
+/// The epoch pipeline `[quorum]` describes, and how often it runs; none without a key.
+fn epoch_driver(
+    config: &OracleConfig,
+    store: Store,
+    files: EpochFiles,
+    devices: Arc<DeviceDirectory>,
+) -> anyhow::Result<Option<(EpochDriver<RpcChain>, Duration)>> {
+    let q = &config.quorum;
+    let Some(keypair) = &q.keypair else { return Ok(None) };
+    let read = |path: &std::path::Path| {
+        solana_keypair::read_keypair_file(path).map_err(|e| anyhow::anyhow!("cannot read a keypair from {}: {e}", path.display()))
+    };
+    let oracle = read(keypair)?;
+    let payer = match &q.payer_keypair {
+        Some(path) => read(path)?,
+        None => oracle.insecure_clone(),
+    };
+    let address = |field: &str, text: &str| text.parse().map_err(|_| anyhow::anyhow!("quorum.{field} is not a base58 address: {text}"));
+    let rpc_url = q.rpc_url.clone().ok_or_else(|| anyhow::anyhow!("quorum.keypair needs quorum.rpc_url, the node roots are posted through"))?;
+    let treasury = address("treasury", q.treasury.as_deref().ok_or_else(|| anyhow::anyhow!("quorum.keypair needs quorum.treasury"))?)?;
+    anyhow::ensure!(!q.pools.is_empty(), "quorum.keypair needs at least one [[quorum.pools]]");
+    config.epochs.validate().map_err(|e| anyhow::anyhow!(e))?;
+    let timeout = Duration::from_millis(q.request_timeout_ms);
+    let peers = q
+        .peers
+        .iter()
+        .map(|p| Ok(Peer { client: fieldproof_sdk::OracleClient::new(p.url.clone(), timeout)?, key: address("peers.key", &p.key)? }))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let pools = q.pools.iter().map(|p| Ok((address("pools.address", &p.address)?, p.stream))).collect::<anyhow::Result<Vec<_>>>()?;
+    let secs_ms = |secs: u64| i64::try_from(secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
+    let witness_lag_ms = i64::try_from(config.verification.max_witness_lag_ms).unwrap_or(i64::MAX);
+    let driver = EpochDriver {
+        store,
+        files,
+        devices,
+        client: fieldproof_sdk::Client::new(RpcChain::new(rpc_url, timeout, CommitmentConfig::confirmed())),
+        key: ed25519_dalek::SigningKey::from_bytes(oracle.secret_bytes()),
+        payer,
+        peers,
+        pools,
+        treasury,
+        rewards: config.epochs.clone(),
+        root_validity_secs: q.root_validity_secs,
+        witness_lag_ms,
+        // A report of the epoch's last moment may arrive within the skew window, is verified
+        // once settled, by the next verification pass.
+        settle_ms: secs_ms(config.ingest.max_clock_skew_secs)
+            .saturating_add(secs_ms(config.verification.settle_secs))
+            .saturating_add(secs_ms(config.verify_every_secs))
+            .saturating_add(witness_lag_ms),
+    };
+    Ok(Some((driver, Duration::from_secs(q.every_secs.max(1)))))
 }
 
 /// The URL without its password, for logs.

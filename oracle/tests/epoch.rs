@@ -4,15 +4,14 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use fieldproof_oracle::devices::{DeviceDirectory, DeviceEntry};
+use fieldproof_oracle::devices::DeviceEntry;
 use fieldproof_oracle::epoch::{
     compute, publish_epoch, verify_epoch, EpochError, EpochFiles, EpochSpec, FilesError, RewardConfig, RewardStream, Verification,
 };
-use fieldproof_oracle::simulate::{Fleet, FleetSpec, Role};
-use fieldproof_oracle::storage::{NewReport, ReportWriter, Store, WriterConfig};
-use fieldproof_oracle::verify::{Denylist, VerificationConfig, Verifier};
+use fieldproof_oracle::simulate::{Fleet, Role};
+use fieldproof_oracle::storage::Store;
+use support::fleet::{asset_of, fleet};
 use fieldproof_sdk::Pubkey;
 
 /// Epoch 0 starts here (Unix seconds); epochs last half an hour, three beacon rounds.
@@ -24,37 +23,17 @@ fn config() -> RewardConfig {
     RewardConfig { start_ts: START_TS, length_secs: 1_800, ..RewardConfig::default() }
 }
 
-fn fleet() -> Fleet {
-    Fleet::new(FleetSpec { seed: 11, hotspots: 30, mappers: 6, spoofers: 3, loud_witnesses: 2, teleporters: 2, replayers: 0 })
-}
-
-/// A cNFT per device, as the registry would give it.
-fn asset_of(device: &[u8; 32]) -> [u8; 32] {
-    solana_sha256_hasher::hashv(&[b"asset", device]).to_bytes()
-}
-
 fn directory(fleet: &Fleet) -> BTreeMap<[u8; 32], DeviceEntry> {
-    let directory = DeviceDirectory::default();
-    fleet.register(&directory);
-    directory.snapshot().into_iter().map(|(key, entry)| (key, DeviceEntry { asset: Some(asset_of(&key)), ..entry })).collect()
+    support::fleet::directory(fleet).snapshot()
 }
 
-/// Stores `rounds` ten-minute rounds of the fleet's traffic from a minute into epoch 0, as ingest
-/// would have accepted them.
+/// Stores `rounds` ten-minute rounds of the fleet's traffic from a minute into epoch 0.
 async fn store_traffic(store: &Store, fleet: &Fleet, rounds: usize) {
-    let (writer, _task) = ReportWriter::start(store.clone(), WriterConfig::default()).await.unwrap();
-    let start_ms = u64::try_from(START_TS).unwrap() * 1_000 + 60_000;
-    for sim in fleet.rounds(start_ms).take(rounds).flatten() {
-        let at = i64::try_from(sim.report.body.header().timestamp_ms).unwrap();
-        writer.insert(NewReport::accepted(&sim.report, sim.report.to_bytes(), at + 1_000, "test".into())).await.unwrap();
-    }
+    support::fleet::store_traffic(store, fleet, u64::try_from(START_TS).unwrap() * 1_000 + 60_000, rounds).await;
 }
 
 async fn verify_all(store: &Store, fleet: &Fleet) {
-    let directory = Arc::new(DeviceDirectory::default());
-    fleet.register(&directory);
-    let verifier = Verifier::new(store.clone(), directory, Denylist::default(), VerificationConfig::default());
-    verifier.verify_settled(START_TS * 1_000 + 86_400_000).await.unwrap();
+    support::fleet::verify_all(store, fleet, START_TS * 1_000 + 86_400_000).await;
 }
 
 async fn sqlite_with_traffic(fleet: &Fleet, rounds: usize) -> (Store, tempfile::TempDir) {

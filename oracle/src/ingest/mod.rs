@@ -66,8 +66,9 @@ impl IngestState {
 }
 
 /// The HTTP API with its limits: body size, a bound on requests in flight (refused beyond it,
-/// not queued) and a timeout on every request.
-pub fn router(state: Arc<IngestState>) -> Router {
+/// not queued) and a timeout on every request. `more` are further routes (the epoch API) served
+/// under the same limits.
+pub fn router(state: Arc<IngestState>, more: Router) -> Router {
     let limits = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(overload_or_timeout))
         .load_shed()
@@ -78,9 +79,10 @@ pub fn router(state: Arc<IngestState>) -> Router {
         .route("/v1/devices/{key}/rejections", get(device_rejections))
         .route("/health", get(health))
         .route("/metrics", get(render_metrics))
+        .with_state(state.clone())
+        .merge(more)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(limits)
-        .with_state(state)
 }
 
 async fn overload_or_timeout(error: BoxError) -> Rejection {

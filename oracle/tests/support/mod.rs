@@ -1,4 +1,9 @@
-//! What several oracle test files share: the databases the storage-dependent tests run on.
+//! What several oracle test files share: the databases the storage-dependent tests run on, and a
+//! simulated fleet's stored traffic. Each test file uses part of it.
+#![allow(dead_code)]
+
+pub mod fleet;
+
 use fieldproof_oracle::storage::Store;
 
 /// Every database the tests run against: a fresh SQLite file, and PostgreSQL when

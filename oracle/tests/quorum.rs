@@ -1,0 +1,295 @@
+//! Three oracles, each with its own key, database and epoch store, compute an epoch of the same
+//! reports and post its root through a 2-of-3 quorum to the reward-pool program (in-process
+//! bank): the program accepts it, a lying oracle is neither counted nor able to post alone, and
+//! a crash between gathering and posting resumes without a second post.
+#[path = "../../sdk/tests/bank/mod.rs"]
+mod bank;
+mod support;
+
+use std::sync::Arc;
+
+use bank::{TestChain, World};
+use ed25519_dalek::SigningKey;
+use fieldproof_migrations::{bootstrap, Deployment, KeyDir, NetworkPlan};
+use fieldproof_oracle::config::OracleConfig;
+use fieldproof_oracle::devices::{DeviceDirectory, DeviceEntry};
+use fieldproof_oracle::epoch::{EpochFiles, RewardConfig, RewardStream};
+use fieldproof_oracle::quorum::{EpochDriver, EpochRecord, EpochStatus, Peer, QuorumError};
+use fieldproof_oracle::serve::{self, RunningOracle};
+use fieldproof_oracle::simulate::Fleet;
+use fieldproof_oracle::storage::Store;
+use fieldproof_sdk::reward_pool::Pool;
+use fieldproof_sdk::treasury::{self, Treasury};
+use fieldproof_sdk::{Client, OracleClient, Pubkey};
+use solana_keypair::Keypair;
+
+const EPOCH_SECS: i64 = 1_800;
+/// Pool 0's weight is 3 of 4: 750,000 of each epoch's 1,000,000.
+const POOL_EMISSION_PER_EPOCH: u64 = 750_000;
+
+fn plan(oracles: &[SigningKey]) -> NetworkPlan {
+    let keys: Vec<String> = oracles.iter().map(|k| format!("\"{}\"", Pubkey::new_from_array(k.verifying_key().to_bytes()))).collect();
+    NetworkPlan::parse(&format!(
+        r#"
+[network_token]
+decimals = 6
+
+[treasury]
+epoch_length_secs = {EPOCH_SECS}
+initial_emission = 1000000
+halving_interval_epochs = 365
+max_supply = 1000000000000
+timelock_secs = 600
+breaker = {{ window_secs = 86400, max_amount = 100000000 }}
+
+[data_credits]
+price_submitters = [{first}]
+min_submissions = 1
+price_expo = -8
+max_price_staleness_secs = 600
+epoch_length_secs = {EPOCH_SECS}
+breaker = {{ window_secs = 3600, max_amount = 1000000 }}
+
+[registry]
+onboarding_fee = 50
+location_fee = 10
+metadata_uri = "https://fieldproof.example/device.json"
+
+[[pools]]
+id = 0
+weight = 3
+oracles = [{all}]
+threshold = 2
+dispute_window_secs = 0
+breaker = {{ window_secs = 3600, max_bps = 5000 }}
+
+[[pools]]
+id = 1
+weight = 1
+category = 1
+oracles = [{all}]
+threshold = 2
+dispute_window_secs = 0
+breaker = {{ window_secs = 3600, max_bps = 5000 }}
+"#,
+        first = keys[0],
+        all = keys.join(", "),
+    ))
+    .unwrap()
+}
+
+/// A network with the treasury's epochs 0 and 1 emitted, and the bank's clock past epoch 1.
+struct Network {
+    world: World,
+    deployment: Deployment,
+    start_ts: i64,
+    oracle_keys: Vec<SigningKey>,
+    _keys: tempfile::TempDir,
+}
+
+impl Network {
+    async fn start() -> Self {
+        let world = World::start().await;
+        let oracle_keys: Vec<SigningKey> = (1..=3u8).map(|i| SigningKey::from_bytes(&[i; 32])).collect();
+        let keys = tempfile::tempdir().unwrap();
+        let deployment = bootstrap(&world.client, &world.payer(), &plan(&oracle_keys), &KeyDir::new(keys.path()), |_| {}).await.unwrap().deployment;
+        let t: Treasury = world.client.account(&deployment.treasury).await.unwrap();
+        world.advance_clock(2 * EPOCH_SECS + 60).await;
+        for epoch in 0..2 {
+            let t: Treasury = world.client.account(&deployment.treasury).await.unwrap();
+            world.send(&[treasury::emit_epoch(&t, epoch)], &[]).await.unwrap();
+        }
+        Self { world, deployment, start_ts: t.params.schedule.start_ts, oracle_keys, _keys: keys }
+    }
+
+    fn pool(&self) -> Pubkey {
+        self.deployment.pools[0]
+    }
+
+    fn rewards(&self) -> RewardConfig {
+        RewardConfig { start_ts: self.start_ts, length_secs: EPOCH_SECS, ..RewardConfig::default() }
+    }
+
+    /// A time at which epoch 1 has ended and settled.
+    fn now_ms(&self) -> i64 {
+        (self.start_ts + 2 * EPOCH_SECS + 60) * 1_000
+    }
+
+    async fn pool_state(&self) -> Pool {
+        self.world.client.pool(&self.pool()).await.unwrap()
+    }
+}
+
+/// One oracle: its own database holding the fleet's epoch-1 reports, verified, and its API.
+struct Oracle {
+    running: RunningOracle,
+    epochs_dir: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn oracle(net: &Network, fleet: &Fleet) -> Oracle {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("oracle.sqlite").display());
+    let store = Store::open(&database_url).await.unwrap();
+    let epoch_1_ms = u64::try_from((net.start_ts + EPOCH_SECS) * 1_000 + 60_000).unwrap();
+    support::fleet::store_traffic(&store, fleet, epoch_1_ms, 2).await;
+    support::fleet::verify_all(&store, fleet, net.now_ms() + 86_400_000).await;
+    let epochs_dir = dir.path().join("epochs");
+    let config = OracleConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        epochs_store: epochs_dir.display().to_string(),
+        verify_every_secs: 3_600,
+        ..OracleConfig::default()
+    };
+    let running = serve::start(&config, Arc::new(DeviceDirectory::default()), None).await.unwrap();
+    Oracle { running, epochs_dir, _dir: dir }
+}
+
+fn driver(net: &Network, oracles: &[Oracle], me: usize, devices: Arc<DeviceDirectory>, payer: Keypair) -> EpochDriver<TestChain> {
+    let peers = (0..oracles.len())
+        .filter(|i| *i != me)
+        .map(|i| Peer {
+            client: OracleClient::new(format!("http://{}", oracles[i].running.addr), std::time::Duration::from_secs(5)).unwrap().with_retries(1, std::time::Duration::ZERO),
+            key: Pubkey::new_from_array(net.oracle_keys[i].verifying_key().to_bytes()),
+        })
+        .collect();
+    EpochDriver {
+        store: oracles[me].running.store.clone(),
+        files: EpochFiles::open(oracles[me].epochs_dir.to_str().unwrap()).unwrap(),
+        devices,
+        client: Client::new(net.world.chain()),
+        key: net.oracle_keys[me].clone(),
+        payer,
+        peers,
+        pools: vec![(net.pool(), RewardStream::Coverage)],
+        treasury: net.deployment.treasury,
+        rewards: net.rewards(),
+        root_validity_secs: 7 * 86_400,
+        witness_lag_ms: 10_000,
+        settle_ms: 0,
+    }
+}
+
+async fn status(d: &EpochDriver<TestChain>, net: &Network) -> Result<EpochStatus, QuorumError> {
+    d.advance(&net.pool(), RewardStream::Coverage, 1, net.now_ms()).await
+}
+
+async fn record(d: &EpochDriver<TestChain>, net: &Network) -> EpochRecord {
+    EpochRecord::load(&d.store, &net.pool(), 1).await.unwrap().expect("a record of epoch 1")
+}
+
+async fn three_oracles(net: &Network, fleet: &Fleet) -> Vec<Oracle> {
+    let mut oracles = Vec::new();
+    for _ in 0..3 {
+        oracles.push(oracle(net, fleet).await);
+    }
+    oracles
+}
+
+#[tokio::test]
+async fn two_of_three_oracles_post_a_root_the_program_accepts() {
+    let net = Network::start().await;
+    let fleet = support::fleet::fleet();
+    let oracles = three_oracles(&net, &fleet).await;
+    let devices = support::fleet::directory(&fleet);
+    let drivers: Vec<_> = (0..3).map(|i| driver(&net, &oracles, i, devices.clone(), net.world.payer())).collect();
+
+    assert_eq!(drivers[0].settled_epoch(net.now_ms()), Some(1));
+    // The first alone has only its own signature; the second finds the first's and posts.
+    assert_eq!(status(&drivers[0], &net).await.unwrap(), EpochStatus::Signed);
+    assert_eq!(status(&drivers[1], &net).await.unwrap(), EpochStatus::Active, "no dispute window: active at once");
+    let posted = record(&drivers[1], &net).await;
+    assert!(posted.post_tx.is_some());
+    assert_eq!(posted.signatures.len(), 2);
+    let args = posted.own.unwrap().args;
+
+    let pool = net.pool_state().await;
+    assert_eq!((pool.active.epoch, pool.active.root, pool.active.leaf_count), (1, args.root, args.leaf_count));
+    // Epoch 0 cannot have a root of its own (a pool starts at epoch 0): its emission comes with epoch 1's.
+    assert_eq!(pool.active.cumulative_total, 2 * POOL_EMISSION_PER_EPOCH);
+    let file = drivers[1].files.reward_file_bytes(&net.pool(), 1).await.unwrap().unwrap();
+    assert_eq!(pool.active.content_hash, fieldproof_oracle::epoch::content_hash(&file));
+    let posted_at = pool.active.posted_at;
+
+    // The first oracle finds the root on chain: no second post. The third has nothing to do.
+    assert_eq!(status(&drivers[0], &net).await.unwrap(), EpochStatus::Active);
+    assert_eq!(record(&drivers[0], &net).await.post_tx, None, "the first oracle never sent a post");
+    assert_eq!(net.pool_state().await.active.posted_at, posted_at);
+    assert!(matches!(status(&drivers[2], &net).await, Err(QuorumError::Superseded { epoch: 1, posted: 1 })));
+    assert_eq!(drivers[0].files.reward_file_bytes(&net.pool(), 1).await.unwrap().unwrap(), file, "byte-identical files");
+
+    // The status is visible in the API.
+    let view: serde_json::Value = reqwest::get(format!("http://{}/v1/epochs/{}/1", oracles[1].running.addr, net.pool())).await.unwrap().json().await.unwrap();
+    assert_eq!((view["status"].as_str(), view["signatures"].as_u64()), (Some("active"), Some(2)));
+    for o in oracles {
+        o.running.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_lying_oracle_is_not_counted_and_cannot_post_alone() {
+    let net = Network::start().await;
+    let fleet = support::fleet::fleet();
+    let oracles = three_oracles(&net, &fleet).await;
+    let honest = support::fleet::directory(&fleet);
+    // The liar pays one hotspot's reward to an asset of its own.
+    let lying = DeviceDirectory::default();
+    let mut entries = honest.snapshot().into_iter();
+    let (first_key, first) = entries.next().unwrap();
+    lying.upsert(first_key, DeviceEntry { asset: Some([0xee; 32]), ..first });
+    for (key, entry) in entries {
+        lying.upsert(key, entry);
+    }
+    let liar = driver(&net, &oracles, 2, Arc::new(lying), net.world.payer());
+    let first_honest = driver(&net, &oracles, 0, honest.clone(), net.world.payer());
+
+    assert_eq!(status(&liar, &net).await.unwrap(), EpochStatus::Signed);
+    assert_eq!(status(&first_honest, &net).await.unwrap(), EpochStatus::Signed, "the liar's signature is over another root");
+    assert_eq!(status(&liar, &net).await.unwrap(), EpochStatus::Signed, "the liar cannot use an honest signature");
+    assert_eq!(net.pool_state().await.latest_root().posted_at, 0, "nothing was posted");
+
+    let second_honest = driver(&net, &oracles, 1, honest, net.world.payer());
+    assert_eq!(status(&second_honest, &net).await.unwrap(), EpochStatus::Active);
+    let pool = net.pool_state().await;
+    assert_eq!(pool.active.root, record(&first_honest, &net).await.own.unwrap().args.root);
+    assert_ne!(pool.active.root, record(&liar, &net).await.own.unwrap().args.root);
+    for o in oracles {
+        o.running.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_crash_between_gathering_and_posting_resumes_without_a_second_post() {
+    let net = Network::start().await;
+    let fleet = support::fleet::fleet();
+    let oracles = three_oracles(&net, &fleet).await;
+    let devices = support::fleet::directory(&fleet);
+    let first = driver(&net, &oracles, 0, devices.clone(), net.world.payer());
+    assert_eq!(status(&first, &net).await.unwrap(), EpochStatus::Signed);
+
+    // The second gathers a quorum, but its post fails (a payer without funds): it stays posted.
+    let broke = driver(&net, &oracles, 1, devices.clone(), Keypair::new());
+    assert!(matches!(status(&broke, &net).await, Err(QuorumError::Chain(_))));
+    assert_eq!(record(&broke, &net).await.status, EpochStatus::Posted, "the quorum is stored before the post");
+    assert_eq!(net.pool_state().await.latest_root().posted_at, 0);
+
+    // Restarted over the same database, it posts with the stored signatures.
+    let restarted = driver(&net, &oracles, 1, devices.clone(), net.world.payer());
+    assert_eq!(status(&restarted, &net).await.unwrap(), EpochStatus::Active);
+    let posted_at = net.pool_state().await.active.posted_at;
+    assert_eq!(net.pool_state().await.active.epoch, 1);
+
+    // As if it had crashed after the post landed but before storing it: the next pass finds
+    // the root on chain and sends nothing.
+    let mut rewound = record(&restarted, &net).await;
+    rewound.status = EpochStatus::Posted;
+    rewound.post_tx = None;
+    rewound.save(&restarted.store, 0).await.unwrap();
+    assert_eq!(status(&restarted, &net).await.unwrap(), EpochStatus::Active);
+    assert_eq!(record(&restarted, &net).await.post_tx, None, "no second post was sent");
+    assert_eq!(net.pool_state().await.active.posted_at, posted_at);
+    for o in oracles {
+        o.running.shutdown().await.unwrap();
+    }
+}
