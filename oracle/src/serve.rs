@@ -50,7 +50,7 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let files = EpochFiles::open(&config.epochs_store)?;
-    let epochs = api::router(Arc::new(api::EpochApiState { store: store.clone(), files: files.clone() }));
+    let epochs = api::router(Arc::new(api::EpochApiState::new(store.clone(), files.clone())));
     let app = router(state.clone(), epochs).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {

@@ -219,6 +219,18 @@ async fn two_of_three_oracles_post_a_root_the_program_accepts() {
     assert!(matches!(status(&drivers[2], &net).await, Err(QuorumError::Superseded { epoch: 1, posted: 1 })));
     assert_eq!(drivers[0].files.reward_file_bytes(&net.pool(), 1).await.unwrap().unwrap(), file, "byte-identical files");
 
+    // Every leaf's proof, served by either oracle, verifies against the root on chain.
+    let leaves = fieldproof_sdk::RewardFile::from_json(std::str::from_utf8(&file).unwrap()).unwrap();
+    for (i, (asset, amount)) in leaves.leaves().iter().enumerate() {
+        let api = OracleClient::new(format!("http://{}", oracles[i % 2].running.addr), std::time::Duration::from_secs(5)).unwrap();
+        let proof = api.reward_proof(&net.pool(), asset).await.unwrap().expect("a proof for every leaf");
+        assert_eq!((proof.epoch, proof.root, proof.leaf.cumulative_amount), (1, pool.active.root, *amount));
+        assert!(proof.verify());
+    }
+    let api = OracleClient::new(format!("http://{}", oracles[0].running.addr), std::time::Duration::from_secs(5)).unwrap();
+    assert_eq!(api.reward_proof(&net.pool(), &Pubkey::new_unique()).await.unwrap(), None, "an asset without a leaf");
+    assert_eq!(api.reward_proof(&Pubkey::new_unique(), &Pubkey::new_unique()).await.unwrap(), None, "a pool without an active root");
+
     // The status is visible in the API.
     let view: serde_json::Value = reqwest::get(format!("http://{}/v1/epochs/{}/1", oracles[1].running.addr, net.pool())).await.unwrap().json().await.unwrap();
     assert_eq!((view["status"].as_str(), view["signatures"].as_u64()), (Some("active"), Some(2)));

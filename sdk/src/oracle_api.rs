@@ -5,7 +5,7 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use fieldproof_reports::{ReportId, SignedReport};
 
-use crate::{RewardFile, SignedRoot};
+use crate::{RewardFile, RewardProof, SignedRoot};
 use serde::Deserialize;
 
 /// Why a request to the oracle failed.
@@ -104,6 +104,14 @@ impl OracleClient {
     pub async fn reward_file(&self, pool: &Pubkey, epoch: u64) -> Result<Option<RewardFile>, OracleApiError> {
         let Some(text) = self.get_text(&format!("/v1/epochs/{pool}/{epoch}/file")).await? else { return Ok(None) };
         RewardFile::from_json(&text).map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// `GET {oracle}/v1/rewards/{pool}/{asset}`: the asset's leaf with its proof against the
+    /// newest root of the pool the oracle saw activated, or `None` when the oracle has no such
+    /// root or it has no leaf for the asset. Check it with [`RewardProof::verify`] and the root on chain.
+    pub async fn reward_proof(&self, pool: &Pubkey, asset: &Pubkey) -> Result<Option<RewardProof>, OracleApiError> {
+        let Some(text) = self.get_text(&format!("/v1/rewards/{pool}/{asset}")).await? else { return Ok(None) };
+        RewardProof::from_json(&text).map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string()))
     }
 
     /// The body of a GET of `path`; `None` on 404.

@@ -6,6 +6,8 @@
 //! - `GET /v1/epochs/{pool}/{epoch}/signature`: this oracle's signature over its root (the SDK's
 //!   `SignedRoot`), from `signed` on.
 //! - `GET /v1/epochs/{pool}/{epoch}/file`: the published reward file, byte for byte.
+//! - `GET /v1/rewards/{pool}/{asset}`: the asset's leaf and proof against the newest root of the
+//!   pool this oracle saw activated (the SDK's `RewardProof`).
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -13,9 +15,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use fieldproof_sdk::Pubkey;
+use fieldproof_sdk::{Pubkey, RewardProof};
 use serde::Serialize;
 
+use super::active_files::ActiveFiles;
 use super::record::{EpochRecord, EpochStatus};
 use crate::epoch::EpochFiles;
 use crate::storage::Store;
@@ -23,6 +26,13 @@ use crate::storage::Store;
 pub struct EpochApiState {
     pub store: Store,
     pub files: EpochFiles,
+    pub active: ActiveFiles,
+}
+
+impl EpochApiState {
+    pub fn new(store: Store, files: EpochFiles) -> Self {
+        Self { active: ActiveFiles::new(store.clone(), files.clone()), store, files }
+    }
 }
 
 pub fn router(state: Arc<EpochApiState>) -> Router {
@@ -30,6 +40,7 @@ pub fn router(state: Arc<EpochApiState>) -> Router {
         .route("/v1/epochs/{pool}/{epoch}", get(status))
         .route("/v1/epochs/{pool}/{epoch}/signature", get(signature))
         .route("/v1/epochs/{pool}/{epoch}/file", get(file))
+        .route("/v1/rewards/{pool}/{asset}", get(reward_proof))
         .with_state(state)
 }
 
@@ -44,7 +55,11 @@ fn refuse(status: StatusCode, code: &'static str, message: String) -> Response {
 }
 
 fn parse_pool(text: &str) -> Result<Pubkey, Response> {
-    text.parse().map_err(|_| refuse(StatusCode::BAD_REQUEST, "malformed_encoding", format!("{text} is not a base58 pool address")))
+    parse_address("pool", text)
+}
+
+fn parse_address(what: &str, text: &str) -> Result<Pubkey, Response> {
+    text.parse().map_err(|_| refuse(StatusCode::BAD_REQUEST, "malformed_encoding", format!("{text} is not a base58 {what} address")))
 }
 
 #[derive(Serialize)]
@@ -112,5 +127,24 @@ async fn file(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path
         Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Ok(None) => refuse(StatusCode::NOT_FOUND, "unknown_epoch", format!("no reward file of epoch {epoch} of pool {pool}")),
         Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+    }
+}
+
+async fn reward_proof(State(state): State<Arc<EpochApiState>>, Path((pool, asset)): Path<(String, String)>) -> Response {
+    let (pool, asset) = match (parse_pool(&pool), parse_address("asset", &asset)) {
+        (Ok(pool), Ok(asset)) => (pool, asset),
+        (Err(refusal), _) | (_, Err(refusal)) => return refusal,
+    };
+    let file = match state.active.file(&pool).await {
+        Ok(Some(file)) => file,
+        Ok(None) => return refuse(StatusCode::NOT_FOUND, "no_active_root", format!("this oracle has seen no root of pool {pool} activated")),
+        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+    };
+    match file.leaf(&asset) {
+        Some(leaf) => {
+            let proof = RewardProof { pool, epoch: file.epoch, root: file.root(), leaf };
+            ([(header::CONTENT_TYPE, "application/json")], proof.to_json()).into_response()
+        }
+        None => refuse(StatusCode::NOT_FOUND, "unknown_asset", format!("asset {asset} has no leaf in epoch {} of pool {pool}", file.epoch)),
     }
 }
