@@ -68,6 +68,9 @@ pub async fn witnesses(store: &Store, start_ms: i64, end_ms: i64) -> Result<Vec<
     Ok(out)
 }
 
+/// A segment row before its body is decoded: id, device, signed time, body.
+type SegmentRow = ([u8; 32], [u8; 32], i64, Vec<u8>);
+
 /// The valid mapping segments signed in `[start_ms, end_ms)`, with the cells they cover. Bodies
 /// are decoded in parallel chunks as they stream in.
 pub async fn segments(store: &Store, start_ms: i64, end_ms: i64, resolution: Resolution) -> Result<Vec<Segment>, EpochError> {
@@ -81,7 +84,7 @@ pub async fn segments(store: &Store, start_ms: i64, end_ms: i64, resolution: Res
     .bind(end_ms)
     .fetch(store.pool());
     let mut out = Vec::new();
-    let mut chunk: Vec<([u8; 32], [u8; 32], i64, Vec<u8>)> = Vec::with_capacity(CHUNK);
+    let mut chunk: Vec<SegmentRow> = Vec::with_capacity(CHUNK);
     loop {
         let row = rows.try_next().await?;
         if let Some(row) = &row {

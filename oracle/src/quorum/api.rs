@@ -54,12 +54,13 @@ fn refuse(status: StatusCode, code: &'static str, message: String) -> Response {
     (status, Json(Refusal { code, message })).into_response()
 }
 
-fn parse_pool(text: &str) -> Result<Pubkey, Response> {
-    parse_address("pool", text)
+/// A path parameter that must be an address; the refusal names it.
+fn parse_address(what: &str, text: &str) -> Result<Pubkey, Box<Response>> {
+    text.parse().map_err(|_| Box::new(refuse(StatusCode::BAD_REQUEST, "malformed_encoding", format!("{text} is not a base58 {what} address"))))
 }
 
-fn parse_address(what: &str, text: &str) -> Result<Pubkey, Response> {
-    text.parse().map_err(|_| refuse(StatusCode::BAD_REQUEST, "malformed_encoding", format!("{text} is not a base58 {what} address")))
+fn parse_pool(text: &str) -> Result<Pubkey, Box<Response>> {
+    parse_address("pool", text)
 }
 
 #[derive(Serialize)]
@@ -85,7 +86,7 @@ async fn load(state: &EpochApiState, pool: &Pubkey, epoch: u64) -> Result<EpochR
 async fn status(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path<(String, u64)>) -> Response {
     let pool = match parse_pool(&pool) {
         Ok(pool) => pool,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     match load(&state, &pool, epoch).await {
         Ok(record) => {
@@ -109,7 +110,7 @@ async fn status(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Pa
 async fn signature(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path<(String, u64)>) -> Response {
     let pool = match parse_pool(&pool) {
         Ok(pool) => pool,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     match load(&state, &pool, epoch).await {
         Ok(EpochRecord { own: Some(own), .. }) => ([(header::CONTENT_TYPE, "application/json")], own.to_json()).into_response(),
@@ -121,7 +122,7 @@ async fn signature(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)):
 async fn file(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path<(String, u64)>) -> Response {
     let pool = match parse_pool(&pool) {
         Ok(pool) => pool,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     match state.files.reward_file_bytes(&pool, epoch).await {
         Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
@@ -133,7 +134,7 @@ async fn file(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path
 async fn reward_proof(State(state): State<Arc<EpochApiState>>, Path((pool, asset)): Path<(String, String)>) -> Response {
     let (pool, asset) = match (parse_pool(&pool), parse_address("asset", &asset)) {
         (Ok(pool), Ok(asset)) => (pool, asset),
-        (Err(refusal), _) | (_, Err(refusal)) => return refusal,
+        (Err(refusal), _) | (_, Err(refusal)) => return *refusal,
     };
     let file = match state.active.file(&pool).await {
         Ok(Some(file)) => file,
