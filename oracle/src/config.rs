@@ -26,6 +26,8 @@ pub struct OracleConfig {
     pub epochs_store: String,
     /// The epoch pipeline: this oracle's key, its peers and pools.
     pub quorum: crate::quorum::QuorumConfig,
+    /// Data-credit usage burns of the accepted data-transfer sessions.
+    pub dc_burns: crate::dc_burns::DcBurnConfig,
 }
 
 /// Where the device directory comes from on chain. With `rpc_url` and `network` set, the oracle
@@ -99,6 +101,7 @@ impl Default for OracleConfig {
             epochs: crate::epoch::RewardConfig::default(),
             epochs_store: "fieldproof-epochs".into(),
             quorum: crate::quorum::QuorumConfig::default(),
+            dc_burns: crate::dc_burns::DcBurnConfig::default(),
         }
     }
 }

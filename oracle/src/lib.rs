@@ -2,6 +2,7 @@
 //! off-chain and turns them into reward epochs.
 pub mod bench;
 pub mod config;
+pub mod dc_burns;
 pub mod devices;
 pub mod epoch;
 pub mod ingest;

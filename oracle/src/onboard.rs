@@ -105,7 +105,7 @@ pub async fn onboard<C: Chain>(client: &Client<C>, index: &impl OwnershipSource,
 
 /// Mints DC into `who`'s DC account until it holds `needed`, burning the payer's network tokens
 /// at `price` (the price just submitted).
-async fn top_up<C: Chain>(client: &Client<C>, network: &NetworkConfig, payer: &Keypair, who: &Pubkey, needed: u64, price: u64) -> Result<(), SdkError> {
+pub async fn top_up<C: Chain>(client: &Client<C>, network: &NetworkConfig, payer: &Keypair, who: &Pubkey, needed: u64, price: u64) -> Result<(), SdkError> {
     let recipient = data_credits::dc_account_address(who, &network.dc_mint);
     let held = client.token_amount(&recipient).await?;
     let Some(missing) = needed.checked_sub(held).filter(|m| *m > 0) else { return Ok(()) };

@@ -18,6 +18,7 @@ use crate::devices::DeviceDirectory;
 use crate::ingest::{router, IngestState};
 use crate::registry_sync;
 use crate::storage::{ReportWriter, Store, WriterConfig};
+use crate::dc_burns::DcBurner;
 use crate::epoch::EpochFiles;
 use crate::quorum::{api, EpochDriver, Peer};
 use crate::verify::Verifier;
@@ -34,6 +35,8 @@ pub struct RunningOracle {
     registry: Option<JoinHandle<()>>,
     /// The epoch pipeline, when `[quorum]` has a key.
     epochs: Option<JoinHandle<()>>,
+    /// Usage burns, when `[dc_burns]` has a burn authority.
+    burns: Option<JoinHandle<()>>,
 }
 
 /// Opens the store, starts the writer and serves the API on `config.listen`.
@@ -102,10 +105,32 @@ pub async fn start(
             }
         })
     });
+    let burns = dc_burner(config, store.clone())?.map(|(burner, every)| {
+        info!(dc_config = %burner.dc_config, "burning data-transfer usage");
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match burner.step(crate::ingest::unix_ms()).await {
+                    Ok(s) if s.sent + s.confirmed + s.failed + s.refused_sessions > 0 => info!(
+                        sent = s.sent,
+                        burned = s.burned,
+                        confirmed = s.confirmed,
+                        failed = s.failed,
+                        refused_sessions = s.refused_sessions,
+                        "usage burns"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "usage burn pass failed; retrying next tick"),
+                }
+            }
+        })
+    });
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
-    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier, registry, epochs })
+    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier, registry, epochs, burns })
 }
 
 impl RunningOracle {
@@ -114,8 +139,9 @@ impl RunningOracle {
         let _ = self.stop.send(());
         self.server.await??;
         // Verification is a transaction per batch: aborting between batches loses nothing.
-        // The epoch pipeline stores each state before acting on it: stopping it anywhere resumes.
-        for task in [Some(self.pruner), Some(self.verifier), self.registry, self.epochs].into_iter().flatten() {
+        // The epoch pipeline and the burner store each state before acting on it: stopping them
+        // anywhere resumes.
+        for task in [Some(self.pruner), Some(self.verifier), self.registry, self.epochs, self.burns].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }
@@ -123,6 +149,29 @@ impl RunningOracle {
         info!("oracle stopped");
         Ok(())
     }
+}
+
+fn read_keypair(path: &std::path::Path) -> anyhow::Result<solana_keypair::Keypair> {
+    solana_keypair::read_keypair_file(path).map_err(|e| anyhow::anyhow!("cannot read a keypair from {}: {e}", path.display()))
+}
+
+/// The usage burner `[dc_burns]` describes, and how often it runs; none without a key.
+fn dc_burner(config: &OracleConfig, store: Store) -> anyhow::Result<Option<(DcBurner<RpcChain>, Duration)>> {
+    let b = &config.dc_burns;
+    let Some(keypair) = &b.burn_authority_keypair else { return Ok(None) };
+    let rpc_url = b.rpc_url.clone().ok_or_else(|| anyhow::anyhow!("dc_burns.burn_authority_keypair needs dc_burns.rpc_url"))?;
+    let dc_config = b.dc_config.as_deref().ok_or_else(|| anyhow::anyhow!("dc_burns.burn_authority_keypair needs dc_burns.dc_config"))?;
+    let dc_config = dc_config.parse().map_err(|_| anyhow::anyhow!("dc_burns.dc_config is not a base58 address: {dc_config}"))?;
+    let timeout = Duration::from_millis(config.quorum.request_timeout_ms);
+    let burner = DcBurner {
+        store,
+        client: fieldproof_sdk::Client::new(RpcChain::new(rpc_url, timeout, CommitmentConfig::confirmed())),
+        burn_authority: read_keypair(keypair)?,
+        dc_config,
+        category: b.category,
+        resend_after_ms: i64::try_from(b.resend_after_secs.saturating_mul(1_000)).unwrap_or(i64::MAX),
+    };
+    Ok(Some((burner, Duration::from_secs(b.every_secs.max(1)))))
 }
 
 /// The epoch pipeline `[quorum]` describes, and how often it runs; none without a key.
@@ -134,12 +183,9 @@ fn epoch_driver(
 ) -> anyhow::Result<Option<(EpochDriver<RpcChain>, Duration)>> {
     let q = &config.quorum;
     let Some(keypair) = &q.keypair else { return Ok(None) };
-    let read = |path: &std::path::Path| {
-        solana_keypair::read_keypair_file(path).map_err(|e| anyhow::anyhow!("cannot read a keypair from {}: {e}", path.display()))
-    };
-    let oracle = read(keypair)?;
+    let oracle = read_keypair(keypair)?;
     let payer = match &q.payer_keypair {
-        Some(path) => read(path)?,
+        Some(path) => read_keypair(path)?,
         None => oracle.insecure_clone(),
     };
     let address = |field: &str, text: &str| text.parse().map_err(|_| anyhow::anyhow!("quorum.{field} is not a base58 address: {text}"));

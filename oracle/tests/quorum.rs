@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use bank::{TestChain, World};
 use ed25519_dalek::SigningKey;
-use fieldproof_migrations::{bootstrap, Deployment, KeyDir, NetworkPlan};
+use fieldproof_migrations::{bootstrap, Deployment, KeyDir};
+use support::network::EPOCH_SECS;
 use fieldproof_oracle::config::OracleConfig;
 use fieldproof_oracle::devices::{DeviceDirectory, DeviceEntry};
 use fieldproof_oracle::epoch::{EpochFiles, RewardConfig, RewardStream};
@@ -23,60 +24,8 @@ use fieldproof_sdk::treasury::{self, Treasury};
 use fieldproof_sdk::{Client, OracleClient, Pubkey};
 use solana_keypair::Keypair;
 
-const EPOCH_SECS: i64 = 1_800;
 /// Pool 0's weight is 3 of 4: 750,000 of each epoch's 1,000,000.
 const POOL_EMISSION_PER_EPOCH: u64 = 750_000;
-
-fn plan(oracles: &[SigningKey]) -> NetworkPlan {
-    let keys: Vec<String> = oracles.iter().map(|k| format!("\"{}\"", Pubkey::new_from_array(k.verifying_key().to_bytes()))).collect();
-    NetworkPlan::parse(&format!(
-        r#"
-[network_token]
-decimals = 6
-
-[treasury]
-epoch_length_secs = {EPOCH_SECS}
-initial_emission = 1000000
-halving_interval_epochs = 365
-max_supply = 1000000000000
-timelock_secs = 600
-breaker = {{ window_secs = 86400, max_amount = 100000000 }}
-
-[data_credits]
-price_submitters = [{first}]
-min_submissions = 1
-price_expo = -8
-max_price_staleness_secs = 600
-epoch_length_secs = {EPOCH_SECS}
-breaker = {{ window_secs = 3600, max_amount = 1000000 }}
-
-[registry]
-onboarding_fee = 50
-location_fee = 10
-metadata_uri = "https://fieldproof.example/device.json"
-
-[[pools]]
-id = 0
-weight = 3
-oracles = [{all}]
-threshold = 2
-dispute_window_secs = 0
-breaker = {{ window_secs = 3600, max_bps = 5000 }}
-
-[[pools]]
-id = 1
-weight = 1
-category = 1
-oracles = [{all}]
-threshold = 2
-dispute_window_secs = 0
-breaker = {{ window_secs = 3600, max_bps = 5000 }}
-"#,
-        first = keys[0],
-        all = keys.join(", "),
-    ))
-    .unwrap()
-}
 
 /// A network with the treasury's epochs 0 and 1 emitted, and the bank's clock past epoch 1.
 struct Network {
@@ -92,7 +41,9 @@ impl Network {
         let world = World::start().await;
         let oracle_keys: Vec<SigningKey> = (1..=3u8).map(|i| SigningKey::from_bytes(&[i; 32])).collect();
         let keys = tempfile::tempdir().unwrap();
-        let deployment = bootstrap(&world.client, &world.payer(), &plan(&oracle_keys), &KeyDir::new(keys.path()), |_| {}).await.unwrap().deployment;
+        let oracles: Vec<Pubkey> = oracle_keys.iter().map(|k| Pubkey::new_from_array(k.verifying_key().to_bytes())).collect();
+        let plan = support::network::plan(&oracles, &oracles[0]);
+        let deployment = bootstrap(&world.client, &world.payer(), &plan, &KeyDir::new(keys.path()), |_| {}).await.unwrap().deployment;
         let t: Treasury = world.client.account(&deployment.treasury).await.unwrap();
         world.advance_clock(2 * EPOCH_SECS + 60).await;
         for epoch in 0..2 {
