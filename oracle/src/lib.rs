@@ -1,6 +1,7 @@
 //! The Fieldproof oracle: collects signed device reports, stores them durably, verifies them
 //! off-chain and turns them into reward epochs.
 pub mod bench;
+pub mod bench_epoch;
 pub mod config;
 pub mod dc_burns;
 pub mod devices;

@@ -78,6 +78,9 @@ enum Command {
     /// Measure this machine: the ed25519 ceiling, HTTP ingest, the verifier and the peak memory
     /// of a million stored reports, side by side (see README). Ignores --config.
     Bench(fieldproof_oracle::bench::BenchOptions),
+    /// Measure the epoch side: one epoch of a million-device network, the reward tree against
+    /// rs_merkle, the proof API under wrk, side by side (see README). Ignores --config.
+    BenchEpoch(fieldproof_oracle::bench_epoch::EpochBenchOptions),
 }
 
 /// Which epoch of which pool, and the stores to read it from.
@@ -217,6 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Epoch { target, stream, emission } => epoch(config, target, stream, emission).await,
         Command::VerifyEpoch { target } => verify_epoch(config, target).await,
         Command::Bench(options) => fieldproof_oracle::bench::run(&options).await,
+        Command::BenchEpoch(options) => fieldproof_oracle::bench_epoch::run(&options).await,
     }
 }
 

@@ -80,7 +80,7 @@ impl RewardFile {
                 return Err(RewardFileError::DuplicateAsset(*asset));
             }
         }
-        let tree = MerkleTree::new(leaves.iter().map(|(asset, amount)| leaf_hash(&asset.to_bytes(), *amount)).collect());
+        let tree = MerkleTree::new_parallel(leaves.iter().map(|(asset, amount)| leaf_hash(&asset.to_bytes(), *amount)).collect());
         Ok(Self { pool, epoch, leaves, index, tree })
     }
 

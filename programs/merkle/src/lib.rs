@@ -49,20 +49,41 @@ pub struct MerkleTree {
     levels: Vec<Vec<Hash>>,
 }
 
+/// The node over a pair of siblings; a lone last node moves up unchanged.
+fn parent(pair: &[Hash]) -> Hash {
+    match pair {
+        [a, b] => node_hash(a, b),
+        [lone] => *lone,
+        _ => unreachable!("chunks(2) yields one or two items"),
+    }
+}
+
 impl MerkleTree {
     /// Builds the tree over leaf hashes in the given order.
     pub fn new(leaves: Vec<Hash>) -> Self {
+        Self::build(leaves, |below| below.chunks(2).map(parent).collect())
+    }
+
+    /// The same tree as [`MerkleTree::new`], with the nodes of large levels hashed on every
+    /// core (rayon's pool). Off-chain only.
+    #[cfg(feature = "parallel")]
+    pub fn new_parallel(leaves: Vec<Hash>) -> Self {
+        use rayon::prelude::*;
+        /// Below this many nodes a level is hashed on one core: splitting costs more than it saves.
+        const PARALLEL_FROM: usize = 8_192;
+        Self::build(leaves, |below| {
+            if below.len() < PARALLEL_FROM {
+                below.chunks(2).map(parent).collect()
+            } else {
+                below.par_chunks(2).map(parent).collect()
+            }
+        })
+    }
+
+    fn build(leaves: Vec<Hash>, level_above: impl Fn(&[Hash]) -> Vec<Hash>) -> Self {
         let mut levels = vec![leaves];
         while levels.last().map_or(0, Vec::len) > 1 {
-            let below = levels.last().map(Vec::as_slice).unwrap_or_default();
-            let above = below
-                .chunks(2)
-                .map(|pair| match pair {
-                    [a, b] => node_hash(a, b),
-                    [lone] => *lone,
-                    _ => unreachable!("chunks(2) yields one or two items"),
-                })
-                .collect();
+            let above = level_above(levels.last().map(Vec::as_slice).unwrap_or_default());
             levels.push(above);
         }
         Self { levels }
@@ -148,6 +169,16 @@ mod tests {
         let proof = vec![[3u8; 32]; MAX_PROOF_LEN + 1];
         let root = root_from_proof(leaf, &proof);
         assert!(!verify(&root, leaf, &proof));
+    }
+
+    #[cfg(feature = "parallel")]
+    #[test]
+    fn the_parallel_build_is_the_same_tree() {
+        for n in [1, 2, 8_191, 8_192, 20_001] {
+            let (serial, parallel) = (MerkleTree::new(leaves(n)), MerkleTree::new_parallel(leaves(n)));
+            assert_eq!(serial.root(), parallel.root(), "{n} leaves");
+            assert_eq!(serial.proof(n / 2), parallel.proof(n / 2));
+        }
     }
 
     proptest! {

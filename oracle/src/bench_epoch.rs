@@ -1,0 +1,320 @@
+//! `fieldproof-oracle bench-epoch`: the epoch side of the oracle measured in one run and printed
+//! side by side — (e) one epoch of a network of `--devices` devices (coverage and mapping pools:
+//! reading the verified reports, units, allocation, tree, file) with the peak memory, (f) our
+//! reward-tree build against the `rs_merkle` crate on the same leaves, (g) the proof API under
+//! wrk on loopback.
+//!
+//! The store is filled directly with verified rows (signing millions of reports would measure
+//! the signer, not the epoch): per hotspot one valid beacon and `--witnesses` valid witnesses of
+//! it by its neighbours; per dashcam two valid mapping segments of twelve fixes.
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fieldproof_reports::{MappingSegmentReport, ReportBody, ReportHeader, ReportKind, SignedReport, TrackPoint};
+use fieldproof_sdk::{Pubkey, RewardFile, SignedRoot};
+use h3o::{LatLng, Resolution};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{QueryBuilder, Sqlite};
+
+use crate::bench::peak_rss_mib;
+use crate::devices::{DeviceEntry, DeviceKind};
+use crate::epoch::{compute, EpochFiles, EpochSpec, RewardConfig, RewardStream};
+use crate::quorum::{EpochRecord, EpochStatus};
+use crate::storage::Store;
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct EpochBenchOptions {
+    /// Devices of the network: nine in ten hotspots, one in ten dashcams.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub devices: usize,
+    /// Valid witnesses of each beacon.
+    #[arg(long, default_value_t = 4)]
+    pub witnesses: usize,
+    /// Seconds wrk loads the proof API (0 skips it).
+    #[arg(long, default_value_t = 60)]
+    pub wrk_secs: u64,
+    /// Concurrent wrk connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+const EPOCH: u64 = 1;
+const EMISSION: u64 = 1_000_000_000_000;
+/// Rows per multi-row INSERT while filling the store.
+const INSERT_CHUNK: usize = 500;
+
+fn config() -> RewardConfig {
+    RewardConfig { start_ts: 1_800_000_000, length_secs: 86_400, ..RewardConfig::default() }
+}
+
+fn device_key(i: usize) -> [u8; 32] {
+    solana_sha256_hasher::hashv(&[b"device", &(i as u64).to_le_bytes()]).to_bytes()
+}
+
+pub async fn run(options: &EpochBenchOptions) -> anyhow::Result<()> {
+    anyhow::ensure!(options.devices >= 20, "--devices must be at least 20");
+    let dir = tempfile::tempdir()?;
+    let database = dir.path().join("epoch-bench.sqlite");
+    let started = Instant::now();
+    let store = Store::open(&format!("sqlite://{}", database.display())).await?;
+    let devices = fill(&database, options).await?;
+    println!("filled the store in {:.1} s: {}", started.elapsed().as_secs_f64(), describe(options));
+
+    let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap_or("epochs"))?;
+    let mut lines = Vec::new();
+    let mut coverage_file = None;
+    for (stream, pool) in [(RewardStream::Coverage, Pubkey::new_from_array([1; 32])), (RewardStream::Mapping, Pubkey::new_from_array([2; 32]))] {
+        let spec = EpochSpec { pool, stream, epoch: EPOCH, emission: EMISSION };
+        let t = Instant::now();
+        let computed = compute(&store, &devices, None, &spec, &config(), 10_000).await?;
+        files.publish(&pool, &computed).await?;
+        let elapsed = t.elapsed();
+        let leaves = computed.manifest.leaf_count;
+        lines.push(format!("| (e) epoch, {stream:?} pool | {leaves} leaves: read, units, allocation, tree, file written | {:.2} s | ≤ 10 s |", elapsed.as_secs_f64()));
+        if stream == RewardStream::Coverage {
+            coverage_file = computed.file;
+        }
+    }
+    let peak = peak_rss_mib().map_or_else(|| "unknown".to_string(), |m| format!("{m:.0} MiB"));
+    lines.push(format!("| (e) peak memory | the whole process so far (fill included) | {peak} | ≤ 2048 MiB |"));
+
+    let file = coverage_file.ok_or_else(|| anyhow::anyhow!("the coverage epoch earned nothing"))?;
+    let (ours, theirs) = merkle_race(&file);
+    lines.push(format!(
+        "| (f) tree build, ours | {} leaves, sha256, all cores | {:.0} ms | ≥ 1.5× rs_merkle: {:.2}× |",
+        file.leaves().len(),
+        ours.as_secs_f64() * 1e3,
+        theirs.as_secs_f64() / ours.as_secs_f64().max(f64::MIN_POSITIVE)
+    ));
+    lines.push(format!("| (f) tree build, rs_merkle 1.5 | the same leaves, its Sha256 | {:.0} ms | |", theirs.as_secs_f64() * 1e3));
+
+    if options.wrk_secs > 0 {
+        let pool = Pubkey::new_from_array([1; 32]);
+        mark_active(&store, &pool, &file).await?;
+        lines.push(proof_api_line(dir.path(), &database, &pool, &file, options).await?);
+    }
+    println!("\n| line | what | measured | target |\n|---|---|---|---|");
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn describe(o: &EpochBenchOptions) -> String {
+    let hotspots = o.devices - o.devices / 10;
+    format!(
+        "{} hotspots ({} beacons, {} witnesses), {} dashcams ({} segments)",
+        hotspots,
+        hotspots,
+        hotspots * o.witnesses,
+        o.devices / 10,
+        2 * (o.devices / 10)
+    )
+}
+
+/// Fills the store with the epoch's verified rows; returns the device directory.
+async fn fill(database: &Path, o: &EpochBenchOptions) -> anyhow::Result<std::collections::BTreeMap<[u8; 32], DeviceEntry>> {
+    let options = SqliteConnectOptions::new().filename(database).pragma("synchronous", "OFF").pragma("journal_mode", "WAL");
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+    let mut rng = StdRng::seed_from_u64(o.seed);
+    let (start_ms, _) = config().window_ms(EPOCH).ok_or_else(|| anyhow::anyhow!("epoch window"))?;
+    let hotspots = o.devices - o.devices / 10;
+    let mut devices = std::collections::BTreeMap::new();
+    // Hotspots over a 2°×2° square around San Francisco; dashcams driving in it.
+    let place = |rng: &mut StdRng| LatLng::new(37.0 + rng.gen_range(0.0..2.0), -123.0 + rng.gen_range(0.0..2.0));
+    let mut rows: Vec<Row> = Vec::new();
+    let mut seq: i64 = 0;
+    let mut tx = pool.begin().await?;
+    for i in 0..o.devices {
+        let key = device_key(i);
+        let at = start_ms + rng.gen_range(0..80_000_000);
+        let spot = place(&mut rng)?;
+        let hotspot = i < hotspots;
+        let entry = DeviceEntry {
+            kind: if hotspot { DeviceKind::Hotspot } else { DeviceKind::Mapper },
+            active: true,
+            location_h3: hotspot.then(|| u64::from(spot.to_cell(Resolution::Twelve))),
+            gain_ddbi: 30,
+            asset: Some(solana_sha256_hasher::hashv(&[b"asset", &key]).to_bytes()),
+        };
+        devices.insert(key, entry);
+        if hotspot {
+            let beacon_id = solana_sha256_hasher::hashv(&[b"beacon", &key]).to_bytes();
+            seq += 1;
+            rows.push(Row { seq, id: beacon_id, device: key, kind: ReportKind::Beacon, at, beacon: None, body: Vec::new() });
+            for w in 1..=o.witnesses {
+                let witness = device_key((i + w) % hotspots);
+                seq += 1;
+                let id = solana_sha256_hasher::hashv(&[b"witness", &beacon_id, &witness]).to_bytes();
+                rows.push(Row { seq, id, device: witness, kind: ReportKind::Witness, at: at + 500, beacon: Some(beacon_id), body: Vec::new() });
+            }
+        } else {
+            for s in 0..2u8 {
+                seq += 1;
+                let body = segment(&key, at + i64::from(s) * 600_000, spot, &mut rng);
+                let id = solana_sha256_hasher::hashv(&[&body]).to_bytes();
+                rows.push(Row { seq, id, device: key, kind: ReportKind::MappingSegment, at: at + i64::from(s) * 600_000, beacon: None, body });
+            }
+        }
+        if rows.len() >= INSERT_CHUNK {
+            insert(&mut tx, &rows).await?;
+            rows.clear();
+        }
+    }
+    insert(&mut tx, &rows).await?;
+    tx.commit().await?;
+    pool.close().await;
+    Ok(devices)
+}
+
+struct Row {
+    seq: i64,
+    id: [u8; 32],
+    device: [u8; 32],
+    kind: ReportKind,
+    at: i64,
+    beacon: Option<[u8; 32]>,
+    body: Vec<u8>,
+}
+
+async fn insert(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[Row]) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut reports = QueryBuilder::<Sqlite>::new("INSERT INTO reports (seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body) ");
+    reports.push_values(rows, |mut b, r| {
+        b.push_bind(r.seq)
+            .push_bind(r.id.to_vec())
+            .push_bind(r.device.to_vec())
+            .push_bind(r.kind as i16)
+            .push_bind(r.seq.to_le_bytes().repeat(2))
+            .push_bind(r.at)
+            .push_bind(r.at + 1_000)
+            .push_bind("bench")
+            .push_bind(r.body.clone());
+    });
+    reports.build().execute(&mut **tx).await?;
+    let mut verdicts = QueryBuilder::<Sqlite>::new("INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) ");
+    verdicts.push_values(rows, |mut b, r| {
+        b.push_bind(r.seq)
+            .push_bind(r.device.to_vec())
+            .push_bind(r.kind as i16)
+            .push_bind(0i16)
+            .push_bind(Option::<String>::None)
+            .push_bind(r.beacon.map(|b| b.to_vec()))
+            .push_bind(r.at);
+    });
+    verdicts.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A minute of driving from `from`: twelve fixes 5 s and ~70 m apart. The signature is not
+/// checked by the epoch (the verifier did), so it is left zero.
+fn segment(device: &[u8; 32], at_ms: i64, from: LatLng, rng: &mut StdRng) -> Vec<u8> {
+    let heading: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+    let points = (0..12u32)
+        .map(|k| TrackPoint {
+            timestamp_ms: u64::try_from(at_ms).unwrap_or(0) + u64::from(k) * 5_000,
+            latitude_e7: ((from.lat() + f64::from(k) * 0.0005 * heading.sin()) * 1e7) as i32,
+            longitude_e7: ((from.lng() + f64::from(k) * 0.0005 * heading.cos()) * 1e7) as i32,
+            altitude_dm: 100,
+            horizontal_accuracy_dm: 30,
+        })
+        .collect();
+    let header = ReportHeader { device_key: *device, timestamp_ms: u64::try_from(at_ms).unwrap_or(0), nonce: rng.gen() };
+    SignedReport { body: ReportBody::MappingSegment(MappingSegmentReport { header, points, frames: Vec::new() }), signature: [0; 64] }.to_bytes()
+}
+
+/// Best of three builds of each tree over the file's leaves.
+fn merkle_race(file: &RewardFile) -> (Duration, Duration) {
+    use rs_merkle::algorithms::Sha256;
+    let leaves: Vec<[u8; 32]> = file.leaves().iter().map(|(a, v)| fieldproof_sdk::merkle::leaf_hash(&a.to_bytes(), *v)).collect();
+    let best = |build: &dyn Fn() -> [u8; 32]| {
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(build());
+                t.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    let ours = best(&|| fieldproof_sdk::merkle::MerkleTree::new_parallel(leaves.clone()).root());
+    let theirs = best(&|| rs_merkle::MerkleTree::<Sha256>::from_leaves(&leaves).root().unwrap_or_default());
+    (ours, theirs)
+}
+
+/// Records the coverage epoch as this oracle's active root, as the pipeline would have.
+async fn mark_active(store: &Store, pool: &Pubkey, file: &RewardFile) -> anyhow::Result<()> {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let args = fieldproof_sdk::reward_pool::PostRootArgs {
+        config_version: 0,
+        epoch: EPOCH,
+        root: file.root(),
+        cumulative_total: u64::try_from(file.cumulative_total())?,
+        leaf_count: file.leaves().len() as u64,
+        content_hash: crate::epoch::content_hash(file.to_json().as_bytes()),
+        expires_at: i64::MAX,
+    };
+    let mut record = EpochRecord::new(*pool, EPOCH);
+    record.own = Some(SignedRoot::sign(&key, pool, args));
+    record.status = EpochStatus::Active;
+    record.save(store, 0).await?;
+    Ok(())
+}
+
+/// Serves the API on loopback and loads `GET /v1/rewards/{pool}/{asset}` with wrk over random
+/// assets of the file.
+async fn proof_api_line(dir: &Path, database: &Path, pool: &Pubkey, file: &RewardFile, o: &EpochBenchOptions) -> anyhow::Result<String> {
+    let config = crate::config::OracleConfig {
+        listen: "127.0.0.1:0".parse()?,
+        database_url: format!("sqlite://{}", database.display()),
+        epochs_store: dir.join("epochs").display().to_string(),
+        verify_every_secs: 86_400,
+        ingest: crate::config::IngestConfig { per_source_per_minute: u32::MAX, max_in_flight: 65_536, ..Default::default() },
+        ..Default::default()
+    };
+    let oracle = crate::serve::start(&config, std::sync::Arc::new(crate::devices::DeviceDirectory::default()), None).await?;
+    let mut rng = StdRng::seed_from_u64(o.seed);
+    let paths: Vec<String> = (0..10_000)
+        .map(|_| format!("\"/v1/rewards/{pool}/{}\"", file.leaves()[rng.gen_range(0..file.leaves().len())].0))
+        .collect();
+    let script = dir.join("proofs.lua");
+    std::fs::write(
+        &script,
+        format!("paths = {{{}}}\nrequest = function()\n  return wrk.format(\"GET\", paths[math.random(#paths)])\nend\n", paths.join(",")),
+    )?;
+    // The first request loads the file into memory; wrk measures the steady state.
+    let api = fieldproof_sdk::OracleClient::new(format!("http://{}", oracle.addr), Duration::from_secs(10))?;
+    anyhow::ensure!(api.reward_proof(pool, &file.leaves()[0].0).await?.is_some_and(|p| p.verify()), "the proof API serves no valid proof");
+    let args = vec![
+        "-t2".to_string(),
+        format!("-c{}", o.connections),
+        format!("-d{}s", o.wrk_secs),
+        "--latency".to_string(),
+        "-s".to_string(),
+        script.display().to_string(),
+        format!("http://{}", oracle.addr),
+    ];
+    let output = tokio::task::spawn_blocking(move || std::process::Command::new("wrk").args(args).output()).await?;
+    oracle.shutdown().await?;
+    let output = match output {
+        Ok(output) => String::from_utf8_lossy(&output.stdout).to_string(),
+        Err(e) => return Ok(format!("| (g) proof API | wrk not runnable ({e}); install Debian's wrk | - | ≥ 10k req/s, p99 ≤ 5 ms |")),
+    };
+    let field = |prefix: &str| output.lines().find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string())).unwrap_or_else(|| "?".into());
+    let errors = output.lines().find(|l| l.contains("Non-2xx") || l.contains("Socket errors")).unwrap_or("no errors");
+    Ok(format!(
+        "| (g) proof API under wrk | {} s, {} connections, random assets; p50 {}, p99 {}; {} | {} req/s | ≥ 10k req/s, p99 ≤ 5 ms |",
+        o.wrk_secs,
+        o.connections,
+        field("50%"),
+        field("99%"),
+        errors.trim(),
+        field("Requests/sec:")
+    ))
+}
