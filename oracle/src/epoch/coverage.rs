@@ -1,9 +1,10 @@
 //! Coverage units of one epoch: who beaconed and was heard, who heard whom, scaled by density.
 //! Only the rules that rank reports against each other live here; every report reaching this
 //! point was already judged valid on its own by the verifier.
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use h3o::{CellIndex, Resolution};
+use rayon::prelude::*;
 
 use super::config::RewardConfig;
 
@@ -39,32 +40,37 @@ pub fn coverage_units(
     config: &RewardConfig,
 ) -> BTreeMap<[u8; 32], u128> {
     let sender: HashMap<[u8; 32], [u8; 32]> = beacons.iter().map(|b| (b.id, b.device)).collect();
-    let mut heard_by: BTreeMap<[u8; 32], BTreeSet<[u8; 32]>> = BTreeMap::new();
-    for w in witnesses {
-        if sender.get(&w.beacon_id).is_some_and(|s| *s != w.device) {
-            heard_by.entry(w.beacon_id).or_default().insert(w.device);
-        }
-    }
-    let heard: BTreeSet<[u8; 32]> = heard_by.keys().filter_map(|id| sender.get(id).copied()).collect();
+    // (beacon, witness) pairs of known beacons, self-witnesses out, sorted and deduplicated: each
+    // beacon's witnesses are then one contiguous run. Sorting fixes the order whatever the
+    // database's, so the result never depends on it.
+    let mut heard_by: Vec<([u8; 32], [u8; 32])> = witnesses
+        .par_iter()
+        .filter(|w| sender.get(&w.beacon_id).is_some_and(|s| *s != w.device))
+        .map(|w| (w.beacon_id, w.device))
+        .collect();
+    heard_by.par_sort_unstable();
+    heard_by.dedup();
+    let heard: HashSet<[u8; 32]> = heard_by.chunk_by(|a, b| a.0 == b.0).filter_map(|run| sender.get(&run[0].0).copied()).collect();
 
-    let mut units: BTreeMap<[u8; 32], u128> = BTreeMap::new();
-    for (beacon_id, witnesses) in &heard_by {
-        let mut ranked: Vec<([u8; 32], [u8; 32])> = witnesses
-            .iter()
-            .filter(|w| heard.contains(*w))
-            .map(|w| (solana_sha256_hasher::hashv(&[beacon_id, w]).to_bytes(), *w))
-            .collect();
-        if ranked.is_empty() {
-            continue;
-        }
-        ranked.sort_unstable();
-        for (_, w) in ranked.iter().take(config.max_rewarded_witnesses) {
-            *units.entry(*w).or_default() += u128::from(config.witness_units);
-        }
-        // A beacon id in `heard_by` always has a sender (checked when grouping).
-        if let Some(device) = sender.get(beacon_id) {
-            *units.entry(*device).or_default() += u128::from(config.beacon_units);
-        }
+    let earned: Vec<([u8; 32], u128)> = heard_by
+        .par_chunk_by(|a, b| a.0 == b.0)
+        .flat_map_iter(|run| {
+            let beacon_id = run[0].0;
+            let mut ranked: Vec<([u8; 32], [u8; 32])> = run
+                .iter()
+                .filter(|(_, w)| heard.contains(w))
+                .map(|(_, w)| (solana_sha256_hasher::hashv(&[&beacon_id, w]).to_bytes(), *w))
+                .collect();
+            ranked.sort_unstable();
+            ranked.truncate(config.max_rewarded_witnesses);
+            let beacon = (!ranked.is_empty()).then(|| sender.get(&beacon_id).map(|d| (*d, u128::from(config.beacon_units)))).flatten();
+            ranked.into_iter().map(|(_, w)| (w, u128::from(config.witness_units))).chain(beacon).collect::<Vec<_>>()
+        })
+        .collect();
+    // Integer sums: the order they are added in cannot change them.
+    let mut units: HashMap<[u8; 32], u128> = HashMap::with_capacity(earned.len() / 4);
+    for (device, u) in earned {
+        *units.entry(device).or_default() += u;
     }
     scale_by_density(units, location_of, config)
 }
@@ -73,7 +79,7 @@ pub fn coverage_units(
 pub const UNIT_SCALE: u128 = 1_000_000;
 
 fn scale_by_density(
-    units: BTreeMap<[u8; 32], u128>,
+    units: HashMap<[u8; 32], u128>,
     location_of: impl Fn(&[u8; 32]) -> Option<u64>,
     config: &RewardConfig,
 ) -> BTreeMap<[u8; 32], u128> {

@@ -161,8 +161,9 @@ pub async fn compute(
         RewardStream::Coverage => {
             let witnesses_end = end_ms.saturating_add(witness_lag_ms);
             inputs::ensure_verified(store, start_ms, witnesses_end).await?;
-            let beacons = inputs::beacons(store, start_ms, end_ms).await?;
-            let witnesses = inputs::witnesses(store, start_ms, witnesses_end).await?;
+            // Two connections read at once.
+            let (beacons, witnesses) =
+                tokio::try_join!(inputs::beacons(store, start_ms, end_ms), inputs::witnesses(store, start_ms, witnesses_end))?;
             coverage_units(&beacons, &witnesses, |d| devices.get(d).and_then(|e| e.location_h3), config)
         }
         RewardStream::Mapping => {
@@ -178,14 +179,24 @@ pub async fn compute(
         }
     };
 
-    let mut by_asset: BTreeMap<[u8; 32], u128> = BTreeMap::new();
     let mut devices_without_asset = 0u64;
+    let mut assets: Vec<([u8; 32], u128)> = Vec::with_capacity(units.len());
     for (device, u) in units {
         match devices.get(&device).and_then(|e| e.asset) {
-            Some(asset) => *by_asset.entry(asset).or_default() += u,
+            Some(asset) => assets.push((asset, u)),
             None => devices_without_asset += 1,
         }
     }
+    // Sorted, then merged where two devices share an asset: a bulk build of the map.
+    assets.sort_unstable();
+    let mut merged: Vec<([u8; 32], u128)> = Vec::with_capacity(assets.len());
+    for (asset, u) in assets {
+        match merged.last_mut() {
+            Some((last, sum)) if *last == asset => *sum += u,
+            _ => merged.push((asset, u)),
+        }
+    }
+    let by_asset: BTreeMap<[u8; 32], u128> = merged.into_iter().collect();
     if devices_without_asset > 0 {
         tracing::warn!(pool = %spec.pool, epoch = spec.epoch, devices = devices_without_asset, "devices earned units but have no cNFT in the directory; they are paid nothing");
     }

@@ -108,7 +108,13 @@ impl Verifier {
     }
 
     async fn cursor(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT seq FROM cursors WHERE name = $1").bind(CURSOR).fetch_optional(self.store.pool()).await?;
+        Self::verified_through(&self.store).await
+    }
+
+    /// Every report up to this sequence number has its verdict (verification goes in sequence
+    /// order and moves this cursor in the same transaction as the verdicts); none after it has.
+    pub async fn verified_through(store: &Store) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT seq FROM cursors WHERE name = $1").bind(CURSOR).fetch_optional(store.pool()).await?;
         Ok(match row {
             Some(row) => row.try_get("seq")?,
             None => 0,
