@@ -58,6 +58,8 @@ pub enum EpochError {
     NotVerified { unverified: i64 },
     #[error("the store holds a report it cannot read back: {0}")]
     CorruptStore(String),
+    #[error("reading the epoch's reports was interrupted: {0}")]
+    Interrupted(String),
     #[error("epoch {0} is outside the representable time range of the epoch configuration")]
     OutOfRange(u64),
     #[error("invalid epoch configuration: {0}")]
@@ -129,6 +131,11 @@ impl ComputedEpoch {
     }
 }
 
+/// The result of a reading task: a task that panicked or was cancelled is an error too.
+fn joined<T>(result: Result<Result<T, EpochError>, tokio::task::JoinError>) -> Result<T, EpochError> {
+    result.map_err(|e| EpochError::Interrupted(e.to_string()))?
+}
+
 /// sha256 of a reward file's bytes, as the root message carries it.
 pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
     solana_sha256_hasher::hash(bytes).to_bytes()
@@ -161,9 +168,13 @@ pub async fn compute(
         RewardStream::Coverage => {
             let witnesses_end = end_ms.saturating_add(witness_lag_ms);
             inputs::ensure_verified(store, start_ms, witnesses_end).await?;
-            // Two connections read at once.
-            let (beacons, witnesses) =
-                tokio::try_join!(inputs::beacons(store, start_ms, end_ms), inputs::witnesses(store, start_ms, witnesses_end))?;
+            // Two connections read at once, each decoded on its own worker thread.
+            let (beacons, witnesses) = {
+                let (b, w) = (store.clone(), store.clone());
+                let beacons = tokio::spawn(async move { inputs::beacons(&b, start_ms, end_ms).await });
+                let witnesses = tokio::spawn(async move { inputs::witnesses(&w, start_ms, witnesses_end).await });
+                (joined(beacons.await)?, joined(witnesses.await)?)
+            };
             coverage_units(&beacons, &witnesses, |d| devices.get(d).and_then(|e| e.location_h3), config)
         }
         RewardStream::Mapping => {
