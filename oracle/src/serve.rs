@@ -50,9 +50,12 @@ pub async fn start(
     let store = Store::open(&config.database_url).await?;
     let (writer, writer_task) = ReportWriter::start(store.clone(), WriterConfig::default()).await?;
     let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), writer, devices, metrics));
+    // Every configuration error is found before anything starts.
+    let files = EpochFiles::open(&config.epochs_store)?;
+    let driver = epoch_driver(config, store.clone(), files.clone(), state.devices.clone())?;
+    let burner = dc_burner(config, store.clone())?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let files = EpochFiles::open(&config.epochs_store)?;
     let epochs = api::router(Arc::new(api::EpochApiState::new(store.clone(), files.clone())));
     let app = router(state.clone(), epochs).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -94,7 +97,7 @@ pub async fn start(
         let every = Duration::from_secs(config.registry.refresh_secs);
         tokio::spawn(registry_sync::keep_in_sync(chain, network, state.devices.clone(), every))
     });
-    let epochs = epoch_driver(config, store.clone(), files, state.devices.clone())?.map(|(driver, every)| {
+    let epochs = driver.map(|(driver, every)| {
         info!(pools = driver.pools.len(), peers = driver.peers.len(), "running the epoch pipeline");
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
@@ -105,7 +108,7 @@ pub async fn start(
             }
         })
     });
-    let burns = dc_burner(config, store.clone())?.map(|(burner, every)| {
+    let burns = burner.map(|(burner, every)| {
         info!(dc_config = %burner.dc_config, "burning data-transfer usage");
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
