@@ -164,7 +164,58 @@ pub async fn compute(
         }
     }
     let (start_ms, end_ms) = config.window_ms(spec.epoch).ok_or(EpochError::OutOfRange(spec.epoch))?;
-    let units = match spec.stream {
+    let started = std::time::Instant::now();
+    let units = read_units(store, devices, spec.stream, config, (start_ms, end_ms), witness_lag_ms).await?;
+    let units_done = started.elapsed();
+    let (by_asset, devices_without_asset) = units_by_asset(units, devices);
+    if devices_without_asset > 0 {
+        tracing::warn!(pool = %spec.pool, epoch = spec.epoch, devices = devices_without_asset, "devices earned units but have no cNFT in the directory; they are paid nothing");
+    }
+    let earned = allocate(spec.emission, &by_asset)?;
+    let file = cumulative_file(previous, spec, &earned)?;
+    let cumulative_total = match &file {
+        Some(f) => u64::try_from(f.cumulative_total()).map_err(|_| EpochError::TotalOverflow)?,
+        None => 0,
+    };
+    let file_bytes = file.as_ref().map(|f| f.to_json().into_bytes());
+    let manifest = EpochManifest {
+        pool: spec.pool.to_string(),
+        epoch: spec.epoch,
+        stream: spec.stream,
+        emission: spec.emission,
+        window_start_ms: start_ms,
+        window_end_ms: end_ms,
+        previous_epoch: previous.map(|p| p.epoch),
+        config: config.clone(),
+        allocated: earned.values().sum(),
+        earning_assets: earned.len() as u64,
+        devices_without_asset,
+        root: file.as_ref().map(|f| hex::encode(f.root())),
+        content_hash: file_bytes.as_deref().map(|b| hex::encode(content_hash(b))),
+        cumulative_total,
+        leaf_count: file.as_ref().map_or(0, |f| f.leaves().len() as u64),
+    };
+    tracing::info!(
+        pool = %spec.pool,
+        epoch = spec.epoch,
+        leaves = manifest.leaf_count,
+        units_ms = units_done.as_millis() as u64,
+        file_ms = (started.elapsed() - units_done).as_millis() as u64,
+        "epoch computed"
+    );
+    Ok(ComputedEpoch { manifest, file, file_bytes })
+}
+
+/// Every earning device's units of the window `[start_ms, end_ms)`, read from the store.
+async fn read_units(
+    store: &Store,
+    devices: &BTreeMap<[u8; 32], DeviceEntry>,
+    stream: RewardStream,
+    config: &RewardConfig,
+    (start_ms, end_ms): (i64, i64),
+    witness_lag_ms: i64,
+) -> Result<BTreeMap<[u8; 32], u128>, EpochError> {
+    Ok(match stream {
         RewardStream::Coverage => {
             let witnesses_end = end_ms.saturating_add(witness_lag_ms);
             inputs::ensure_verified(store, start_ms, witnesses_end).await?;
@@ -188,8 +239,11 @@ pub async fn compute(
             let segments = inputs::segments(store, start_ms, end_ms, resolution).await?;
             mapping_units(&earlier, &segments, config)
         }
-    };
+    })
+}
 
+/// Units per asset (summed where two devices share one), and how many earning devices have none.
+fn units_by_asset(units: BTreeMap<[u8; 32], u128>, devices: &BTreeMap<[u8; 32], DeviceEntry>) -> (BTreeMap<[u8; 32], u128>, u64) {
     let mut devices_without_asset = 0u64;
     let mut assets: Vec<([u8; 32], u128)> = Vec::with_capacity(units.len());
     for (device, u) in units {
@@ -198,7 +252,7 @@ pub async fn compute(
             None => devices_without_asset += 1,
         }
     }
-    // Sorted, then merged where two devices share an asset: a bulk build of the map.
+    // Sorted, then merged: the map is bulk-built from ordered, distinct keys.
     assets.sort_unstable();
     let mut merged: Vec<([u8; 32], u128)> = Vec::with_capacity(assets.len());
     for (asset, u) in assets {
@@ -207,43 +261,20 @@ pub async fn compute(
             _ => merged.push((asset, u)),
         }
     }
-    let by_asset: BTreeMap<[u8; 32], u128> = merged.into_iter().collect();
-    if devices_without_asset > 0 {
-        tracing::warn!(pool = %spec.pool, epoch = spec.epoch, devices = devices_without_asset, "devices earned units but have no cNFT in the directory; they are paid nothing");
-    }
-    let earned = allocate(spec.emission, &by_asset)?;
+    (merged.into_iter().collect(), devices_without_asset)
+}
 
+/// The previous file's cumulative amounts plus this epoch's, every asset that ever earned in
+/// asset order; none while nothing was ever earned.
+fn cumulative_file(previous: Option<&RewardFile>, spec: &EpochSpec, earned: &BTreeMap<[u8; 32], u64>) -> Result<Option<RewardFile>, EpochError> {
     let mut cumulative: BTreeMap<[u8; 32], u64> = previous.map(|p| p.leaves().iter().map(|(a, v)| (a.to_bytes(), *v)).collect()).unwrap_or_default();
-    for (asset, amount) in &earned {
+    for (asset, amount) in earned {
         let entry = cumulative.entry(*asset).or_default();
         *entry = entry.checked_add(*amount).ok_or(EpochError::CumulativeOverflow(Pubkey::new_from_array(*asset)))?;
     }
     let leaves: Vec<(Pubkey, u64)> = cumulative.into_iter().map(|(a, v)| (Pubkey::new_from_array(a), v)).collect();
-    let file = (!leaves.is_empty())
-        .then(|| RewardFile::new(spec.pool, spec.epoch, leaves))
-        .transpose()
-        .map_err(|e| EpochError::CorruptStore(e.to_string()))?;
-    let cumulative_total = match &file {
-        Some(f) => u64::try_from(f.cumulative_total()).map_err(|_| EpochError::TotalOverflow)?,
-        None => 0,
-    };
-    let file_bytes = file.as_ref().map(|f| f.to_json().into_bytes());
-    let manifest = EpochManifest {
-        pool: spec.pool.to_string(),
-        epoch: spec.epoch,
-        stream: spec.stream,
-        emission: spec.emission,
-        window_start_ms: start_ms,
-        window_end_ms: end_ms,
-        previous_epoch: previous.map(|p| p.epoch),
-        config: config.clone(),
-        allocated: earned.values().sum(),
-        earning_assets: earned.len() as u64,
-        devices_without_asset,
-        root: file.as_ref().map(|f| hex::encode(f.root())),
-        content_hash: file_bytes.as_deref().map(|b| hex::encode(content_hash(b))),
-        cumulative_total,
-        leaf_count: file.as_ref().map_or(0, |f| f.leaves().len() as u64),
-    };
-    Ok(ComputedEpoch { manifest, file, file_bytes })
+    if leaves.is_empty() {
+        return Ok(None);
+    }
+    RewardFile::new(spec.pool, spec.epoch, leaves).map(Some).map_err(|e| EpochError::CorruptStore(e.to_string()))
 }
