@@ -28,6 +28,8 @@ pub struct OracleConfig {
     pub quorum: crate::quorum::QuorumConfig,
     /// Data-credit usage burns of the accepted data-transfer sessions.
     pub dc_burns: crate::dc_burns::DcBurnConfig,
+    /// Ready-to-sign claim transactions (served with `[registry]`).
+    pub claims: crate::owners::ClaimsConfig,
 }
 
 /// Where the device directory comes from on chain. With `rpc_url` and `network` set, the oracle
@@ -102,6 +104,7 @@ impl Default for OracleConfig {
             epochs_store: "fieldproof-epochs".into(),
             quorum: crate::quorum::QuorumConfig::default(),
             dc_burns: crate::dc_burns::DcBurnConfig::default(),
+            claims: crate::owners::ClaimsConfig::default(),
         }
     }
 }

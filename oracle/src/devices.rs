@@ -27,6 +27,8 @@ pub struct DeviceEntry {
 #[derive(Default)]
 pub struct DeviceDirectory {
     devices: RwLock<HashMap<[u8; 32], DeviceEntry>>,
+    /// The Bubblegum trees the devices synced from the chain are minted in.
+    trees: RwLock<std::collections::BTreeSet<[u8; 32]>>,
 }
 
 /// One entry of a devices file:
@@ -59,6 +61,18 @@ impl DeviceDirectory {
 
     pub fn upsert(&self, key: [u8; 32], entry: DeviceEntry) {
         self.devices.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key, entry);
+    }
+
+    /// Notes a device tree of the network.
+    pub fn note_tree(&self, tree: [u8; 32]) {
+        if !self.trees.read().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&tree) {
+            self.trees.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(tree);
+        }
+    }
+
+    /// The device trees noted, in address order.
+    pub fn trees(&self) -> Vec<[u8; 32]> {
+        self.trees.read().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().copied().collect()
     }
 
     /// Every entry, in key order: what one epoch computation reads, fixed for its whole run.

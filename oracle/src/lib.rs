@@ -8,6 +8,7 @@ pub mod devices;
 pub mod epoch;
 pub mod ingest;
 pub mod onboard;
+pub mod owners;
 pub mod quorum;
 pub mod registry_sync;
 pub mod serve;

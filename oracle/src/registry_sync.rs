@@ -44,6 +44,7 @@ pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &Dev
             gain_ddbi: i16::try_from(info.location.gain).unwrap_or(i16::MAX),
             asset: Some(info.asset.to_bytes()),
         };
+        directory.note_tree(info.tree.to_bytes());
         let key = info.device_key.to_bytes();
         if directory.lookup(&key) != Some(entry) {
             directory.upsert(key, entry);

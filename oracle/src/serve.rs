@@ -20,6 +20,7 @@ use crate::registry_sync;
 use crate::storage::{ReportWriter, Store, WriterConfig};
 use crate::dc_burns::DcBurner;
 use crate::epoch::EpochFiles;
+use crate::owners::{self, OwnerApiState};
 use crate::quorum::{api, EpochDriver, Peer};
 use crate::verify::Verifier;
 
@@ -56,8 +57,15 @@ pub async fn start(
     let burner = dc_burner(config, store.clone())?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let epochs = api::router(Arc::new(api::EpochApiState::new(store.clone(), files.clone())));
-    let app = router(state.clone(), epochs).into_make_service_with_connect_info::<SocketAddr>();
+    let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
+    let mut more = api::router(epoch_api.clone());
+    if let Some((url, _)) = &registry_source {
+        let (url, timeout) = (url.clone(), config.registry.rpc_timeout_ms);
+        let chain = move || RpcChain::new(url.clone(), Duration::from_millis(timeout), CommitmentConfig::confirmed());
+        let owners = OwnerApiState::new(chain, state.devices.clone(), epoch_api.active.clone(), &config.claims)?;
+        more = more.merge(owners::router(Arc::new(owners)));
+    }
+    let app = router(state.clone(), more).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)

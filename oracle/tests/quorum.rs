@@ -256,3 +256,54 @@ async fn a_crash_between_gathering_and_posting_resumes_without_a_second_post() {
         o.running.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn an_oracle_without_the_posted_epochs_file_takes_it_from_a_peer_only_as_posted() {
+    let net = Network::start().await;
+    let fleet = support::fleet::fleet();
+    let oracles = three_oracles(&net, &fleet).await;
+    let devices = support::fleet::directory(&fleet);
+    let drivers: Vec<_> = (0..2).map(|i| driver(&net, &oracles, i, devices.clone(), net.world.payer())).collect();
+    assert_eq!(status(&drivers[0], &net).await.unwrap(), EpochStatus::Signed);
+    assert_eq!(status(&drivers[1], &net).await.unwrap(), EpochStatus::Active);
+
+    // Epoch 2 ends. The third oracle never computed epoch 1 (it joined later, or lost its epoch
+    // store), so it must add epoch 2 to a file it does not have.
+    net.world.advance_clock(EPOCH_SECS).await;
+    let t: Treasury = net.world.client.account(&net.deployment.treasury).await.unwrap();
+    net.world.send(&[treasury::emit_epoch(&t, 2)], &[]).await.unwrap();
+    let epoch_2_ms = net.now_ms() + EPOCH_SECS * 1_000;
+    let third = |peers: Vec<Peer>| EpochDriver { peers, ..driver(&net, &oracles, 2, devices.clone(), net.world.payer()) };
+    let peer = |addr: std::net::SocketAddr, key: usize| Peer {
+        client: OracleClient::new(format!("http://{addr}"), std::time::Duration::from_secs(5)).unwrap().with_retries(1, std::time::Duration::ZERO),
+        key: Pubkey::new_from_array(net.oracle_keys[key].verifying_key().to_bytes()),
+    };
+
+    // A peer serving another file of epoch 1 (one leaf inflated) is not believed.
+    let forger = oracle(&net, &fleet).await;
+    let posted = drivers[0].files.reward_file(&net.pool(), 1).await.unwrap().unwrap();
+    let mut inflated = posted.leaves().to_vec();
+    inflated[0].1 += 1;
+    let forged = fieldproof_sdk::RewardFile::new(net.pool(), 1, inflated).unwrap();
+    let at = forger.epochs_dir.join(EpochFiles::file_path(&net.pool(), 1).as_ref());
+    std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+    std::fs::write(at, forged.to_json()).unwrap();
+    let misled = third(vec![peer(forger.running.addr, 0)]);
+    let refused = misled.advance(&net.pool(), RewardStream::Coverage, 2, epoch_2_ms).await;
+    assert!(matches!(refused, Err(QuorumError::PreviousFileMissing { epoch: 1 })), "{refused:?}");
+    assert!(misled.files.reward_file_bytes(&net.pool(), 1).await.unwrap().is_none(), "nothing forged was kept");
+
+    // With an honest peer behind the forger, the posted file is taken, byte for byte, and the
+    // epoch builds on it.
+    let fetcher = third(vec![peer(forger.running.addr, 0), peer(oracles[0].running.addr, 0)]);
+    assert_eq!(fetcher.advance(&net.pool(), RewardStream::Coverage, 2, epoch_2_ms).await.unwrap(), EpochStatus::Signed);
+    assert_eq!(
+        fetcher.files.reward_file_bytes(&net.pool(), 1).await.unwrap(),
+        drivers[0].files.reward_file_bytes(&net.pool(), 1).await.unwrap(),
+    );
+    let epoch_2 = fetcher.files.reward_file(&net.pool(), 2).await.unwrap().expect("epoch 2 computed");
+    assert_eq!(epoch_2.leaves(), posted.leaves(), "nobody reported in epoch 2: the posted amounts carry over");
+    for o in oracles.into_iter().chain([forger]) {
+        o.running.shutdown().await.unwrap();
+    }
+}

@@ -56,6 +56,7 @@ async fn the_directory_follows_the_registry() {
     let m = directory.lookup(&mapper.to_bytes()).unwrap();
     assert_eq!((m.kind, m.location_h3), (devices::DeviceKind::Mapper, None));
     assert!(directory.lookup(&foreign.to_bytes()).is_none());
+    assert_eq!(directory.trees().len(), 2, "the trees of the network's two devices (each in its own), not the foreign device's");
 
     // The network authority deactivates the hotspot: the next pass changes exactly that entry.
     ctx.set_account(&addresses[0], &device(network, hotspot, DeviceKind::Hotspot, DeviceStatus::Inactive, 0x8c283082a30e9ff).into());

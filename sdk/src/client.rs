@@ -193,22 +193,14 @@ impl<C: Chain> Client<C> {
         signers: &[&Keypair],
         lookup_tables: &[AddressLookupTableAccount],
     ) -> Result<Signature, SdkError> {
-        let mut all = self.options.compute_budget_instructions();
-        all.extend_from_slice(instructions);
+        let all = self.with_compute_budget(instructions);
         let mut keys: Vec<&Keypair> = vec![payer];
         keys.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
         let mut refreshes = 0;
         loop {
             let blockhash = self.chain.latest_blockhash().await?;
-            let transaction = if lookup_tables.is_empty() {
-                let mut transaction = Transaction::new_with_payer(&all, Some(&payer.pubkey()));
-                transaction.try_sign(&keys, blockhash).map_err(|e| SdkError::Signing(e.to_string()))?;
-                VersionedTransaction::from(transaction)
-            } else {
-                let message = v0::Message::try_compile(&payer.pubkey(), &all, lookup_tables, blockhash)
-                    .map_err(|e| SdkError::Signing(format!("cannot compile a version-0 message: {e}")))?;
-                VersionedTransaction::try_new(VersionedMessage::V0(message), &keys).map_err(|e| SdkError::Signing(e.to_string()))?
-            };
+            let message = compile(&all, &payer.pubkey(), lookup_tables, blockhash)?;
+            let transaction = VersionedTransaction::try_new(message, &keys).map_err(|e| SdkError::Signing(e.to_string()))?;
             match self.chain.send_transaction(&transaction).await {
                 Ok(signature) => return Ok(signature),
                 Err(ChainError::Expired) if refreshes < self.options.blockhash_refreshes => refreshes += 1,
@@ -216,6 +208,23 @@ impl<C: Chain> Client<C> {
                 Err(other) => return Err(other.into()),
             }
         }
+    }
+
+    /// `instructions` behind the compute-budget instructions of the send options.
+    fn with_compute_budget(&self, instructions: &[Instruction]) -> Vec<Instruction> {
+        let mut all = self.options.compute_budget_instructions();
+        all.extend_from_slice(instructions);
+        all
+    }
+
+    /// The transaction [`send`](Self::send) would send for `instructions` paid by `payer`, on the
+    /// latest blockhash and not signed: for a wallet to sign (every signature is left blank).
+    /// It must land before its blockhash expires, about a minute.
+    pub async fn unsigned_transaction(&self, instructions: &[Instruction], payer: &Pubkey) -> Result<VersionedTransaction, SdkError> {
+        let blockhash = self.chain.latest_blockhash().await?;
+        let message = compile(&self.with_compute_budget(instructions), payer, &self.lookup_tables, blockhash)?;
+        let signatures = vec![Signature::default(); usize::from(message.header().num_required_signatures)];
+        Ok(VersionedTransaction { signatures, message })
     }
 
     /// The address lookup table at `address`, to send through (see
@@ -545,6 +554,17 @@ impl<C: Chain> Client<C> {
     pub async fn post_root(&self, payer: &Keypair, pool: &Pubkey, args: PostRootArgs, signatures: &[OracleSignature]) -> Result<Signature, SdkError> {
         self.send(&reward_pool::post_root_with_signatures(pool, args, signatures), payer, &[]).await
     }
+}
+
+/// The message of `instructions` paid by `payer`: version 0 through `lookup_tables` when there
+/// are any, legacy otherwise.
+fn compile(instructions: &[Instruction], payer: &Pubkey, lookup_tables: &[AddressLookupTableAccount], blockhash: Hash) -> Result<VersionedMessage, SdkError> {
+    if lookup_tables.is_empty() {
+        return Ok(VersionedMessage::Legacy(solana_message::Message::new_with_blockhash(instructions, Some(payer), &blockhash)));
+    }
+    let message = v0::Message::try_compile(payer, instructions, lookup_tables, blockhash)
+        .map_err(|e| SdkError::Signing(format!("cannot compile a version-0 message: {e}")))?;
+    Ok(VersionedMessage::V0(message))
 }
 
 /// The owner `ownership` proves, which must be for `leaf`'s asset.

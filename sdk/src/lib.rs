@@ -93,6 +93,7 @@
 
 mod accounts;
 mod chain;
+mod claim_transactions;
 mod client;
 pub mod data_credits;
 pub mod device_registry;
@@ -114,6 +115,7 @@ pub use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
 pub use fieldproof_merkle as merkle;
 #[cfg(feature = "program-test")]
 pub use chain::BanksChain;
+pub use claim_transactions::{ClaimTransactions, ClaimTransactionsError};
 pub use chain::{AccountFilter, Chain, ChainError, RetryPolicy, RpcChain};
 pub use client::{claim_lookup_addresses, transaction_size, versioned_transaction_size, ClaimAllSummary, ClaimPlan, Client, PreparedClaim, RewardLeaf, SendOptions, MAX_TRANSACTION_BYTES};
 pub use error::SdkError;

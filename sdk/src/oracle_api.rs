@@ -1,11 +1,15 @@
-//! A client of the oracle's HTTP API: device-side submission of signed reports, and the epochs
-//! oracles publish (reward files, root signatures).
+//! A client of the oracle's HTTP API: device-side submission of signed reports, the epochs
+//! oracles publish (reward files, root signatures), and the owner side: reward proofs, device
+//! cNFT ownership proofs from the oracle's own index of the device trees (an [`OracleClient`] is
+//! an [`OwnershipSource`]), and ready-to-sign claim transactions.
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use fieldproof_reports::{ReportId, SignedReport};
 
-use crate::{RewardFile, RewardProof, SignedRoot};
+use crate::device_registry::DeviceInfo;
+use crate::ownership::{AssetProof, OwnershipSource, OwnershipSourceError};
+use crate::{ClaimTransactions, RewardFile, RewardProof, SignedRoot};
 use serde::Deserialize;
 
 /// Why a request to the oracle failed.
@@ -114,6 +118,38 @@ impl OracleClient {
         RewardProof::from_json(&text).map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string()))
     }
 
+    /// `GET {oracle}/v1/claims/{pool}/{owner}`: the transactions that claim, from the pool's
+    /// active root, everything the oracle's epochs grant the devices `owner` holds now, or only
+    /// `asset` when given. `owner` pays their fees and signs them; see [`ClaimTransactions`].
+    pub async fn claim_transactions(&self, pool: &Pubkey, owner: &Pubkey, asset: Option<&Pubkey>) -> Result<ClaimTransactions, OracleApiError> {
+        let query = asset.map(|a| format!("?asset={a}")).unwrap_or_default();
+        let url = format!("{}/v1/claims/{pool}/{owner}{query}", self.base_url);
+        let (response, _) = self.send(|| self.http.get(&url)).await?;
+        if !response.status().is_success() {
+            return Err(refused(response).await);
+        }
+        let text = response.text().await.map_err(|e| OracleApiError::Unexpected(e.to_string()))?;
+        ClaimTransactions::from_json(&text).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// `GET {oracle}/v1/ownership/{asset}`: the device cNFT's owner and leaf path as the oracle's
+    /// index of the device trees sees them now.
+    pub async fn asset_proof_of(&self, asset: &Pubkey) -> Result<AssetProof, OwnershipSourceError> {
+        let unknown = |reason: String| OwnershipSourceError::UnknownAsset { asset: *asset, reason };
+        let text = match self.get_text(&format!("/v1/ownership/{asset}")).await {
+            Ok(Some(text)) => text,
+            Ok(None) => return Err(unknown("the oracle has no leaf of it".into())),
+            Err(OracleApiError::Unavailable(why)) => return Err(OwnershipSourceError::Unavailable(why)),
+            Err(OracleApiError::Rejected { code, message, .. }) if code == "unknown_asset" => return Err(unknown(message)),
+            Err(other) => return Err(OwnershipSourceError::Unexpected(other.to_string())),
+        };
+        let (proved, proof) = AssetProof::from_json(&text)?;
+        if proved != *asset {
+            return Err(OwnershipSourceError::Unexpected(format!("asked for asset {asset}, the oracle answered for {proved}")));
+        }
+        Ok(proof)
+    }
+
     /// The body of a GET of `path`; `None` on 404.
     async fn get_text(&self, path: &str) -> Result<Option<String>, OracleApiError> {
         let url = format!("{}{path}", self.base_url);
@@ -144,6 +180,12 @@ impl OracleClient {
             backoff = backoff.saturating_mul(2);
             attempt += 1;
         }
+    }
+}
+
+impl OwnershipSource for OracleClient {
+    async fn asset_proof(&self, device: &DeviceInfo) -> Result<AssetProof, OwnershipSourceError> {
+        self.asset_proof_of(&device.asset).await
     }
 }
 

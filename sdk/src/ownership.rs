@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::device_registry::DeviceInfo;
@@ -26,6 +26,57 @@ pub struct AssetProof {
     pub root: [u8; 32],
     /// Every sibling from the leaf up to the root, canopy levels included.
     pub path: Vec<[u8; 32]>,
+}
+
+/// The JSON form of an [`AssetProof`] (see [`AssetProof::to_json`]).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetProofJson {
+    asset: String,
+    tree: String,
+    owner: String,
+    delegate: String,
+    root: String,
+    path: Vec<String>,
+}
+
+impl AssetProof {
+    /// The JSON form of this proof of `asset`, as the oracle serves it (`GET
+    /// /v1/ownership/{asset}`): addresses in base58, hashes in hex, `path` from the leaf up.
+    /// ```json
+    /// {"asset": "<base58>", "tree": "<base58>", "owner": "<base58>", "delegate": "<base58>",
+    ///  "root": "<64 hex>", "path": ["<64 hex>", "..."]}
+    /// ```
+    pub fn to_json(&self, asset: &Pubkey) -> String {
+        let json = AssetProofJson {
+            asset: asset.to_string(),
+            tree: self.tree.to_string(),
+            owner: self.owner.to_string(),
+            delegate: self.delegate.to_string(),
+            root: hex::encode(self.root),
+            path: self.path.iter().map(hex::encode).collect(),
+        };
+        serde_json::to_string(&json).unwrap_or_default()
+    }
+
+    /// Parses the JSON form: the asset it proves and the proof.
+    pub fn from_json(text: &str) -> Result<(Pubkey, Self), OwnershipSourceError> {
+        let bad = |what: String| OwnershipSourceError::Unexpected(format!("not an asset proof: {what}"));
+        let json: AssetProofJson = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let address = |field: &str, text: &str| text.parse::<Pubkey>().map_err(|_| bad(format!("{field} is not a base58 address")));
+        let hash = |field: &str, text: &str| -> Result<[u8; 32], OwnershipSourceError> {
+            hex::decode(text).ok().and_then(|v| v.try_into().ok()).ok_or_else(|| bad(format!("{field} is not 32 hex bytes")))
+        };
+        let path = json.path.iter().enumerate().map(|(i, node)| hash(&format!("path[{i}]"), node)).collect::<Result<_, _>>()?;
+        let proof = AssetProof {
+            tree: address("tree", &json.tree)?,
+            owner: address("owner", &json.owner)?,
+            delegate: address("delegate", &json.delegate)?,
+            root: hash("root", &json.root)?,
+            path,
+        };
+        Ok((address("asset", &json.asset)?, proof))
+    }
 }
 
 /// Why an ownership proof could not be had.
@@ -243,6 +294,16 @@ mod tests {
         data[2..6].copy_from_slice(&buffer.to_le_bytes());
         data[6..10].copy_from_slice(&depth.to_le_bytes());
         data
+    }
+
+    #[test]
+    fn an_asset_proof_round_trips_through_its_json_form() {
+        let asset = Pubkey::new_unique();
+        let proof = AssetProof { tree: Pubkey::new_unique(), owner: Pubkey::new_unique(), delegate: Pubkey::new_unique(), root: [4; 32], path: vec![[1; 32], [2; 32]] };
+        assert_eq!(AssetProof::from_json(&proof.to_json(&asset)).unwrap(), (asset, proof.clone()));
+        let bad = proof.to_json(&asset).replace(&hex::encode([2u8; 32]), "02");
+        assert!(AssetProof::from_json(&bad).unwrap_err().to_string().contains("path[1] is not 32 hex bytes"));
+        assert!(AssetProof::from_json(r#"{"asset":"x"}"#).is_err());
     }
 
     #[test]

@@ -8,8 +8,12 @@
 //!
 //! It reads the tree's whole history once per tree and then only what is new, so it suits trees
 //! of thousands of changes; a cluster-sized tree wants a DAS indexer ([`DasClient`](crate::DasClient)).
+//! Each tree is replayed under its own lock: concurrent readers of one tree wait for one replay
+//! instead of each reading the history again.
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::AnchorDeserialize;
@@ -61,7 +65,7 @@ struct LeafSchemaEvent {
 
 #[derive(AnchorDeserialize)]
 enum LeafSchema {
-    V1 { id: Pubkey, owner: Pubkey, delegate: Pubkey, _nonce: u64, _data_hash: [u8; 32], _creator_hash: [u8; 32] },
+    V1 { id: Pubkey, owner: Pubkey, delegate: Pubkey, nonce: u64, _data_hash: [u8; 32], _creator_hash: [u8; 32] },
 }
 
 const LEAF_SCHEMA_EVENT: u8 = 1;
@@ -71,8 +75,8 @@ const LEAF_SCHEMA_EVENT: u8 = 1;
 enum TreeEvent {
     /// The path of a change of tree `tree`, leaf first and root last, as (heap index, node).
     Change { tree: Pubkey, seq: u64, path: Vec<(u32, [u8; 32])> },
-    /// A leaf's owner and delegate after a Bubblegum instruction.
-    Leaf { asset: Pubkey, owner: Pubkey, delegate: Pubkey },
+    /// A leaf's owner and delegate after a Bubblegum instruction; `nonce` is its leaf index.
+    Leaf { asset: Pubkey, owner: Pubkey, delegate: Pubkey, nonce: u64 },
 }
 
 /// Reads a noop log; `None` for anything that is neither event.
@@ -86,10 +90,18 @@ fn parse_event(data: &[u8]) -> Option<TreeEvent> {
             if event.event_type != LEAF_SCHEMA_EVENT {
                 return None;
             }
-            let LeafSchema::V1 { id, owner, delegate, .. } = event.schema;
-            Some(TreeEvent::Leaf { asset: id, owner, delegate })
+            let LeafSchema::V1 { id, owner, delegate, nonce, .. } = event.schema;
+            Some(TreeEvent::Leaf { asset: id, owner, delegate, nonce })
         }
     }
+}
+
+/// An asset's leaf as replayed: its owner, delegate and index in the tree.
+#[derive(Clone, Copy)]
+struct ReplayedLeaf {
+    owner: Pubkey,
+    delegate: Pubkey,
+    index: u64,
 }
 
 /// A tree as replayed so far.
@@ -97,8 +109,8 @@ fn parse_event(data: &[u8]) -> Option<TreeEvent> {
 struct ReplayedTree {
     /// Every node ever written, by heap index; the others are empty subtrees.
     nodes: HashMap<u32, [u8; 32]>,
-    /// The latest owner and delegate of every asset.
-    leaves: HashMap<Pubkey, (Pubkey, Pubkey)>,
+    /// The latest leaf of every asset.
+    leaves: HashMap<Pubkey, ReplayedLeaf>,
     /// Sequence number of the last change applied.
     seq: u64,
     /// The newest transaction read.
@@ -112,8 +124,8 @@ impl ReplayedTree {
                 self.nodes.extend(path);
                 self.seq = seq;
             }
-            TreeEvent::Leaf { asset, owner, delegate } => {
-                self.leaves.insert(asset, (owner, delegate));
+            TreeEvent::Leaf { asset, owner, delegate, nonce } => {
+                self.leaves.insert(asset, ReplayedLeaf { owner, delegate, index: nonce });
             }
             TreeEvent::Change { .. } => {}
         }
@@ -144,8 +156,32 @@ fn keccak_pair(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
 /// Device trees rebuilt from their history on an RPC node; see the module docs.
 pub struct TreeHistory {
     chain: RpcChain,
-    trees: Mutex<HashMap<Pubkey, ReplayedTree>>,
+    trees: Mutex<HashMap<Pubkey, Arc<AsyncMutex<ReplayedTree>>>>,
 }
+
+/// A tree replayed up to the root its account holds, held under the tree's lock.
+struct Replay {
+    tree: Pubkey,
+    depth: usize,
+    root: [u8; 32],
+    replayed: OwnedMutexGuard<ReplayedTree>,
+}
+
+impl Replay {
+    /// `asset`'s ownership proof, `None` when it is no leaf of this tree.
+    fn proof(&self, asset: &Pubkey) -> Result<Option<AssetProof>, OwnershipSourceError> {
+        let Some(leaf) = self.replayed.leaves.get(asset) else { return Ok(None) };
+        let index = u32::try_from(leaf.index)
+            .ok()
+            .filter(|i| self.depth < 32 && *i < (1u32 << self.depth))
+            .ok_or_else(|| OwnershipSourceError::Unexpected(format!("asset {asset} has leaf index {} in a tree of depth {}", leaf.index, self.depth)))?;
+        Ok(Some(AssetProof { tree: self.tree, owner: leaf.owner, delegate: leaf.delegate, root: self.root, path: self.replayed.path(self.depth, index) }))
+    }
+}
+
+/// Replays of one tree before its history is taken not to lead to its root: a change that lands
+/// between reading the tree account and reading its history makes one attempt miss.
+const REPLAY_ATTEMPTS: u32 = 3;
 
 fn unavailable(e: impl std::fmt::Display) -> OwnershipSourceError {
     OwnershipSourceError::Unavailable(e.to_string())
@@ -155,6 +191,44 @@ impl TreeHistory {
     /// Reads trees through `chain` (its timeouts and retries apply).
     pub fn new(chain: RpcChain) -> Self {
         Self { chain, trees: Mutex::new(HashMap::new()) }
+    }
+
+    /// The assets of `tree` whose cNFT `owner` holds now, in address order.
+    pub async fn assets_of(&self, tree: &Pubkey, owner: &Pubkey) -> Result<Vec<Pubkey>, OwnershipSourceError> {
+        let replay = self.replay(tree).await?;
+        let mut assets: Vec<Pubkey> = replay.replayed.leaves.iter().filter(|(_, leaf)| leaf.owner == *owner).map(|(asset, _)| *asset).collect();
+        assets.sort();
+        Ok(assets)
+    }
+
+    /// `asset`'s ownership proof when it is a leaf of `tree`, `None` when it is not.
+    pub async fn find(&self, tree: &Pubkey, asset: &Pubkey) -> Result<Option<AssetProof>, OwnershipSourceError> {
+        self.replay(tree).await?.proof(asset)
+    }
+
+    /// `tree` replayed up to the root its account holds now.
+    async fn replay(&self, tree: &Pubkey) -> Result<Replay, OwnershipSourceError> {
+        let slot = self.trees.lock().map_err(unavailable)?.entry(*tree).or_default().clone();
+        let mut replayed = slot.lock_owned().await;
+        let bad_tree = || OwnershipSourceError::Unexpected(format!("{tree} is not a concurrent merkle tree"));
+        for _ in 0..REPLAY_ATTEMPTS {
+            let account = self.chain.get_account(tree).await.map_err(unavailable)?;
+            let data = account.map(|a| a.data).ok_or_else(|| OwnershipSourceError::Unexpected(format!("tree {tree} does not exist")))?;
+            let (depth, _) = tree_depths(&data).ok_or_else(bad_tree)?;
+            let root = tree_current_root(&data).ok_or_else(bad_tree)?;
+            for signature in self.new_signatures(tree, replayed.newest).await? {
+                for event in self.events(&signature).await? {
+                    replayed.apply(event, tree);
+                }
+                replayed.newest = Some(signature);
+            }
+            if replayed.root() == root {
+                return Ok(Replay { tree: *tree, depth, root, replayed });
+            }
+        }
+        Err(OwnershipSourceError::Unexpected(format!(
+            "the history of tree {tree} does not lead to its root (changes keep landing, or the node's history is incomplete)"
+        )))
     }
 
     /// The signatures of `tree`'s transactions newer than `newest`, oldest first.
@@ -221,33 +295,10 @@ impl TreeHistory {
 
 impl OwnershipSource for TreeHistory {
     async fn asset_proof(&self, device: &DeviceInfo) -> Result<AssetProof, OwnershipSourceError> {
-        let account = self.chain.get_account(&device.tree).await.map_err(unavailable)?;
-        let data = account.map(|a| a.data).ok_or_else(|| OwnershipSourceError::Unexpected(format!("tree {} does not exist", device.tree)))?;
-        let bad_tree = || OwnershipSourceError::Unexpected(format!("{} is not a concurrent merkle tree", device.tree));
-        let (depth, _) = tree_depths(&data).ok_or_else(bad_tree)?;
-        let root = tree_current_root(&data).ok_or_else(bad_tree)?;
-        let index = u32::try_from(device.leaf_nonce).map_err(|_| bad_tree())?;
-
-        let mut replayed = self.trees.lock().map_err(unavailable)?.remove(&device.tree).unwrap_or_default();
-        for signature in self.new_signatures(&device.tree, replayed.newest).await? {
-            for event in self.events(&signature).await? {
-                replayed.apply(event, &device.tree);
-            }
-            replayed.newest = Some(signature);
-        }
-        let answer = if replayed.root() != root {
-            Err(OwnershipSourceError::Unexpected(format!(
-                "the history of tree {} does not lead to its root (a change landed meanwhile, or the node's history is incomplete)",
-                device.tree
-            )))
-        } else {
-            match replayed.leaves.get(&device.asset) {
-                Some(&(owner, delegate)) => Ok(AssetProof { tree: device.tree, owner, delegate, root, path: replayed.path(depth, index) }),
-                None => Err(OwnershipSourceError::UnknownAsset { asset: device.asset, reason: format!("no Bubblegum leaf of it in tree {}", device.tree) }),
-            }
-        };
-        self.trees.lock().map_err(unavailable)?.insert(device.tree, replayed);
-        answer
+        self.find(&device.tree, &device.asset).await?.ok_or_else(|| OwnershipSourceError::UnknownAsset {
+            asset: device.asset,
+            reason: format!("no Bubblegum leaf of it in tree {}", device.tree),
+        })
     }
 }
 
@@ -295,7 +346,7 @@ mod tests {
     fn noop_logs_of_both_programs_are_read_and_others_ignored() {
         let (tree, asset, owner) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
         assert_eq!(parse_event(&change(tree, 4, vec![([5; 32], 9), ([6; 32], 1)])), Some(TreeEvent::Change { tree, seq: 4, path: vec![(9, [5; 32]), (1, [6; 32])] }));
-        assert_eq!(parse_event(&leaf(1, asset, owner)), Some(TreeEvent::Leaf { asset, owner, delegate: owner }));
+        assert_eq!(parse_event(&leaf(1, asset, owner)), Some(TreeEvent::Leaf { asset, owner, delegate: owner, nonce: 7 }));
         assert_eq!(parse_event(&leaf(0, asset, owner)), None, "not a leaf schema event");
         assert_eq!(parse_event(b"hello"), None);
         assert_eq!(parse_event(&[]), None);

@@ -71,6 +71,12 @@ impl EpochFiles {
         self.put_once(&Self::manifest_path(pool, epoch), manifest).await
     }
 
+    /// Publishes another oracle's reward file of `epoch`, checked by the caller against the root
+    /// on chain; no manifest, since this oracle did not compute it.
+    pub async fn adopt(&self, pool: &Pubkey, epoch: u64, bytes: Vec<u8>) -> Result<(), FilesError> {
+        self.put_once(&Self::file_path(pool, epoch), bytes).await
+    }
+
     async fn put_once(&self, path: &Path, bytes: Vec<u8>) -> Result<(), FilesError> {
         let options = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
         match self.store.put_opts(path, PutPayload::from(bytes.clone()), options).await {

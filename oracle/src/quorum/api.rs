@@ -26,12 +26,12 @@ use crate::storage::Store;
 pub struct EpochApiState {
     pub store: Store,
     pub files: EpochFiles,
-    pub active: ActiveFiles,
+    pub active: Arc<ActiveFiles>,
 }
 
 impl EpochApiState {
     pub fn new(store: Store, files: EpochFiles) -> Self {
-        Self { active: ActiveFiles::new(store.clone(), files.clone()), store, files }
+        Self { active: Arc::new(ActiveFiles::new(store.clone(), files.clone())), store, files }
     }
 }
 

@@ -8,14 +8,14 @@
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
-use fieldproof_sdk::reward_pool::{self, Pool, PostRootArgs};
-use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, SdkError, SignedRoot};
+use fieldproof_sdk::reward_pool::{self, Pool, PostRootArgs, RootState};
+use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, RewardFile, SdkError, SignedRoot};
 use solana_keypair::Keypair;
 
 use super::emission::{emission_for, EmissionError};
 use super::record::{EpochRecord, EpochStatus};
 use crate::devices::DeviceDirectory;
-use crate::epoch::{compute, first_difference, EpochError, EpochFiles, EpochSpec, RewardConfig, RewardStream};
+use crate::epoch::{compute, content_hash, first_difference, EpochError, EpochFiles, EpochSpec, RewardConfig, RewardStream};
 use crate::storage::{Store, StoreError};
 
 /// Another oracle, and the key its signatures must carry.
@@ -38,7 +38,7 @@ pub enum QuorumError {
     Superseded { epoch: u64, posted: u64 },
     #[error("nothing was ever earned in the pool by epoch {0}: no root to post")]
     NothingEarned(u64),
-    #[error("the pool's root is of epoch {epoch}, but this oracle has no reward file of that epoch to add to")]
+    #[error("the pool's root is of epoch {epoch}, but neither this oracle nor any peer has its reward file to add to")]
     PreviousFileMissing { epoch: u64 },
     #[error("the pool's root of epoch {epoch} differs from this oracle's file of that epoch")]
     PreviousFileDiffers { epoch: u64 },
@@ -121,8 +121,10 @@ impl<C: Chain> EpochDriver<C> {
         // Add to the file of the root on chain, not merely the newest file: an epoch computed
         // but never posted is not what owners can claim against.
         let previous = if has_root {
-            let file = self.files.reward_file(&pool_address, latest.epoch).await.map_err(EpochError::from)?;
-            let file = file.ok_or(QuorumError::PreviousFileMissing { epoch: latest.epoch })?;
+            let file = match self.files.reward_file(&pool_address, latest.epoch).await.map_err(EpochError::from)? {
+                Some(file) => file,
+                None => self.fetch_posted_file(&pool_address, &latest).await?,
+            };
             if file.root() != latest.root {
                 return Err(QuorumError::PreviousFileDiffers { epoch: latest.epoch });
             }
@@ -151,6 +153,30 @@ impl<C: Chain> EpochDriver<C> {
         record.own = Some(SignedRoot::sign(&self.key, &pool_address, args));
         record.status = EpochStatus::Signed;
         Ok(true)
+    }
+
+    /// The reward file of the root on chain, which this oracle does not hold (it joined the
+    /// quorum later, or lost its epoch store), from the first peer that serves exactly the file
+    /// posted: its root and content hash are the ones on chain, so no peer has to be trusted. It
+    /// is published here, write-once, as this oracle's own files are.
+    async fn fetch_posted_file(&self, pool: &Pubkey, posted: &RootState) -> Result<RewardFile, QuorumError> {
+        for peer in &self.peers {
+            match peer.client.reward_file(pool, posted.epoch).await {
+                Ok(Some(file)) => {
+                    let bytes = file.to_json().into_bytes();
+                    let posted_one = file.pool == *pool && file.epoch == posted.epoch && file.root() == posted.root && content_hash(&bytes) == posted.content_hash;
+                    if posted_one {
+                        self.files.adopt(pool, posted.epoch, bytes).await.map_err(EpochError::from)?;
+                        tracing::info!(peer = %peer.key, %pool, epoch = posted.epoch, "fetched the posted epoch's reward file from a peer");
+                        return Ok(file);
+                    }
+                    tracing::warn!(peer = %peer.key, %pool, epoch = posted.epoch, "peer serves a file that is not the posted one; ignored");
+                }
+                Ok(None) => tracing::debug!(peer = %peer.key, %pool, epoch = posted.epoch, "peer has no file of the posted epoch"),
+                Err(e) => tracing::warn!(peer = %peer.key, %pool, epoch = posted.epoch, error = %e, "peer unreachable"),
+            }
+        }
+        Err(QuorumError::PreviousFileMissing { epoch: posted.epoch })
     }
 
     /// Collects matching signatures from the peers; true once the pool's threshold is reached.
