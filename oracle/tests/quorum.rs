@@ -267,11 +267,10 @@ async fn an_oracle_without_the_posted_epochs_file_takes_it_from_a_peer_only_as_p
     assert_eq!(status(&drivers[0], &net).await.unwrap(), EpochStatus::Signed);
     assert_eq!(status(&drivers[1], &net).await.unwrap(), EpochStatus::Active);
 
-    // Epoch 2 ends. The third oracle never computed epoch 1 (it joined later, or lost its epoch
-    // store), so it must add epoch 2 to a file it does not have.
+    // Epoch 2 ends (nobody emits it from the treasury: the oracle cranks it). The third oracle
+    // never computed epoch 1 (it joined later, or lost its epoch store), so it must add epoch 2
+    // to a file it does not have.
     net.world.advance_clock(EPOCH_SECS).await;
-    let t: Treasury = net.world.client.account(&net.deployment.treasury).await.unwrap();
-    net.world.send(&[treasury::emit_epoch(&t, 2)], &[]).await.unwrap();
     let epoch_2_ms = net.now_ms() + EPOCH_SECS * 1_000;
     let third = |peers: Vec<Peer>| EpochDriver { peers, ..driver(&net, &oracles, 2, devices.clone(), net.world.payer()) };
     let peer = |addr: std::net::SocketAddr, key: usize| Peer {
@@ -301,6 +300,8 @@ async fn an_oracle_without_the_posted_epochs_file_takes_it_from_a_peer_only_as_p
         fetcher.files.reward_file_bytes(&net.pool(), 1).await.unwrap(),
         drivers[0].files.reward_file_bytes(&net.pool(), 1).await.unwrap(),
     );
+    let t: Treasury = net.world.client.account(&net.deployment.treasury).await.unwrap();
+    assert_eq!(t.next_epoch, 3, "the oracle emitted the treasury's ended epoch 2");
     let epoch_2 = fetcher.files.reward_file(&net.pool(), 2).await.unwrap().expect("epoch 2 computed");
     assert_eq!(epoch_2.leaves(), posted.leaves(), "nobody reported in epoch 2: the posted amounts carry over");
     for o in oracles.into_iter().chain([forger]) {

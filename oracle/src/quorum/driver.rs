@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
 use fieldproof_sdk::reward_pool::{self, Pool, PostRootArgs, RootState};
+use fieldproof_sdk::treasury::{self, Treasury};
 use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, RewardFile, SdkError, SignedRoot};
 use solana_keypair::Keypair;
 
@@ -132,7 +133,13 @@ impl<C: Chain> EpochDriver<C> {
         } else {
             None
         };
-        let emission = emission_for(&self.client, &self.treasury, &pool, epoch).await?;
+        let emission = match emission_for(&self.client, &self.treasury, &pool, epoch).await {
+            Err(EmissionError::NotEmitted { .. }) => {
+                self.crank_treasury(epoch).await?;
+                emission_for(&self.client, &self.treasury, &pool, epoch).await?
+            }
+            other => other?,
+        };
         let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
         let devices = self.devices.snapshot();
         let computed = compute(&self.store, &devices, previous.as_ref(), &spec, &self.rewards, self.witness_lag_ms).await?;
@@ -153,6 +160,28 @@ impl<C: Chain> EpochDriver<C> {
         record.own = Some(SignedRoot::sign(&self.key, &pool_address, args));
         record.status = EpochStatus::Signed;
         Ok(true)
+    }
+
+    /// Emits the treasury's ended epochs up to `epoch` (a permissionless crank: without it no
+    /// pool is funded for the epoch). Another oracle cranking the same epoch first is no error.
+    async fn crank_treasury(&self, epoch: u64) -> Result<(), QuorumError> {
+        loop {
+            let t: Treasury = self.client.account(&self.treasury).await?;
+            if t.next_epoch > epoch {
+                return Ok(());
+            }
+            let now = self.client.chain().clock().await.map_err(SdkError::from)?.unix_timestamp;
+            match t.params.schedule.epoch_end(t.next_epoch) {
+                Ok(end) if now >= end => {}
+                // Not ended on chain yet (the cluster's clock lags this oracle's): next pass.
+                _ => return Ok(()),
+            }
+            match self.client.send(&[treasury::emit_epoch(&t, t.next_epoch)], &self.payer, &[]).await {
+                Ok(sent) => tracing::info!(epoch = t.next_epoch, transaction = %sent, "emitted the treasury's epoch"),
+                Err(SdkError::Program { error, .. }) if error.name == "EpochAlreadyEmitted" => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// The reward file of the root on chain, which this oracle does not hold (it joined the
