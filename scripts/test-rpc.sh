@@ -31,5 +31,5 @@ FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-cli --test commands -- --includ
 # The network bootstrap, its device tree included (Bubblegum again).
 FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-migrations --test bootstrap -- --include-ignored
 # A simulated fleet onboarded on a bootstrapped network and synced by the oracle.
-FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-oracle --test onboard --test owners -- --include-ignored
+FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-oracle --test onboard --test owners --test story -- --include-ignored
 python3 scripts/compute_units.py "$log" docs/compute-units.md "$@"

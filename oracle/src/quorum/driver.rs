@@ -39,10 +39,10 @@ pub enum QuorumError {
     Superseded { epoch: u64, posted: u64 },
     #[error("nothing was ever earned in the pool by epoch {0}: no root to post")]
     NothingEarned(u64),
-    #[error("the pool's root is of epoch {epoch}, but neither this oracle nor any peer has its reward file to add to")]
-    PreviousFileMissing { epoch: u64 },
+    #[error("the pool's root of epoch {epoch} is posted, but neither this oracle nor any peer has its reward file")]
+    PostedFileMissing { epoch: u64 },
     #[error("the pool's root of epoch {epoch} differs from this oracle's file of that epoch")]
-    PreviousFileDiffers { epoch: u64 },
+    PostedFileDiffers { epoch: u64 },
     #[error("the root's signatures expired at {expires_at}; raise quorum.root_validity_secs")]
     Expired { expires_at: i64 },
     #[error("the root of epoch {0} was vetoed or replaced while pending")]
@@ -117,6 +117,12 @@ impl<C: Chain> EpochDriver<C> {
         let latest = *pool.latest_root();
         let has_root = latest.posted_at != 0;
         if has_root && latest.epoch >= epoch {
+            if pool.active.posted_at != 0 && pool.active.epoch == epoch {
+                // The others' root of this epoch is active: this oracle serves its proofs too.
+                self.take_active_file(&pool_address, &pool.active).await?;
+                record.status = EpochStatus::Active;
+                return Ok(true);
+            }
             return Err(QuorumError::Superseded { epoch, posted: latest.epoch });
         }
         // Add to the file of the root on chain, not merely the newest file: an epoch computed
@@ -127,7 +133,7 @@ impl<C: Chain> EpochDriver<C> {
                 None => self.fetch_posted_file(&pool_address, &latest).await?,
             };
             if file.root() != latest.root {
-                return Err(QuorumError::PreviousFileDiffers { epoch: latest.epoch });
+                return Err(QuorumError::PostedFileDiffers { epoch: latest.epoch });
             }
             Some(file)
         } else {
@@ -160,6 +166,16 @@ impl<C: Chain> EpochDriver<C> {
         record.own = Some(SignedRoot::sign(&self.key, &pool_address, args));
         record.status = EpochStatus::Signed;
         Ok(true)
+    }
+
+    /// Makes sure this oracle holds the file of the active root of `pool`, posted without it:
+    /// its own when it computed the same, a peer's otherwise (see `fetch_posted_file`).
+    async fn take_active_file(&self, pool: &Pubkey, active: &RootState) -> Result<(), QuorumError> {
+        match self.files.reward_file(pool, active.epoch).await.map_err(EpochError::from)? {
+            Some(file) if file.root() == active.root => Ok(()),
+            Some(_) => Err(QuorumError::PostedFileDiffers { epoch: active.epoch }),
+            None => self.fetch_posted_file(pool, active).await.map(|_| ()),
+        }
     }
 
     /// Emits the treasury's ended epochs up to `epoch` (a permissionless crank: without it no
@@ -205,7 +221,7 @@ impl<C: Chain> EpochDriver<C> {
                 Err(e) => tracing::warn!(peer = %peer.key, %pool, epoch = posted.epoch, error = %e, "peer unreachable"),
             }
         }
-        Err(QuorumError::PreviousFileMissing { epoch: posted.epoch })
+        Err(QuorumError::PostedFileMissing { epoch: posted.epoch })
     }
 
     /// Collects matching signatures from the peers; true once the pool's threshold is reached.

@@ -1,0 +1,375 @@
+//! The whole story on a node, end to end: the network bootstrapped from the local plan (with
+//! 40-second epochs), a simulated fleet onboarded as Bubblegum cNFTs, three oracles (each its own
+//! key, database and epoch store) receiving the fleet's signed reports over HTTP (cheaters
+//! included), one of them stopped and restarted in the middle of the epoch; the oracles verify,
+//! crank the treasury, compute the epoch and post its root through a 2-of-3 quorum; after the
+//! dispute window the owners claim through the oracle's claim endpoint. Balances equal the reward
+//! files exactly, cheaters got nothing, a device transferred before the claims pays its new
+//! owner, a second claim pays nothing, the root was posted once and no report was lost.
+//!
+//! Bubblegum runs only on a node (`scripts/test-rpc.sh`), so this is ignored in process.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use fieldproof_migrations::{bootstrap, Deployment, KeyDir, NetworkPlan};
+use fieldproof_oracle::config::{IngestConfig, OracleConfig, RegistryConfig};
+use fieldproof_oracle::devices::{DeviceDirectory, DeviceKind};
+use fieldproof_oracle::epoch::{EpochFiles, RewardConfig, RewardStream};
+use fieldproof_oracle::onboard::{onboard, Onboarding};
+use fieldproof_oracle::quorum::config::{PeerConfig, PoolConfig};
+use fieldproof_oracle::quorum::{EpochRecord, EpochStatus, QuorumConfig};
+use fieldproof_oracle::serve::{self, RunningOracle};
+use fieldproof_oracle::simulate::{Fleet, FleetSpec, Role, SimReport};
+use fieldproof_oracle::verify::VerificationConfig;
+use fieldproof_sdk::device_registry::{self, DeviceInfo, SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
+use fieldproof_sdk::treasury::Treasury;
+use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, RewardFile, RpcChain, TreeHistory};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
+
+const EPOCH_SECS: i64 = 40;
+
+fn chain(url: &str) -> RpcChain {
+    RpcChain::new(url.to_string(), Duration::from_secs(30), CommitmentConfig::confirmed())
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn keypair(path: &Path) -> Keypair {
+    solana_keypair::read_keypair_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn unix_ms() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap()
+}
+
+/// A payer funded by the node's faucet.
+async fn funded(url: &str) -> Keypair {
+    let rpc = chain(url);
+    let payer = Keypair::new();
+    let signature = rpc.rpc_client().request_airdrop(&payer.pubkey(), 1_000_000_000_000).await.expect("airdrop");
+    for _ in 0..120 {
+        if rpc.rpc_client().confirm_transaction(&signature).await.expect("airdrop status") {
+            return payer;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the airdrop did not arrive");
+}
+
+/// The local network's plan with epochs of `EPOCH_SECS`, a dispute window of 3 seconds, and
+/// pools whose breakers let the owners claim everything at once (a share of the balance never
+/// lets the vault be drained in one window): the test claims every token.
+/// The emission is smaller, so that the treasury's breaker lets the oracles emit the epochs
+/// since the network started in one go.
+fn plan() -> NetworkPlan {
+    let text = std::fs::read_to_string(repo("migrations/localnet.toml")).unwrap();
+    let text = text
+        .replace("epoch_length_secs = 3_600", &format!("epoch_length_secs = {EPOCH_SECS}"))
+        .replace("dispute_window_secs = 60", "dispute_window_secs = 3")
+        .replace("max_bps = 5_000", "max_amount = 1_000_000_000_000")
+        .replace("initial_emission = 100_000_000_000", "initial_emission = 1_000_000_000");
+    NetworkPlan::parse(&text).unwrap()
+}
+
+/// Sends every report to every oracle; each must accept it.
+async fn send(oracles: &[OracleSetup], reports: &[SimReport]) {
+    let apis: Vec<OracleClient> = oracles.iter().map(OracleSetup::api).collect();
+    for sim in reports {
+        for api in &apis {
+            api.submit_report(&sim.report).await.expect("accepted");
+        }
+    }
+}
+
+/// One of the three local oracles: its key, its port, and where it keeps its state.
+struct OracleSetup {
+    config: OracleConfig,
+    running: Option<RunningOracle>,
+}
+
+impl OracleSetup {
+    async fn start(&mut self) {
+        self.running = Some(serve::start(&self.config, Arc::new(DeviceDirectory::default()), None).await.expect("oracle starts"));
+    }
+
+    async fn stop(&mut self) {
+        self.running.take().expect("running").shutdown().await.unwrap();
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.config.listen)
+    }
+
+    fn api(&self) -> OracleClient {
+        OracleClient::new(self.url(), Duration::from_secs(30)).unwrap()
+    }
+
+    fn store(&self) -> &fieldproof_oracle::storage::Store {
+        &self.running.as_ref().expect("running").store
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Three oracles in quorum over `deployment`, each with the key of `migrations/localnet/`.
+fn oracles(url: &str, deployment: &Deployment, start_ts: i64, payer: &Path, dir: &Path) -> Vec<OracleSetup> {
+    let keys: Vec<PathBuf> = (1..=3).map(|i| repo(&format!("migrations/localnet/oracle-{i}.json"))).collect();
+    let listen: Vec<SocketAddr> = (0..3).map(|_| SocketAddr::from(([127, 0, 0, 1], free_port()))).collect();
+    (0..3)
+        .map(|i| {
+            let peers = (0..3)
+                .filter(|j| *j != i)
+                .map(|j| PeerConfig { url: format!("http://{}", listen[j]), key: keypair(&keys[j]).pubkey().to_string() })
+                .collect();
+            let config = OracleConfig {
+                listen: listen[i],
+                database_url: format!("sqlite://{}", dir.join(format!("oracle-{i}.sqlite")).display()),
+                epochs_store: dir.join(format!("epochs-{i}")).display().to_string(),
+                // Mapping segments are signed when the drive starts, up to 30 s after the round's start.
+                ingest: IngestConfig { max_clock_skew_secs: 35, ..IngestConfig::default() },
+                verification: VerificationConfig { settle_secs: 1, ..VerificationConfig::default() },
+                verify_every_secs: 1,
+                registry: RegistryConfig { rpc_url: Some(url.into()), network: Some(deployment.network.to_string()), refresh_secs: 1, ..RegistryConfig::default() },
+                epochs: RewardConfig { start_ts, length_secs: EPOCH_SECS, ..RewardConfig::default() },
+                quorum: QuorumConfig {
+                    keypair: Some(keys[i].clone()),
+                    payer_keypair: Some(payer.to_path_buf()),
+                    rpc_url: Some(url.into()),
+                    treasury: Some(deployment.treasury.to_string()),
+                    pools: vec![
+                        PoolConfig { address: deployment.pools[0].to_string(), stream: RewardStream::Coverage },
+                        PoolConfig { address: deployment.pools[1].to_string(), stream: RewardStream::Mapping },
+                    ],
+                    peers,
+                    every_secs: 1,
+                    ..QuorumConfig::default()
+                },
+                ..OracleConfig::default()
+            };
+            OracleSetup { config, running: None }
+        })
+        .collect()
+}
+
+/// Waits until the oracle's directory, synced from the chain, holds `devices` devices.
+async fn wait_for_devices(oracle: &OracleSetup, devices: usize) {
+    for _ in 0..240 {
+        let health: Option<serde_json::Value> = match reqwest::get(format!("{}/health", oracle.url())).await {
+            Ok(answer) => answer.json().await.ok(),
+            Err(_) => None,
+        };
+        if health.and_then(|h| h["devices"].as_u64()) == Some(devices as u64) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("{} never synced its {devices} devices", oracle.url());
+}
+
+/// `owner` gives the device cNFT to `to` with Bubblegum's `transfer`, proven with the path the
+/// oracle's index serves.
+async fn transfer(client: &Client<RpcChain>, api: &OracleClient, device: &DeviceInfo, owner: &Keypair, payer: &Keypair, to: &Pubkey) {
+    let proof = api.asset_proof_of(&device.asset).await.expect("the oracle's ownership proof");
+    let tree = client.chain().get_account(&device.tree).await.unwrap().unwrap();
+    let (depth, canopy) = fieldproof_sdk::ownership::tree_depths(&tree.data).unwrap();
+    let below_canopy: Vec<_> = proof.path[..depth - canopy]
+        .iter()
+        .map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false))
+        .collect();
+    let ix = mpl_bubblegum::instructions::TransferBuilder::new()
+        .tree_config(device_registry::tree_config_address(&device.tree))
+        .leaf_owner(owner.pubkey(), true)
+        .leaf_delegate(owner.pubkey(), false)
+        .new_leaf_owner(*to)
+        .merkle_tree(device.tree)
+        .log_wrapper(SPL_NOOP_ID)
+        .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+        .system_program(anchor_lang::system_program::ID)
+        .root(proof.root)
+        .data_hash(device.data_hash)
+        .creator_hash(device.creator_hash)
+        .nonce(device.leaf_nonce)
+        .index(device.leaf_nonce as u32)
+        .add_remaining_accounts(&below_canopy)
+        .instruction();
+    client.send(&[ix], payer, &[owner]).await.expect("Bubblegum transfer");
+}
+
+/// Asks `api` for `owner`'s claims from `pool`, signs them as the owner and sends them; returns
+/// what they paid.
+async fn claim_through_the_oracle(client: &Client<RpcChain>, api: &OracleClient, pool: &Pubkey, owner: &Keypair, asset: Option<&Pubkey>) -> u64 {
+    let claims = api.claim_transactions(pool, &owner.pubkey(), asset).await.expect("claim transactions");
+    for unsigned in claims.transactions {
+        let signed = VersionedTransaction::try_new(unsigned.message, &[owner]).expect("the owner is the only signer");
+        client.chain().send_transaction(&signed).await.expect("the claim lands");
+    }
+    claims.paid
+}
+
+#[tokio::test]
+#[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
+async fn the_story_end_to_end() {
+    let url = std::env::var("FIELDPROOF_RPC_URL").expect("FIELDPROOF_RPC_URL");
+    let client = Client::new(chain(&url));
+    let deployer = funded(&url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = bootstrap(&client, &deployer, &plan(), &KeyDir::new(&dir.path().join("keys")), |_| {}).await.expect("bootstrap").deployment;
+    let (coverage_pool, mapping_pool) = (deployment.pools[0], deployment.pools[1]);
+    let treasury: Treasury = client.account(&deployment.treasury).await.unwrap();
+    let start_ts = treasury.params.schedule.start_ts;
+
+    // The makers' fleet, onboarded: every device a cNFT of `owner`, every hotspot located.
+    let fleet = Fleet::new(FleetSpec { seed: 5, hotspots: 8, mappers: 3, spoofers: 1, loud_witnesses: 1, teleporters: 1, replayers: 0 });
+    let owner = Keypair::new();
+    let maker = keypair(&repo("migrations/localnet/maker.json"));
+    let maker_key = SigningKey::from_bytes(maker.secret_bytes());
+    let submitter = keypair(&repo("migrations/localnet/oracle-1.json"));
+    let onboarding = Onboarding { network: deployment.network, maker_id: maker.pubkey(), maker_key: &maker_key, payer: &deployer, owner: &owner, price: Some((&submitter, 150_000_000)) };
+    onboard(&client, &TreeHistory::new(chain(&url)), &fleet, &onboarding).await.expect("onboard");
+    let info = |i: usize| {
+        let address = device_registry::device_address(&deployment.network, &Pubkey::new_from_array(fleet.devices[i].key.verifying_key().to_bytes()));
+        let client = &client;
+        async move { client.account::<DeviceInfo>(&address).await.unwrap() }
+    };
+    let mut devices = Vec::new();
+    for i in 0..fleet.devices.len() {
+        devices.push(info(i).await);
+    }
+
+    let payer_file = dir.path().join("payer.json");
+    solana_keypair::write_keypair_file(&deployer, &payer_file).unwrap();
+    let mut oracles = oracles(&url, &deployment, start_ts, &payer_file, dir.path());
+    for o in &mut oracles {
+        o.start().await;
+        wait_for_devices(o, fleet.devices.len()).await;
+    }
+
+    // One round of the fleet's traffic, inside one epoch: it lasts 30 s (dashcams drive last).
+    let into_epoch = |ms: i64| (ms / 1_000 - start_ts).rem_euclid(EPOCH_SECS);
+    if into_epoch(unix_ms()) > 5 {
+        tokio::time::sleep(Duration::from_secs(u64::try_from(EPOCH_SECS - into_epoch(unix_ms()) + 1).unwrap())).await;
+    }
+    let round_ms = unix_ms();
+    let epoch = u64::try_from((round_ms / 1_000 - start_ts) / EPOCH_SECS).unwrap();
+    let traffic = fleet.traffic(u64::try_from(round_ms).unwrap(), 1);
+    let (first, second) = traffic.split_at(traffic.len() / 2);
+    send(&oracles, first).await;
+    // The third oracle stops in the middle of the epoch and comes back over the same database.
+    oracles[2].stop().await;
+    oracles[2].start().await;
+    wait_for_devices(&oracles[2], fleet.devices.len()).await;
+    send(&oracles, second).await;
+
+    // The epoch ends and settles; the oracles compute it, two of them post, and after the
+    // dispute window its roots are active.
+    let (coverage, mapping) = loop {
+        let (c, m) = (client.pool(&coverage_pool).await.unwrap(), client.pool(&mapping_pool).await.unwrap());
+        if c.active.epoch == epoch && m.active.epoch == epoch {
+            break (c, m);
+        }
+        assert!(unix_ms() < round_ms + (3 * EPOCH_SECS + 120) * 1_000, "epoch {epoch}'s roots never became active");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+
+    // Every oracle follows: the epoch is active in each one's records (within a pass or two).
+    for o in &oracles {
+        for pool in [&coverage_pool, &mapping_pool] {
+            for pass in 0.. {
+                let record = EpochRecord::load(o.store(), pool, epoch).await.unwrap();
+                if record.is_some_and(|r| r.status == EpochStatus::Active) {
+                    break;
+                }
+                assert!(pass < 60, "{} never saw epoch {epoch} of pool {pool} active", o.url());
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+
+    // Every oracle kept every report it acknowledged, the restarted one too.
+    for o in &oracles {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM reports").fetch_one(o.store().pool()).await.unwrap();
+        assert_eq!(sqlx::Row::get::<i64, _>(&row, "n"), traffic.len() as i64, "{} lost reports", o.url());
+    }
+    // Each root was posted once: one oracle's post landed, the others found it on chain.
+    for pool in [&coverage_pool, &mapping_pool] {
+        let mut posts = 0;
+        for o in &oracles {
+            if let Some(record) = EpochRecord::load(o.store(), pool, epoch).await.unwrap() {
+                posts += usize::from(record.post_tx.is_some());
+            }
+        }
+        assert_eq!(posts, 1, "pool {pool}: one post");
+    }
+
+    // The published files are the posted roots, byte for byte the same at every oracle (one
+    // that finds the root active before it signed takes the file from a peer).
+    let files: Vec<EpochFiles> = oracles.iter().map(|o| EpochFiles::open(&o.config.epochs_store).unwrap()).collect();
+    let file = |pool: Pubkey| {
+        let files = &files;
+        async move {
+            let mut published = Vec::new();
+            for f in files {
+                published.extend(f.reward_file_bytes(&pool, epoch).await.unwrap());
+            }
+            assert_eq!(published.len(), 3, "pool {pool}: every oracle holds epoch {epoch}'s file");
+            assert!(published.windows(2).all(|w| w[0] == w[1]), "pool {pool}: byte-identical files");
+            RewardFile::from_json(std::str::from_utf8(&published[0]).unwrap()).unwrap()
+        }
+    };
+    let (coverage_file, mapping_file) = (file(coverage_pool).await, file(mapping_pool).await);
+    assert_eq!((coverage_file.root(), mapping_file.root()), (coverage.active.root, mapping.active.root));
+    let amount = |file: &RewardFile, i: usize| file.leaf(&devices[i].asset).map_or(0, |l| l.cumulative_amount);
+
+    // Cheaters got nothing; honest devices of both streams earned (a hotspot nobody heard earns
+    // nothing, honest or not).
+    let earned = |file: &RewardFile, role: Role, kind: DeviceKind| {
+        (0..devices.len()).filter(|&i| fleet.devices[i].role == role && fleet.devices[i].kind == kind && amount(file, i) > 0).count()
+    };
+    assert_eq!(earned(&coverage_file, Role::Spoofer, DeviceKind::Hotspot), 0, "a spoofer was paid");
+    assert_eq!(earned(&mapping_file, Role::Teleporter, DeviceKind::Mapper), 0, "a teleporting dashcam was paid");
+    assert!(earned(&coverage_file, Role::Honest, DeviceKind::Hotspot) >= 2, "honest hotspots earned");
+    assert!(earned(&mapping_file, Role::Honest, DeviceKind::Mapper) >= 1, "honest dashcams earned");
+
+    // An earning hotspot changes hands before anything is claimed: its reward follows the cNFT.
+    let api = oracles[0].api();
+    let sold = (0..devices.len()).find(|&i| fleet.devices[i].role == Role::Honest && amount(&coverage_file, i) > 0).unwrap();
+    let buyer = Keypair::new();
+    for wallet in [&owner.pubkey(), &buyer.pubkey()] {
+        let fund = anchor_lang::solana_program::system_instruction::transfer(&deployer.pubkey(), wallet, 2_000_000_000);
+        client.send(&[fund], &deployer, &[]).await.unwrap();
+    }
+    transfer(&client, &api, &devices[sold], &owner, &deployer, &buyer.pubkey()).await;
+
+    // The buyer claims the one device, the owner all the others, through the oracle.
+    let bought = claim_through_the_oracle(&client, &api, &coverage_pool, &buyer, Some(&devices[sold].asset)).await;
+    assert_eq!(bought, amount(&coverage_file, sold));
+    let mut paid = claim_through_the_oracle(&client, &api, &coverage_pool, &owner, None).await;
+    paid += claim_through_the_oracle(&client, &oracles[1].api(), &mapping_pool, &owner, None).await;
+    let owed: u64 = (0..devices.len()).filter(|i| *i != sold).map(|i| amount(&coverage_file, i) + amount(&mapping_file, i)).sum::<u64>() + amount(&mapping_file, sold);
+    assert_eq!(paid, owed);
+    let token_account = |wallet: &Pubkey| anchor_spl::associated_token::get_associated_token_address(wallet, &deployment.network_mint);
+    assert_eq!(client.token_amount(&token_account(&owner.pubkey())).await.unwrap(), owed, "the owner holds exactly the files' amounts");
+    assert_eq!(client.token_amount(&token_account(&buyer.pubkey())).await.unwrap(), bought, "the buyer holds the sold device's reward");
+    let leaves_total = |file: &RewardFile| file.leaves().iter().map(|(_, a)| a).sum::<u64>();
+    assert_eq!(owed + bought, leaves_total(&coverage_file) + leaves_total(&mapping_file), "every token of both files was claimed");
+    assert_eq!((coverage.active.cumulative_total, mapping.active.cumulative_total), (leaves_total(&coverage_file), leaves_total(&mapping_file)));
+
+    // A second claim pays nothing.
+    for (pool, wallet) in [(&coverage_pool, &owner), (&mapping_pool, &owner), (&coverage_pool, &buyer)] {
+        let again = api.claim_transactions(pool, &wallet.pubkey(), None).await.unwrap();
+        assert_eq!((again.paid, again.transactions.len()), (0, 0));
+    }
+    for o in &mut oracles {
+        o.stop().await;
+    }
+}
