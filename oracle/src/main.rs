@@ -31,8 +31,9 @@ enum Command {
         #[arg(long)]
         devices: Option<PathBuf>,
     },
-    /// Simulate a fleet: write its devices file, and/or send one round of its traffic (honest
-    /// devices plus the cheaters asked for) to an oracle. The same seed is the same fleet.
+    /// Simulate a fleet: write its devices file, and/or send its traffic (honest devices plus
+    /// the cheaters asked for) to oracles, a beacon round every ten minutes. The same seed is the
+    /// same fleet.
     Simulate {
         #[arg(long, default_value_t = 7)]
         seed: u64,
@@ -51,9 +52,14 @@ enum Command {
         /// Write the fleet's devices file here (for `serve --devices`).
         #[arg(long)]
         write_devices: Option<PathBuf>,
-        /// Send the traffic to this oracle (e.g. http://127.0.0.1:8080).
+        /// Send the traffic to this oracle (e.g. http://127.0.0.1:8080); repeat it to send every
+        /// report to each of several oracles, as devices of a network with a quorum of oracles do.
         #[arg(long)]
-        oracle: Option<String>,
+        oracle: Vec<String>,
+        /// Beacon rounds to send, ten minutes apart, each once its last report is two minutes
+        /// old; 0 sends rounds until stopped.
+        #[arg(long, default_value_t = 1)]
+        rounds: u64,
         #[command(flatten)]
         onboard: OnboardArgs,
     },
@@ -213,9 +219,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight");
             oracle.shutdown().await
         }
-        Command::Simulate { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers, write_devices, oracle, onboard } => {
+        Command::Simulate { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers, write_devices, oracle, rounds, onboard } => {
             let spec = FleetSpec { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers };
-            simulate(spec, write_devices, oracle, &onboard).await
+            simulate(spec, write_devices, &oracle, rounds, &onboard).await
         }
         Command::Epoch { target, stream, emission } => epoch(config, target, stream, emission).await,
         Command::VerifyEpoch { target } => verify_epoch(config, target).await,
@@ -316,7 +322,7 @@ async fn verify_epoch(mut config: OracleConfig, target: EpochTarget) -> anyhow::
     }
 }
 
-async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracle: Option<String>, onboarding: &OnboardArgs) -> anyhow::Result<()> {
+async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[String], rounds: u64, onboarding: &OnboardArgs) -> anyhow::Result<()> {
     let fleet = Fleet::new(spec);
     if let Some(url) = &onboarding.onboard_url {
         onboard(&fleet, onboarding, url).await?;
@@ -326,28 +332,45 @@ async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracle: Optio
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
         println!("wrote {} devices to {}", fleet.devices.len(), path.display());
     }
-    let Some(url) = oracle else {
+    if oracles.is_empty() {
         anyhow::ensure!(write_devices.is_some() || onboarding.onboard_url.is_some(), "nothing to do: give --onboard-url, --write-devices and/or --oracle");
         return Ok(());
-    };
-    let client = fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(10))?;
-    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
-    // One round that ended a minute ago: every timestamp is within the clock-skew window.
-    let traffic = fleet.traffic(now_ms.saturating_sub(120_000), 1);
-    let mut accepted = 0usize;
-    let mut refused: std::collections::BTreeMap<String, usize> = Default::default();
-    for sim in &traffic {
-        match client.submit_report(&sim.report).await {
-            Ok(_) => accepted += 1,
-            Err(fieldproof_sdk::OracleApiError::Rejected { code, .. }) => *refused.entry(code).or_default() += 1,
-            Err(e) => anyhow::bail!("oracle at {url} unavailable: {e}"),
+    }
+    let clients = oracles
+        .iter()
+        .map(|url| Ok((url.as_str(), fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(10))?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let now_ms = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    // A round's reports span about a minute and a half: each round is sent once it ended, two
+    // minutes after its start, so that every timestamp is in the past and within the oracles'
+    // clock-skew window.
+    const SEND_AFTER_MS: u64 = 120_000;
+    let start_ms = now_ms().saturating_sub(SEND_AFTER_MS);
+    // The first round with the replayers' replays, then the fleet's endless rounds after it.
+    let first = fleet.traffic(start_ms, 1);
+    let later = fleet.rounds(start_ms).skip(1);
+    let all = std::iter::once(first).chain(later);
+    let limit = if rounds == 0 { usize::MAX } else { usize::try_from(rounds).unwrap_or(usize::MAX) };
+    for (round, traffic) in all.take(limit).enumerate() {
+        let due = start_ms + round as u64 * fieldproof_oracle::simulate::BEACON_EVERY_MS + SEND_AFTER_MS;
+        tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(now_ms()))).await;
+        for (url, client) in &clients {
+            let mut accepted = 0usize;
+            let mut refused: std::collections::BTreeMap<String, usize> = Default::default();
+            for sim in &traffic {
+                match client.submit_report(&sim.report).await {
+                    Ok(_) => accepted += 1,
+                    Err(fieldproof_sdk::OracleApiError::Rejected { code, .. }) => *refused.entry(code).or_default() += 1,
+                    Err(e) => anyhow::bail!("oracle at {url} unavailable: {e}"),
+                }
+            }
+            println!("round {round}: sent {} reports to {url}: {accepted} accepted", traffic.len());
+            for (code, n) in refused {
+                println!("  refused {n} with {code}");
+            }
         }
+        println!("round {round}: cheating reports stored for the verifiers to catch: {}", traffic.iter().filter(|s| s.cheat).count());
     }
-    println!("sent {} reports to {url}: {accepted} accepted", traffic.len());
-    for (code, n) in refused {
-        println!("  refused {n} with {code}");
-    }
-    println!("cheating reports stored for the verifier to catch: {}", traffic.iter().filter(|s| s.cheat).count());
     Ok(())
 }
 

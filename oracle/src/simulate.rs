@@ -24,7 +24,8 @@ const FREQUENCY_HZ: u64 = 904_300_000;
 const TX_POWER_DDBM: i16 = 270;
 /// Every simulated hotspot's antenna gain, in tenths of dBi.
 pub const GAIN_DDBI: i16 = 30;
-const BEACON_EVERY_MS: u64 = 600_000;
+/// Each hotspot beacons once per round, a round this long.
+pub const BEACON_EVERY_MS: u64 = 600_000;
 /// Hotspots hear beacons up to this far.
 const HEARING_RANGE_M: f64 = 6_000.0;
 

@@ -64,18 +64,13 @@ async fn funded(url: &str) -> Keypair {
     panic!("the airdrop did not arrive");
 }
 
-/// The local network's plan with epochs of `EPOCH_SECS`, a dispute window of 3 seconds, and
-/// pools whose breakers let the owners claim everything at once (a share of the balance never
-/// lets the vault be drained in one window): the test claims every token.
-/// The emission is smaller, so that the treasury's breaker lets the oracles emit the epochs
-/// since the network started in one go.
+/// The local network's plan with epochs of `EPOCH_SECS` and a dispute window of 3 seconds.
 fn plan() -> NetworkPlan {
-    let text = std::fs::read_to_string(repo("migrations/localnet.toml")).unwrap();
-    let text = text
-        .replace("epoch_length_secs = 3_600", &format!("epoch_length_secs = {EPOCH_SECS}"))
-        .replace("dispute_window_secs = 60", "dispute_window_secs = 3")
-        .replace("max_bps = 5_000", "max_amount = 1_000_000_000_000")
-        .replace("initial_emission = 100_000_000_000", "initial_emission = 1_000_000_000");
+    let mut text = std::fs::read_to_string(repo("migrations/localnet.toml")).unwrap();
+    for (from, to) in [("epoch_length_secs = 60", format!("epoch_length_secs = {EPOCH_SECS}")), ("dispute_window_secs = 30", "dispute_window_secs = 3".into())] {
+        assert!(text.contains(from), "migrations/localnet.toml has no {from:?}");
+        text = text.replace(from, &to);
+    }
     NetworkPlan::parse(&text).unwrap()
 }
 
@@ -205,10 +200,11 @@ async fn transfer(client: &Client<RpcChain>, api: &OracleClient, device: &Device
     client.send(&[ix], payer, &[owner]).await.expect("Bubblegum transfer");
 }
 
-/// Asks `api` for `owner`'s claims from `pool`, signs them as the owner and sends them; returns
-/// what they paid.
-async fn claim_through_the_oracle(client: &Client<RpcChain>, api: &OracleClient, pool: &Pubkey, owner: &Keypair, asset: Option<&Pubkey>) -> u64 {
-    let claims = api.claim_transactions(pool, &owner.pubkey(), asset).await.expect("claim transactions");
+/// Asks `api` for the claims of all `owner`'s devices from `pool`, signs them as the owner and
+/// sends them; returns what they paid.
+async fn claim_through_the_oracle(client: &Client<RpcChain>, api: &OracleClient, pool: &Pubkey, owner: &Keypair) -> u64 {
+    let claims = api.claim_transactions(pool, &owner.pubkey(), None).await.expect("claim transactions");
+    claims.check_only_claims().expect("only claims");
     for unsigned in claims.transactions {
         let signed = VersionedTransaction::try_new(unsigned.message, &[owner]).expect("the owner is the only signer");
         client.chain().send_transaction(&signed).await.expect("the claim lands");
@@ -350,11 +346,21 @@ async fn the_story_end_to_end() {
     }
     transfer(&client, &api, &devices[sold], &owner, &deployer, &buyer.pubkey()).await;
 
-    // The buyer claims the one device, the owner all the others, through the oracle.
-    let bought = claim_through_the_oracle(&client, &api, &coverage_pool, &buyer, Some(&devices[sold].asset)).await;
+    // The buyer claims the one device with the command-line tool, the owner all the others
+    // through the SDK; the oracle prepares both.
+    let buyer_file = dir.path().join("buyer.json");
+    solana_keypair::write_keypair_file(&buyer, &buyer_file).unwrap();
+    let cli = |asset: String| {
+        let (chain, api, buyer_file, pool) = (client.chain(), &api, &buyer_file, coverage_pool.to_string());
+        async move { fieldproof_cli::claim_through_oracle(chain, api, buyer_file, &pool, &[asset], false).await }
+    };
+    let outcome = cli(devices[sold].asset.to_string()).await.expect("fieldproof claim --pool --asset");
+    let bought = outcome.json["paid"].as_u64().unwrap();
     assert_eq!(bought, amount(&coverage_file, sold));
-    let mut paid = claim_through_the_oracle(&client, &api, &coverage_pool, &owner, None).await;
-    paid += claim_through_the_oracle(&client, &oracles[1].api(), &mapping_pool, &owner, None).await;
+    let again = cli(devices[sold].asset.to_string()).await.unwrap_err();
+    assert_eq!(again.exit_code(), 6, "nothing to claim: {again}");
+    let mut paid = claim_through_the_oracle(&client, &api, &coverage_pool, &owner).await;
+    paid += claim_through_the_oracle(&client, &oracles[1].api(), &mapping_pool, &owner).await;
     let owed: u64 = (0..devices.len()).filter(|i| *i != sold).map(|i| amount(&coverage_file, i) + amount(&mapping_file, i)).sum::<u64>() + amount(&mapping_file, sold);
     assert_eq!(paid, owed);
     let token_account = |wallet: &Pubkey| anchor_spl::associated_token::get_associated_token_address(wallet, &deployment.network_mint);

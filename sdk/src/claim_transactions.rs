@@ -62,6 +62,27 @@ fn strings(keys: &[Pubkey]) -> Vec<String> {
 }
 
 impl ClaimTransactions {
+    /// Checks what an owner is asked to sign: every transaction is paid by the owner and calls
+    /// only the reward pool, the compute budget and the associated-token program (which creates
+    /// the owner's token account). An oracle that slips anything else in is refused here, before
+    /// any signature. Programs cannot come from lookup tables, so the static keys name them all.
+    pub fn check_only_claims(&self) -> Result<(), ClaimTransactionsError> {
+        let allowed = [crate::reward_pool::ID, solana_sdk_ids::compute_budget::ID, anchor_spl::associated_token::ID];
+        for (i, transaction) in self.transactions.iter().enumerate() {
+            let keys = transaction.message.static_account_keys();
+            if keys.first() != Some(&self.owner) {
+                return Err(ClaimTransactionsError(format!("transactions[{i}] is not paid by the owner {}", self.owner)));
+            }
+            for instruction in transaction.message.instructions() {
+                match keys.get(usize::from(instruction.program_id_index)) {
+                    Some(program) if allowed.contains(program) => {}
+                    other => return Err(ClaimTransactionsError(format!("transactions[{i}] calls {other:?}, which is not a claim's program"))),
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The JSON form (see the module docs).
     pub fn to_json(&self) -> String {
         let transactions = self
@@ -144,5 +165,21 @@ mod tests {
         assert!(with("owner", serde_json::json!("0wner")).contains("owner is not a base58 address"));
         assert!(with("claimed", serde_json::json!(["x"])).contains("claimed is not a base58 address"));
         assert!(ClaimTransactions::from_json("{}").is_err());
+
+        // A transfer of the owner's lamports is no claim: refused before anyone signs it.
+        assert!(claims.check_only_claims().unwrap_err().0.contains("not a claim's program"));
+        let create = anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+            &owner,
+            &owner,
+            &Pubkey::new_unique(),
+            &anchor_spl::token::ID,
+        );
+        let budget = solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(100_000);
+        let only = |payer: &Pubkey| {
+            let message = VersionedMessage::Legacy(Message::new_with_blockhash(&[budget.clone(), create.clone()], Some(payer), &Hash::new_unique()));
+            ClaimTransactions { transactions: vec![VersionedTransaction { signatures: vec![Signature::default(); 2], message }], ..claims.clone() }
+        };
+        only(&owner).check_only_claims().expect("a token account's creation and a compute budget are a claim's");
+        assert!(only(&Pubkey::new_unique()).check_only_claims().unwrap_err().0.contains("not paid by the owner"));
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use fieldproof_sdk::device_registry::DeviceInfo;
-use fieldproof_sdk::{AssetProof, Chain, Client, DasClient, OwnershipSource, OwnershipSourceError, Pubkey, RewardFile, TreeHistory};
+use fieldproof_sdk::{AssetProof, Chain, Client, DasClient, OracleClient, OwnershipSource, OwnershipSourceError, Pubkey, RewardFile, SdkError, TreeHistory};
+use solana_transaction::versioned::VersionedTransaction;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
@@ -72,13 +73,18 @@ pub enum Command {
         #[arg(long = "asset")]
         assets: Vec<String>,
     },
-    /// Claim devices' rewards from a reward file, in as few transactions as fit.
+    /// Claim devices' rewards, in as few transactions as fit: from a reward file, or from a
+    /// pool's active root through the oracle (`--oracle`), which prepares the transactions for
+    /// every device the signer holds; the signer checks that they only claim, then signs them.
     Claim {
         /// The epoch's reward file (JSON).
+        #[arg(long, required_unless_present = "pool", conflicts_with = "pool")]
+        file: Option<PathBuf>,
+        /// Claim from this pool through the oracle, without a reward file.
         #[arg(long)]
-        file: PathBuf,
-        /// The devices' assets to claim for.
-        #[arg(long = "asset", required = true)]
+        pool: Option<String>,
+        /// The devices' assets to claim for (with `--pool`: all the signer's devices when none).
+        #[arg(long = "asset", required_unless_present = "pool")]
         assets: Vec<String>,
     },
     /// Create the address lookup table claimants of a pool send through (the operator, once).
@@ -227,7 +233,8 @@ pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Cont
         }
         Command::Devices { network } => devices(ctx, address("network", network)?).await,
         Command::Rewards { file, assets } => rewards(ctx, &reward_file(file)?, assets).await,
-        Command::Claim { file, assets } => claim(ctx, &reward_file(file)?, assets).await,
+        Command::Claim { file: Some(file), assets, .. } => claim(ctx, &reward_file(file)?, assets).await,
+        Command::Claim { file: None, .. } => Err(Failure::BadInput("claiming through the oracle takes its URL: see claim_through_oracle".into())),
         Command::SetDestination { pool, asset, to } => {
             set_destination(ctx, address("pool", pool)?, address("asset", asset)?, address("destination", to)?).await
         }
@@ -357,32 +364,78 @@ async fn claim<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, file: &RewardF
             Ok(signature) => signatures.push(signature.to_string()),
             Err(e) => {
                 progress.abandon();
-                let landed = if signatures.is_empty() { String::new() } else { format!(" ({} transaction(s) had landed: {})", signatures.len(), signatures.join(", ")) };
-                return Err(match Failure::from(e) {
-                    Failure::Refused(m) => Failure::Refused(format!("{m}{landed}")),
-                    Failure::Unreachable(m) => Failure::Unreachable(format!("{m}{landed}")),
-                    other => other,
-                });
+                return Err(after_landed(e.into(), &signatures));
             }
         }
         progress.inc(1);
     }
     progress.finish_and_clear();
+    Ok(claimed_outcome(plan.paid, &plan.claimed, &plan.nothing_to_claim, signatures))
+}
+
+/// A failure after `signatures` landed: the message says which did.
+fn after_landed(failure: Failure, signatures: &[String]) -> Failure {
+    if signatures.is_empty() {
+        return failure;
+    }
+    let landed = format!(" ({} transaction(s) had landed: {})", signatures.len(), signatures.join(", "));
+    match failure {
+        Failure::Refused(m) => Failure::Refused(format!("{m}{landed}")),
+        Failure::Unreachable(m) => Failure::Unreachable(format!("{m}{landed}")),
+        other => other,
+    }
+}
+
+/// What a claim paid, for people and for scripts.
+fn claimed_outcome(paid: u64, claimed: &[Pubkey], nothing_to_claim: &[Pubkey], signatures: Vec<String>) -> Outcome {
     let human = format!(
-        "claimed {} for {} device(s) in {} transaction(s){}\n{}\n",
-        plan.paid,
-        plan.claimed.len(),
+        "claimed {paid} for {} device(s) in {} transaction(s){}\n{}\n",
+        claimed.len(),
         signatures.len(),
-        if plan.nothing_to_claim.is_empty() { String::new() } else { format!("; {} already paid in full", plan.nothing_to_claim.len()) },
+        if nothing_to_claim.is_empty() { String::new() } else { format!("; {} already paid in full", nothing_to_claim.len()) },
         signatures.join("\n"),
     );
     let json = json!({
-        "paid": plan.paid,
-        "claimed": plan.claimed.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
-        "nothing_to_claim": plan.nothing_to_claim.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "paid": paid,
+        "claimed": claimed.iter().map(Pubkey::to_string).collect::<Vec<_>>(),
+        "nothing_to_claim": nothing_to_claim.iter().map(Pubkey::to_string).collect::<Vec<_>>(),
         "transactions": signatures,
     });
-    Ok(Outcome { human, json })
+    Outcome { human, json }
+}
+
+/// `claim --pool`: the oracle prepares the claims of `pool`'s active root for the devices the
+/// signer holds now (or only `assets`); they are checked to only claim, then signed and sent in
+/// order.
+pub async fn claim_through_oracle<C: Chain>(chain: &C, oracle: &OracleClient, keypair: &std::path::Path, pool: &str, assets: &[String], progress: bool) -> Result<Outcome, Failure> {
+    let pool = address("pool", pool)?;
+    let signer = keypair::load(keypair)?;
+    let asked: Vec<Option<Pubkey>> = if assets.is_empty() { vec![None] } else { assets.iter().map(|a| address("asset", a).map(Some)).collect::<Result<_, _>>()? };
+    let (mut paid, mut claimed, mut nothing_to_claim, mut signatures) = (0u64, Vec::new(), Vec::new(), Vec::new());
+    for asset in asked {
+        let claims = oracle.claim_transactions(&pool, &signer.pubkey(), asset.as_ref()).await?;
+        claims.check_only_claims().map_err(|e| Failure::Refused(format!("the oracle's transactions were not signed: {e}")))?;
+        let sending = bar(progress, claims.transactions.len(), "sending claims");
+        for unsigned in claims.transactions {
+            let signed = VersionedTransaction::try_new(unsigned.message, &[&signer]).map_err(|e| Failure::BadInput(format!("cannot sign the oracle's transaction: {e}")))?;
+            match chain.send_transaction(&signed).await {
+                Ok(signature) => signatures.push(signature.to_string()),
+                Err(e) => {
+                    sending.abandon();
+                    return Err(after_landed(SdkError::Chain(e).into(), &signatures));
+                }
+            }
+            sending.inc(1);
+        }
+        sending.finish_and_clear();
+        paid += claims.paid;
+        claimed.extend(claims.claimed);
+        nothing_to_claim.extend(claims.nothing_to_claim);
+    }
+    if claimed.is_empty() {
+        return Err(Failure::NothingToClaim(format!("nothing to claim from pool {pool}: {} device(s) paid in full", nothing_to_claim.len())));
+    }
+    Ok(claimed_outcome(paid, &claimed, &nothing_to_claim, signatures))
 }
 
 async fn set_destination<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, pool: Pubkey, asset: Pubkey, to: Pubkey) -> Result<Outcome, Failure> {
@@ -443,6 +496,9 @@ async fn bootstrap<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, plan_path:
     for step in &report.steps {
         human.push_str(&format!("{:<9} {:<20} {}\n", verb(&step.outcome), step.what, step.address));
     }
+    // The oracles' reward epochs are the treasury's: their `[epochs]` start_ts and length_secs.
+    let schedule = ctx.client.account::<fieldproof_sdk::treasury::Treasury>(&d.treasury).await?.params.schedule;
+    human.push_str(&format!("epochs of {} s from {} (Unix time)\n", schedule.epoch_length_secs, schedule.start_ts));
     human.push_str(if report.changed() { "the network now matches the plan\n" } else { "nothing to do: the network already matches the plan\n" });
     let list = |keys: &[Pubkey]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
     let json = json!({
@@ -452,6 +508,7 @@ async fn bootstrap<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, plan_path:
         "pools": list(&d.pools), "dc_config": d.dc_config.to_string(), "dc_mint": d.dc_mint.to_string(),
         "network": d.network.to_string(), "device_tree": d.device_tree.map(|t| t.to_string()), "makers": list(&d.makers),
         "keys": keys.path().display().to_string(),
+        "epoch_start_ts": schedule.start_ts, "epoch_length_secs": schedule.epoch_length_secs,
     });
     Ok(Outcome { human, json })
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use fieldproof_cli::{execute, heartbeat, keypair, AssetIndex, Cli, Command, Context, Failure, Outcome};
-use fieldproof_sdk::{Client, DasClient, RpcChain, TreeHistory};
+use fieldproof_cli::{claim_through_oracle, execute, heartbeat, keypair, AssetIndex, Cli, Command, Context, Failure, Outcome};
+use fieldproof_sdk::{Client, DasClient, OracleClient, RpcChain, TreeHistory};
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
 
@@ -41,6 +41,11 @@ async fn run(cli: &Cli) -> Result<Outcome, Failure> {
         return heartbeat(&cli.oracle, timeout, &device, *h3, *uptime_s, *firmware).await;
     }
     let chain = RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed());
+    let progress = !cli.json && std::io::stderr().is_terminal();
+    if let Command::Claim { file: None, pool: Some(pool), assets } = &cli.command {
+        let oracle = OracleClient::new(cli.oracle.clone(), timeout)?;
+        return claim_through_oracle(&chain, &oracle, &cli.keypair, pool, assets, progress).await;
+    }
     let index = match &cli.das_url {
         Some(url) => AssetIndex::Das(DasClient::new(url.clone(), timeout).map_err(|e| Failure::BadInput(e.to_string()))?),
         None => AssetIndex::History(TreeHistory::new(RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed()))),
@@ -51,6 +56,6 @@ async fn run(cli: &Cli) -> Result<Outcome, Failure> {
         let table = client.lookup_table(&table).await?;
         client = client.with_lookup_tables(vec![table]);
     }
-    let ctx = Context { client, ownership: index, keypair: cli.keypair.clone(), progress: !cli.json && std::io::stderr().is_terminal() };
+    let ctx = Context { client, ownership: index, keypair: cli.keypair.clone(), progress };
     execute(&cli.command, &ctx).await
 }

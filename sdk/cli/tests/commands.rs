@@ -86,7 +86,7 @@ impl Setup {
 async fn claim_pays_then_there_is_nothing_to_claim() {
     let (setup, assets) = Setup::with_devices(&[100, 250, 7]).await;
     let ctx = setup.context();
-    let claim = Command::Claim { file: setup.rewards_file(), assets: vec![assets[0].to_string(), assets[1].to_string()] };
+    let claim = Command::Claim { file: Some(setup.rewards_file()), pool: None, assets: vec![assets[0].to_string(), assets[1].to_string()] };
 
     let outcome = execute(&claim, &ctx).await.expect("claim");
     assert_eq!(outcome.json["paid"], 350);
@@ -140,7 +140,7 @@ async fn set_destination_redirects_the_next_claim_and_is_the_owners_only() {
     let elsewhere = setup.pool.world.create_token_account(SPL_TOKEN, &setup.pool.mint, &Pubkey::new_unique()).await;
     let set = Command::SetDestination { pool: setup.pool.pool.to_string(), asset: assets[0].to_string(), to: elsewhere.to_string() };
     execute(&set, &ctx).await.expect("set destination");
-    execute(&Command::Claim { file: setup.rewards_file(), assets: vec![assets[0].to_string()] }, &ctx).await.expect("claim");
+    execute(&Command::Claim { file: Some(setup.rewards_file()), pool: None, assets: vec![assets[0].to_string()] }, &ctx).await.expect("claim");
     assert_eq!(setup.pool.world.token_balance(elsewhere).await, 90);
 
     // The operator's lookup table for the pool's claimants.
@@ -203,6 +203,7 @@ async fn bootstrap_creates_the_network_then_finds_it_in_place_and_reports_drift(
     assert_eq!(first.json["changed"], true);
     assert!(first.human.lines().filter(|l| l.starts_with("created")).count() >= 8, "{}", first.human);
     assert!(first.human.ends_with("the network now matches the plan\n"), "{}", first.human);
+    assert_eq!(first.json["epoch_length_secs"], 60, "the treasury's epochs, for the oracles' [epochs]");
     // The mint's key is kept beside the plan, so the rerun finds the same network.
     assert!(dir.path().join("net-keys/network-mint.json").exists());
 
@@ -210,7 +211,7 @@ async fn bootstrap_creates_the_network_then_finds_it_in_place_and_reports_drift(
     assert_eq!(second.json["changed"], false);
     assert_eq!(second.json["network"], first.json["network"]);
     assert!(second.human.ends_with("nothing to do: the network already matches the plan\n"), "{}", second.human);
-    assert!(second.human.lines().take_while(|l| !l.starts_with("nothing")).all(|l| l.starts_with("in place")), "{}", second.human);
+    assert!(second.human.lines().take_while(|l| !l.starts_with("epochs of")).all(|l| l.starts_with("in place")), "{}", second.human);
 
     // An oracle threshold changes only through the pool's time-locked proposal.
     std::fs::write(&plan, localnet_plan_without_tree().replacen("threshold = 2", "threshold = 3", 1)).unwrap();
