@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The local network: solana-test-validator with our four programs and Bubblegum, account
 # compression and noop (SBF, built and cached by scripts/build-programs.sh), bootstrapped from
-# migrations/localnet.toml with `fieldproof bootstrap`, a simulated fleet onboarded on it (its
-# devices issued as cNFTs to a test wallet, its hotspots located), and the oracle's ingest API
-# syncing its device directory from the network and receiving a round of the fleet's reports.
-# Prints the addresses, then runs until Ctrl-C, which stops everything it started.
+# migrations/localnet.toml with `fieldproof bootstrap` (minute-long epochs), a simulated fleet
+# onboarded on it (its devices issued as cNFTs to a test wallet, its hotspots located), three
+# oracles in a 2-of-3 quorum syncing their device directories from the network, and the fleet
+# reporting to all three, cheaters included. The oracles verify the reports, emit the treasury's
+# epochs, compute each epoch and post its roots; after the dispute window the test wallet can
+# claim. Prints the addresses, then runs until Ctrl-C, which stops everything it started.
 #   scripts/localnet.sh          (FIELDPROOF_RPC_PORT: the RPC port, default 8899;
-#                                 FIELDPROOF_ORACLE_LISTEN: default 127.0.0.1:8080)
-# State lives in target/localnet: the ledger and the oracle's SQLite file (both reset on every
-# start), the validator's and the oracle's logs, the test wallet, and the mint's and the device
-# tree's keys (target/localnet/keys), so the network has the same addresses on every start.
+#                                 FIELDPROOF_ORACLE_LISTEN: the first oracle's address, default
+#                                 127.0.0.1:8080; the others take the next two ports)
+# State lives in target/localnet: the ledger, the oracles' SQLite files and epoch stores (all
+# reset on every start), the logs, the test wallet, and the mint's and the device tree's keys
+# (target/localnet/keys), so the network has the same addresses on every start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,14 +28,16 @@ cargo build --quiet -p fieldproof-cli -p fieldproof-oracle
 source scripts/lib/programs.sh
 localnet_programs
 
-oracle_pid=
+oracle_pids=()
+fleet_pid=
 stop() {
   trap - EXIT INT TERM
-  if [ -n "$oracle_pid" ] && kill -0 "$oracle_pid" 2>/dev/null; then
-    # SIGTERM: the oracle finishes the requests in flight and stores what it acknowledged.
-    kill -TERM "$oracle_pid"
-    wait "$oracle_pid" 2>/dev/null || true
-  fi
+  [ -n "$fleet_pid" ] && kill "$fleet_pid" 2>/dev/null || true
+  for pid in "${oracle_pids[@]}"; do
+    # SIGTERM: an oracle finishes the requests in flight and stores what it acknowledged.
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${oracle_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   scripts/sbf/start-validator.sh --stop --dir "$state"
 }
 trap stop EXIT
@@ -56,43 +61,109 @@ RUST_LOG=warn target/debug/fieldproof-oracle simulate --onboard-url "$url" --net
   --maker-keypair migrations/localnet/maker.json --payer-keypair "$deployer" \
   --owner-keypair "$state/owner.json" --price-submitter-keypair migrations/localnet/oracle-1.json
 
-step "starting the oracle on $listen"
-# The ledger starts empty every time, and so does the oracle: its reports belong to that chain.
-rm -f "$state"/oracle.sqlite*
-cat > "$state/oracle.toml" <<TOML
-listen = "$listen"
-database_url = "sqlite://$state/oracle.sqlite"
+# The test wallet pays its own claims' fees: 10 SOL from the validator's faucet.
+owner=$(python3 scripts/lib/pubkey.py "$state/owner.json")
+curl -sf "$url" -H 'Content-Type: application/json' \
+  -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"requestAirdrop\",\"params\":[\"$owner\",10000000000]}" >/dev/null
+
+# The three local oracles, in quorum: each its own key (migrations/localnet/), database and
+# epoch store, the two others its peers. Their epochs are the treasury's.
+epoch_start=$(field epoch_start_ts)
+epoch_length=$(field epoch_length_secs)
+host=${listen%:*}
+first_port=${listen##*:}
+urls=()
+for i in 1 2 3; do urls+=("http://$host:$((first_port + i - 1))"); done
+# The ledger starts empty every time, and so do the oracles: their state belongs to that chain.
+rm -rf "$state"/oracle-*.sqlite* "$state"/epochs-*
+for i in 1 2 3; do
+  peers=""
+  for j in 1 2 3; do
+    [ "$j" = "$i" ] && continue
+    peers+="{ url = \"${urls[j-1]}\", key = \"$(python3 scripts/lib/pubkey.py migrations/localnet/oracle-$j.json)\" }, "
+  done
+  cat > "$state/oracle-$i.toml" <<TOML
+listen = "$host:$((first_port + i - 1))"
+database_url = "sqlite://$state/oracle-$i.sqlite"
+epochs_store = "$state/epochs-$i"
+verify_every_secs = 2
+
+[ingest]
+max_clock_skew_secs = 30      # the fleet's devices report as things happen; an epoch is computed this much sooner
+
+[verification]
+settle_secs = 10
 
 [registry]
 rpc_url = "$url"
 network = "$network"
+refresh_secs = 5
+
+[epochs]
+start_ts = $epoch_start
+length_secs = $epoch_length
+
+[quorum]
+keypair = "$root/migrations/localnet/oracle-$i.json"
+payer_keypair = "$deployer"
+rpc_url = "$url"
+treasury = "$(field treasury)"
+pools = [{ address = "$(field pools | cut -d' ' -f1)", stream = "coverage" }, { address = "$(field pools | cut -d' ' -f2)", stream = "mapping" }]
+peers = [${peers%, }]
+every_secs = 5
 TOML
-target/debug/fieldproof-oracle --config "$state/oracle.toml" serve > "$state/oracle.log" 2>&1 &
-oracle_pid=$!
-for _ in $(seq 50); do
-  curl -sf "http://$listen/health" >/dev/null 2>&1 && break
-  kill -0 "$oracle_pid" 2>/dev/null || { tail -20 "$state/oracle.log" >&2; echo "the oracle exited during start-up" >&2; exit 1; }
-  sleep 0.2
+done
+for i in 1 2 3; do
+  step "starting oracle $i on ${urls[i-1]}"
+  target/debug/fieldproof-oracle --config "$state/oracle-$i.toml" serve > "$state/oracle-$i.log" 2>&1 &
+  oracle_pids+=($!)
+done
+for i in 1 2 3; do
+  for _ in $(seq 100); do
+    curl -sf "${urls[i-1]}/health" >/dev/null 2>&1 && break
+    kill -0 "${oracle_pids[i-1]}" 2>/dev/null || { tail -20 "$state/oracle-$i.log" >&2; echo "oracle $i exited during start-up" >&2; exit 1; }
+    sleep 0.2
+  done
 done
 
-step "sending one round of the fleet's reports (honest devices and cheaters) to the oracle"
-RUST_LOG=warn target/debug/fieldproof-oracle simulate --oracle "http://$listen"
+# A pool's first root is of epoch 1 (epoch 0 is its initial state): the fleet starts reporting
+# then, so that its first round earns in the first root.
+wait=$((epoch_start + epoch_length + 1 - $(date +%s)))
+if [ "$wait" -gt 0 ]; then
+  step "waiting ${wait}s for epoch 1, the pools' first postable epoch"
+  sleep "$wait"
+fi
+step "the fleet reports to the three oracles: a beacon round every ten minutes, honest devices and cheaters"
+oracle_args=()
+for u in "${urls[@]}"; do oracle_args+=(--oracle "$u"); done
+RUST_LOG=warn target/debug/fieldproof-oracle simulate "${oracle_args[@]}" --rounds 0 > "$state/fleet.log" 2>&1 &
+fleet_pid=$!
 
+pool0=$(field pools | cut -d' ' -f1)
 cat <<INFO
 
 The local network is up.
   RPC                $url
-  oracle API         http://$listen   (log: $state/oracle.log)
+  oracles (2 of 3)   ${urls[*]}   (logs: $state/oracle-{1,2,3}.log)
+  fleet              reports to the three oracles every ten minutes (log: $state/fleet.log)
   network            $network
   network token      $(field network_mint)
-  reward pools       $(field pools)
+  reward pools       $(field pools)   (coverage, mapping)
   device tree        $(field device_tree)
+  epochs             $epoch_length s
   deployer (funded)  $deployer   (also holds the premint of the network token)
-  test wallet        $state/owner.json   (owns the fleet's device cNFTs)
+  test wallet        $state/owner.json   $owner (owns the fleet's device cNFTs, 10 SOL for fees)
   maker key          migrations/localnet/maker.json
-  try                target/debug/fieldproof --url $url --keypair $state/owner.json devices --network $network
-                     target/debug/fieldproof --url $url pool $(field pools | cut -d' ' -f1)
 
-Ctrl-C stops the oracle and the validator.
+The fleet's first round takes a minute and a half. Once its epoch has ended and settled (about a
+minute more), the oracles post each pool's root; it is active 30 s later. Then:
+  target/debug/fieldproof --url $url pool $pool0
+  target/debug/fieldproof --url $url --oracle ${urls[0]} --keypair $state/owner.json claim --pool $pool0
+  target/debug/fieldproof --url $url --keypair $state/owner.json devices --network $network
+  curl ${urls[0]}/v1/devices/<device key hex>/rejections     (what the oracles refused, and why)
+
+Ctrl-C stops the fleet, the oracles and the validator.
 INFO
-wait "$oracle_pid"
+# Until Ctrl-C, or until one of them stops (its log says why).
+wait -n "${oracle_pids[@]}" "$fleet_pid" || true
+echo "an oracle or the fleet stopped; see $state/*.log" >&2

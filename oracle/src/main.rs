@@ -56,8 +56,8 @@ enum Command {
         /// report to each of several oracles, as devices of a network with a quorum of oracles do.
         #[arg(long)]
         oracle: Vec<String>,
-        /// Beacon rounds to send, ten minutes apart, each once its last report is two minutes
-        /// old; 0 sends rounds until stopped.
+        /// Beacon rounds to send, ten minutes apart, each report when its timestamp comes (a
+        /// round takes about a minute and a half); 0 sends rounds until stopped.
         #[arg(long, default_value_t = 1)]
         rounds: u64,
         #[command(flatten)]
@@ -341,31 +341,31 @@ async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[St
         .map(|url| Ok((url.as_str(), fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(10))?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let now_ms = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
-    // A round's reports span about a minute and a half: each round is sent once it ended, two
-    // minutes after its start, so that every timestamp is in the past and within the oracles'
-    // clock-skew window.
-    const SEND_AFTER_MS: u64 = 120_000;
-    let start_ms = now_ms().saturating_sub(SEND_AFTER_MS);
+    // Devices report as things happen: each report is sent once its own timestamp has come, so
+    // a round (about a minute and a half of beacons, witnesses and drives) takes as long to send.
+    let start_ms = now_ms();
     // The first round with the replayers' replays, then the fleet's endless rounds after it.
     let first = fleet.traffic(start_ms, 1);
-    let later = fleet.rounds(start_ms).skip(1);
-    let all = std::iter::once(first).chain(later);
+    let all = std::iter::once(first).chain(fleet.rounds(start_ms).skip(1));
     let limit = if rounds == 0 { usize::MAX } else { usize::try_from(rounds).unwrap_or(usize::MAX) };
-    for (round, traffic) in all.take(limit).enumerate() {
-        let due = start_ms + round as u64 * fieldproof_oracle::simulate::BEACON_EVERY_MS + SEND_AFTER_MS;
-        tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(now_ms()))).await;
-        for (url, client) in &clients {
-            let mut accepted = 0usize;
-            let mut refused: std::collections::BTreeMap<String, usize> = Default::default();
-            for sim in &traffic {
+    for (round, mut traffic) in all.take(limit).enumerate() {
+        traffic.sort_by_key(|sim| sim.report.body.header().timestamp_ms);
+        let mut accepted = vec![0usize; clients.len()];
+        let mut refused: std::collections::BTreeMap<(usize, String), usize> = Default::default();
+        for sim in &traffic {
+            let due = sim.report.body.header().timestamp_ms;
+            tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(now_ms()))).await;
+            for (i, (url, client)) in clients.iter().enumerate() {
                 match client.submit_report(&sim.report).await {
-                    Ok(_) => accepted += 1,
-                    Err(fieldproof_sdk::OracleApiError::Rejected { code, .. }) => *refused.entry(code).or_default() += 1,
+                    Ok(_) => accepted[i] += 1,
+                    Err(fieldproof_sdk::OracleApiError::Rejected { code, .. }) => *refused.entry((i, code)).or_default() += 1,
                     Err(e) => anyhow::bail!("oracle at {url} unavailable: {e}"),
                 }
             }
-            println!("round {round}: sent {} reports to {url}: {accepted} accepted", traffic.len());
-            for (code, n) in refused {
+        }
+        for (i, (url, _)) in clients.iter().enumerate() {
+            println!("round {round}: sent {} reports to {url}: {} accepted", traffic.len(), accepted[i]);
+            for ((_, code), n) in refused.iter().filter(|((j, _), _)| *j == i) {
                 println!("  refused {n} with {code}");
             }
         }

@@ -147,6 +147,9 @@ async fn two_of_three_oracles_post_a_root_the_program_accepts() {
     let drivers: Vec<_> = (0..3).map(|i| driver(&net, &oracles, i, devices.clone(), net.world.payer())).collect();
 
     assert_eq!(drivers[0].settled_epoch(net.now_ms()), Some(1));
+    // Epoch 0 is the pool's initial root state: nothing to post for it (epoch 1 allocates its emission).
+    let initial = drivers[0].advance(&net.pool(), RewardStream::Coverage, 0, net.now_ms()).await;
+    assert!(matches!(initial, Err(QuorumError::BeforeFirstRoot { epoch: 0, initial: 0 })), "{initial:?}");
     // The first alone has only its own signature; the second finds the first's and posts.
     assert_eq!(status(&drivers[0], &net).await.unwrap(), EpochStatus::Signed);
     assert_eq!(status(&drivers[1], &net).await.unwrap(), EpochStatus::Active, "no dispute window: active at once");

@@ -39,6 +39,8 @@ pub enum QuorumError {
     Superseded { epoch: u64, posted: u64 },
     #[error("nothing was ever earned in the pool by epoch {0}: no root to post")]
     NothingEarned(u64),
+    #[error("epoch {epoch} is not after the pool's initial epoch {initial}: its emission comes with the first root after it")]
+    BeforeFirstRoot { epoch: u64, initial: u64 },
     #[error("the pool's root of epoch {epoch} is posted, but neither this oracle nor any peer has its reward file")]
     PostedFileMissing { epoch: u64 },
     #[error("the pool's root of epoch {epoch} differs from this oracle's file of that epoch")]
@@ -84,7 +86,7 @@ impl<C: Chain> EpochDriver<C> {
             let outcome = self.advance(pool, *stream, epoch, now_ms).await;
             match &outcome {
                 Ok(status) => tracing::debug!(%pool, epoch, status = status.as_str(), "epoch pipeline"),
-                Err(QuorumError::Superseded { .. } | QuorumError::NothingEarned(_)) => {}
+                Err(QuorumError::Superseded { .. } | QuorumError::NothingEarned(_) | QuorumError::BeforeFirstRoot { .. }) => {}
                 Err(e) => tracing::warn!(%pool, epoch, error = %e, "epoch pipeline stopped; retrying next pass"),
             }
             out.push((*pool, epoch, outcome));
@@ -124,6 +126,11 @@ impl<C: Chain> EpochDriver<C> {
                 return Ok(true);
             }
             return Err(QuorumError::Superseded { epoch, posted: latest.epoch });
+        }
+        // A new pool's root state is its initial epoch (0), never posted: the program takes only
+        // later epochs, and the emission of the initial one is allocated by the first of them.
+        if !has_root && epoch <= pool.active.epoch {
+            return Err(QuorumError::BeforeFirstRoot { epoch, initial: pool.active.epoch });
         }
         // Add to the file of the root on chain, not merely the newest file: an epoch computed
         // but never posted is not what owners can claim against.

@@ -1,6 +1,7 @@
 //! Every way a command can fail, each with the exit code scripts rely on (README: "Exit codes").
 use fieldproof_migrations::BootstrapError;
 use fieldproof_sdk::{ChainError, OracleApiError, OwnershipSourceError, SdkError};
+use solana_transaction_error::TransactionError;
 
 /// A command's failure: a message for people and a class for scripts.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,9 @@ impl From<SdkError> for Failure {
         let message = error.to_string();
         match error {
             SdkError::Chain(ChainError::Unreachable(_) | ChainError::Unexpected(_)) => Failure::Unreachable(message),
+            SdkError::Chain(ChainError::Transaction { error: TransactionError::AccountNotFound, .. }) | SdkError::Transaction(TransactionError::AccountNotFound) => {
+                Failure::Refused("the fee payer's account does not exist: it holds no SOL to pay the transaction's fee".into())
+            }
             SdkError::Chain(ChainError::Transaction { .. } | ChainError::Expired)
             | SdkError::Program { .. }
             | SdkError::Transaction(_)
@@ -91,6 +95,23 @@ impl From<OracleApiError> for Failure {
         match error {
             OracleApiError::Rejected { .. } | OracleApiError::IdMismatch { .. } => Failure::Refused(message),
             OracleApiError::Unavailable(_) | OracleApiError::Unexpected(_) => Failure::Unreachable(message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fee_payer_without_sol_is_said_in_words() {
+        for error in [
+            SdkError::Transaction(TransactionError::AccountNotFound),
+            SdkError::Chain(ChainError::Transaction { error: TransactionError::AccountNotFound, logs: vec![] }),
+        ] {
+            let failure = Failure::from(error);
+            assert_eq!(failure.exit_code(), 1);
+            assert!(failure.to_string().contains("holds no SOL"), "{failure}");
         }
     }
 }
