@@ -66,6 +66,14 @@ owner=$(python3 scripts/lib/pubkey.py "$state/owner.json")
 curl -sf "$url" -H 'Content-Type: application/json' \
   -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"requestAirdrop\",\"params\":[\"$owner\",10000000000]}" >/dev/null
 
+step "creating each pool's address lookup table, which the oracles' claim transactions go through"
+tables=()
+for pool in $(field pools); do
+  made=$(target/debug/fieldproof --url "$url" --keypair "$deployer" --json create-lookup-table --pool "$pool" --tree "$(field device_tree)")
+  tables+=("\"$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["lookup_table"])' "$made")\"")
+done
+lookup_tables=$(IFS=,; echo "${tables[*]}")
+
 # The three local oracles, in quorum: each its own key (migrations/localnet/), database and
 # epoch store, the two others its peers. Their epochs are the treasury's.
 epoch_start=$(field epoch_start_ts)
@@ -111,6 +119,9 @@ treasury = "$(field treasury)"
 pools = [{ address = "$(field pools | cut -d' ' -f1)", stream = "coverage" }, { address = "$(field pools | cut -d' ' -f2)", stream = "mapping" }]
 peers = [${peers%, }]
 every_secs = 5
+
+[claims]
+lookup_tables = [$lookup_tables]
 TOML
 done
 for i in 1 2 3; do

@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod onboard;
 pub mod owners;
 pub mod quorum;
+mod refusal;
 pub mod registry_sync;
 pub mod serve;
 pub mod simulate;

@@ -13,12 +13,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use fieldproof_sdk::{ClaimTransactions, Client, OwnershipSourceError, Pubkey, RpcChain, SdkError, TreeHistory};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::OnceCell;
 
 use crate::devices::DeviceDirectory;
+use crate::refusal::refuse;
 use crate::quorum::ActiveFiles;
 
 /// Ready-to-sign claims: `[claims]` of the configuration.
@@ -83,16 +84,6 @@ pub fn router(state: Arc<OwnerApiState>) -> Router {
         .route("/v1/ownership/{asset}", get(ownership))
         .route("/v1/claims/{pool}/{owner}", get(claims))
         .with_state(state)
-}
-
-#[derive(Serialize)]
-struct Refusal {
-    code: &'static str,
-    message: String,
-}
-
-fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
-    (status, Json(Refusal { code, message: message.into() })).into_response()
 }
 
 fn parse(what: &str, text: &str) -> Result<Pubkey, Response> {

@@ -24,7 +24,7 @@ use fieldproof_oracle::quorum::{EpochRecord, EpochStatus, QuorumConfig};
 use fieldproof_oracle::serve::{self, RunningOracle};
 use fieldproof_oracle::simulate::{Fleet, FleetSpec, Role, SimReport};
 use fieldproof_oracle::verify::VerificationConfig;
-use fieldproof_sdk::device_registry::{self, DeviceInfo, SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
+use fieldproof_sdk::device_registry::{self, DeviceInfo};
 use fieldproof_sdk::treasury::Treasury;
 use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, RewardFile, RpcChain, TreeHistory};
 use solana_commitment_config::CommitmentConfig;
@@ -171,35 +171,6 @@ async fn wait_for_devices(oracle: &OracleSetup, devices: usize) {
     panic!("{} never synced its {devices} devices", oracle.url());
 }
 
-/// `owner` gives the device cNFT to `to` with Bubblegum's `transfer`, proven with the path the
-/// oracle's index serves.
-async fn transfer(client: &Client<RpcChain>, api: &OracleClient, device: &DeviceInfo, owner: &Keypair, payer: &Keypair, to: &Pubkey) {
-    let proof = api.asset_proof_of(&device.asset).await.expect("the oracle's ownership proof");
-    let tree = client.chain().get_account(&device.tree).await.unwrap().unwrap();
-    let (depth, canopy) = fieldproof_sdk::ownership::tree_depths(&tree.data).unwrap();
-    let below_canopy: Vec<_> = proof.path[..depth - canopy]
-        .iter()
-        .map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false))
-        .collect();
-    let ix = mpl_bubblegum::instructions::TransferBuilder::new()
-        .tree_config(device_registry::tree_config_address(&device.tree))
-        .leaf_owner(owner.pubkey(), true)
-        .leaf_delegate(owner.pubkey(), false)
-        .new_leaf_owner(*to)
-        .merkle_tree(device.tree)
-        .log_wrapper(SPL_NOOP_ID)
-        .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
-        .system_program(anchor_lang::system_program::ID)
-        .root(proof.root)
-        .data_hash(device.data_hash)
-        .creator_hash(device.creator_hash)
-        .nonce(device.leaf_nonce)
-        .index(device.leaf_nonce as u32)
-        .add_remaining_accounts(&below_canopy)
-        .instruction();
-    client.send(&[ix], payer, &[owner]).await.expect("Bubblegum transfer");
-}
-
 /// Asks `api` for the claims of all `owner`'s devices from `pool`, signs them as the owner and
 /// sends them; returns what they paid.
 async fn claim_through_the_oracle(client: &Client<RpcChain>, api: &OracleClient, pool: &Pubkey, owner: &Keypair) -> u64 {
@@ -344,7 +315,8 @@ async fn the_story_end_to_end() {
         let fund = anchor_lang::solana_program::system_instruction::transfer(&deployer.pubkey(), wallet, 2_000_000_000);
         client.send(&[fund], &deployer, &[]).await.unwrap();
     }
-    transfer(&client, &api, &devices[sold], &owner, &deployer, &buyer.pubkey()).await;
+    // Proven with the oracle's own index of the tree.
+    client.transfer_device(&deployer, &owner, &devices[sold].asset, &buyer.pubkey(), &api).await.expect("Bubblegum transfer");
 
     // The buyer claims the one device with the command-line tool, the owner all the others
     // through the SDK; the oracle prepares both.

@@ -413,6 +413,13 @@ impl<C: Chain> Client<C> {
         self.send(&[ix], payer, &[owner]).await
     }
 
+    /// `owner` (proven with `source`) gives the device cNFT `asset` to `to`, `payer` paying the
+    /// fee; its future claims pay `to`.
+    pub async fn transfer_device(&self, payer: &Keypair, owner: &Keypair, asset: &Pubkey, to: &Pubkey, source: &impl OwnershipSource) -> Result<Signature, SdkError> {
+        let ownership = self.prove_ownership(&owner.pubkey(), asset, source).await?;
+        self.send(&[device_registry::transfer_device(&ownership, to)], payer, &[owner]).await
+    }
+
     /// The accounts that burn one of `network`'s fees, booked under the DC epoch now.
     async fn dc_fee(&self, network: &NetworkConfig) -> Result<device_registry::DcFee, SdkError> {
         let dc: DataCreditsConfig = self.account(&network.dc_config).await?;

@@ -160,6 +160,30 @@ pub fn hand_tree_to_network(network: &Pubkey, authority: &Pubkey, creator: &Pubk
     [delegate, set_active_tree(network, authority, tree, &tree_config)]
 }
 
+/// Bubblegum's `transfer` of a device cNFT from the owner `ownership` proves (who signs) to
+/// `to`: the device's rewards and the right to claim them go with it.
+pub fn transfer_device(ownership: &DeviceOwnership, to: &Pubkey) -> Instruction {
+    let device = &ownership.device;
+    let nodes: Vec<_> = ownership.node_accounts().collect();
+    mpl_bubblegum::instructions::TransferBuilder::new()
+        .tree_config(tree_config_address(&device.tree))
+        .leaf_owner(ownership.owner, true)
+        .leaf_delegate(ownership.proof.delegate.unwrap_or(ownership.owner), false)
+        .new_leaf_owner(*to)
+        .merkle_tree(device.tree)
+        .log_wrapper(SPL_NOOP_ID)
+        .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+        .system_program(anchor_lang::system_program::ID)
+        .root(ownership.proof.root)
+        .data_hash(device.data_hash)
+        .creator_hash(device.creator_hash)
+        .nonce(device.leaf_nonce)
+        // A V1 tree's leaf index is its nonce, which the registry checks fits the tree.
+        .index(device.leaf_nonce as u32)
+        .add_remaining_accounts(&nodes)
+        .instruction()
+}
+
 /// Approves maker `args.id` (or updates its attestation key and quota).
 pub fn approve_maker(payer: &Pubkey, network: &Pubkey, authority: &Pubkey, args: MakerArgs) -> Instruction {
     instruction(

@@ -21,6 +21,7 @@ use serde::Serialize;
 use super::active_files::ActiveFiles;
 use super::record::{EpochRecord, EpochStatus};
 use crate::epoch::EpochFiles;
+use crate::refusal::refuse;
 use crate::storage::Store;
 
 pub struct EpochApiState {
@@ -42,16 +43,6 @@ pub fn router(state: Arc<EpochApiState>) -> Router {
         .route("/v1/epochs/{pool}/{epoch}/file", get(file))
         .route("/v1/rewards/{pool}/{asset}", get(reward_proof))
         .with_state(state)
-}
-
-#[derive(Serialize)]
-struct Refusal {
-    code: &'static str,
-    message: String,
-}
-
-fn refuse(status: StatusCode, code: &'static str, message: String) -> Response {
-    (status, Json(Refusal { code, message })).into_response()
 }
 
 /// A path parameter that must be an address; the refusal names it.

@@ -12,7 +12,7 @@ use ed25519_dalek::SigningKey;
 use fieldproof_sdk::data_credits::{self, DataCreditsConfig, InitializeArgs, InitializePriceOracleArgs, MintDataCreditsAccounts, PriceSource};
 use fieldproof_sdk::device_registry::{
     self, AssertLocationArgs, DcFee, DeviceInfo, DeviceKind, IssueDeviceArgs, MakerArgs, NetworkArgs, NetworkConfig, OnboardingMessage,
-    OwnershipProof, SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID,
+    OwnershipProof,
 };
 use fieldproof_sdk::ownership::tree_account_size;
 use fieldproof_sdk::{AssetProof, BreakerConfig, OwnershipSource, OwnershipSourceError, Pubkey, SdkError, Threshold};
@@ -208,28 +208,8 @@ impl Network {
 
     /// `owner` gives the device cNFT to `to` with Bubblegum's `transfer`.
     pub async fn transfer(&self, device: &DeviceInfo, owner: &Keypair, to: &Pubkey) {
-        let (path, root) = self.tree.path(device.leaf_nonce as usize);
-        let below_canopy: Vec<_> = path[..path.len() - self.canopy as usize]
-            .iter()
-            .map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false))
-            .collect();
-        let ix = mpl_bubblegum::instructions::TransferBuilder::new()
-            .tree_config(device_registry::tree_config_address(&device.tree))
-            .leaf_owner(owner.pubkey(), true)
-            .leaf_delegate(owner.pubkey(), false)
-            .new_leaf_owner(*to)
-            .merkle_tree(device.tree)
-            .log_wrapper(SPL_NOOP_ID)
-            .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
-            .system_program(anchor_lang::system_program::ID)
-            .root(root)
-            .data_hash(device.data_hash)
-            .creator_hash(device.creator_hash)
-            .nonce(device.leaf_nonce)
-            .index(device.leaf_nonce as u32)
-            .add_remaining_accounts(&below_canopy)
-            .instruction();
-        self.world.send(&[ix], &[owner]).await.expect("Bubblegum transfer");
+        let signature = self.world.client.transfer_device(&self.world.payer(), owner, &device.asset, to, &self.tree).await.expect("Bubblegum transfer");
+        self.world.record(&signature).await;
         self.tree.transfer(&device.asset, *to);
     }
 

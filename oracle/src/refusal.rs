@@ -1,0 +1,17 @@
+//! The body of every refusal of the read endpoints (epochs, rewards, ownership, claims), the
+//! same shape as ingest's: `{"code": "<snake_case>", "message": "<words>"}`.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Refusal {
+    code: &'static str,
+    message: String,
+}
+
+/// A refusal with `status`, its code and its explanation.
+pub fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+    (status, Json(Refusal { code, message: message.into() })).into_response()
+}
