@@ -55,6 +55,12 @@ pub async fn start(
     let files = EpochFiles::open(&config.epochs_store)?;
     let driver = epoch_driver(config, store.clone(), files.clone(), state.devices.clone())?;
     let burner = dc_burner(config, store.clone())?;
+    // A directory synced from the chain must be whole before anything is judged by it: ingest
+    // would refuse, and the verifier condemn, the reports of devices not loaded yet (after a
+    // restart, the reports stored but not yet verified).
+    if let Some((url, network)) = &registry_source {
+        first_sync(config, url, network, &state.devices).await;
+    }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
@@ -159,6 +165,23 @@ impl RunningOracle {
         self.writer.await?;
         info!("oracle stopped");
         Ok(())
+    }
+}
+
+/// Syncs the directory from the registry once, retrying until the node answers.
+async fn first_sync(config: &OracleConfig, url: &str, network: &fieldproof_sdk::Pubkey, devices: &DeviceDirectory) {
+    let chain = RpcChain::new(url.to_string(), Duration::from_millis(config.registry.rpc_timeout_ms), CommitmentConfig::confirmed());
+    loop {
+        match registry_sync::sync_devices(&chain, network, devices).await {
+            Ok(summary) => {
+                info!(%network, devices = summary.devices, "device directory loaded from the registry");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(%network, error = %e, "the registry cannot be read yet; the oracle starts once it can");
+                tokio::time::sleep(Duration::from_secs(config.registry.refresh_secs.max(1))).await;
+            }
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! crank the treasury, compute the epoch and post its root through a 2-of-3 quorum; after the
 //! dispute window the owners claim through the oracle's claim endpoint. Balances equal the reward
 //! files exactly, cheaters got nothing, a device transferred before the claims pays its new
-//! owner, a second claim pays nothing, the root was posted once and no report was lost.
+//! owner, a second claim pays nothing, the root was posted once and no report was lost; a
+//! hotspot's data-transfer sessions burned exactly their DC once from the payer's escrow.
 //!
 //! Bubblegum runs only on a node (`scripts/test-rpc.sh`), so this is ignored in process.
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use fieldproof_migrations::{bootstrap, Deployment, KeyDir, NetworkPlan};
 use fieldproof_oracle::config::{IngestConfig, OracleConfig, RegistryConfig};
+use fieldproof_oracle::dc_burns::DcBurnConfig;
 use fieldproof_oracle::devices::{DeviceDirectory, DeviceKind};
 use fieldproof_oracle::epoch::{EpochFiles, RewardConfig, RewardStream};
 use fieldproof_oracle::onboard::{onboard, Onboarding};
@@ -24,6 +26,7 @@ use fieldproof_oracle::quorum::{EpochRecord, EpochStatus, QuorumConfig};
 use fieldproof_oracle::serve::{self, RunningOracle};
 use fieldproof_oracle::simulate::{Fleet, FleetSpec, Role, SimReport};
 use fieldproof_oracle::verify::VerificationConfig;
+use fieldproof_sdk::data_credits;
 use fieldproof_sdk::device_registry::{self, DeviceInfo};
 use fieldproof_sdk::treasury::Treasury;
 use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, RewardFile, RpcChain, TreeHistory};
@@ -33,6 +36,24 @@ use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
 
 const EPOCH_SECS: i64 = 40;
+/// DC a payer delegates to the router's escrow that the sessions are charged to.
+const DELEGATED_DC: u64 = 10_000;
+
+/// A data-transfer session `hotspot` carried at `at_ms`, costing `dc`, charged to `escrow`.
+fn session(hotspot: &SigningKey, at_ms: u64, escrow: &Pubkey, router: &Pubkey, dc: u64) -> fieldproof_reports::SignedReport {
+    let header = fieldproof_reports::ReportHeader { device_key: hotspot.verifying_key().to_bytes(), timestamp_ms: at_ms, nonce: rand::random() };
+    let session = fieldproof_reports::DataTransferReport {
+        header,
+        payer_escrow: escrow.to_bytes(),
+        router: router.to_bytes(),
+        upload_bytes: 20_000,
+        download_bytes: 500_000,
+        dc_amount: dc,
+        started_at_ms: at_ms - 60_000,
+        ended_at_ms: at_ms,
+    };
+    fieldproof_reports::ReportBody::DataTransfer(session).sign(hotspot).unwrap()
+}
 
 fn chain(url: &str) -> RpcChain {
     RpcChain::new(url.to_string(), Duration::from_secs(30), CommitmentConfig::confirmed())
@@ -72,6 +93,18 @@ fn plan() -> NetworkPlan {
         text = text.replace(from, &to);
     }
     NetworkPlan::parse(&text).unwrap()
+}
+
+/// Prints each oracle's verdicts by kind and reason, to tell where two oracles parted.
+async fn diagnose(oracles: &[OracleSetup]) {
+    for o in oracles {
+        let rows = sqlx::query("SELECT kind, reason, COUNT(*) AS n FROM verdicts GROUP BY kind, reason ORDER BY kind, reason").fetch_all(o.store().pool()).await.unwrap();
+        let counts: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{}/{}: {}", sqlx::Row::get::<i16, _>(r, "kind"), sqlx::Row::get::<Option<String>, _>(r, "reason").unwrap_or_else(|| "valid".into()), sqlx::Row::get::<i64, _>(r, "n")))
+            .collect();
+        println!("{} verdicts: {}", o.url(), counts.join(", "));
+    }
 }
 
 /// Sends every report to every oracle; each must accept it.
@@ -149,6 +182,19 @@ fn oracles(url: &str, deployment: &Deployment, start_ts: i64, payer: &Path, dir:
                     every_secs: 1,
                     ..QuorumConfig::default()
                 },
+                // One oracle holds the data-credits burn authority (the deployer) and burns the
+                // sessions' DC; the others only verify them.
+                dc_burns: if i == 0 {
+                    DcBurnConfig {
+                        burn_authority_keypair: Some(payer.to_path_buf()),
+                        dc_config: Some(deployment.dc_config.to_string()),
+                        rpc_url: Some(url.into()),
+                        every_secs: 1,
+                        ..DcBurnConfig::default()
+                    }
+                } else {
+                    DcBurnConfig::default()
+                },
                 ..OracleConfig::default()
             };
             OracleSetup { config, running: None }
@@ -186,6 +232,8 @@ async fn claim_through_the_oracle(client: &Client<RpcChain>, api: &OracleClient,
 #[tokio::test]
 #[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
 async fn the_story_end_to_end() {
+    // The oracles' logs, shown when the test fails.
+    let _ = tracing_subscriber::fmt().with_env_filter("fieldproof_oracle=info").with_test_writer().try_init();
     let url = std::env::var("FIELDPROOF_RPC_URL").expect("FIELDPROOF_RPC_URL");
     let client = Client::new(chain(&url));
     let deployer = funded(&url).await;
@@ -213,6 +261,14 @@ async fn the_story_end_to_end() {
         devices.push(info(i).await);
     }
 
+    // A payer delegates DC to a router's escrow; the hotspots' data-transfer sessions are charged to it.
+    let network_config: fieldproof_sdk::device_registry::NetworkConfig = client.account(&deployment.network).await.unwrap();
+    fieldproof_oracle::onboard::top_up(&client, &network_config, &deployer, &deployer.pubkey(), DELEGATED_DC, 150_000_000).await.expect("buy DC");
+    let router = Pubkey::new_unique();
+    let source = data_credits::dc_account_address(&deployer.pubkey(), &deployment.dc_mint);
+    client.send(&[data_credits::delegate_data_credits(&deployer.pubkey(), &deployment.dc_config, &source, DELEGATED_DC, router)], &deployer, &[]).await.expect("delegate");
+    let escrow = data_credits::escrow_address(&deployment.dc_config, &deployer.pubkey(), &router);
+
     let payer_file = dir.path().join("payer.json");
     solana_keypair::write_keypair_file(&deployer, &payer_file).unwrap();
     let mut oracles = oracles(&url, &deployment, start_ts, &payer_file, dir.path());
@@ -228,7 +284,12 @@ async fn the_story_end_to_end() {
     }
     let round_ms = unix_ms();
     let epoch = u64::try_from((round_ms / 1_000 - start_ts) / EPOCH_SECS).unwrap();
-    let traffic = fleet.traffic(u64::try_from(round_ms).unwrap(), 1);
+    let mut traffic = fleet.traffic(u64::try_from(round_ms).unwrap(), 1);
+    let carrier = fleet.devices.iter().position(|d| d.role == Role::Honest && d.kind == DeviceKind::Hotspot).unwrap();
+    let sessions: Vec<u64> = (1..=6).map(|i| i * 100).collect();
+    for (i, dc) in sessions.iter().enumerate() {
+        traffic.push(SimReport { report: session(&fleet.devices[carrier].key, u64::try_from(round_ms).unwrap() + 5_000 + i as u64, &escrow, &router, *dc), device: carrier, cheat: false });
+    }
     let (first, second) = traffic.split_at(traffic.len() / 2);
     send(&oracles, first).await;
     // The third oracle stops in the middle of the epoch and comes back over the same database.
@@ -256,7 +317,10 @@ async fn the_story_end_to_end() {
                 if record.is_some_and(|r| r.status == EpochStatus::Active) {
                     break;
                 }
-                assert!(pass < 60, "{} never saw epoch {epoch} of pool {pool} active", o.url());
+                if pass == 60 {
+                    diagnose(&oracles).await;
+                    panic!("{} never saw epoch {epoch} of pool {pool} active", o.url());
+                }
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
@@ -341,6 +405,26 @@ async fn the_story_end_to_end() {
     let leaves_total = |file: &RewardFile| file.leaves().iter().map(|(_, a)| a).sum::<u64>();
     assert_eq!(owed + bought, leaves_total(&coverage_file) + leaves_total(&mapping_file), "every token of both files was claimed");
     assert_eq!((coverage.active.cumulative_total, mapping.active.cumulative_total), (leaves_total(&coverage_file), leaves_total(&mapping_file)));
+
+    // The sessions' DC was burned once from the escrow, and booked as usage.
+    let burned = sessions.iter().sum::<u64>();
+    for pass in 0.. {
+        let escrow_state: data_credits::DelegatedEscrow = client.account(&escrow).await.unwrap();
+        if escrow_state.burned == burned {
+            break;
+        }
+        assert!(escrow_state.burned < burned && pass < 60, "escrow burned {} of the sessions' {burned}", escrow_state.burned);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let dc_account = data_credits::escrow_dc_account_address(&escrow, &deployment.dc_mint);
+    assert_eq!(client.token_amount(&dc_account).await.unwrap(), DELEGATED_DC - burned);
+    let dc: data_credits::DataCreditsConfig = client.account(&deployment.dc_config).await.unwrap();
+    let mut usage = 0;
+    for e in 0..=dc.epoch_at(client.chain().clock().await.unwrap().unix_timestamp).unwrap() {
+        let burns: Option<data_credits::EpochBurns> = client.optional_account(&data_credits::epoch_burns_address(&deployment.dc_config, e)).await.unwrap();
+        usage += burns.map_or(0, |b| b.usage_by_category[0]);
+    }
+    assert_eq!(usage, burned, "booked under the epochs' usage");
 
     // A second claim pays nothing.
     for (pool, wallet) in [(&coverage_pool, &owner), (&mapping_pool, &owner), (&coverage_pool, &buyer)] {
