@@ -79,6 +79,21 @@ impl OwnerApiState {
     }
 }
 
+/// Keeps the index of every device tree current, every `every`, so that a request replays only
+/// what landed since the last pass (a tree's first replay reads its whole history).
+pub async fn keep_index_current(state: Arc<OwnerApiState>, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        for tree in state.trees() {
+            if let Err(e) = state.index.find(&tree, &Pubkey::default()).await {
+                tracing::warn!(%tree, error = %e, "device tree index not brought up to date; retrying next tick");
+            }
+        }
+    }
+}
+
 pub fn router(state: Arc<OwnerApiState>) -> Router {
     Router::new()
         .route("/v1/ownership/{asset}", get(ownership))
@@ -91,6 +106,9 @@ fn parse(what: &str, text: &str) -> Result<Pubkey, Response> {
 }
 
 fn index_failure(error: &OwnershipSourceError) -> Response {
+    if !matches!(error, OwnershipSourceError::UnknownAsset { .. }) {
+        tracing::warn!(error = %error, "the device trees' index could not answer");
+    }
     match error {
         OwnershipSourceError::UnknownAsset { .. } => refuse(StatusCode::NOT_FOUND, "unknown_asset", error.to_string()),
         OwnershipSourceError::Unavailable(_) => refuse(StatusCode::SERVICE_UNAVAILABLE, "chain_unavailable", error.to_string()),
@@ -187,6 +205,9 @@ async fn claims(State(state): State<Arc<OwnerApiState>>, Path((pool, owner)): Pa
 }
 
 fn claim_failure(error: SdkError) -> Response {
+    if matches!(error, SdkError::Chain(_) | SdkError::AssetIndex(_) | SdkError::InvalidProof { .. } | SdkError::TransactionTooLarge { .. }) {
+        tracing::warn!(error = %error, "claim transactions could not be prepared");
+    }
     match error {
         SdkError::NotDeviceOwner { .. } => refuse(StatusCode::FORBIDDEN, "not_device_owner", error.to_string()),
         SdkError::UnknownDevice(_) => refuse(StatusCode::NOT_FOUND, "unknown_asset", error.to_string()),

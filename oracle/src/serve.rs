@@ -38,6 +38,8 @@ pub struct RunningOracle {
     epochs: Option<JoinHandle<()>>,
     /// Usage burns, when `[dc_burns]` has a burn authority.
     burns: Option<JoinHandle<()>>,
+    /// Keeps the owner endpoints' index of the device trees current, with `[registry]`.
+    index: Option<JoinHandle<()>>,
 }
 
 /// Opens the store, starts the writer and serves the API on `config.listen`.
@@ -65,11 +67,13 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
     let mut more = api::router(epoch_api.clone());
+    let mut owner_api = None;
     if let Some((url, _)) = &registry_source {
         let (url, timeout) = (url.clone(), config.registry.rpc_timeout_ms);
         let chain = move || RpcChain::new(url.clone(), Duration::from_millis(timeout), CommitmentConfig::confirmed());
-        let owners = OwnerApiState::new(chain, state.devices.clone(), epoch_api.active.clone(), &config.claims)?;
-        more = more.merge(owners::router(Arc::new(owners)));
+        let owners = Arc::new(OwnerApiState::new(chain, state.devices.clone(), epoch_api.active.clone(), &config.claims)?);
+        more = more.merge(owners::router(owners.clone()));
+        owner_api = Some(owners);
     }
     let app = router(state.clone(), more).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -80,6 +84,7 @@ pub async fn start(
             })
             .await
     });
+    let index = owner_api.map(|owners| tokio::spawn(owners::keep_index_current(owners, Duration::from_secs(config.registry.refresh_secs.max(1)))));
     let pruner = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -147,7 +152,7 @@ pub async fn start(
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
-    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier, registry, epochs, burns })
+    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier, registry, epochs, burns, index })
 }
 
 impl RunningOracle {
@@ -158,7 +163,7 @@ impl RunningOracle {
         // Verification is a transaction per batch: aborting between batches loses nothing.
         // The epoch pipeline and the burner store each state before acting on it: stopping them
         // anywhere resumes.
-        for task in [Some(self.pruner), Some(self.verifier), self.registry, self.epochs, self.burns].into_iter().flatten() {
+        for task in [Some(self.pruner), Some(self.verifier), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }

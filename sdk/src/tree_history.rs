@@ -180,7 +180,8 @@ impl Replay {
 }
 
 /// Replays of one tree before its history is taken not to lead to its root: a change that lands
-/// between reading the tree account and reading its history makes one attempt miss.
+/// between reading the tree account and reading its history, or a signature the node has not
+/// indexed yet, makes one attempt miss.
 const REPLAY_ATTEMPTS: u32 = 3;
 
 fn unavailable(e: impl std::fmt::Display) -> OwnershipSourceError {
@@ -211,7 +212,12 @@ impl TreeHistory {
         let slot = self.trees.lock().map_err(unavailable)?.entry(*tree).or_default().clone();
         let mut replayed = slot.lock_owned().await;
         let bad_tree = || OwnershipSourceError::Unexpected(format!("{tree} is not a concurrent merkle tree"));
-        for _ in 0..REPLAY_ATTEMPTS {
+        for attempt in 0..REPLAY_ATTEMPTS {
+            if attempt > 0 {
+                // The node indexes a transaction's signature a moment after its bank holds the
+                // transaction's effects: give the index that moment.
+                tokio::time::sleep(std::time::Duration::from_millis(300 * u64::from(attempt))).await;
+            }
             let account = self.chain.get_account(tree).await.map_err(unavailable)?;
             let data = account.map(|a| a.data).ok_or_else(|| OwnershipSourceError::Unexpected(format!("tree {tree} does not exist")))?;
             let (depth, _) = tree_depths(&data).ok_or_else(bad_tree)?;
