@@ -19,7 +19,7 @@ use serde::Deserialize;
 use tokio::sync::OnceCell;
 
 use crate::devices::DeviceDirectory;
-use crate::refusal::refuse;
+use crate::refusal::{parse_address, refuse};
 use crate::quorum::ActiveFiles;
 
 /// Ready-to-sign claims: `[claims]` of the configuration.
@@ -87,7 +87,7 @@ pub async fn keep_index_current(state: Arc<OwnerApiState>, every: std::time::Dur
     loop {
         ticks.tick().await;
         for tree in state.trees() {
-            if let Err(e) = state.index.find(&tree, &Pubkey::default()).await {
+            if let Err(e) = state.index.refresh(&tree).await {
                 tracing::warn!(%tree, error = %e, "device tree index not brought up to date; retrying next tick");
             }
         }
@@ -99,10 +99,6 @@ pub fn router(state: Arc<OwnerApiState>) -> Router {
         .route("/v1/ownership/{asset}", get(ownership))
         .route("/v1/claims/{pool}/{owner}", get(claims))
         .with_state(state)
-}
-
-fn parse(what: &str, text: &str) -> Result<Pubkey, Response> {
-    text.parse().map_err(|_| refuse(StatusCode::BAD_REQUEST, "malformed_encoding", format!("{text} is not a base58 {what} address")))
 }
 
 fn index_failure(error: &OwnershipSourceError) -> Response {
@@ -121,9 +117,9 @@ fn json(body: String) -> Response {
 }
 
 async fn ownership(State(state): State<Arc<OwnerApiState>>, Path(asset): Path<String>) -> Response {
-    let asset = match parse("asset", &asset) {
+    let asset = match parse_address("asset", &asset) {
         Ok(asset) => asset,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     for tree in state.trees() {
         match state.index.find(&tree, &asset).await {
@@ -141,10 +137,10 @@ struct ClaimsQuery {
 }
 
 async fn claims(State(state): State<Arc<OwnerApiState>>, Path((pool, owner)): Path<(String, String)>, Query(query): Query<ClaimsQuery>) -> Response {
-    let parsed = (parse("pool", &pool), parse("owner", &owner), query.asset.as_deref().map(|a| parse("asset", a)).transpose());
+    let parsed = (parse_address("pool", &pool), parse_address("owner", &owner), query.asset.as_deref().map(|a| parse_address("asset", a)).transpose());
     let (pool, owner, asset) = match parsed {
         (Ok(pool), Ok(owner), Ok(asset)) => (pool, owner, asset),
-        (Err(refusal), _, _) | (_, Err(refusal), _) | (_, _, Err(refusal)) => return refusal,
+        (Err(refusal), _, _) | (_, Err(refusal), _) | (_, _, Err(refusal)) => return *refusal,
     };
     let file = match state.active.file(&pool).await {
         Ok(Some(file)) => file,

@@ -202,6 +202,12 @@ impl TreeHistory {
         Ok(assets)
     }
 
+    /// Replays what landed in `tree` since the last replay, so that the next question about it
+    /// finds it current.
+    pub async fn refresh(&self, tree: &Pubkey) -> Result<(), OwnershipSourceError> {
+        self.replay(tree).await.map(|_| ())
+    }
+
     /// `asset`'s ownership proof when it is a leaf of `tree`, `None` when it is not.
     pub async fn find(&self, tree: &Pubkey, asset: &Pubkey) -> Result<Option<AssetProof>, OwnershipSourceError> {
         self.replay(tree).await?.proof(asset)

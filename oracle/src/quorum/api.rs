@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::active_files::ActiveFiles;
 use super::record::{EpochRecord, EpochStatus};
 use crate::epoch::EpochFiles;
-use crate::refusal::refuse;
+use crate::refusal::{parse_address, refuse};
 use crate::storage::Store;
 
 pub struct EpochApiState {
@@ -43,11 +43,6 @@ pub fn router(state: Arc<EpochApiState>) -> Router {
         .route("/v1/epochs/{pool}/{epoch}/file", get(file))
         .route("/v1/rewards/{pool}/{asset}", get(reward_proof))
         .with_state(state)
-}
-
-/// A path parameter that must be an address; the refusal names it.
-fn parse_address(what: &str, text: &str) -> Result<Pubkey, Box<Response>> {
-    text.parse().map_err(|_| Box::new(refuse(StatusCode::BAD_REQUEST, "malformed_encoding", format!("{text} is not a base58 {what} address"))))
 }
 
 fn parse_pool(text: &str) -> Result<Pubkey, Box<Response>> {
