@@ -36,53 +36,46 @@ pub struct Witness {
 pub fn coverage_units(
     beacons: &[Beacon],
     witnesses: &[Witness],
-    location_of: impl Fn(&[u8; 32]) -> Option<u64>,
+    location_of: impl Fn(&[u8; 32]) -> Option<u64> + Sync,
     config: &RewardConfig,
 ) -> BTreeMap<[u8; 32], u128> {
     let sender: HashMap<[u8; 32], [u8; 32]> = beacons.iter().map(|b| (b.id, b.device)).collect();
     // (beacon, witness) pairs of known beacons, self-witnesses out, sorted and deduplicated: each
     // beacon's witnesses are then one contiguous run. Sorting fixes the order whatever the
     // database's, so the result never depends on it.
-    let mut heard_by: Vec<([u8; 32], [u8; 32])> = witnesses
-        .par_iter()
-        .filter(|w| sender.get(&w.beacon_id).is_some_and(|s| *s != w.device))
-        .map(|w| (w.beacon_id, w.device))
-        .collect();
+    let mut heard_by: Vec<([u8; 32], [u8; 32])> =
+        witnesses.par_iter().filter(|w| sender.get(&w.beacon_id).is_some_and(|s| *s != w.device)).map(|w| (w.beacon_id, w.device)).collect();
     heard_by.par_sort_unstable();
     heard_by.dedup();
     let heard: HashSet<[u8; 32]> = heard_by.chunk_by(|a, b| a.0 == b.0).filter_map(|run| sender.get(&run[0].0).copied()).collect();
 
-    let earned: Vec<([u8; 32], u128)> = heard_by
+    let mut earned: Vec<([u8; 32], u128)> = heard_by
         .par_chunk_by(|a, b| a.0 == b.0)
         .flat_map_iter(|run| {
             let beacon_id = run[0].0;
-            let mut ranked: Vec<([u8; 32], [u8; 32])> = run
-                .iter()
-                .filter(|(_, w)| heard.contains(w))
-                .map(|(_, w)| (solana_sha256_hasher::hashv(&[&beacon_id, w]).to_bytes(), *w))
-                .collect();
-            ranked.sort_unstable();
-            ranked.truncate(config.max_rewarded_witnesses);
-            let beacon = (!ranked.is_empty()).then(|| sender.get(&beacon_id).map(|d| (*d, u128::from(config.beacon_units)))).flatten();
-            ranked.into_iter().map(|(_, w)| (w, u128::from(config.witness_units))).chain(beacon).collect::<Vec<_>>()
+            let mut rewarded: Vec<[u8; 32]> = run.iter().filter(|(_, w)| heard.contains(w)).map(|(_, w)| *w).collect();
+            // Ranking only matters when the cap leaves some out: only then is anything hashed.
+            if rewarded.len() > config.max_rewarded_witnesses {
+                let mut ranked: Vec<([u8; 32], [u8; 32])> = rewarded.iter().map(|w| (solana_sha256_hasher::hashv(&[&beacon_id, w]).to_bytes(), *w)).collect();
+                ranked.sort_unstable();
+                rewarded = ranked.into_iter().take(config.max_rewarded_witnesses).map(|(_, w)| w).collect();
+            }
+            let beacon = (!rewarded.is_empty()).then(|| sender.get(&beacon_id).map(|d| (*d, u128::from(config.beacon_units)))).flatten();
+            rewarded.into_iter().map(|w| (w, u128::from(config.witness_units))).chain(beacon).collect::<Vec<_>>()
         })
         .collect();
-    // Integer sums: the order they are added in cannot change them.
-    let mut units: HashMap<[u8; 32], u128> = HashMap::with_capacity(earned.len() / 4);
-    for (device, u) in earned {
-        *units.entry(device).or_default() += u;
-    }
+    // Sorted by device, each device's units are one run, summed without a hash map (integer
+    // sums: the order they are added in cannot change them), and the result is in device order.
+    earned.par_sort_unstable_by_key(|(device, _)| *device);
+    let units: Vec<([u8; 32], u128)> = earned.chunk_by(|a, b| a.0 == b.0).map(|run| (run[0].0, run.iter().map(|(_, u)| u).sum())).collect();
     scale_by_density(units, location_of, config)
 }
 
 /// Fixed-point scale of units, so that density's division keeps six decimal places.
 pub const UNIT_SCALE: u128 = 1_000_000;
 
-fn scale_by_density(
-    units: HashMap<[u8; 32], u128>,
-    location_of: impl Fn(&[u8; 32]) -> Option<u64>,
-    config: &RewardConfig,
-) -> BTreeMap<[u8; 32], u128> {
+/// `units` in device order.
+fn scale_by_density(units: Vec<([u8; 32], u128)>, location_of: impl Fn(&[u8; 32]) -> Option<u64> + Sync, config: &RewardConfig) -> BTreeMap<[u8; 32], u128> {
     let Ok(resolution) = Resolution::try_from(config.density_resolution) else {
         return BTreeMap::new();
     };
@@ -93,8 +86,9 @@ fn scale_by_density(
         }
         cell.parent(resolution)
     };
+    // A directory lookup and an H3 parent per hotspot: spread over every core, in order.
     let placed: Vec<([u8; 32], u128, CellIndex)> =
-        units.into_iter().filter_map(|(device, u)| density_cell(&device).map(|cell| (device, u, cell))).collect();
+        units.into_par_iter().filter_map(|(device, u)| density_cell(&device).map(|cell| (device, u, cell))).collect();
     let mut per_cell: HashMap<CellIndex, u128> = HashMap::new();
     for (_, _, cell) in &placed {
         *per_cell.entry(*cell).or_default() += 1;

@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 
 use fieldproof_sdk::{Pubkey, RewardFile};
 use h3o::Resolution;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::devices::DeviceEntry;
@@ -218,25 +219,26 @@ async fn read_units(
     Ok(match stream {
         RewardStream::Coverage => {
             let witnesses_end = end_ms.saturating_add(witness_lag_ms);
+            let read = std::time::Instant::now();
             inputs::ensure_verified(store, start_ms, witnesses_end).await?;
-            // Two connections read at once, each decoded on its own worker thread.
+            // Two connections read at once, each on its own thread.
             let (beacons, witnesses) = {
                 let (b, w) = (store.clone(), store.clone());
                 let beacons = tokio::spawn(async move { inputs::beacons(&b, start_ms, end_ms).await });
                 let witnesses = tokio::spawn(async move { inputs::witnesses(&w, start_ms, witnesses_end).await });
                 (joined(beacons.await)?, joined(witnesses.await)?)
             };
+            tracing::info!(beacons = beacons.len(), witnesses = witnesses.len(), read_ms = read.elapsed().as_millis() as u64, "epoch inputs read");
             coverage_units(&beacons, &witnesses, |d| devices.get(d).and_then(|e| e.location_h3), config)
         }
         RewardStream::Mapping => {
             inputs::ensure_verified(store, start_ms, end_ms).await?;
             let resolution = Resolution::try_from(config.mapping_resolution).map_err(|e| EpochError::Config(e.to_string()))?;
-            let lookback_ms = config
-                .length_secs
-                .saturating_mul(1_000)
-                .saturating_mul(i64::try_from(config.novelty_epochs).unwrap_or(i64::MAX));
+            let lookback_ms = config.length_secs.saturating_mul(1_000).saturating_mul(i64::try_from(config.novelty_epochs).unwrap_or(i64::MAX));
+            let read = std::time::Instant::now();
             let earlier = inputs::segments(store, start_ms.saturating_sub(lookback_ms), start_ms, resolution).await?;
             let segments = inputs::segments(store, start_ms, end_ms, resolution).await?;
+            tracing::info!(earlier = earlier.len(), segments = segments.len(), read_ms = read.elapsed().as_millis() as u64, "epoch inputs read");
             mapping_units(&earlier, &segments, config)
         }
     })
@@ -244,16 +246,12 @@ async fn read_units(
 
 /// Units per asset (summed where two devices share one), and how many earning devices have none.
 fn units_by_asset(units: BTreeMap<[u8; 32], u128>, devices: &BTreeMap<[u8; 32], DeviceEntry>) -> (BTreeMap<[u8; 32], u128>, u64) {
-    let mut devices_without_asset = 0u64;
-    let mut assets: Vec<([u8; 32], u128)> = Vec::with_capacity(units.len());
-    for (device, u) in units {
-        match devices.get(&device).and_then(|e| e.asset) {
-            Some(asset) => assets.push((asset, u)),
-            None => devices_without_asset += 1,
-        }
-    }
+    // A directory lookup per device: spread over every core.
+    let found: Vec<Option<([u8; 32], u128)>> = units.par_iter().map(|(device, u)| devices.get(device).and_then(|e| e.asset).map(|asset| (asset, *u))).collect();
+    let devices_without_asset = found.iter().filter(|f| f.is_none()).count() as u64;
+    let mut assets: Vec<([u8; 32], u128)> = found.into_iter().flatten().collect();
     // Sorted, then merged: the map is bulk-built from ordered, distinct keys.
-    assets.sort_unstable();
+    assets.par_sort_unstable();
     let mut merged: Vec<([u8; 32], u128)> = Vec::with_capacity(assets.len());
     for (asset, u) in assets {
         match merged.last_mut() {

@@ -1,12 +1,16 @@
 //! Durable storage of accepted reports through sqlx's runtime-generic driver: an embedded SQLite
 //! file by default, PostgreSQL when given a `postgres://` URL. The migrations and every query
 //! are the same for both (portable types, `$n` placeholders used once each and in order).
+//! The reward epoch's bulk reads from SQLite go through [`sqlite_reads`] instead.
+pub mod sqlite_reads;
 mod writer;
 
 pub use writer::{InsertOutcome, ReportWriter, WriterConfig};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Executor, Row};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -20,6 +24,10 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("the report writer has stopped")]
     WriterStopped,
+    #[error("SQLite read: {0}")]
+    SqliteRead(#[from] rusqlite::Error),
+    #[error("a read of the database stopped: {0}")]
+    ReadStopped(String),
 }
 
 /// A report accepted by ingest, ready to be stored.
@@ -66,6 +74,7 @@ pub struct StoredReport {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    sqlite_file: Option<PathBuf>,
 }
 
 impl Store {
@@ -82,8 +91,7 @@ impl Store {
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     if conn.backend_name() == "SQLite" {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;")
-                            .await?;
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;").await?;
                     }
                     Ok(())
                 })
@@ -91,11 +99,17 @@ impl Store {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        let sqlite_file = if url.starts_with("sqlite:") { Some(SqliteConnectOptions::from_str(&url)?.get_filename().to_path_buf()) } else { None };
+        Ok(Self { pool, sqlite_file })
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The database file, when the store is SQLite: for [`sqlite_reads`].
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref()
     }
 
     /// The next free sequence number.
