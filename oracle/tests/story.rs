@@ -238,7 +238,7 @@ async fn the_story_end_to_end() {
     let client = Client::new(chain(&url));
     let deployer = funded(&url).await;
     let dir = tempfile::tempdir().unwrap();
-    let deployment = bootstrap(&client, &deployer, &plan(), &KeyDir::new(&dir.path().join("keys")), |_| {}).await.expect("bootstrap").deployment;
+    let deployment = bootstrap(&client, &deployer, &plan(), &KeyDir::new(dir.path().join("keys")), |_| {}).await.expect("bootstrap").deployment;
     let (coverage_pool, mapping_pool) = (deployment.pools[0], deployment.pools[1]);
     let treasury: Treasury = client.account(&deployment.treasury).await.unwrap();
     let start_ts = treasury.params.schedule.start_ts;
