@@ -74,15 +74,29 @@ type SegmentRow = ([u8; 32], [u8; 32], i64, Vec<u8>);
 /// The valid mapping segments signed in `[start_ms, end_ms)`, with the cells they cover. Bodies
 /// are decoded in parallel chunks as they stream in.
 pub async fn segments(store: &Store, start_ms: i64, end_ms: i64, resolution: Resolution) -> Result<Vec<Segment>, EpochError> {
+    segments_where(store, None, start_ms, end_ms, resolution).await
+}
+
+/// The valid mapping segments of one device signed in `[start_ms, end_ms)`: what the wallet's
+/// map draws as the cells a dashcam covered.
+pub async fn device_segments(store: &Store, device: &[u8; 32], start_ms: i64, end_ms: i64, resolution: Resolution) -> Result<Vec<Segment>, EpochError> {
+    segments_where(store, Some(device), start_ms, end_ms, resolution).await
+}
+
+async fn segments_where(store: &Store, device: Option<&[u8; 32]>, start_ms: i64, end_ms: i64, resolution: Resolution) -> Result<Vec<Segment>, EpochError> {
     const CHUNK: usize = 4_096;
-    let mut rows = sqlx::query(
-        "SELECT r.id, r.device, r.signed_at_ms, r.body FROM verdicts v JOIN reports r ON r.seq = v.seq \
-         WHERE v.kind = $1 AND v.status = 0 AND v.signed_at_ms >= $2 AND v.signed_at_ms < $3",
-    )
-    .bind(ReportKind::MappingSegment as i16)
-    .bind(start_ms)
-    .bind(end_ms)
-    .fetch(store.pool());
+    const VALID_SEGMENTS: &str = "SELECT r.id, r.device, r.signed_at_ms, r.body FROM verdicts v JOIN reports r ON r.seq = v.seq \
+         WHERE v.kind = $1 AND v.status = 0 AND v.signed_at_ms >= $2 AND v.signed_at_ms < $3";
+    // The device's own rows through the verdicts' (device, seq) index, not a scan of the window.
+    let text = match device {
+        Some(_) => format!("{VALID_SEGMENTS} AND v.device = $4"),
+        None => VALID_SEGMENTS.to_string(),
+    };
+    let mut query = sqlx::query(&text).bind(ReportKind::MappingSegment as i16).bind(start_ms).bind(end_ms);
+    if let Some(device) = device {
+        query = query.bind(device.as_slice());
+    }
+    let mut rows = query.fetch(store.pool());
     let mut out = Vec::new();
     let mut chunk: Vec<SegmentRow> = Vec::with_capacity(CHUNK);
     loop {
