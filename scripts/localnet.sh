@@ -10,16 +10,18 @@
 # Prints the addresses, then runs until Ctrl-C, which stops everything it started.
 #   scripts/localnet.sh          (FIELDPROOF_RPC_PORT: the RPC port, default 8899;
 #                                 FIELDPROOF_ORACLE_LISTEN: the first oracle's address, default
-#                                 127.0.0.1:8080; the others take the next two ports)
-# State lives in target/localnet: the ledger, the oracles' SQLite files and epoch stores (all
+#                                 127.0.0.1:8080; the others take the next two ports;
+#                                 FIELDPROOF_LOCALNET_STATE: the state directory, default
+#                                 target/localnet)
+# State lives in that directory: the ledger, the oracles' SQLite files and epoch stores (all
 # reset on every start), the logs, the test wallet, and the mint's and the device tree's keys
-# (target/localnet/keys), so the network has the same addresses on every start.
+# (keys/), so the network has the same addresses on every start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 port=${FIELDPROOF_RPC_PORT:-8899}
 listen=${FIELDPROOF_ORACLE_LISTEN:-127.0.0.1:8080}
-state="$root/target/localnet"
+state="$root/${FIELDPROOF_LOCALNET_STATE:-target/localnet}"
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "building the programs and the Metaplex programs (cached)"

@@ -1,6 +1,7 @@
 // The local network the browser tests run against: scripts/localnet.sh in the background, on
-// ports apart from the defaults (so a developer's own localnet keeps running), its output kept
-// in target/app-tests/localnet.log. Stopped with SIGTERM, which stops everything it started.
+// ports and a state directory apart from the defaults (so a developer's own localnet keeps
+// running), its output kept in target/app-tests/localnet.log. Stopped with SIGTERM, which stops
+// everything it started.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ export async function startLocalnet(root, { rpcPort, oracleListen, timeoutMs }) 
   const log = createWriteStream(logPath);
   const child = spawn('scripts/localnet.sh', [], {
     cwd: root,
-    env: { ...process.env, FIELDPROOF_RPC_PORT: String(rpcPort), FIELDPROOF_ORACLE_LISTEN: oracleListen },
+    env: { ...process.env, FIELDPROOF_RPC_PORT: String(rpcPort), FIELDPROOF_ORACLE_LISTEN: oracleListen, FIELDPROOF_LOCALNET_STATE: 'target/localnet-app' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

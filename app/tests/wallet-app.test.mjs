@@ -35,6 +35,8 @@ before(async () => {
     oracleListen: process.env.FIELDPROOF_APP_TEST_ORACLE ?? '127.0.0.1:28180',
     timeoutMs: 40 * 60_000,
   });
+  // A run stopped from outside (CI's time bound) still stops the network it started.
+  process.once('SIGTERM', () => void net.stop().finally(() => process.exit(143)));
   config = await fetchJson(new URL('config.json', net.appUrl).href);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 });
