@@ -186,9 +186,14 @@ test('connected: every device of the wallet, and nothing to claim before the fir
     assert.match(text, device.location_h3 ? new RegExp(`cell ${device.location_h3}`) : /not located/);
     assert.match(text, device.status === 'active' ? /Active/ : /Deactivated/);
   }
-  // The map is drawn from the oracle's cells: one polygon per covered cell.
-  assert.equal(await page.locator('#map polygon').count(), view.hotspot_cells.length + view.mapped_cells.length);
+  // The map is drawn from the oracle's cells: one polygon per covered cell. Hotspots stand still;
+  // the dashcams' mapped cells only grow while the fleet drives, so those the page drew are
+  // among those the oracle reports a moment later.
+  const drawn = (cls) => page.locator(`#map polygon.${cls}`).evaluateAll((ps) => ps.map((p) => p.dataset.cell));
+  assert.deepEqual((await drawn('hotspot-cell')).sort(), [...view.hotspot_cells].sort());
   assert.ok(view.hotspot_cells.length > 0, 'the fleet has located hotspots');
+  const later = await ownerView();
+  for (const cell of await drawn('mapped-cell')) assert.ok(later.mapped_cells.includes(cell), `mapped cell ${cell} is the oracle's`);
   if (view.pools.every((p) => p.claimable_epoch === null && p.pending_epoch === null)) {
     await status(page).filter({ hasText: 'Nothing to claim yet' }).waitFor();
     assert.ok(await page.getByRole('button', { name: 'Claim all' }).isDisabled());
@@ -348,7 +353,8 @@ test("a cheating device's refused reports are explained in plain words", async (
     await card.getByText('Refused reports', { exact: true }).click();
     const reasons = card.locator('ul.reasons li');
     await reasons.first().waitFor();
-    assert.equal(await reasons.count(), refused.length);
+    // The fleet keeps reporting: the page may have read a few more than the test did.
+    assert.ok((await reasons.count()) >= refused.length);
     const text = await card.locator('ul.reasons').innerText();
     for (const r of refused) assert.ok(text.includes(r.explanation), `"${r.explanation}" is shown`);
     await card.scrollIntoViewIfNeeded();
