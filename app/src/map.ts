@@ -45,14 +45,22 @@ export function coverageMap(groups: CellGroup[]): Element {
     'aria-labelledby': 'map-caption',
     preserveAspectRatio: 'xMidYMid meet',
   });
+  // A hotspot's cell is metres wide on a map kilometres across: a dot at its centre, a fixed
+  // share of the map, keeps every cell visible at any zoom of the data.
+  const dot = (Math.max(width, height) * 0.008).toFixed(6);
   for (const group of drawn) {
     for (const cell of group.cells) {
-      const polygon = svg('polygon', { points: cellToBoundary(cell).map(project).join(' '), class: group.className, 'data-cell': cell });
       const [lat, lng] = cellToLatLng(cell);
       const title = svg('title', {});
       title.textContent = `${group.label}: cell ${cell} (${lat.toFixed(5)}, ${lng.toFixed(5)})`;
-      polygon.append(title);
-      map.append(polygon);
+      const [cx, cy] = project([lat, lng]).split(',');
+      const marker = svg('g', { class: group.className });
+      marker.append(
+        title,
+        svg('polygon', { points: cellToBoundary(cell).map(project).join(' '), class: group.className, 'data-cell': cell }),
+        svg('circle', { cx, cy, r: dot, class: 'dot' }),
+      );
+      map.append(marker);
     }
   }
   const caption = document.createElement('figcaption');

@@ -131,9 +131,11 @@ async function connect(page) {
   await page.getByRole('button', { name: `Connect ${WALLET}` }).click();
 }
 
-async function screenshot(page, name) {
+/** What the user sees (the screen, or the whole page with `fullPage`), or one element. */
+async function screenshot(page, name, { fullPage = false, of } = {}) {
   shot += 1;
-  await page.screenshot({ path: join(screenshots, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  const path = join(screenshots, `${String(shot).padStart(2, '0')}-${name}.png`);
+  await (of ? of.screenshot({ path }) : page.screenshot({ path, fullPage }));
 }
 
 function status(page) {
@@ -199,8 +201,9 @@ test('connected: every device of the wallet, and nothing to claim before the fir
     assert.ok(await page.getByRole('button', { name: 'Claim all' }).isDisabled());
   }
   await screenshot(page, 'devices-phone');
+  await screenshot(page, 'device-card-phone', { of: page.locator('li.device').first() });
   await page.setViewportSize(DESKTOP);
-  await screenshot(page, 'devices-desktop');
+  await screenshot(page, 'devices-desktop', { fullPage: true });
   await page.context().close();
 });
 
@@ -363,7 +366,10 @@ test("a cheating device's refused reports are explained in plain words", async (
   assert.match(hotspotText, /stronger than physics allows/);
   const mapperText = await page.locator(`li.device[data-asset="${cheats.find((c) => c.kind === 'mapper').device.asset}"] ul.reasons`).innerText();
   assert.match(mapperText, /faster than a vehicle|jumped farther than a vehicle/);
-  await screenshot(page, 'refused-reports');
+  for (const { device, kind } of cheats) {
+    await screenshot(page, `refused-reports-${kind}`, { of: page.locator(`li.device[data-asset="${device.asset}"]`) });
+  }
+  await screenshot(page, 'coverage-map', { of: page.locator('#coverage') });
   await page.context().close();
 });
 
@@ -380,7 +386,7 @@ test('a payout destination is set through the wallet, and reset', async () => {
   await connect(page);
   const card = page.locator(`li.device[data-asset="${device.asset}"]`);
   await card.getByText('Payout destination', { exact: true }).click();
-  await card.getByLabel('Pool').selectOption(reward.pool);
+  await card.getByLabel('Pool', { exact: true }).selectOption(reward.pool);
   await card.getByLabel(/Pay future claims to/).fill(destination);
   await card.getByRole('button', { name: 'Set destination' }).click();
   await status(page).filter({ hasText: 'Destination set' }).waitFor({ timeout: 120_000 });
@@ -389,7 +395,7 @@ test('a payout destination is set through the wallet, and reset', async () => {
   await screenshot(page, 'destination-set');
   // The page was redrawn from the chain: open the form again.
   await card.getByText('Payout destination', { exact: true }).click();
-  await card.getByLabel('Pool').selectOption(reward.pool);
+  await card.getByLabel('Pool', { exact: true }).selectOption(reward.pool);
   await card.getByRole('button', { name: 'Pay my wallet' }).click();
   await status(page).filter({ hasText: 'Future claims pay your wallet' }).waitFor({ timeout: 120_000 });
   const reset = await ownerView();
