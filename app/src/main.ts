@@ -263,7 +263,11 @@ function renderOwner(): void {
 
 function deviceCard(device: DeviceView, answer: OwnerDevices): HTMLElement {
   const name = deviceName(device.kind, device.device_key);
-  const rewards = answer.pools.map((pool) => {
+  // A hotspot earns from the coverage pool and a dashcam from the mapping pool; another pool is
+  // listed only when the device has something in it.
+  const stream = device.kind === 'hotspot' ? 'coverage' : 'mapping';
+  const pools = answer.pools.filter((p) => p.stream === stream || (device.rewards.find((r) => r.pool === p.pool)?.cumulative ?? 0) > 0);
+  const rewards = pools.map((pool) => {
     const reward = device.rewards.find((r) => r.pool === pool.pool);
     const t = token(pool);
     return h(
