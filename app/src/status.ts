@@ -9,6 +9,11 @@ export function say(tone: Tone, title: string, ...details: (Node | string)[]): v
   const notice = h('div', { class: `notice ${tone}`, 'data-state': tone, role: tone === 'error' ? 'alert' : undefined }, h('strong', {}, title));
   for (const detail of details) notice.append(typeof detail === 'string' ? h('p', {}, detail) : detail);
   status.replaceChildren(notice);
+  // What an action led to (a claim pressed far down the page) must be seen where it is said.
+  if (tone !== 'info') {
+    const { top, bottom } = status.getBoundingClientRect();
+    if (top < 0 || bottom > window.innerHeight) status.scrollIntoView({ block: 'start' });
+  }
 }
 
 export function progress(title: string, done: number, total: number, step: string): void {

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -28,6 +28,7 @@ let config;
 let shot = 0;
 
 before(async () => {
+  rmSync(screenshots, { recursive: true, force: true });
   mkdirSync(screenshots, { recursive: true });
   net = await startLocalnet(root, {
     rpcPort: Number(process.env.FIELDPROOF_APP_TEST_RPC_PORT ?? 28899),
@@ -370,6 +371,15 @@ test("a cheating device's refused reports are explained in plain words", async (
     await screenshot(page, `refused-reports-${kind}`, { of: page.locator(`li.device[data-asset="${device.asset}"]`) });
   }
   await screenshot(page, 'coverage-map', { of: page.locator('#coverage') });
+  // The spoofers' far-away cells: the map opens on the crowd and shows everything on request,
+  // every cell drawn either way.
+  const showAll = page.getByRole('button', { name: /Show all cells \(\d+ outside this view\)/ });
+  const cells = await page.locator('#map polygon').count();
+  await showAll.click();
+  await page.getByRole('button', { name: 'Show where most cells are' }).waitFor();
+  assert.equal(await page.locator('#map polygon').count(), cells);
+  assert.match(await page.locator('#map figcaption').innerText(), /all shown/);
+  await screenshot(page, 'coverage-map-all', { of: page.locator('#coverage') });
   await page.context().close();
 });
 
