@@ -8,7 +8,7 @@
 //! - `GET /v1/destinations/{pool}/{owner}/{asset}?to=<token account>`: a ready-to-sign
 //!   transaction that makes the device's future claims from `pool` pay `to`
 //!   (`11111111111111111111111111111111`, the zero key, undoes it); the owner pays its fee and is its only signer.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -20,7 +20,7 @@ use fieldproof_sdk::{reward_pool, wire_base64, Pubkey};
 use h3o::Resolution;
 use serde::{Deserialize, Serialize};
 
-use crate::devices::{DeviceEntry, DeviceKind};
+use crate::devices::DeviceKind;
 use crate::epoch::{device_segments, RewardStream};
 use crate::owners::{claim_failure, index_failure, json, OwnerApiState};
 use crate::refusal::{parse_address, refuse};
@@ -148,8 +148,7 @@ async fn read_owner_devices(state: &WalletApiState, owner: &Pubkey) -> Result<Ow
 
     // The directory is keyed by device key; the index knows assets. A cNFT the directory has not
     // synced yet (it follows the chain every `refresh_secs`) appears on the next request.
-    let by_asset: HashMap<[u8; 32], ([u8; 32], DeviceEntry)> =
-        owners.devices().snapshot().into_iter().filter_map(|(key, entry)| entry.asset.map(|asset| (asset, (key, entry)))).collect();
+    let by_asset = owners.devices().of_assets(&assets.iter().map(Pubkey::to_bytes).collect());
     let now_ms = crate::ingest::unix_ms();
     let mut devices = Vec::with_capacity(assets.len());
     let (mut hotspot_cells, mut mapped_cells) = (BTreeSet::new(), BTreeSet::new());
