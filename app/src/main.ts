@@ -13,7 +13,7 @@ import { OracleApi, type DeviceView, type OwnerDevices, type PoolView } from './
 import { ASSOCIATED_TOKEN_PROGRAM, COMPUTE_BUDGET_PROGRAM, REWARD_POOL_PROGRAM } from './programs';
 import { clear, progress, say } from './status';
 import { checkTransactions, NotAllowedTransaction, type CheckedTransaction } from './transactions';
-import { connect, onWalletsChanged, solanaWallets, WalletRefused, type SolanaWallet } from './wallets';
+import { connect, onAccountChanged, onWalletsChanged, solanaWallets, WalletRefused, type SolanaWallet } from './wallets';
 
 const CLAIM_PROGRAMS = [REWARD_POOL_PROGRAM, COMPUTE_BUDGET_PROGRAM, ASSOCIATED_TOKEN_PROGRAM];
 const DESTINATION_PROGRAMS = [REWARD_POOL_PROGRAM];
@@ -22,6 +22,8 @@ interface Session {
   wallet: SolanaWallet;
   account: WalletAccount;
   owner: string;
+  /** Stops following the wallet's account changes. */
+  unfollow: () => void;
 }
 
 interface Token {
@@ -88,11 +90,9 @@ function renderWallets(): void {
   if (session) {
     const disconnect = h('button', { type: 'button', class: 'secondary' }, 'Disconnect');
     disconnect.addEventListener('click', () => {
-      session = undefined;
-      view = undefined;
-      renderWallets();
-      renderOwner();
+      endSession();
       clear();
+      renderWallets();
     });
     panel.replaceChildren(h('span', { class: 'account', title: session.owner }, `${session.wallet.name}: ${shortKey(session.owner)}`), disconnect);
     return;
@@ -134,7 +134,15 @@ async function connectWallet(wallet: SolanaWallet): Promise<void> {
       say('error', 'Wrong network', `The node at ${config.rpcUrl} is another network (genesis ${shortKey(genesis)}) than this app's ${config.chain} (genesis ${shortKey(config.genesisHash)}).`);
       return;
     }
-    session = { wallet, account, owner: account.address };
+    endSession();
+    // Another account chosen in the wallet is another owner: the page starts over with it.
+    const unfollow = onAccountChanged(wallet, (next) => {
+      if (next?.address === session?.owner) return;
+      endSession();
+      renderWallets();
+      if (next) say('info', 'The wallet changed account', 'Connect again to see the devices of the account now selected.');
+    });
+    session = { wallet, account, owner: account.address, unfollow };
     renderWallets();
     await refresh();
   } catch (e) {
@@ -142,6 +150,13 @@ async function connectWallet(wallet: SolanaWallet): Promise<void> {
   } finally {
     setBusy(false);
   }
+}
+
+function endSession(): void {
+  session?.unfollow();
+  session = undefined;
+  view = undefined;
+  renderOwner();
 }
 
 // ---- the owner's devices -----------------------------------------------------------------

@@ -7,7 +7,9 @@ export type Tone = 'info' | 'progress' | 'success' | 'warning' | 'error';
 export function say(tone: Tone, title: string, ...details: (Node | string)[]): void {
   const status = byId('status');
   const notice = h('div', { class: `notice ${tone}`, 'data-state': tone, role: tone === 'error' ? 'alert' : undefined }, h('strong', {}, title));
-  for (const detail of details) notice.append(typeof detail === 'string' ? h('p', {}, detail) : detail);
+  for (const detail of details) {
+    if (detail !== '') notice.append(typeof detail === 'string' ? h('p', {}, detail) : detail);
+  }
   status.replaceChildren(notice);
   // What an action led to (a claim pressed far down the page) must be seen where it is said.
   if (tone !== 'info') {

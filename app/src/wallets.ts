@@ -2,7 +2,7 @@
 // Solflare, Backpack, ...) and can connect and sign Solana transactions is offered.
 import { getWallets } from '@wallet-standard/app';
 import type { Wallet, WalletAccount } from '@wallet-standard/base';
-import { StandardConnect, type StandardConnectFeature } from '@wallet-standard/features';
+import { StandardConnect, StandardEvents, type StandardConnectFeature, type StandardEventsFeature } from '@wallet-standard/features';
 import { SolanaSignTransaction, type SolanaSignTransactionFeature } from '@solana/wallet-standard-features';
 
 export type SolanaWallet = Wallet & { features: StandardConnectFeature & SolanaSignTransactionFeature };
@@ -47,6 +47,19 @@ export async function connect(wallet: SolanaWallet): Promise<WalletAccount> {
   const account = accounts[0] ?? wallet.accounts[0];
   if (!account) throw new WalletRefused('the wallet connected no account');
   return account;
+}
+
+/**
+ * Calls `changed` with the wallet's first account whenever the wallet changes its accounts (the
+ * owner switched account or disconnected in the wallet); a wallet without events never calls it.
+ * Returns the unsubscribe function.
+ */
+export function onAccountChanged(wallet: SolanaWallet, changed: (account: WalletAccount | undefined) => void): () => void {
+  const events = (wallet.features as Partial<StandardEventsFeature>)[StandardEvents];
+  if (!events) return () => {};
+  return events.on('change', ({ accounts }) => {
+    if (accounts) changed(accounts[0]);
+  });
 }
 
 /** Signs every transaction in one request, so the owner approves a batch once. */
