@@ -244,9 +244,15 @@ function renderOwner(): void {
       { 'data-pool': pool.pool },
       h('th', { scope: 'row' }, streamName(pool)),
       h('td', { 'data-field': 'claimable' }, tokens(claimableOf(answer, pool.pool), t.decimals)),
-      h('td', { 'data-field': 'balance' }, tokens(t.balance, t.decimals)),
       h('td', {}, pool.claimable_epoch === null ? 'none yet' : String(pool.claimable_epoch)),
     );
+  });
+  // Pools usually pay the same token: its balance is said once.
+  const mints = [...new Set(answer.pools.map((p) => p.mint))];
+  const held = mints.map((mint) => {
+    const t = tokensByMint.get(mint) ?? { decimals: 0, balance: 0n };
+    const which = mints.length > 1 ? ` of token ${shortKey(mint)}` : '';
+    return h('p', { class: 'held', 'data-mint': mint }, `In your wallet${which}: `, h('strong', { 'data-field': 'balance' }, tokens(t.balance, t.decimals)));
   });
   const total = answer.pools.reduce((sum, p) => sum + claimableOf(answer, p.pool), 0n);
   const claimAll = h('button', { type: 'button', 'data-action': 'claim-all', 'data-idle': total === 0n ? 'disabled' : undefined }, 'Claim all');
@@ -260,10 +266,11 @@ function renderOwner(): void {
         'table',
         {},
         h('caption', {}, `Wallet ${shortKey(answer.owner)}, ${answer.devices.length} devices`),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Pool'), h('th', { scope: 'col' }, 'Claimable'), h('th', { scope: 'col' }, 'In your wallet'), h('th', { scope: 'col' }, 'Epoch'))),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Pool'), h('th', { scope: 'col' }, 'Claimable'), h('th', { scope: 'col' }, 'Epoch'))),
         h('tbody', {}, ...rows),
       ),
     ),
+    ...held,
     claimAll,
   );
 
