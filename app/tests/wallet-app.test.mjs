@@ -10,6 +10,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  AccountRole,
+  address,
+  appendTransactionMessageInstruction,
+  compileTransaction,
+  createTransactionMessage,
+  getBase64EncodedWireTransaction,
+  pipe,
+  setTransactionMessageFeePayer,
+  setTransactionMessageLifetimeUsingBlockhash,
+} from '@solana/kit';
 import { chromium } from 'playwright-core';
 import { startLocalnet } from './localnet.mjs';
 import { installTestWallet } from './test-wallet.mjs';
@@ -239,6 +250,51 @@ async function firstRootsActive() {
     2000,
   );
 }
+
+/** A transfer of the owner's lamports, paid by the owner: what a compromised oracle might slip in. */
+async function transferOfTheOwners() {
+  const { value: lifetime } = await rpc('getLatestBlockhash', [{ commitment: 'confirmed' }]);
+  const data = new Uint8Array(12);
+  new DataView(data.buffer).setUint32(0, 2, true);
+  new DataView(data.buffer).setBigUint64(4, 1_000_000_000n, true);
+  const message = pipe(
+    createTransactionMessage({ version: 0 }),
+    (m) => setTransactionMessageFeePayer(address(net.owner), m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash({ blockhash: lifetime.blockhash, lastValidBlockHeight: BigInt(lifetime.lastValidBlockHeight) }, m),
+    (m) =>
+      appendTransactionMessageInstruction(
+        {
+          programAddress: address('11111111111111111111111111111111'),
+          accounts: [
+            { address: address(net.owner), role: AccountRole.WRITABLE_SIGNER },
+            { address: address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'), role: AccountRole.WRITABLE },
+          ],
+          data,
+        },
+        m,
+      ),
+  );
+  return getBase64EncodedWireTransaction(compileTransaction(message));
+}
+
+test('a transaction that is not a claim is refused before the wallet is asked to sign', async () => {
+  const view = await firstRootsActive();
+  const device = view.devices.find((d) => d.rewards.some((r) => r.claimable > 0));
+  const page = await openApp();
+  const smuggled = await transferOfTheOwners();
+  await page.route('**/v1/claims/**', async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    await route.fulfill({ response, json: { ...body, transactions: [...body.transactions, smuggled] } });
+  });
+  await connect(page);
+  await page.locator(`li.device[data-asset="${device.asset}"] button[data-action="claim"]`).click();
+  await status(page).filter({ hasText: 'Refused to sign' }).waitFor();
+  assert.match(await status(page).innerText(), /calls program 11111111111111111111111111111111, which is not allowed/);
+  assert.equal(await page.evaluate(() => window.__testWallet.signed.length), 0, 'the wallet was asked for nothing');
+  await screenshot(page, 'refused-to-sign');
+  await page.context().close();
+});
 
 test("a failed transaction is named with the program's error in words, and nothing is paid", async () => {
   const view = await firstRootsActive();
