@@ -3,28 +3,33 @@
 # compression and noop (SBF, built and cached by scripts/build-programs.sh), bootstrapped from
 # migrations/localnet.toml with `fieldproof bootstrap` (minute-long epochs), a simulated fleet
 # onboarded on it (its devices issued as cNFTs to a test wallet, its hotspots located), three
-# oracles in a 2-of-3 quorum syncing their device directories from the network, and the fleet
-# reporting to all three, cheaters included. The oracles verify the reports, emit the treasury's
-# epochs, compute each epoch and post its roots; after the dispute window the test wallet can
-# claim. Prints the addresses, then runs until Ctrl-C, which stops everything it started.
+# oracles in a 2-of-3 quorum syncing their device directories from the network, the fleet
+# reporting to all three, cheaters included, and the wallet app (app/) served by the first
+# oracle. The oracles verify the reports, emit the treasury's epochs, compute each epoch and post
+# its roots; after the dispute window the test wallet can claim (in the app, or with the CLI).
+# Prints the addresses, then runs until Ctrl-C, which stops everything it started.
 #   scripts/localnet.sh          (FIELDPROOF_RPC_PORT: the RPC port, default 8899;
 #                                 FIELDPROOF_ORACLE_LISTEN: the first oracle's address, default
-#                                 127.0.0.1:8080; the others take the next two ports)
-# State lives in target/localnet: the ledger, the oracles' SQLite files and epoch stores (all
+#                                 127.0.0.1:8080; the others take the next two ports;
+#                                 FIELDPROOF_LOCALNET_STATE: the state directory, default
+#                                 target/localnet)
+# State lives in that directory: the ledger, the oracles' SQLite files and epoch stores (all
 # reset on every start), the logs, the test wallet, and the mint's and the device tree's keys
-# (target/localnet/keys), so the network has the same addresses on every start.
+# (keys/), so the network has the same addresses on every start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 port=${FIELDPROOF_RPC_PORT:-8899}
 listen=${FIELDPROOF_ORACLE_LISTEN:-127.0.0.1:8080}
-state="$root/target/localnet"
+state="$root/${FIELDPROOF_LOCALNET_STATE:-target/localnet}"
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "building the programs and the Metaplex programs (cached)"
 scripts/build-programs.sh >/dev/null
 step "building the command-line tool and the oracle (cached)"
 cargo build --quiet -p fieldproof-cli -p fieldproof-oracle
+step "building the wallet app (cached)"
+scripts/build-app.sh >/dev/null
 source scripts/lib/programs.sh
 localnet_programs
 
@@ -84,7 +89,14 @@ urls=()
 for i in 1 2 3; do urls+=("http://$host:$((first_port + i - 1))"); done
 # The ledger starts empty every time, and so do the oracles: their state belongs to that chain.
 rm -rf "$state"/oracle-*.sqlite* "$state"/epochs-*
+# The wallet app, served by the first oracle beside its API, learns its network here: the node,
+# the wallet-standard chain, and the genesis hash that tells this ledger from any other.
+genesis=$(curl -sf "$url" -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"getGenesisHash"}' |
+          python3 -c 'import json, sys; print(json.load(sys.stdin)["result"])')
+printf '{"rpcUrl": "%s", "chain": "solana:localnet", "genesisHash": "%s"}\n' "$url" "$genesis" > target/app/config.json
 for i in 1 2 3; do
+  app_dir=""
+  [ "$i" = 1 ] && app_dir="app_dir = \"$root/target/app\""
   peers=""
   for j in 1 2 3; do
     [ "$j" = "$i" ] && continue
@@ -95,6 +107,7 @@ listen = "$host:$((first_port + i - 1))"
 database_url = "sqlite://$state/oracle-$i.sqlite"
 epochs_store = "$state/epochs-$i"
 verify_every_secs = 2
+$app_dir
 
 [ingest]
 max_clock_skew_secs = 30      # the fleet's devices report as things happen; an epoch is computed this much sooner
@@ -154,6 +167,7 @@ pool0=$(field pools | cut -d' ' -f1)
 cat <<INFO
 
 The local network is up.
+  wallet app         ${urls[0]}/   (open it in a browser with a Solana wallet on localnet)
   RPC                $url
   oracles (2 of 3)   ${urls[*]}   (logs: $state/oracle-{1,2,3}.log)
   fleet              reports to the three oracles every ten minutes (log: $state/fleet.log)

@@ -30,6 +30,9 @@ pub struct OracleConfig {
     pub dc_burns: crate::dc_burns::DcBurnConfig,
     /// Ready-to-sign claim transactions (served with `[registry]`).
     pub claims: crate::owners::ClaimsConfig,
+    /// A built wallet app (`app/`'s `npm run build` output) to serve at `/`, so that the page and
+    /// the API it reads share one origin.
+    pub app_dir: Option<PathBuf>,
 }
 
 /// Where the device directory comes from on chain. With `rpc_url` and `network` set, the oracle
@@ -105,6 +108,7 @@ impl Default for OracleConfig {
             quorum: crate::quorum::QuorumConfig::default(),
             dc_burns: crate::dc_burns::DcBurnConfig::default(),
             claims: crate::owners::ClaimsConfig::default(),
+            app_dir: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The oracle's view of the device registry: which device keys may report, and whether they are
 //! active. Kept in memory for lookups on every request.
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::RwLock;
 
@@ -78,6 +78,13 @@ impl DeviceDirectory {
     /// Every entry, in key order: what one epoch computation reads, fixed for its whole run.
     pub fn snapshot(&self) -> std::collections::BTreeMap<[u8; 32], DeviceEntry> {
         self.devices.read().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().map(|(k, v)| (*k, *v)).collect()
+    }
+
+    /// The entries whose cNFT is one of `assets`, by asset, with their device keys: one pass
+    /// under the read lock, nothing else copied.
+    pub fn of_assets(&self, assets: &HashSet<[u8; 32]>) -> HashMap<[u8; 32], ([u8; 32], DeviceEntry)> {
+        let devices = self.devices.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        devices.iter().filter_map(|(key, entry)| entry.asset.filter(|a| assets.contains(a)).map(|asset| (asset, (*key, *entry)))).collect()
     }
 
     pub fn len(&self) -> usize {

@@ -16,3 +16,4 @@ pub mod serve;
 pub mod simulate;
 pub mod storage;
 pub mod verify;
+pub mod wallet;

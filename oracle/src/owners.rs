@@ -61,7 +61,8 @@ impl OwnerApiState {
         Ok(Self { index: TreeHistory::new(chain()), devices, active, chain: Box::new(chain), lookup_table_addresses, client: OnceCell::new() })
     }
 
-    async fn client(&self) -> Result<&Client<RpcChain>, SdkError> {
+    /// The client claims and other wallet transactions are planned with.
+    pub(crate) async fn client(&self) -> Result<&Client<RpcChain>, SdkError> {
         self.client
             .get_or_try_init(|| async {
                 let client = Client::new((self.chain)());
@@ -72,6 +73,28 @@ impl OwnerApiState {
                 Ok(client.with_lookup_tables(tables))
             })
             .await
+    }
+
+    /// The index of the device trees: who holds which device cNFT now.
+    pub(crate) fn index(&self) -> &TreeHistory {
+        &self.index
+    }
+
+    pub(crate) fn devices(&self) -> &DeviceDirectory {
+        &self.devices
+    }
+
+    pub(crate) fn active(&self) -> &ActiveFiles {
+        &self.active
+    }
+
+    /// The assets `owner` holds now, over every device tree of the network.
+    pub(crate) async fn assets_of(&self, owner: &Pubkey) -> Result<Vec<Pubkey>, OwnershipSourceError> {
+        let mut assets = Vec::new();
+        for tree in self.trees() {
+            assets.extend(self.index.assets_of(&tree, owner).await?);
+        }
+        Ok(assets)
     }
 
     fn trees(&self) -> Vec<Pubkey> {
@@ -101,7 +124,7 @@ pub fn router(state: Arc<OwnerApiState>) -> Router {
         .with_state(state)
 }
 
-fn index_failure(error: &OwnershipSourceError) -> Response {
+pub(crate) fn index_failure(error: &OwnershipSourceError) -> Response {
     if !matches!(error, OwnershipSourceError::UnknownAsset { .. }) {
         tracing::warn!(error = %error, "the device trees' index could not answer");
     }
@@ -112,7 +135,7 @@ fn index_failure(error: &OwnershipSourceError) -> Response {
     }
 }
 
-fn json(body: String) -> Response {
+pub(crate) fn json(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -150,16 +173,10 @@ async fn claims(State(state): State<Arc<OwnerApiState>>, Path((pool, owner)): Pa
     let assets = match asset {
         // One asset: whether `owner` holds it is the claim planning's to say, by name.
         Some(asset) => vec![asset],
-        None => {
-            let mut assets = Vec::new();
-            for tree in state.trees() {
-                match state.index.assets_of(&tree, &owner).await {
-                    Ok(owned) => assets.extend(owned),
-                    Err(e) => return index_failure(&e),
-                }
-            }
-            assets
-        }
+        None => match state.assets_of(&owner).await {
+            Ok(owned) => owned,
+            Err(e) => return index_failure(&e),
+        },
     };
     let mut leaves = Vec::with_capacity(assets.len());
     for asset in &assets {
@@ -200,7 +217,7 @@ async fn claims(State(state): State<Arc<OwnerApiState>>, Path((pool, owner)): Pa
     json(answer.to_json())
 }
 
-fn claim_failure(error: SdkError) -> Response {
+pub(crate) fn claim_failure(error: SdkError) -> Response {
     if matches!(error, SdkError::Chain(_) | SdkError::AssetIndex(_) | SdkError::InvalidProof { .. } | SdkError::TransactionTooLarge { .. }) {
         tracing::warn!(error = %error, "claim transactions could not be prepared");
     }

@@ -23,6 +23,7 @@ use crate::epoch::EpochFiles;
 use crate::owners::{self, OwnerApiState};
 use crate::quorum::{api, EpochDriver, Peer};
 use crate::verify::Verifier;
+use crate::wallet;
 
 pub struct RunningOracle {
     pub addr: SocketAddr,
@@ -73,7 +74,20 @@ pub async fn start(
         let chain = move || RpcChain::new(url.clone(), Duration::from_millis(timeout), CommitmentConfig::confirmed());
         let owners = Arc::new(OwnerApiState::new(chain, state.devices.clone(), epoch_api.active.clone(), &config.claims)?);
         more = more.merge(owners::router(owners.clone()));
+        let pools = config
+            .quorum
+            .pools
+            .iter()
+            .map(|p| p.address.parse().map(|address| (address, p.stream)).map_err(|_| anyhow::anyhow!("quorum.pools.address is not a base58 address: {}", p.address)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mapping_resolution = h3o::Resolution::try_from(config.epochs.mapping_resolution).map_err(|e| anyhow::anyhow!("epochs.mapping_resolution: {e}"))?;
+        let wallet = wallet::WalletApiState { owners: owners.clone(), store: store.clone(), pools, mapping_resolution };
+        more = more.merge(wallet::router(Arc::new(wallet)));
         owner_api = Some(owners);
+    }
+    if let Some(dir) = &config.app_dir {
+        anyhow::ensure!(dir.join("index.html").is_file(), "app_dir {} holds no index.html: build the app first (app/: npm run build)", dir.display());
+        more = more.fallback_service(tower_http::services::ServeDir::new(dir));
     }
     let app = router(state.clone(), more).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -215,3 +215,38 @@ async fn graceful_shutdown_under_load_loses_no_acknowledged_report() {
     }
     drop(dir);
 }
+
+#[tokio::test]
+async fn the_built_wallet_app_is_served_beside_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("index.html"), "<!doctype html><title>Fieldproof wallet</title>").unwrap();
+    std::fs::write(app.join("config.json"), r#"{"chain": "solana:localnet"}"#).unwrap();
+    let mut config = OracleConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: format!("sqlite://{}", dir.path().join("oracle.sqlite").display()),
+        epochs_store: dir.path().join("epochs").display().to_string(),
+        app_dir: Some(app),
+        ..OracleConfig::default()
+    };
+    let oracle = serve::start(&config, Arc::new(DeviceDirectory::default()), None).await.unwrap();
+    let get = |path: &str| reqwest::get(format!("http://{}{path}", oracle.addr));
+    let page = get("/").await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<title>Fieldproof wallet</title>"));
+    assert_eq!(get("/config.json").await.unwrap().json::<Value>().await.unwrap()["chain"], "solana:localnet");
+    // The API's routes come first; a file the app does not have is a plain 404.
+    assert_eq!(get("/health").await.unwrap().json::<Value>().await.unwrap()["status"], "ok");
+    let refused = get("/v1/epochs/not-a-pool/1").await.unwrap();
+    assert_eq!((refused.status().as_u16(), refused.json::<Value>().await.unwrap()["code"].clone()), (400, Value::from("malformed_encoding")));
+    assert_eq!(get("/no-such-file.js").await.unwrap().status(), 404);
+    oracle.shutdown().await.unwrap();
+
+    // A directory without a built app is a configuration error, said before anything starts.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    config.app_dir = Some(empty);
+    let refused = serve::start(&config, Arc::new(DeviceDirectory::default()), None).await.err().expect("refused");
+    assert!(refused.to_string().contains("npm run build"), "{refused}");
+}

@@ -1,8 +1,9 @@
 //! The owner endpoints of a running oracle, against real Bubblegum cNFTs on a node: the ownership
 //! proofs of the oracle's own index of the device tree are accepted by the reward pool, also after
 //! a transfer, and the claim transactions it prepares pay the owners exactly what the active
-//! epoch grants, once. Bubblegum runs only on a node (`scripts/test-rpc.sh`), so this is ignored
-//! in process.
+//! epoch grants, once; the wallet endpoints show an owner's devices with what each earned, was
+//! paid and can claim, and prepare a payout destination the program accepts. Bubblegum runs only
+//! on a node (`scripts/test-rpc.sh`), so this is ignored in process.
 #[path = "../../sdk/tests/bank/mod.rs"]
 mod bank;
 #[path = "../../sdk/tests/network/mod.rs"]
@@ -18,7 +19,9 @@ use ed25519_dalek::SigningKey;
 use fieldproof_oracle::config::{OracleConfig, RegistryConfig};
 use fieldproof_oracle::devices::DeviceDirectory;
 use fieldproof_oracle::epoch::EpochFiles;
-use fieldproof_oracle::quorum::{EpochRecord, EpochStatus};
+use fieldproof_oracle::epoch::RewardStream;
+use fieldproof_oracle::quorum::config::PoolConfig;
+use fieldproof_oracle::quorum::{EpochRecord, EpochStatus, QuorumConfig};
 use fieldproof_oracle::serve::{self, RunningOracle};
 use fieldproof_oracle::storage::Store;
 use fieldproof_sdk::device_registry::DeviceInfo;
@@ -76,6 +79,7 @@ impl Scene {
         std::fs::create_dir_all(at.parent().unwrap()).unwrap();
         std::fs::write(at, &bytes).unwrap();
         let config = OracleConfig {
+            quorum: QuorumConfig { pools: vec![PoolConfig { address: pool.pool.to_string(), stream: RewardStream::Coverage }], ..QuorumConfig::default() },
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: format!("sqlite://{}", dir.path().join("oracle.sqlite").display()),
             epochs_store: epochs,
@@ -214,5 +218,88 @@ async fn the_oracles_claim_transactions_pay_each_owner_once() {
     assert_eq!(code(scene.api.claim_transactions(&pool, &owner.pubkey(), Some(&Pubkey::new_unique())).await), (404, "unknown_asset".into()));
     let malformed = reqwest::get(format!("http://{}/v1/claims/{pool}/0wner", scene.oracle.addr)).await.unwrap();
     assert_eq!(malformed.status(), 400);
+    scene.oracle.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
+async fn the_wallet_endpoints_show_an_owners_rewards_and_set_a_destination() {
+    let owner = Keypair::new();
+    let scene = Scene::new(&owner.pubkey(), &[70, 30, 0]).await;
+    let (world, pool, base) = (scene.world(), scene.pool.pool, format!("http://{}", scene.oracle.addr));
+    scene.fund(&owner.pubkey()).await;
+    let devices_of = |who: Pubkey| {
+        let url = format!("{base}/v1/owners/{who}/devices");
+        async move {
+            let answer = reqwest::get(url).await.unwrap();
+            assert_eq!(answer.status(), 200);
+            answer.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let reward = |view: &serde_json::Value, asset: &Pubkey| {
+        let device = view["devices"].as_array().unwrap().iter().find(|d| d["asset"] == asset.to_string()).expect("listed").clone();
+        device["rewards"][0].clone()
+    };
+
+    // Every device the owner holds, each with its key, kind, status and what it earned.
+    let view = devices_of(owner.pubkey()).await;
+    assert_eq!(view["devices"].as_array().unwrap().len(), 3);
+    assert_eq!(view["pools"][0]["pool"], pool.to_string());
+    assert_eq!((view["pools"][0]["active_epoch"].as_u64(), view["pools"][0]["claimable_epoch"].as_u64()), (Some(1), Some(1)));
+    assert!(view["pools"][0]["pending_epoch"].is_null());
+    for (device, amount) in scene.devices.iter().zip([70, 30, 0]) {
+        let listed = view["devices"].as_array().unwrap().iter().find(|d| d["asset"] == device.asset.to_string()).unwrap();
+        assert_eq!(listed["device_key"], hex::encode(device.device_key.to_bytes()));
+        assert_eq!((listed["kind"].as_str(), listed["status"].as_str()), (Some("hotspot"), Some("active")));
+        assert!(listed["last_valid_report_ms"].is_null(), "no report was sent");
+        let r = &listed["rewards"][0];
+        assert_eq!((r["cumulative"].as_u64(), r["claimed"].as_u64(), r["claimable"].as_u64()), (Some(amount), Some(0), Some(amount)));
+    }
+    assert_eq!(devices_of(Pubkey::new_unique()).await["devices"], serde_json::json!([]), "a stranger holds nothing");
+
+    // Once claimed, the claim record on chain says so.
+    let one = scene.api.claim_transactions(&pool, &owner.pubkey(), Some(&scene.devices[1].asset)).await.unwrap();
+    scene.sign_and_send(&owner, one.transactions).await;
+    let r = reward(&devices_of(owner.pubkey()).await, &scene.devices[1].asset);
+    assert_eq!((r["cumulative"].as_u64(), r["claimed"].as_u64(), r["claimable"].as_u64()), (Some(30), Some(30), Some(0)));
+
+    // A destination: the transaction is the owner's alone to sign, the program takes it, and the
+    // next claim of that device pays there.
+    // Another wallet's token account of the pool's mint.
+    let elsewhere = Pubkey::new_unique();
+    let create = anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+        &world.payer().pubkey(),
+        &elsewhere,
+        &scene.pool.mint,
+        &anchor_spl::token::ID,
+    );
+    world.send(&[create], &[]).await.unwrap();
+    let destination = scene.paid_to(&elsewhere);
+    let url = |asset: &Pubkey, to: &str| format!("{base}/v1/destinations/{pool}/{}/{asset}?to={to}", owner.pubkey());
+    let answer: serde_json::Value = reqwest::get(url(&scene.devices[0].asset, &destination.to_string())).await.unwrap().json().await.unwrap();
+    assert_eq!(answer["destination"], destination.to_string());
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, answer["transaction"].as_str().unwrap()).unwrap();
+    let unsigned: VersionedTransaction = bincode::deserialize(&bytes).unwrap();
+    assert_eq!(unsigned.message.header().num_required_signatures, 1, "the owner is the only signer");
+    scene.sign_and_send(&owner, vec![unsigned]).await;
+    assert_eq!(reward(&devices_of(owner.pubkey()).await, &scene.devices[0].asset)["destination"], destination.to_string());
+    let claim = scene.api.claim_transactions(&pool, &owner.pubkey(), Some(&scene.devices[0].asset)).await.unwrap();
+    scene.sign_and_send(&owner, claim.transactions).await;
+    assert_eq!(world.token_balance(destination).await, 70, "paid to the destination");
+
+    // Refusals, by name: not the owner, no such pool here, no destination, not an address.
+    let refusal = |url: String| async move {
+        let answer = reqwest::get(url).await.unwrap();
+        (answer.status().as_u16(), answer.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_string())
+    };
+    let stranger = Pubkey::new_unique();
+    assert_eq!(
+        refusal(format!("{base}/v1/destinations/{pool}/{stranger}/{}?to={destination}", scene.devices[0].asset)).await,
+        (403, "not_device_owner".into())
+    );
+    assert_eq!(refusal(format!("{base}/v1/destinations/{stranger}/{}/{}?to={destination}", owner.pubkey(), scene.devices[0].asset)).await, (404, "unknown_pool".into()));
+    assert_eq!(refusal(format!("{base}/v1/destinations/{pool}/{}/{}", owner.pubkey(), scene.devices[0].asset)).await, (400, "malformed_encoding".into()));
+    assert_eq!(refusal(url(&scene.devices[0].asset, "nowhere")).await, (400, "malformed_encoding".into()));
+    assert_eq!(refusal(format!("{base}/v1/owners/0wner/devices")).await, (400, "malformed_encoding".into()));
     scene.oracle.shutdown().await.unwrap();
 }

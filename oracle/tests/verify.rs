@@ -298,6 +298,8 @@ async fn device_level_checks_and_stored_signatures() {
     let rejected = Verifier::rejections(&b.store, &mapper.verifying_key().to_bytes(), 10).await.unwrap();
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].reason, "wrong_device_kind");
+    assert_eq!(rejected[0].explanation, fieldproof_oracle::verify::Reason::WrongDeviceKind.explanation(), "the owner reads why in words");
+    assert!(Verifier::last_valid_report_ms(&b.store, &mapper.verifying_key().to_bytes()).await.unwrap().is_none(), "its only report was refused");
     assert!(Verifier::rejections(&b.store, &hotspot.verifying_key().to_bytes(), 10).await.unwrap().iter().all(|r| r.reason == "bad_signature"));
 }
 

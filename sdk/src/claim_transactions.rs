@@ -32,6 +32,14 @@ pub struct ClaimTransactions {
     pub transactions: Vec<VersionedTransaction>,
 }
 
+/// The base64 of a transaction's wire bytes (bincode of the `VersionedTransaction`), the form a
+/// wallet is handed an unsigned transaction in.
+pub fn wire_base64(transaction: &VersionedTransaction) -> String {
+    // A transaction built by the SDK always serializes; an empty string would be refused by any
+    // reader rather than sent.
+    bincode::serialize(transaction).map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)).unwrap_or_default()
+}
+
 /// Why claim transactions cannot be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("not claim transactions: {0}")]
@@ -85,13 +93,7 @@ impl ClaimTransactions {
 
     /// The JSON form (see the module docs).
     pub fn to_json(&self) -> String {
-        let transactions = self
-            .transactions
-            .iter()
-            // A transaction built by the SDK always serializes; an empty string would be refused
-            // by `from_json` rather than sent.
-            .map(|t| bincode::serialize(t).map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)).unwrap_or_default())
-            .collect();
+        let transactions = self.transactions.iter().map(wire_base64).collect();
         let json = ClaimTransactionsJson {
             pool: self.pool.to_string(),
             owner: self.owner.to_string(),

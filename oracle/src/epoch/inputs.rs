@@ -109,15 +109,32 @@ fn segment_from_any(row: &AnyRow) -> Result<SegmentRow, EpochError> {
 /// The valid mapping segments signed in `[start_ms, end_ms)`, with the cells they cover; the
 /// bodies decoded on every core.
 pub async fn segments(store: &Store, start_ms: i64, end_ms: i64, resolution: Resolution) -> Result<Vec<Segment>, EpochError> {
-    let rows = rows(
-        store,
-        "SELECT r.id, r.device, r.signed_at_ms, r.body FROM verdicts v JOIN reports r ON r.seq = v.seq \
-         WHERE v.kind = $1 AND v.status = 0 AND v.signed_at_ms >= $2 AND v.signed_at_ms < $3",
-        (ReportKind::MappingSegment, start_ms, end_ms),
-        segment_from_sqlite,
-        segment_from_any,
-    )
-    .await?;
+    let rows = rows(store, VALID_SEGMENTS, (ReportKind::MappingSegment, start_ms, end_ms), segment_from_sqlite, segment_from_any).await?;
+    decode_segments(rows, resolution)
+}
+
+/// The valid mapping segments of one device signed in `[start_ms, end_ms)`: what the wallet's
+/// map draws as the cells a dashcam covered. A few rows, found through the verdicts' (device,
+/// seq) index, so sqlx reads them on either back end.
+pub async fn device_segments(store: &Store, device: &[u8; 32], start_ms: i64, end_ms: i64, resolution: Resolution) -> Result<Vec<Segment>, EpochError> {
+    let sql = format!("{VALID_SEGMENTS} AND v.device = $4");
+    let mut found = sqlx::query(&sql)
+        .bind(ReportKind::MappingSegment as i16)
+        .bind(start_ms)
+        .bind(end_ms)
+        .bind(device.as_slice())
+        .fetch(store.pool());
+    let mut rows = Vec::new();
+    while let Some(row) = found.try_next().await? {
+        rows.push(segment_from_any(&row)?);
+    }
+    decode_segments(rows, resolution)
+}
+
+const VALID_SEGMENTS: &str = "SELECT r.id, r.device, r.signed_at_ms, r.body FROM verdicts v JOIN reports r ON r.seq = v.seq \
+     WHERE v.kind = $1 AND v.status = 0 AND v.signed_at_ms >= $2 AND v.signed_at_ms < $3";
+
+fn decode_segments(rows: Vec<SegmentRow>, resolution: Resolution) -> Result<Vec<Segment>, EpochError> {
     rows.into_par_iter()
         .map(|(id, device, at, body)| match SignedReport::from_bytes(&body).map(|r| r.body) {
             Ok(ReportBody::MappingSegment(segment)) => Ok(Segment::new(id, device, at, &segment, resolution)),

@@ -19,6 +19,7 @@ pub use config::RewardConfig;
 pub use coverage::{coverage_units, Beacon, Witness, UNIT_SCALE};
 pub use diff::{first_difference, LeafDifference};
 pub use files::{EpochFiles, FilesError};
+pub use inputs::device_segments;
 pub use mapping::{mapping_units, Segment};
 pub use publish::{publish_epoch, verify_epoch, Verification};
 

@@ -42,6 +42,8 @@ pub struct Rejection {
     pub seq: i64,
     pub kind: i16,
     pub reason: String,
+    /// The reason in plain words, for an owner.
+    pub explanation: &'static str,
     pub signed_at_ms: i64,
 }
 
@@ -238,6 +240,15 @@ impl Verifier {
         Ok(Verdict::valid())
     }
 
+    /// When `device` signed the newest report the verifier accepted; `None` before any.
+    pub async fn last_valid_report_ms(store: &Store, device: &[u8; 32]) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT MAX(signed_at_ms) AS last FROM verdicts WHERE device = $1 AND status = 0")
+            .bind(device.as_slice())
+            .fetch_one(store.pool())
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>("last")?)
+    }
+
     /// The reports of `device` the verifier did not accept, newest first.
     pub async fn rejections(store: &Store, device: &[u8; 32], limit: i64) -> Result<Vec<Rejection>, StoreError> {
         let rows = sqlx::query(
@@ -249,10 +260,12 @@ impl Verifier {
         .await?;
         rows.iter()
             .map(|r| {
+                let reason = r.try_get::<Option<String>, _>("reason")?.unwrap_or_default();
                 Ok(Rejection {
                     seq: r.try_get("seq")?,
                     kind: r.try_get("kind")?,
-                    reason: r.try_get::<Option<String>, _>("reason")?.unwrap_or_default(),
+                    explanation: Reason::from_code(&reason).map_or("", Reason::explanation),
+                    reason,
                     signed_at_ms: r.try_get("signed_at_ms")?,
                 })
             })
