@@ -51,8 +51,9 @@ async fn pending_roots_activate_after_the_window_or_are_vetoed() {
     w.world.send(&[reward_pool::veto_root(&w.pool, &w.guardian.pubkey())], &[&w.guardian]).await.expect("veto");
     assert!(w.pool().await.pending.is_none());
 
+    // All three oracles sign this one: the compute-unit budget of post_root is for three.
     let args = w.root_args(2, &tree, 5).await;
-    w.post(args, &[0, 1]).await.unwrap();
+    w.post(args, &[0, 1, 2]).await.unwrap();
     match w.world.send(&[reward_pool::activate_root(&w.pool)], &[]).await {
         Err(SdkError::Program { error, .. }) => assert_eq!(error.name, "DisputeWindowOpen"),
         other => panic!("expected DisputeWindowOpen, got {other:?}"),
