@@ -81,6 +81,8 @@ enum Command {
         #[command(flatten)]
         target: EpochTarget,
     },
+    /// Print the configuration in effect, every default filled in, as TOML (a file --config reads).
+    Config,
     /// Measure this machine: the ed25519 ceiling, HTTP ingest, the verifier and the peak memory
     /// of a million stored reports, side by side (see README). Ignores --config.
     Bench(fieldproof_oracle::bench::BenchOptions),
@@ -223,6 +225,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let spec = FleetSpec { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers };
             simulate(spec, write_devices, &oracle, rounds, &onboard).await
         }
+        Command::Config => {
+            print!("{}", config.to_toml()?);
+            Ok(())
+        }
         Command::Epoch { target, stream, emission } => epoch(config, target, stream, emission).await,
         Command::VerifyEpoch { target } => verify_epoch(config, target).await,
         Command::Bench(options) => fieldproof_oracle::bench::run(&options).await,
@@ -340,38 +346,81 @@ async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[St
         .iter()
         .map(|url| Ok((url.as_str(), fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(10))?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let now_ms = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
-    // Devices report as things happen: each report is sent once its own timestamp has come, so
-    // a round (about a minute and a half of beacons, witnesses and drives) takes as long to send.
-    let start_ms = now_ms();
     // The first round with the replayers' replays, then the fleet's endless rounds after it.
+    let start_ms = unix_now_ms();
     let first = fleet.traffic(start_ms, 1);
     let all = std::iter::once(first).chain(fleet.rounds(start_ms).skip(1));
     let limit = if rounds == 0 { usize::MAX } else { usize::try_from(rounds).unwrap_or(usize::MAX) };
-    for (round, mut traffic) in all.take(limit).enumerate() {
-        traffic.sort_by_key(|sim| sim.report.body.header().timestamp_ms);
-        let mut accepted = vec![0usize; clients.len()];
-        let mut refused: std::collections::BTreeMap<(usize, String), usize> = Default::default();
-        for sim in &traffic {
+    for (round, traffic) in all.take(limit).enumerate() {
+        let cheating = traffic.iter().filter(|s| s.cheat).count();
+        let sent = traffic.len();
+        let tally = send_round(&clients, traffic).await?;
+        for (i, (url, _)) in clients.iter().enumerate() {
+            println!("round {round}: sent {sent} reports to {url}: {} accepted", tally.accepted[i]);
+            for ((_, code), n) in tally.refused.iter().filter(|((j, _), _)| *j == i) {
+                println!("  refused {n} with {code}");
+            }
+        }
+        println!("round {round}: cheating reports stored for the verifiers to catch: {cheating}; sent at most {} ms late", tally.latest_ms);
+    }
+    Ok(())
+}
+
+/// What the oracles answered to one round of a fleet's traffic.
+#[derive(Default)]
+struct RoundTally {
+    /// Per oracle, in the order given.
+    accepted: Vec<usize>,
+    /// (oracle, error code) -> reports refused.
+    refused: std::collections::BTreeMap<(usize, String), usize>,
+    /// How long after its own timestamp the latest report went out.
+    latest_ms: u64,
+}
+
+/// Sends a round as devices do: each device its own reports in order, each once its timestamp
+/// has come, to every oracle at once; the devices independently of each other. Sending them one
+/// by one instead fell behind in a burst of witnesses (three oracles, one durable write each),
+/// and the oracles then refused different late reports as clock skew, computed different
+/// rewards, and no root reached its quorum.
+async fn send_round(clients: &[(&str, fieldproof_sdk::OracleClient)], traffic: Vec<fieldproof_oracle::simulate::SimReport>) -> anyhow::Result<RoundTally> {
+    let mut per_device: std::collections::BTreeMap<usize, Vec<_>> = Default::default();
+    for sim in traffic {
+        per_device.entry(sim.device).or_default().push(sim);
+    }
+    let devices = per_device.into_values().map(|mut reports| async move {
+        // Stable: a replayer's replays stay after the report they replay.
+        reports.sort_by_key(|sim| sim.report.body.header().timestamp_ms);
+        let mut tally = RoundTally { accepted: vec![0; clients.len()], ..Default::default() };
+        for sim in &reports {
             let due = sim.report.body.header().timestamp_ms;
-            tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(now_ms()))).await;
-            for (i, (url, client)) in clients.iter().enumerate() {
-                match client.submit_report(&sim.report).await {
-                    Ok(_) => accepted[i] += 1,
-                    Err(fieldproof_sdk::OracleApiError::Rejected { code, .. }) => *refused.entry((i, code)).or_default() += 1,
+            tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(unix_now_ms()))).await;
+            tally.latest_ms = tally.latest_ms.max(unix_now_ms().saturating_sub(due));
+            let answers = futures_util::future::join_all(clients.iter().map(|(_, client)| client.submit_report(&sim.report))).await;
+            for (i, ((url, _), answer)) in clients.iter().zip(answers).enumerate() {
+                match answer {
+                    Ok(_) => tally.accepted[i] += 1,
+                    Err(fieldproof_sdk::OracleApiError::Rejected { code, .. }) => *tally.refused.entry((i, code)).or_default() += 1,
                     Err(e) => anyhow::bail!("oracle at {url} unavailable: {e}"),
                 }
             }
         }
-        for (i, (url, _)) in clients.iter().enumerate() {
-            println!("round {round}: sent {} reports to {url}: {} accepted", traffic.len(), accepted[i]);
-            for ((_, code), n) in refused.iter().filter(|((j, _), _)| *j == i) {
-                println!("  refused {n} with {code}");
-            }
+        Ok(tally)
+    });
+    let mut total = RoundTally { accepted: vec![0; clients.len()], ..Default::default() };
+    for tally in futures_util::future::try_join_all(devices).await? {
+        for (sum, n) in total.accepted.iter_mut().zip(tally.accepted) {
+            *sum += n;
         }
-        println!("round {round}: cheating reports stored for the verifiers to catch: {}", traffic.iter().filter(|s| s.cheat).count());
+        for (key, n) in tally.refused {
+            *total.refused.entry(key).or_default() += n;
+        }
+        total.latest_ms = total.latest_ms.max(tally.latest_ms);
     }
-    Ok(())
+    Ok(total)
+}
+
+fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 async fn shutdown_signal() {
