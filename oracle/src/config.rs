@@ -1,9 +1,9 @@
 //! The oracle's configuration: one TOML file, every field optional with a documented default.
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct OracleConfig {
     /// Address the HTTP API listens on.
@@ -38,7 +38,7 @@ pub struct OracleConfig {
 /// Where the device directory comes from on chain. With `rpc_url` and `network` set, the oracle
 /// reads the network's DeviceInfo accounts at start and every `refresh_secs` after; entries of a
 /// devices file are kept unless the chain has the same device key.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistryConfig {
     /// JSON-RPC endpoint of a Solana node.
@@ -74,7 +74,7 @@ impl RegistryConfig {
 }
 
 /// Limits of the ingest API.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct IngestConfig {
     /// Largest accepted request body in bytes; larger bodies get `oversize_body` unread.
@@ -148,6 +148,11 @@ impl OracleConfig {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid config {}: {e}", path.display()))
     }
+
+    /// The whole configuration, defaults filled in, as a file `load` reads back to the same.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        toml::to_string(self).map_err(|e| anyhow::anyhow!("cannot write the configuration as TOML: {e}"))
+    }
 }
 
 #[cfg(test)]
@@ -161,6 +166,19 @@ mod tests {
         assert_eq!(partial.ingest.max_clock_skew_secs, 5);
         assert_eq!(partial.ingest.per_device_per_minute, 120);
         assert!(toml::from_str::<OracleConfig>("[ingest]\nmax_skew = 5").is_err());
+    }
+
+    #[test]
+    fn a_written_configuration_reads_back_the_same() {
+        let mut config = OracleConfig::default();
+        config.quorum.keypair = Some("oracle.json".into());
+        config.quorum.pools.push(crate::quorum::config::PoolConfig { address: "pool".into(), stream: crate::epoch::RewardStream::Mapping });
+        config.quorum.peers.push(crate::quorum::config::PeerConfig { url: "http://10.0.0.2:8080".into(), key: "peer".into() });
+        config.claims.lookup_tables.push("table".into());
+        config.ingest.max_clock_skew_secs = 35;
+        for written in [OracleConfig::default(), config] {
+            assert_eq!(toml::from_str::<OracleConfig>(&written.to_toml().unwrap()).unwrap(), written);
+        }
     }
 
     #[test]

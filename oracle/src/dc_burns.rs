@@ -13,14 +13,14 @@ use std::collections::BTreeMap;
 use fieldproof_reports::{ReportBody, ReportKind, SignedReport};
 use fieldproof_sdk::data_credits::{self, DataCreditsConfig, DelegatedEscrow};
 use fieldproof_sdk::{Chain, ChainError, Client, Pubkey, SdkError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use sqlx::Row;
 
 use crate::storage::{Store, StoreError};
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct DcBurnConfig {
     /// The data-credits config's burn authority (a Solana keypair file); burns are off without it.

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use fieldproof_sdk::{ClaimTransactions, Client, OwnershipSourceError, Pubkey, RpcChain, SdkError, TreeHistory};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 use crate::devices::DeviceDirectory;
@@ -23,7 +23,7 @@ use crate::refusal::{parse_address, refuse};
 use crate::quorum::ActiveFiles;
 
 /// Ready-to-sign claims: `[claims]` of the configuration.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClaimsConfig {
     /// Address lookup tables the claim transactions go through (base58), e.g. the one

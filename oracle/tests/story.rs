@@ -1,7 +1,8 @@
 //! The whole story on a node, end to end: the network bootstrapped from the local plan (with
 //! 40-second epochs), a simulated fleet onboarded as Bubblegum cNFTs, three oracles (each its own
 //! key, database and epoch store) receiving the fleet's signed reports over HTTP (cheaters
-//! included), one of them stopped and restarted in the middle of the epoch; the oracles verify,
+//! included), one of them a process of its own, killed with SIGKILL while reports reach it in
+//! the middle of the epoch and started again over the same files; the oracles verify,
 //! crank the treasury, compute the epoch and post its root through a 2-of-3 quorum; after the
 //! dispute window the owners claim through the oracle's claim endpoint. Balances equal the reward
 //! files exactly, cheaters got nothing, a device transferred before the claims pays its new
@@ -11,7 +12,8 @@
 //! Bubblegum runs only on a node (`scripts/test-rpc.sh`), so this is ignored in process.
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
@@ -25,11 +27,12 @@ use fieldproof_oracle::quorum::config::{PeerConfig, PoolConfig};
 use fieldproof_oracle::quorum::{EpochRecord, EpochStatus, QuorumConfig};
 use fieldproof_oracle::serve::{self, RunningOracle};
 use fieldproof_oracle::simulate::{Fleet, FleetSpec, Role, SimReport};
+use fieldproof_oracle::storage::Store;
 use fieldproof_oracle::verify::VerificationConfig;
 use fieldproof_sdk::data_credits;
 use fieldproof_sdk::device_registry::{self, DeviceInfo};
 use fieldproof_sdk::treasury::Treasury;
-use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, RewardFile, RpcChain, TreeHistory};
+use fieldproof_sdk::{Chain, Client, OracleApiError, OracleClient, Pubkey, RewardFile, RpcChain, TreeHistory};
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -120,16 +123,85 @@ async fn send(oracles: &[OracleSetup], reports: &[SimReport]) {
 /// One of the three local oracles: its key, its port, and where it keeps its state.
 struct OracleSetup {
     config: OracleConfig,
-    running: Option<RunningOracle>,
+    /// Runs as the `fieldproof-oracle` binary, to be killed, rather than in this process.
+    own_process: Option<PathBuf>,
+    running: Option<Running>,
+}
+
+enum Running {
+    InProcess(RunningOracle),
+    /// The binary, started with the configuration written to a file, and the test's own
+    /// connection to its database.
+    Process { child: Child, store: Store },
 }
 
 impl OracleSetup {
     async fn start(&mut self) {
-        self.running = Some(serve::start(&self.config, Arc::new(DeviceDirectory::default()), None).await.expect("oracle starts"));
+        let Some(config_file) = &self.own_process else {
+            let running = serve::start(&self.config, Arc::new(DeviceDirectory::default()), None).await.expect("oracle starts");
+            self.running = Some(Running::InProcess(running));
+            return;
+        };
+        std::fs::write(config_file, self.config.to_toml().unwrap()).unwrap();
+        // Its warnings and errors show in the test's output.
+        let child = Command::new(env!("CARGO_BIN_EXE_fieldproof-oracle"))
+            .arg("--config")
+            .arg(config_file)
+            .arg("serve")
+            .env("RUST_LOG", "fieldproof_oracle=warn")
+            .spawn()
+            .expect("the oracle binary starts");
+        // Its database is migrated once it answers.
+        for _ in 0..240 {
+            if reqwest::get(format!("{}/health", self.url())).await.is_ok_and(|r| r.status().is_success()) {
+                let store = Store::open(&self.config.database_url).await.unwrap();
+                self.running = Some(Running::Process { child, store });
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!("{} did not start", self.url());
     }
 
     async fn stop(&mut self) {
-        self.running.take().expect("running").shutdown().await.unwrap();
+        match self.running.take().expect("running") {
+            Running::InProcess(running) => running.shutdown().await.unwrap(),
+            Running::Process { mut child, .. } => {
+                child.kill().unwrap();
+                child.wait().unwrap();
+            }
+        }
+    }
+
+    /// Kills the oracle's process with SIGKILL while `reports` are being sent to it, one after
+    /// the other as a device sends them, a third of them acknowledged. Returns the acknowledged
+    /// ones: the process may have died between storing the next report and answering.
+    async fn kill_while_receiving(&mut self, reports: &[SimReport]) -> Vec<fieldproof_reports::SignedReport> {
+        let acknowledged: Arc<Mutex<Vec<fieldproof_reports::SignedReport>>> = Arc::default();
+        let sender = {
+            let (api, acknowledged) = (self.api(), acknowledged.clone());
+            let reports: Vec<_> = reports.iter().map(|sim| sim.report.clone()).collect();
+            tokio::spawn(async move {
+                for report in reports {
+                    match api.submit_report(&report).await {
+                        Ok(_) => acknowledged.lock().unwrap().push(report),
+                        // The oracle died; the client tried a few times, as devices do.
+                        Err(OracleApiError::Unavailable(_)) => return,
+                        Err(e) => panic!("a live oracle refused a report: {e}"),
+                    }
+                }
+                panic!("every report was sent before the oracle was killed");
+            })
+        };
+        while acknowledged.lock().unwrap().len() < reports.len() / 3 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let Some(Running::Process { mut child, .. }) = self.running.take() else { panic!("only an oracle of its own process is killed") };
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+        sender.await.unwrap();
+        let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+        acknowledged
     }
 
     fn url(&self) -> String {
@@ -140,8 +212,11 @@ impl OracleSetup {
         OracleClient::new(self.url(), Duration::from_secs(30)).unwrap()
     }
 
-    fn store(&self) -> &fieldproof_oracle::storage::Store {
-        &self.running.as_ref().expect("running").store
+    fn store(&self) -> &Store {
+        match self.running.as_ref().expect("running") {
+            Running::InProcess(running) => &running.store,
+            Running::Process { store, .. } => store,
+        }
     }
 }
 
@@ -197,7 +272,9 @@ fn oracles(url: &str, deployment: &Deployment, start_ts: i64, payer: &Path, dir:
                 },
                 ..OracleConfig::default()
             };
-            OracleSetup { config, running: None }
+            // The third runs as a process of its own, to be killed.
+            let own_process = (i == 2).then(|| dir.join(format!("oracle-{i}.toml")));
+            OracleSetup { config, own_process, running: None }
         })
         .collect()
 }
@@ -292,11 +369,25 @@ async fn the_story_end_to_end() {
     }
     let (first, second) = traffic.split_at(traffic.len() / 2);
     send(&oracles, first).await;
-    // The third oracle stops in the middle of the epoch and comes back over the same database.
-    oracles[2].stop().await;
+    // The third oracle is killed in the middle of the epoch while reports reach it, and comes
+    // back over the same files: every report it acknowledged is there, byte for byte.
+    let acknowledged = oracles[2].kill_while_receiving(second).await;
     oracles[2].start().await;
+    for report in &acknowledged {
+        let stored = oracles[2].store().report_by_id(&report.report_id().0).await.unwrap();
+        assert_eq!(stored.map(|s| s.report.body), Some(report.to_bytes()), "an acknowledged report survived the kill");
+    }
     wait_for_devices(&oracles[2], fleet.devices.len()).await;
-    send(&oracles, second).await;
+    send(&oracles[..2], second).await;
+    // The devices send it what it did not acknowledge; one may have been stored unanswered.
+    let api = oracles[2].api();
+    for sim in &second[acknowledged.len()..] {
+        match api.submit_report(&sim.report).await {
+            Ok(_) => {}
+            Err(OracleApiError::Rejected { code, .. }) if code == "duplicate_report" => {}
+            Err(e) => panic!("the restarted oracle refused a report: {e}"),
+        }
+    }
 
     // The epoch ends and settles; the oracles compute it, two of them post, and after the
     // dispute window its roots are active.

@@ -2,11 +2,11 @@
 //! the chain it posts to. Without `keypair` the oracle serves its API but runs no epochs.
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::epoch::RewardStream;
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct QuorumConfig {
     /// This oracle's signing key (a Solana keypair file); one of the pools' oracle keys.
@@ -28,7 +28,7 @@ pub struct QuorumConfig {
 }
 
 /// A pool this oracle computes epochs for.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PoolConfig {
     pub address: String,
@@ -36,7 +36,7 @@ pub struct PoolConfig {
 }
 
 /// Another oracle of the pools' oracle sets.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PeerConfig {
     /// Its API, e.g. `http://10.0.0.2:8080`.

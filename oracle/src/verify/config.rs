@@ -1,7 +1,7 @@
 //! Every threshold of verification, in one place, with its default and why.
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct VerificationConfig {
     /// A witness closer than this to the beacon proves nothing about coverage (co-located
