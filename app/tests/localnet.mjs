@@ -3,8 +3,22 @@
 // running), its output kept in target/app-tests/localnet.log. Stopped with SIGTERM, which stops
 // everything it started.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+const STATE = 'target/localnet-app';
+
+/** The oracles' last warnings and the fleet's tallies: what a test that waited in vain prints. */
+function diagnostics(root) {
+  const tail = (file, keep, filter = () => true) => {
+    const path = join(root, STATE, file);
+    if (!existsSync(path)) return `${file}: none`;
+    const lines = readFileSync(path, 'utf8').split('\n').filter(filter);
+    return `${file}:\n${[...new Set(lines.slice(-keep))].join('\n')}`;
+  };
+  const warnings = (line) => line.includes('"WARN"') || line.includes('"ERROR"');
+  return [1, 2, 3].map((i) => tail(`oracle-${i}.log`, 4, warnings)).concat(tail('fleet.log', 20)).join('\n');
+}
 
 export async function startLocalnet(root, { rpcPort, oracleListen, timeoutMs }) {
   const logDir = join(root, 'target/app-tests');
@@ -13,7 +27,7 @@ export async function startLocalnet(root, { rpcPort, oracleListen, timeoutMs }) 
   const log = createWriteStream(logPath);
   const child = spawn('scripts/localnet.sh', [], {
     cwd: root,
-    env: { ...process.env, FIELDPROOF_RPC_PORT: String(rpcPort), FIELDPROOF_ORACLE_LISTEN: oracleListen, FIELDPROOF_LOCALNET_STATE: 'target/localnet-app' },
+    env: { ...process.env, FIELDPROOF_RPC_PORT: String(rpcPort), FIELDPROOF_ORACLE_LISTEN: oracleListen, FIELDPROOF_LOCALNET_STATE: STATE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -57,6 +71,7 @@ export async function startLocalnet(root, { rpcPort, oracleListen, timeoutMs }) 
     owner: wallet[2],
     secretKey: JSON.parse(readFileSync(wallet[1], 'utf8')),
     logPath,
+    diagnostics: () => diagnostics(root),
     stop,
     exited: () => exited,
   };

@@ -116,7 +116,7 @@ async function until(what, condition, timeoutMs, everyMs = 1000) {
     const value = await condition();
     if (value) return value;
     if (net.exited()) throw new Error(`the local network stopped while waiting for ${what} (log: ${net.logPath})`);
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the network's last warnings:\n${net.diagnostics()}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
