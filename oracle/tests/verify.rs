@@ -72,7 +72,15 @@ fn segment(device: &SigningKey, at_ms: u64, nonce: u8, steps: &[(u64, f64)], fra
     ReportBody::MappingSegment(MappingSegmentReport { header: header(device, at_ms, nonce), points, frames }).sign(device).unwrap()
 }
 
+/// The same checks judged one report per batch and all in one batch.
+async fn benches() -> [Bench; 2] {
+    [Bench::with_batch_size(1).await, Bench::new().await]
+}
+
 struct Bench {
+    /// Reports the verifier judges per batch: 1 reads every earlier verdict from the store, a
+    /// large one finds them among the batch's own.
+    batch_size: usize,
     store: Store,
     writer: ReportWriter,
     devices: Arc<DeviceDirectory>,
@@ -81,10 +89,14 @@ struct Bench {
 
 impl Bench {
     async fn new() -> Self {
+        Self::with_batch_size(VerificationConfig::default().batch_size).await
+    }
+
+    async fn with_batch_size(batch_size: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite://{}", dir.path().join("o.sqlite").display())).await.unwrap();
         let (writer, _task) = ReportWriter::start(store.clone(), WriterConfig::default()).await.unwrap();
-        Bench { store, writer, devices: Arc::new(DeviceDirectory::default()), _dir: dir }
+        Bench { batch_size, store, writer, devices: Arc::new(DeviceDirectory::default()), _dir: dir }
     }
 
     fn hotspot(&self, device: &SigningKey, lat_offset: f64) {
@@ -125,7 +137,7 @@ impl Bench {
     }
 
     fn verifier(&self, denylist: Denylist) -> Verifier {
-        Verifier::new(self.store.clone(), self.devices.clone(), denylist, VerificationConfig::default())
+        Verifier::new(self.store.clone(), self.devices.clone(), denylist, VerificationConfig { batch_size: self.batch_size, ..VerificationConfig::default() })
     }
 
     /// Verifies everything stored, as of long after it all arrived.
@@ -161,97 +173,100 @@ async fn an_honest_beacon_and_witness_are_valid() {
 
 #[tokio::test]
 async fn each_coverage_check_rejects_its_cheat() {
-    let b = Bench::new().await;
-    let beaconer = key(1);
-    b.hotspot(&beaconer, 0.0);
-    let cases: Vec<(u8, f64, i16, u64, &str)> = vec![
-        // (seed, witness offset in degrees latitude, rssi, lag ms, expected reason)
-        (10, 0.0009, -900, 800, "witness_too_close"),  // ~100 m
-        (11, 1.8, -1300, 800, "witness_too_far"),      // ~200 km
-        (12, 0.045, -300, 800, "rssi_above_free_space"), // -30 dBm at 5 km
-        (13, 0.009, -900, 60_000, "witness_lag"),
-    ];
-    let beacon = beacon(&beaconer, T0, 1);
-    b.store(&beacon).await;
-    let mut expected = Vec::new();
-    for (seed, offset, rssi, lag, reason) in cases {
-        let w = key(seed);
-        b.hotspot(&w, offset);
-        expected.push((b.store(&witness(&w, &beacon, rssi, lag, 1)).await, reason));
-    }
-    // Self witness, and a witness whose location is not asserted.
-    expected.push((b.store(&witness(&beaconer, &beacon, -900, 800, 2)).await, "self_witness"));
-    let nowhere = key(14);
-    b.devices.upsert(nowhere.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: None, gain_ddbi: 30, asset: None });
-    expected.push((b.store(&witness(&nowhere, &beacon, -900, 800, 1)).await, "witness_location_unknown"));
-    // Another frequency than the beacon's.
-    let tuned = key(15);
-    b.hotspot(&tuned, 0.009);
-    let mut off_freq = witness(&tuned, &beacon, -900, 800, 1);
-    if let ReportBody::Witness(w) = &mut off_freq.body {
-        w.frequency_hz = FREQ + 200_000;
-    }
-    let off_freq = off_freq.body.sign(&tuned).unwrap();
-    expected.push((b.store(&off_freq).await, "frequency_mismatch"));
-    // A beacon id nobody sent.
-    let mut phantom = witness(&tuned, &beacon, -900, 800, 2);
-    if let ReportBody::Witness(w) = &mut phantom.body {
-        w.beacon_id = [9; 32];
-    }
-    let phantom = phantom.body.sign(&tuned).unwrap();
-    expected.push((b.store(&phantom).await, "unknown_beacon"));
-    // The same witness twice for one beacon: the second is a duplicate.
-    let honest = key(16);
-    b.hotspot(&honest, 0.018);
-    let first = b.store(&witness(&honest, &beacon, -950, 800, 1)).await;
-    expected.push((b.store(&witness(&honest, &beacon, -950, 900, 2)).await, "duplicate_witness"));
+    for b in benches().await {
+        let beaconer = key(1);
+        b.hotspot(&beaconer, 0.0);
+        let cases: Vec<(u8, f64, i16, u64, &str)> = vec![
+            // (seed, witness offset in degrees latitude, rssi, lag ms, expected reason)
+            (10, 0.0009, -900, 800, "witness_too_close"),  // ~100 m
+            (11, 1.8, -1300, 800, "witness_too_far"),      // ~200 km
+            (12, 0.045, -300, 800, "rssi_above_free_space"), // -30 dBm at 5 km
+            (13, 0.009, -900, 60_000, "witness_lag"),
+        ];
+        let beacon = beacon(&beaconer, T0, 1);
+        b.store(&beacon).await;
+        let mut expected = Vec::new();
+        for (seed, offset, rssi, lag, reason) in cases {
+            let w = key(seed);
+            b.hotspot(&w, offset);
+            expected.push((b.store(&witness(&w, &beacon, rssi, lag, 1)).await, reason));
+        }
+        // Self witness, and a witness whose location is not asserted.
+        expected.push((b.store(&witness(&beaconer, &beacon, -900, 800, 2)).await, "self_witness"));
+        let nowhere = key(14);
+        b.devices.upsert(nowhere.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: None, gain_ddbi: 30, asset: None });
+        expected.push((b.store(&witness(&nowhere, &beacon, -900, 800, 1)).await, "witness_location_unknown"));
+        // Another frequency than the beacon's.
+        let tuned = key(15);
+        b.hotspot(&tuned, 0.009);
+        let mut off_freq = witness(&tuned, &beacon, -900, 800, 1);
+        if let ReportBody::Witness(w) = &mut off_freq.body {
+            w.frequency_hz = FREQ + 200_000;
+        }
+        let off_freq = off_freq.body.sign(&tuned).unwrap();
+        expected.push((b.store(&off_freq).await, "frequency_mismatch"));
+        // A beacon id nobody sent.
+        let mut phantom = witness(&tuned, &beacon, -900, 800, 2);
+        if let ReportBody::Witness(w) = &mut phantom.body {
+            w.beacon_id = [9; 32];
+        }
+        let phantom = phantom.body.sign(&tuned).unwrap();
+        expected.push((b.store(&phantom).await, "unknown_beacon"));
+        // The same witness twice for one beacon: the second is a duplicate.
+        let honest = key(16);
+        b.hotspot(&honest, 0.018);
+        let first = b.store(&witness(&honest, &beacon, -950, 800, 1)).await;
+        expected.push((b.store(&witness(&honest, &beacon, -950, 900, 2)).await, "duplicate_witness"));
 
-    b.verify().await;
-    assert_eq!(b.verdict(first).await, None, "the first witness of a device is valid");
-    for (seq, reason) in expected {
-        assert_eq!(b.verdict(seq).await.as_deref(), Some(reason), "report {seq}");
+        b.verify().await;
+        assert_eq!(b.verdict(first).await, None, "the first witness of a device is valid");
+        for (seq, reason) in expected {
+            assert_eq!(b.verdict(seq).await.as_deref(), Some(reason), "report {seq}");
+        }
     }
 }
 
 #[tokio::test]
 async fn beacons_closer_than_the_interval_are_refused() {
-    let b = Bench::new().await;
-    let a = key(1);
-    b.hotspot(&a, 0.0);
-    let first = b.store(&beacon(&a, T0, 1)).await;
-    let early = b.store(&beacon(&a, T0 + 60_000, 2)).await;
-    let later = b.store(&beacon(&a, T0 + 301_000, 3)).await;
-    b.verify().await;
-    assert_eq!(b.verdict(first).await, None);
-    assert_eq!(b.verdict(early).await.as_deref(), Some("beacon_too_frequent"));
-    assert_eq!(b.verdict(later).await, None);
+    for b in benches().await {
+        let a = key(1);
+        b.hotspot(&a, 0.0);
+        let first = b.store(&beacon(&a, T0, 1)).await;
+        let early = b.store(&beacon(&a, T0 + 60_000, 2)).await;
+        let later = b.store(&beacon(&a, T0 + 301_000, 3)).await;
+        b.verify().await;
+        assert_eq!(b.verdict(first).await, None);
+        assert_eq!(b.verdict(early).await.as_deref(), Some("beacon_too_frequent"));
+        assert_eq!(b.verdict(later).await, None);
+    }
 }
 
 #[tokio::test]
 async fn each_mapping_check_rejects_its_cheat() {
-    let b = Bench::new().await;
-    let (car, other) = (key(1), key(2));
-    b.mapper(&car);
-    b.mapper(&other);
-    // 0.0009° ≈ 100 m every 5 s = 20 m/s.
-    let honest_steps: Vec<(u64, f64)> = (0..10).map(|i| (i * 5_000, i as f64 * 0.0009)).collect();
-    let honest = b.store(&segment(&car, T0, 1, &honest_steps, &[[1; 32], [2; 32]])).await;
-    let teleport = b.store(&segment(&car, T0 + 100_000, 2, &[(0, 0.0), (5_000, 0.09)], &[[3; 32]])).await; // 10 km
-    let speeding = b.store(&segment(&car, T0 + 200_000, 3, &[(0, 0.0), (5_000, 0.009)], &[[4; 32]])).await; // 200 m/s
-    let backwards = b.store(&segment(&car, T0 + 300_000, 4, &[(5_000, 0.0), (0, 0.0009)], &[[5; 32]])).await;
-    let copied = b.store(&segment(&other, T0 + 400_000, 1, &honest_steps, &[[2; 32], [6; 32]])).await;
-    let repeated = b.store(&segment(&other, T0 + 500_000, 2, &honest_steps, &[[7; 32], [7; 32]])).await;
-    let empty = b.store(&segment(&other, T0 + 600_000, 3, &[], &[])).await;
-    let fresh = b.store(&segment(&other, T0 + 700_000, 4, &honest_steps, &[[6; 32]])).await;
-    b.verify().await;
-    assert_eq!(b.verdict(honest).await, None);
-    assert_eq!(b.verdict(teleport).await.as_deref(), Some("position_jump"));
-    assert_eq!(b.verdict(speeding).await.as_deref(), Some("impossible_speed"));
-    assert_eq!(b.verdict(backwards).await.as_deref(), Some("non_monotonic_time"));
-    assert_eq!(b.verdict(copied).await.as_deref(), Some("duplicate_frame"), "frame [2] belongs to the honest car");
-    assert_eq!(b.verdict(repeated).await.as_deref(), Some("duplicate_frame"));
-    assert_eq!(b.verdict(empty).await.as_deref(), Some("empty_segment"));
-    assert_eq!(b.verdict(fresh).await, None, "an invalid segment claims no frames: [6] is still new");
+    for b in benches().await {
+        let (car, other) = (key(1), key(2));
+        b.mapper(&car);
+        b.mapper(&other);
+        // 0.0009° ≈ 100 m every 5 s = 20 m/s.
+        let honest_steps: Vec<(u64, f64)> = (0..10).map(|i| (i * 5_000, i as f64 * 0.0009)).collect();
+        let honest = b.store(&segment(&car, T0, 1, &honest_steps, &[[1; 32], [2; 32]])).await;
+        let teleport = b.store(&segment(&car, T0 + 100_000, 2, &[(0, 0.0), (5_000, 0.09)], &[[3; 32]])).await; // 10 km
+        let speeding = b.store(&segment(&car, T0 + 200_000, 3, &[(0, 0.0), (5_000, 0.009)], &[[4; 32]])).await; // 200 m/s
+        let backwards = b.store(&segment(&car, T0 + 300_000, 4, &[(5_000, 0.0), (0, 0.0009)], &[[5; 32]])).await;
+        let copied = b.store(&segment(&other, T0 + 400_000, 1, &honest_steps, &[[2; 32], [6; 32]])).await;
+        let repeated = b.store(&segment(&other, T0 + 500_000, 2, &honest_steps, &[[7; 32], [7; 32]])).await;
+        let empty = b.store(&segment(&other, T0 + 600_000, 3, &[], &[])).await;
+        let fresh = b.store(&segment(&other, T0 + 700_000, 4, &honest_steps, &[[6; 32]])).await;
+        b.verify().await;
+        assert_eq!(b.verdict(honest).await, None);
+        assert_eq!(b.verdict(teleport).await.as_deref(), Some("position_jump"));
+        assert_eq!(b.verdict(speeding).await.as_deref(), Some("impossible_speed"));
+        assert_eq!(b.verdict(backwards).await.as_deref(), Some("non_monotonic_time"));
+        assert_eq!(b.verdict(copied).await.as_deref(), Some("duplicate_frame"), "frame [2] belongs to the honest car");
+        assert_eq!(b.verdict(repeated).await.as_deref(), Some("duplicate_frame"));
+        assert_eq!(b.verdict(empty).await.as_deref(), Some("empty_segment"));
+        assert_eq!(b.verdict(fresh).await, None, "an invalid segment claims no frames: [6] is still new");
+    }
 }
 
 #[tokio::test]

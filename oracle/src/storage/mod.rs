@@ -166,7 +166,7 @@ fn stored_report(row: &sqlx::any::AnyRow) -> Result<StoredReport, StoreError> {
     })
 }
 
-fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Result<[u8; N], StoreError> {
+pub(crate) fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Result<[u8; N], StoreError> {
     let v: Vec<u8> = row.try_get(name)?;
     v.try_into().map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("{name} is not {N} bytes").into())))
 }

@@ -3,6 +3,7 @@
 //! reason. A batch's verdicts and the cursor move in one transaction, so a restart resumes exactly
 //! after the last verified report and never judges a report twice.
 pub mod config;
+mod context;
 mod coverage;
 mod denylist;
 mod mapping;
@@ -14,13 +15,15 @@ pub use coverage::WitnessSite;
 pub use denylist::Denylist;
 pub use reason::Reason;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use fieldproof_reports::{ReportBody, SignedReport};
 use rayon::prelude::*;
 use sqlx::{Any, Row, Transaction};
+
+use context::{BatchContext, Wants};
 
 use crate::devices::{DeviceDirectory, DeviceKind};
 use crate::storage::{Store, StoreError, StoredReport};
@@ -79,34 +82,39 @@ impl Verifier {
             return Ok(0);
         };
         let decoded = decode_and_verify_signatures(&batch);
+        let mut wants = Wants::default();
+        for (stored, report) in batch.iter().zip(&decoded) {
+            if let Ok(report) = report {
+                wants.note(report, stored.report.signed_at_ms);
+            }
+        }
 
         let mut tx = self.store.pool().begin().await?;
-        for (stored, report) in batch.iter().zip(decoded) {
-            let judged = match report {
-                Ok(report) => self.judge(&mut tx, stored, &report).await?,
-                Err(reason) => Verdict::invalid(reason),
-            };
-            sqlx::query(
-                "INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(stored.seq)
-            .bind(stored.report.device.as_slice())
-            .bind(stored.report.kind)
-            .bind(if judged.reason.is_some() { 1i16 } else { 0i16 })
-            .bind(judged.reason.map(Reason::code))
-            .bind(judged.beacon_id.map(|id| id.to_vec()))
-            .bind(stored.report.signed_at_ms)
-            .execute(&mut *tx)
-            .await?;
-            metrics::counter!("fieldproof_verified_total", "reason" => judged.reason.map_or("valid", Reason::code)).increment(1);
-        }
+        let mut cx = BatchContext::load(&mut tx, &wants, self.beacon_interval_ms()).await?;
+        let verdicts: Vec<(&StoredReport, Verdict)> = batch
+            .iter()
+            .zip(decoded)
+            .map(|(stored, report)| {
+                let judged = match report {
+                    Ok(report) => self.judge(&mut cx, stored, &report),
+                    Err(reason) => Verdict::invalid(reason),
+                };
+                metrics::counter!("fieldproof_verified_total", "reason" => judged.reason.map_or("valid", Reason::code)).increment(1);
+                (stored, judged)
+            })
+            .collect();
+        insert_verdicts(&mut tx, &verdicts).await?;
+        insert_frames(&mut tx, &cx.claimed).await?;
         let moved = sqlx::query("UPDATE cursors SET seq = $1 WHERE name = $2").bind(last).bind(CURSOR).execute(&mut *tx).await?;
         if moved.rows_affected() == 0 {
             sqlx::query("INSERT INTO cursors (name, seq) VALUES ($1, $2)").bind(CURSOR).bind(last).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(batch.len())
+    }
+
+    fn beacon_interval_ms(&self) -> i64 {
+        i64::try_from(self.config.min_beacon_interval_secs.saturating_mul(1_000)).unwrap_or(i64::MAX)
     }
 
     async fn cursor(&self) -> Result<i64, StoreError> {
@@ -123,16 +131,18 @@ impl Verifier {
         })
     }
 
-    async fn judge(&self, tx: &mut Transaction<'static, Any>, stored: &StoredReport, report: &SignedReport) -> Result<Verdict, StoreError> {
+    /// The verdict on one decoded, correctly signed report; a valid one is noted in `cx`, where
+    /// the reports after it in the batch see it.
+    fn judge(&self, cx: &mut BatchContext, stored: &StoredReport, report: &SignedReport) -> Verdict {
         let device = stored.report.device;
         let Some(entry) = self.devices.lookup(&device) else {
-            return Ok(Verdict::invalid(Reason::UnknownDevice));
+            return Verdict::invalid(Reason::UnknownDevice);
         };
         if !entry.active {
-            return Ok(Verdict::invalid(Reason::InactiveDevice));
+            return Verdict::invalid(Reason::InactiveDevice);
         }
         if self.denylist.contains(&device) {
-            return Ok(Verdict::invalid(Reason::Denylisted));
+            return Verdict::invalid(Reason::Denylisted);
         }
         let expected_kind = match &report.body {
             ReportBody::MappingSegment(_) => DeviceKind::Mapper,
@@ -140,20 +150,25 @@ impl Verifier {
             ReportBody::Heartbeat(_) => entry.kind,
         };
         if entry.kind != expected_kind {
-            return Ok(Verdict::invalid(Reason::WrongDeviceKind));
+            return Verdict::invalid(Reason::WrongDeviceKind);
         }
-        Ok(match &report.body {
+        let at_ms = stored.report.signed_at_ms;
+        match &report.body {
             ReportBody::Beacon(beacon) => {
                 if physics::cell_center(beacon.location_h3).is_none() {
                     Verdict::invalid(Reason::InvalidLocation)
-                } else if self.beacon_too_soon(tx, &device, stored.report.signed_at_ms).await? {
+                } else if cx.beacon_too_soon(&device, at_ms, self.beacon_interval_ms()) {
                     Verdict::invalid(Reason::BeaconTooFrequent)
                 } else {
+                    cx.valid_beacon(device, at_ms);
                     Verdict::valid()
                 }
             }
             ReportBody::Witness(witness) => {
-                let verdict = self.judge_witness(tx, &device, witness, WitnessSite { location_h3: entry.location_h3, gain_ddbi: entry.gain_ddbi }).await?;
+                let verdict = self.judge_witness(cx, &device, witness, WitnessSite { location_h3: entry.location_h3, gain_ddbi: entry.gain_ddbi });
+                if verdict.reason.is_none() {
+                    cx.valid_witness(witness.beacon_id, device);
+                }
                 Verdict { beacon_id: Some(witness.beacon_id), ..verdict }
             }
             ReportBody::Heartbeat(heartbeat) => match physics::cell_center(heartbeat.location_h3) {
@@ -162,7 +177,7 @@ impl Verifier {
             },
             ReportBody::MappingSegment(segment) => match mapping::check_track(segment, &self.config) {
                 Err(reason) => Verdict::invalid(reason),
-                Ok(()) => self.claim_frames(tx, stored.seq, segment).await?,
+                Ok(()) => Self::claim_frames(cx, stored.seq, segment),
             },
             ReportBody::DataTransfer(session) => {
                 if session.ended_at_ms < session.started_at_ms || session.dc_amount == 0 {
@@ -171,73 +186,36 @@ impl Verifier {
                     Verdict::valid()
                 }
             }
-        })
+        }
     }
 
-    /// True when the device has another valid beacon within the minimum interval of this one.
-    async fn beacon_too_soon(&self, tx: &mut Transaction<'static, Any>, device: &[u8; 32], at_ms: i64) -> Result<bool, StoreError> {
-        let interval_ms = i64::try_from(self.config.min_beacon_interval_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
-        let row = sqlx::query(
-            "SELECT seq FROM verdicts WHERE device = $1 AND kind = $2 AND status = 0 AND signed_at_ms > $3 AND signed_at_ms < $4 LIMIT 1",
-        )
-        .bind(device.as_slice())
-        .bind(fieldproof_reports::ReportKind::Beacon as i16)
-        .bind(at_ms.saturating_sub(interval_ms))
-        .bind(at_ms.saturating_add(interval_ms))
-        .fetch_optional(&mut **tx)
-        .await?;
-        Ok(row.is_some())
-    }
-
-    async fn judge_witness(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        device: &[u8; 32],
-        witness: &fieldproof_reports::WitnessReport,
-        site: WitnessSite,
-    ) -> Result<Verdict, StoreError> {
-        let row = sqlx::query("SELECT body FROM reports WHERE id = $1").bind(witness.beacon_id.as_slice()).fetch_optional(&mut **tx).await?;
-        let beacon = match row.map(|r| r.try_get::<Vec<u8>, _>("body")).transpose()? {
-            Some(body) => match SignedReport::from_bytes(&body).map(|r| r.body) {
-                Ok(ReportBody::Beacon(beacon)) => beacon,
-                _ => return Ok(Verdict::invalid(Reason::UnknownBeacon)),
-            },
-            None => return Ok(Verdict::invalid(Reason::UnknownBeacon)),
+    fn judge_witness(&self, cx: &BatchContext, device: &[u8; 32], witness: &fieldproof_reports::WitnessReport, site: WitnessSite) -> Verdict {
+        let Some(beacon) = cx.beacon(&witness.beacon_id) else {
+            return Verdict::invalid(Reason::UnknownBeacon);
         };
         if beacon.header.device_key == *device {
-            return Ok(Verdict::invalid(Reason::SelfWitness));
+            return Verdict::invalid(Reason::SelfWitness);
         }
-        let earlier = sqlx::query("SELECT seq FROM verdicts WHERE beacon_id = $1 AND device = $2 AND status = 0 LIMIT 1")
-            .bind(witness.beacon_id.as_slice())
-            .bind(device.as_slice())
-            .fetch_optional(&mut **tx)
-            .await?;
-        if earlier.is_some() {
-            return Ok(Verdict::invalid(Reason::DuplicateWitness));
+        if cx.witnessed(&witness.beacon_id, device) {
+            return Verdict::invalid(Reason::DuplicateWitness);
         }
-        Ok(match coverage::check_witness(&beacon, witness, site, &self.config) {
+        match coverage::check_witness(beacon, witness, site, &self.config) {
             Ok(()) => Verdict::valid(),
             Err(reason) => Verdict::invalid(reason),
-        })
+        }
     }
 
     /// A segment's frames must be new, to this segment and to every earlier one of any device;
     /// a valid segment then claims them.
-    async fn claim_frames(&self, tx: &mut Transaction<'static, Any>, seq: i64, segment: &fieldproof_reports::MappingSegmentReport) -> Result<Verdict, StoreError> {
+    fn claim_frames(cx: &mut BatchContext, seq: i64, segment: &fieldproof_reports::MappingSegmentReport) -> Verdict {
         let mut seen = HashSet::with_capacity(segment.frames.len());
         for frame in &segment.frames {
-            if !seen.insert(frame.content_hash) {
-                return Ok(Verdict::invalid(Reason::DuplicateFrame));
-            }
-            let claimed = sqlx::query("SELECT seq FROM frames WHERE hash = $1").bind(frame.content_hash.as_slice()).fetch_optional(&mut **tx).await?;
-            if claimed.is_some() {
-                return Ok(Verdict::invalid(Reason::DuplicateFrame));
+            if !seen.insert(frame.content_hash) || cx.frame_claimed(&frame.content_hash) {
+                return Verdict::invalid(Reason::DuplicateFrame);
             }
         }
-        for frame in &segment.frames {
-            sqlx::query("INSERT INTO frames (hash, seq) VALUES ($1, $2)").bind(frame.content_hash.as_slice()).bind(seq).execute(&mut **tx).await?;
-        }
-        Ok(Verdict::valid())
+        cx.claim_frames(seq, seen);
+        Verdict::valid()
     }
 
     /// When `device` signed the newest report the verifier accepted; `None` before any.
@@ -288,35 +266,78 @@ impl Verdict {
     }
 }
 
+/// Stores the batch's verdicts, many rows per statement.
+async fn insert_verdicts(tx: &mut Transaction<'static, Any>, verdicts: &[(&StoredReport, Verdict)]) -> Result<(), StoreError> {
+    const COLUMNS: usize = 7;
+    for chunk in verdicts.chunks(context::MAX_BINDS / COLUMNS) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", context::placeholders(i * COLUMNS + 1, COLUMNS))).collect();
+        let sql = format!("INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) VALUES {}", rows.join(", "));
+        let mut query = sqlx::query(&sql);
+        for (stored, judged) in chunk {
+            query = query
+                .bind(stored.seq)
+                .bind(stored.report.device.as_slice())
+                .bind(stored.report.kind)
+                .bind(if judged.reason.is_some() { 1i16 } else { 0i16 })
+                .bind(judged.reason.map(Reason::code))
+                .bind(judged.beacon_id.map(|id| id.to_vec()))
+                .bind(stored.report.signed_at_ms);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Stores the frames the batch's valid segments claimed.
+async fn insert_frames(tx: &mut Transaction<'static, Any>, frames: &[([u8; 32], i64)]) -> Result<(), StoreError> {
+    for chunk in frames.chunks(context::MAX_BINDS / 2) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", context::placeholders(i * 2 + 1, 2))).collect();
+        let sql = format!("INSERT INTO frames (hash, seq) VALUES {}", rows.join(", "));
+        let mut query = sqlx::query(&sql);
+        for (hash, seq) in chunk {
+            query = query.bind(hash.as_slice()).bind(*seq);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Decodes every report and checks every signature, in parallel batches across all cores.
 fn decode_and_verify_signatures(batch: &[StoredReport]) -> Vec<Result<SignedReport, Reason>> {
+    // Each device's key is decompressed once per batch, not once per report: a batch holds many
+    // reports of few devices, and decompressing a key costs about as much as checking a
+    // signature in a batch.
+    let devices: HashSet<[u8; 32]> = batch.iter().map(|r| r.report.device).collect();
+    let keys: HashMap<[u8; 32], VerifyingKey> =
+        devices.into_par_iter().filter_map(|device| VerifyingKey::from_bytes(&device).ok().map(|key| (device, key))).collect();
     batch
         .par_chunks(SIGNATURE_BATCH)
         .flat_map_iter(|chunk| {
             let decoded: Vec<Result<SignedReport, Reason>> =
                 chunk.iter().map(|r| SignedReport::from_bytes(&r.report.body).map_err(|_| Reason::Undecodable)).collect();
-            verify_chunk(decoded)
+            verify_chunk(decoded, &keys)
         })
         .collect()
 }
 
-fn verify_chunk(decoded: Vec<Result<SignedReport, Reason>>) -> Vec<Result<SignedReport, Reason>> {
+fn verify_chunk(decoded: Vec<Result<SignedReport, Reason>>, keys: &HashMap<[u8; 32], VerifyingKey>) -> Vec<Result<SignedReport, Reason>> {
     let mut messages = Vec::new();
     let mut signatures = Vec::new();
-    let mut keys = Vec::new();
+    let mut batch_keys = Vec::new();
     for report in decoded.iter().flatten() {
-        match VerifyingKey::from_bytes(&report.body.header().device_key) {
-            Ok(key) => {
+        match keys.get(&report.body.header().device_key) {
+            Some(key) => {
                 messages.push(report.signing_bytes());
                 signatures.push(Signature::from_bytes(&report.signature));
-                keys.push(key);
+                batch_keys.push(*key);
             }
-            // A key that is not a curve point cannot sign: fall back to one-by-one checks.
-            Err(_) => return decoded.into_iter().map(|r| r.and_then(verify_one)).collect(),
+            // A key that is not a curve point cannot sign (nor one that is not the stored
+            // device's): fall back to one-by-one checks.
+            None => return decoded.into_iter().map(|r| r.and_then(verify_one)).collect(),
         }
     }
     let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-    if ed25519_dalek::verify_batch(&refs, &signatures, &keys).is_ok() {
+    if ed25519_dalek::verify_batch(&refs, &signatures, &batch_keys).is_ok() {
         return decoded;
     }
     decoded.into_iter().map(|r| r.and_then(verify_one)).collect()
