@@ -3,8 +3,10 @@
 //! source rate limit, size, decoding, registered and active device, clock skew, signature,
 //! device rate limit, then duplicate and replayed-nonce checks inside the store.
 mod rejection;
+mod signatures;
 
 pub use rejection::Rejection;
+pub use signatures::{SignatureChecker, SignatureError};
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -34,11 +36,13 @@ pub struct IngestState {
     pub writer: ReportWriter,
     pub devices: Arc<DeviceDirectory>,
     pub metrics: Option<PrometheusHandle>,
+    signatures: SignatureChecker,
     per_device: DefaultKeyedRateLimiter<[u8; 32]>,
     per_source: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl IngestState {
+    /// Starts the task that checks signatures: call it on the runtime that serves.
     pub fn new(
         config: IngestConfig,
         store: Store,
@@ -55,6 +59,7 @@ impl IngestState {
             writer,
             devices,
             metrics,
+            signatures: SignatureChecker::start(),
         }
     }
 
@@ -126,7 +131,10 @@ async fn submit_report(
     if skew_ms.abs() > max_ms {
         return Err(Rejection::ClockSkew { skew_ms, max_ms });
     }
-    report.verify().map_err(|_| Rejection::BadSignature)?;
+    state.signatures.check(report.clone()).await.map_err(|e| match e {
+        SignatureError::Bad => Rejection::BadSignature,
+        SignatureError::Stopped => Rejection::Overloaded,
+    })?;
     if state.per_device.check_key(&header.device_key).is_err() {
         return Err(Rejection::RateLimited("device"));
     }
