@@ -3,10 +3,8 @@
 //! source rate limit, size, decoding, registered and active device, clock skew, signature,
 //! device rate limit, then duplicate and replayed-nonce checks inside the store.
 mod rejection;
-mod signatures;
 
 pub use rejection::Rejection;
-pub use signatures::{SignatureChecker, SignatureError};
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -36,13 +34,11 @@ pub struct IngestState {
     pub writer: ReportWriter,
     pub devices: Arc<DeviceDirectory>,
     pub metrics: Option<PrometheusHandle>,
-    signatures: SignatureChecker,
     per_device: DefaultKeyedRateLimiter<[u8; 32]>,
     per_source: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl IngestState {
-    /// Starts the task that checks signatures: call it on the runtime that serves.
     pub fn new(
         config: IngestConfig,
         store: Store,
@@ -59,7 +55,6 @@ impl IngestState {
             writer,
             devices,
             metrics,
-            signatures: SignatureChecker::start(),
         }
     }
 
@@ -131,10 +126,7 @@ async fn submit_report(
     if skew_ms.abs() > max_ms {
         return Err(Rejection::ClockSkew { skew_ms, max_ms });
     }
-    state.signatures.check(report.clone()).await.map_err(|e| match e {
-        SignatureError::Bad => Rejection::BadSignature,
-        SignatureError::Stopped => Rejection::Overloaded,
-    })?;
+    report.verify().map_err(|_| Rejection::BadSignature)?;
     if state.per_device.check_key(&header.device_key).is_err() {
         return Err(Rejection::RateLimited("device"));
     }
