@@ -14,6 +14,18 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Every SQLite connection's settings:
+/// - WAL with full fsync: an acknowledged commit survives a crash or power loss.
+/// - 64 MiB of page cache (default 2 MiB): the reports' random-id index no longer re-reads and
+///   re-writes its pages within a commit.
+/// - A checkpoint once the WAL holds 20,000 pages (80 MiB; default 1,000). Each report lands on
+///   a random page of each of its random-key indexes (id; device and nonce), so every commit
+///   dirties about two pages per report. With the default, the committing writer copied those
+///   pages back into the database every few commits; now a page written by many commits is
+///   copied back once. Measured with 128 reports per commit: 11,700 -> 23,750 rows/s.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;";
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +103,7 @@ impl Store {
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     if conn.backend_name() == "SQLite" {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;").await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
                     }
                     Ok(())
                 })
@@ -126,10 +138,12 @@ impl Store {
     /// Reports with `seq` greater than `after`, oldest first, at most `limit`: the way the
     /// verifier streams through the store without loading it whole.
     pub async fn reports_after(&self, after: i64, limit: i64) -> Result<Vec<StoredReport>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body \
-             FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
+        const SQL: &str = "SELECT seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body \
+                           FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2";
+        if let Some(file) = self.sqlite_file() {
+            return sqlite_reads::rows(file, SQL, [after, limit], sqlite_reads::stored_report).await;
+        }
+        let rows = sqlx::query(SQL)
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)

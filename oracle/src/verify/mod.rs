@@ -56,32 +56,53 @@ impl Verifier {
     }
 
     /// Verifies every report that has settled by `now_ms`; returns how many were judged.
+    ///
+    /// Batches go through two stages: reading a batch and checking its signatures (on every core)
+    /// needs nothing from the verdicts, so the next batch goes through it while this one is
+    /// judged and stored; judging needs the verdicts of every batch before it, so batches are
+    /// judged one after another, in sequence order.
     pub async fn verify_settled(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let mut next = self.check_after(self.cursor().await?, now_ms);
         let mut total = 0;
         loop {
-            let n = self.verify_batch(now_ms).await?;
-            if n == 0 {
+            let checked = next.await.map_err(|e| StoreError::ReadStopped(e.to_string()))??;
+            let Some(last) = checked.last_seq() else {
                 return Ok(total);
+            };
+            next = self.check_after(last, now_ms);
+            let judged = self.judge_and_store(checked).await;
+            if judged.is_err() {
+                next.abort();
             }
-            total += n;
+            total += judged?;
         }
     }
 
-    /// Verifies at most one batch; returns how many reports were judged.
-    pub async fn verify_batch(&self, now_ms: i64) -> Result<usize, StoreError> {
-        let cursor = self.cursor().await?;
-        let settle_ms = i64::try_from(self.config.settle_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
-        let batch: Vec<StoredReport> = self
-            .store
-            .reports_after(cursor, self.config.batch_size as i64)
-            .await?
-            .into_iter()
-            .take_while(|r| r.report.received_at_ms <= now_ms.saturating_sub(settle_ms))
-            .collect();
+    /// Reads the settled reports after `cursor`, one batch, and checks their signatures, in a
+    /// task of its own.
+    fn check_after(&self, cursor: i64, now_ms: i64) -> tokio::task::JoinHandle<Result<CheckedBatch, StoreError>> {
+        let store = self.store.clone();
+        let batch_size = i64::try_from(self.config.batch_size).unwrap_or(i64::MAX);
+        let settled_by_ms = now_ms.saturating_sub(i64::try_from(self.config.settle_secs.saturating_mul(1_000)).unwrap_or(i64::MAX));
+        tokio::spawn(async move {
+            let reports: Vec<StoredReport> =
+                store.reports_after(cursor, batch_size).await?.into_iter().take_while(|r| r.report.received_at_ms <= settled_by_ms).collect();
+            tokio::task::spawn_blocking(move || {
+                let decoded = decode_and_verify_signatures(&reports);
+                CheckedBatch { reports, decoded }
+            })
+            .await
+            .map_err(|e| StoreError::ReadStopped(e.to_string()))
+        })
+    }
+
+    /// Judges a checked batch against the verdicts stored so far, and stores its verdicts and the
+    /// cursor in one transaction; returns how many reports were judged.
+    async fn judge_and_store(&self, checked: CheckedBatch) -> Result<usize, StoreError> {
+        let CheckedBatch { reports: batch, decoded } = checked;
         let Some(last) = batch.last().map(|r| r.seq) else {
             return Ok(0);
         };
-        let decoded = decode_and_verify_signatures(&batch);
         let mut wants = Wants::default();
         for (stored, report) in batch.iter().zip(&decoded) {
             if let Ok(report) = report {
@@ -248,6 +269,18 @@ impl Verifier {
                 })
             })
             .collect()
+    }
+}
+
+/// A batch of stored reports, each decoded and its signature checked (or why not).
+struct CheckedBatch {
+    reports: Vec<StoredReport>,
+    decoded: Vec<Result<SignedReport, Reason>>,
+}
+
+impl CheckedBatch {
+    fn last_seq(&self) -> Option<i64> {
+        self.reports.last().map(|r| r.seq)
     }
 }
 
