@@ -35,9 +35,11 @@ localnet_programs
 
 oracle_pids=()
 fleet_pid=
+watcher_pid=
 stop() {
   trap - EXIT INT TERM
   [ -n "$fleet_pid" ] && kill "$fleet_pid" 2>/dev/null || true
+  [ -n "$watcher_pid" ] && kill "$watcher_pid" 2>/dev/null || true
   for pid in "${oracle_pids[@]}"; do
     # SIGTERM: an oracle finishes the requests in flight and stores what it acknowledged.
     kill -TERM "$pid" 2>/dev/null || true
@@ -189,6 +191,11 @@ minute more), the oracles post each pool's root; it is active 30 s later. Then:
 
 Ctrl-C stops the fleet, the oracles and the validator.
 INFO
+# The validator runs detached (start-validator.sh), so this shell cannot wait for it: a watcher
+# polls it, and its death stops the network like an oracle's.
+validator_pid=$(cat "$state/validator.pid")
+( while kill -0 "$validator_pid" 2>/dev/null; do sleep 2; done; echo "the validator stopped" >&2 ) &
+watcher_pid=$!
 # Until Ctrl-C, or until one of them stops (its log says why).
-wait -n "${oracle_pids[@]}" "$fleet_pid" || true
-echo "an oracle or the fleet stopped; see $state/*.log" >&2
+wait -n "${oracle_pids[@]}" "$fleet_pid" "$watcher_pid" || true
+echo "the validator, an oracle or the fleet stopped; see $state/*.log" >&2
