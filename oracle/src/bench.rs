@@ -1,7 +1,8 @@
 //! `fieldproof-oracle bench`: what this machine does, measured in one run and printed side by
 //! side — (a) the ed25519 ceiling (batch verification on every core), (b) accepted reports per
 //! second through the real HTTP ingest, (c) the real verifier's reports per second, and (d) the
-//! peak memory of storing and verifying a million reports. Every report is a distinct signed
+//! peak memory of storing and verifying a million reports; beside (b) and (c), what bounds them
+//! here (HTTP alone, and the verdicts stored alone). Every report is a distinct signed
 //! report of a simulated honest fleet (`simulate.rs`); each number counts only work that was done
 //! and succeeded.
 use std::collections::BTreeMap;
@@ -135,12 +136,16 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<()> {
 
     info!(reports = options.http_reports, clients = options.clients, "(b) HTTP ingest");
     let reports = signed_reports(&fleet, start_ms, options.http_reports);
+    info!(reports = options.http_reports, clients = options.clients, "(b) HTTP alone, nothing checked or stored");
+    let floor = http_floor(reports.clone(), options.clients).await?;
     let ingest = http_ingest(reports, directory.clone(), &dir.path().join("http.sqlite"), options.clients).await?;
     info!(reports = ingest.accepted.items, "(c) verifying the ingested reports");
     let verified = verify_all(&ingest.store, directory).await?;
     ingest.store.pool().close().await;
+    info!(verdicts = verified.judged.items, "(c) the verdicts stored alone");
+    let verdicts = verdict_floor(&dir.path().join("http.sqlite"), &dir.path().join("verdicts.sqlite")).await?;
 
-    print!("{}", table(options, &mix, ceiling, &ingest, verified, &scale));
+    print!("{}", table(options, &mix, ceiling, &ingest, (floor, verdicts), verified, &scale));
     Ok(())
 }
 
@@ -196,6 +201,78 @@ pub async fn http_ingest(reports: Vec<SignedReport>, directory: Arc<DeviceDirect
     let store = oracle.store.clone();
     oracle.shutdown().await?;
     Ok(IngestRun { sent, accepted, refused: tally.failed, store })
+}
+
+/// Beside line (b): the same clients posting the same reports to a server that only decodes each
+/// report and answers as ingest does, checking, verifying and storing nothing: the most HTTP
+/// alone lets through on this machine, and so a bound on (b).
+pub async fn http_floor(reports: Vec<SignedReport>, clients: usize) -> anyhow::Result<Throughput> {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+
+    let answer = |body: axum::body::Bytes| async move {
+        match SignedReport::from_bytes(&body) {
+            Ok(report) => (StatusCode::ACCEPTED, axum::Json(serde_json::json!({ "id": report.report_id().to_hex(), "seq": 0 }))).into_response(),
+            Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = axum::Router::new().route("/v1/reports", axum::routing::post(answer));
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let client = OracleClient::new(url, Duration::from_secs(60))?.with_retries(1, Duration::ZERO);
+    let started = Instant::now();
+    let tally = run_concurrently(reports, clients, move |report| {
+        let client = client.clone();
+        async move { client.submit_report(&report).await.map(drop).map_err(refusal_reason) }
+    })
+    .await?;
+    let answered = Throughput { items: tally.ok, elapsed: started.elapsed() };
+    let _ = stop.send(());
+    server.await??;
+    anyhow::ensure!(tally.failed.is_empty(), "the HTTP floor's server refused reports: {}", describe_refusals(&tally.failed));
+    Ok(answered)
+}
+
+/// Beside line (c): the verdict rows of `from` stored again into a fresh database at `scratch`
+/// (the oracle's own schema and settings), through SQLite's prepared statements directly, in
+/// durable commits of the verifier's batch size. The verifier stores one such row per report, so
+/// this is the most the store alone lets through, and a bound on (c).
+pub async fn verdict_floor(from: &Path, scratch: &Path) -> anyhow::Result<Throughput> {
+    Store::open(&sqlite_url(scratch)).await?.pool().close().await;
+    let (from, scratch) = (from.to_path_buf(), scratch.to_path_buf());
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Throughput> {
+        type VerdictRow = (i64, Vec<u8>, i16, i16, Option<String>, Option<Vec<u8>>, i64);
+        let source = rusqlite::Connection::open_with_flags(&from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let rows: Vec<VerdictRow> = source
+            .prepare("SELECT seq, device, kind, status, reason, beacon_id, signed_at_ms FROM verdicts ORDER BY seq")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut target = rusqlite::Connection::open(&scratch)?;
+        target.execute_batch(crate::storage::SQLITE_PRAGMAS)?;
+        let started = Instant::now();
+        for batch in rows.chunks(VerificationConfig::default().batch_size.max(1)) {
+            let tx = target.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for row in batch {
+                    insert.execute(rusqlite::params![row.0, row.1, row.2, row.3, row.4, row.5, row.6])?;
+                }
+            }
+            tx.commit()?;
+        }
+        Ok(Throughput { items: rows.len(), elapsed: started.elapsed() })
+    })
+    .await?
 }
 
 /// Line (c): the real verifier over everything in `store`, as of a "now" when all has settled.
@@ -359,7 +436,10 @@ impl ReportMix {
     }
 }
 
-fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &IngestRun, verified: VerifyRun, scale: &ScaleRun) -> String {
+/// `bounds`: (b) HTTP alone and (c) the verdicts stored alone.
+fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &IngestRun, bounds: (Throughput, Throughput), verified: VerifyRun, scale: &ScaleRun) -> String {
+    let (floor, verdicts) = bounds;
+    let verifier_bound = signatures_and_verdicts(ceiling, verdicts, rayon::current_num_threads());
     let top = ceiling.per_second();
     let share = |t: Throughput| 100.0 * t.per_second() / top;
     let met = |ok: bool| if ok { "yes" } else { "NO" };
@@ -415,10 +495,27 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
         describe_refusals(&ingest.refused)
     );
     out += &format!(
+        "(b) HTTP alone: the same clients and reports against a server that only decodes each report and answers, \
+         nothing checked or stored: {} ({:.1}% of (a)), a bound on (b)\n",
+        rate(floor, "reports/s"),
+        share(floor)
+    );
+    out += &format!(
         "(c) {} judged in {:.2} s, {} valid\n",
         grouped(verified.judged.items),
         verified.judged.elapsed.as_secs_f64(),
         grouped(verified.valid)
+    );
+    out += &format!(
+        "(c) the verdicts alone: (c)'s verdict rows stored again into a fresh database with SQLite's own prepared statements, \
+         {} per durable commit, nothing read or checked: {} ({:.1}% of (a)). The verifier checks every signature (on every \
+         core, as (a)) and stores every verdict, so even if reading, decoding and judging cost nothing it judges at most \
+         {} ({:.1}% of (a)) here\n",
+        grouped(VerificationConfig::default().batch_size),
+        rate(verdicts, "rows/s"),
+        share(verdicts),
+        rate(verifier_bound, "reports/s"),
+        share(verifier_bound)
     );
     out += &format!(
         "(d) stored through the storage writer directly (not HTTP): {} in {:.1} s ({}), refused: {}; \
@@ -433,6 +530,16 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
         grouped(scale.verified.valid)
     );
     out
+}
+
+/// Reports per second of a verifier that does nothing but check each signature (at the
+/// ceiling's rate, on every core) and store each verdict (at `verdicts`' rate, one core): each
+/// report costs cores/ceiling + 1/verdicts seconds of one core, and `cores` cores share the work.
+fn signatures_and_verdicts(ceiling: Throughput, verdicts: Throughput, cores: usize) -> Throughput {
+    let cores = cores.max(1) as f64;
+    let per_report = cores / ceiling.per_second() + 1.0 / verdicts.per_second();
+    let items = 1_000_000;
+    Throughput { items, elapsed: Duration::from_secs_f64(items as f64 * per_report / cores) }
 }
 
 fn rate(t: Throughput, unit: &str) -> String {
@@ -462,6 +569,18 @@ fn grouped(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verifier_that_checks_and_stores_shares_the_cores_between_both() {
+        let per_second = |n: usize| Throughput { items: n, elapsed: Duration::from_secs(1) };
+        // Two cores: a signature costs 2/200,000 s of one core, a verdict 1/100,000 s; 20 µs a
+        // report over two cores is 100,000 reports/s.
+        let bound = signatures_and_verdicts(per_second(200_000), per_second(100_000), 2);
+        assert!((bound.per_second() - 100_000.0).abs() < 1.0, "{}", bound.per_second());
+        // One core: 5 µs + 10 µs.
+        let bound = signatures_and_verdicts(per_second(200_000), per_second(100_000), 1);
+        assert!((bound.per_second() - 66_666.7).abs() < 1.0, "{}", bound.per_second());
+    }
 
     #[test]
     fn thousands_are_grouped() {

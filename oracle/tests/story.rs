@@ -144,7 +144,7 @@ impl OracleSetup {
         };
         std::fs::write(config_file, self.config.to_toml().unwrap()).unwrap();
         // Its warnings and errors show in the test's output.
-        let child = Command::new(env!("CARGO_BIN_EXE_fieldproof-oracle"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldproof-oracle"))
             .arg("--config")
             .arg(config_file)
             .arg("serve")
@@ -160,6 +160,9 @@ impl OracleSetup {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
+        // Not left running after the test.
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("{} did not start", self.url());
     }
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 ///   dirties about two pages per report. With the default, the committing writer copied those
 ///   pages back into the database every few commits; now a page written by many commits is
 ///   copied back once. Measured with 128 reports per commit: 11,700 -> 23,750 rows/s.
-const SQLITE_PRAGMAS: &str =
+pub(crate) const SQLITE_PRAGMAS: &str =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
