@@ -2,7 +2,7 @@
 //! side — (a) the ed25519 ceiling (batch verification on every core), (b) accepted reports per
 //! second through the real HTTP ingest, (c) the real verifier's reports per second, and (d) the
 //! peak memory of storing and verifying a million reports; beside (b) and (c), what bounds them
-//! here (HTTP alone, and the verdicts stored alone). Every report is a distinct signed
+//! here (HTTP alone, the reports and the verdicts stored alone). Every report is a distinct signed
 //! report of a simulated honest fleet (`simulate.rs`); each number counts only work that was done
 //! and succeeded.
 use std::collections::BTreeMap;
@@ -104,6 +104,14 @@ pub struct VerifyRun {
     pub valid: usize,
 }
 
+/// What bounds (b) and (c) on this machine: HTTP alone, and the report and verdict rows stored
+/// alone (see [`http_floor`] and [`rows_alone`]).
+pub struct Bounds {
+    pub http: Throughput,
+    pub reports: Throughput,
+    pub verdicts: Throughput,
+}
+
 /// Line (d): reports stored straight through the writer, verified, and the peak memory.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScaleRun {
@@ -142,10 +150,15 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<()> {
     info!(reports = ingest.accepted.items, "(c) verifying the ingested reports");
     let verified = verify_all(&ingest.store, directory).await?;
     ingest.store.pool().close().await;
-    info!(verdicts = verified.judged.items, "(c) the verdicts stored alone");
-    let verdicts = verdict_floor(&dir.path().join("http.sqlite"), &dir.path().join("verdicts.sqlite")).await?;
+    info!(reports = ingest.accepted.items, "(b) and (c): the reports and the verdicts stored alone");
+    let http_store = dir.path().join("http.sqlite");
+    let bounds = Bounds {
+        http: floor,
+        reports: rows_alone(&http_store, &dir.path().join("reports.sqlite"), StoredRows::Reports, WriterConfig::default().max_batch).await?,
+        verdicts: rows_alone(&http_store, &dir.path().join("verdicts.sqlite"), StoredRows::Verdicts, VerificationConfig::default().batch_size).await?,
+    };
 
-    print!("{}", table(options, &mix, ceiling, &ingest, (floor, verdicts), verified, &scale));
+    print!("{}", table(options, &mix, ceiling, &ingest, &bounds, verified, &scale));
     Ok(())
 }
 
@@ -241,31 +254,32 @@ pub async fn http_floor(reports: Vec<SignedReport>, clients: usize) -> anyhow::R
     Ok(answered)
 }
 
-/// Beside line (c): the verdict rows of `from` stored again into a fresh database at `scratch`
-/// (the oracle's own schema and settings), through SQLite's prepared statements directly, in
-/// durable commits of the verifier's batch size. The verifier stores one such row per report, so
-/// this is the most the store alone lets through, and a bound on (c).
-pub async fn verdict_floor(from: &Path, scratch: &Path) -> anyhow::Result<Throughput> {
+/// The rows of `table` in `from` stored again into a fresh database at `scratch` (the oracle's
+/// own schema and settings), through SQLite's prepared statements directly, in durable commits of
+/// `per_commit` rows, nothing read or checked in between: the most the store alone takes of
+/// them on this machine. Ingest stores one report row per report and the verifier one verdict
+/// row, so these bound (b) and (c).
+pub async fn rows_alone(from: &Path, scratch: &Path, table: StoredRows, per_commit: usize) -> anyhow::Result<Throughput> {
     Store::open(&sqlite_url(scratch)).await?.pool().close().await;
     let (from, scratch) = (from.to_path_buf(), scratch.to_path_buf());
     tokio::task::spawn_blocking(move || -> anyhow::Result<Throughput> {
-        type VerdictRow = (i64, Vec<u8>, i16, i16, Option<String>, Option<Vec<u8>>, i64);
+        let (name, columns) = table.columns();
+        let width = columns.split(',').count();
         let source = rusqlite::Connection::open_with_flags(&from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let rows: Vec<VerdictRow> = source
-            .prepare("SELECT seq, device, kind, status, reason, beacon_id, signed_at_ms FROM verdicts ORDER BY seq")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        let rows: Vec<Vec<rusqlite::types::Value>> = source
+            .prepare(&format!("SELECT {columns} FROM {name} ORDER BY seq"))?
+            .query_map([], |r| (0..width).map(|i| r.get(i)).collect())?
             .collect::<rusqlite::Result<_>>()?;
+        let insert = format!("INSERT INTO {name} ({columns}) VALUES ({})", (1..=width).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", "));
         let mut target = rusqlite::Connection::open(&scratch)?;
         target.execute_batch(crate::storage::SQLITE_PRAGMAS)?;
         let started = Instant::now();
-        for batch in rows.chunks(VerificationConfig::default().batch_size.max(1)) {
+        for batch in rows.chunks(per_commit.max(1)) {
             let tx = target.transaction()?;
             {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?;
+                let mut insert = tx.prepare_cached(&insert)?;
                 for row in batch {
-                    insert.execute(rusqlite::params![row.0, row.1, row.2, row.3, row.4, row.5, row.6])?;
+                    insert.execute(rusqlite::params_from_iter(row))?;
                 }
             }
             tx.commit()?;
@@ -273,6 +287,22 @@ pub async fn verdict_floor(from: &Path, scratch: &Path) -> anyhow::Result<Throug
         Ok(Throughput { items: rows.len(), elapsed: started.elapsed() })
     })
     .await?
+}
+
+/// The tables [`rows_alone`] measures.
+#[derive(Clone, Copy, Debug)]
+pub enum StoredRows {
+    Reports,
+    Verdicts,
+}
+
+impl StoredRows {
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Reports => ("reports", "seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body"),
+            Self::Verdicts => ("verdicts", "seq, device, kind, status, reason, beacon_id, signed_at_ms"),
+        }
+    }
 }
 
 /// Line (c): the real verifier over everything in `store`, as of a "now" when all has settled.
@@ -436,10 +466,10 @@ impl ReportMix {
     }
 }
 
-/// `bounds`: (b) HTTP alone and (c) the verdicts stored alone.
-fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &IngestRun, bounds: (Throughput, Throughput), verified: VerifyRun, scale: &ScaleRun) -> String {
-    let (floor, verdicts) = bounds;
-    let verifier_bound = signatures_and_verdicts(ceiling, verdicts, rayon::current_num_threads());
+fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &IngestRun, bounds: &Bounds, verified: VerifyRun, scale: &ScaleRun) -> String {
+    let cores = rayon::current_num_threads();
+    let ingest_bound = signatures_and_rows(ceiling, bounds.reports, cores);
+    let verifier_bound = signatures_and_rows(ceiling, bounds.verdicts, cores);
     let top = ceiling.per_second();
     let share = |t: Throughput| 100.0 * t.per_second() / top;
     let met = |ok: bool| if ok { "yes" } else { "NO" };
@@ -497,8 +527,18 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
     out += &format!(
         "(b) HTTP alone: the same clients and reports against a server that only decodes each report and answers, \
          nothing checked or stored: {} ({:.1}% of (a)), a bound on (b)\n",
-        rate(floor, "reports/s"),
-        share(floor)
+        rate(bounds.http, "reports/s"),
+        share(bounds.http)
+    );
+    out += &format!(
+        "(b) the reports alone: (b)'s report rows stored again into a fresh database with SQLite's own prepared statements, \
+         {} per durable commit, nothing read or checked: {} ({:.1}% of (a)). Ingest checks every signature and stores every \
+         report, so even with HTTP free and signatures checked at (a)'s rate it accepts at most {} ({:.1}% of (a)) here\n",
+        grouped(WriterConfig::default().max_batch),
+        rate(bounds.reports, "rows/s"),
+        share(bounds.reports),
+        rate(ingest_bound, "reports/s"),
+        share(ingest_bound)
     );
     out += &format!(
         "(c) {} judged in {:.2} s, {} valid\n",
@@ -512,8 +552,8 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
          core, as (a)) and stores every verdict, so even if reading, decoding and judging cost nothing it judges at most \
          {} ({:.1}% of (a)) here\n",
         grouped(VerificationConfig::default().batch_size),
-        rate(verdicts, "rows/s"),
-        share(verdicts),
+        rate(bounds.verdicts, "rows/s"),
+        share(bounds.verdicts),
         rate(verifier_bound, "reports/s"),
         share(verifier_bound)
     );
@@ -532,12 +572,12 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
     out
 }
 
-/// Reports per second of a verifier that does nothing but check each signature (at the
-/// ceiling's rate, on every core) and store each verdict (at `verdicts`' rate, one core): each
-/// report costs cores/ceiling + 1/verdicts seconds of one core, and `cores` cores share the work.
-fn signatures_and_verdicts(ceiling: Throughput, verdicts: Throughput, cores: usize) -> Throughput {
+/// Reports per second of a stage that does nothing but check each signature (at the
+/// ceiling's rate, on every core) and store one row for it (at `rows`' rate, one core): each
+/// report costs cores/ceiling + 1/rows seconds of one core, and `cores` cores share the work.
+fn signatures_and_rows(ceiling: Throughput, rows: Throughput, cores: usize) -> Throughput {
     let cores = cores.max(1) as f64;
-    let per_report = cores / ceiling.per_second() + 1.0 / verdicts.per_second();
+    let per_report = cores / ceiling.per_second() + 1.0 / rows.per_second();
     let items = 1_000_000;
     Throughput { items, elapsed: Duration::from_secs_f64(items as f64 * per_report / cores) }
 }
@@ -571,14 +611,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_verifier_that_checks_and_stores_shares_the_cores_between_both() {
+    fn a_stage_that_checks_and_stores_shares_the_cores_between_both() {
         let per_second = |n: usize| Throughput { items: n, elapsed: Duration::from_secs(1) };
-        // Two cores: a signature costs 2/200,000 s of one core, a verdict 1/100,000 s; 20 µs a
+        // Two cores: a signature costs 2/200,000 s of one core, a row 1/100,000 s; 20 µs a
         // report over two cores is 100,000 reports/s.
-        let bound = signatures_and_verdicts(per_second(200_000), per_second(100_000), 2);
+        let bound = signatures_and_rows(per_second(200_000), per_second(100_000), 2);
         assert!((bound.per_second() - 100_000.0).abs() < 1.0, "{}", bound.per_second());
         // One core: 5 µs + 10 µs.
-        let bound = signatures_and_verdicts(per_second(200_000), per_second(100_000), 1);
+        let bound = signatures_and_rows(per_second(200_000), per_second(100_000), 1);
         assert!((bound.per_second() - 66_666.7).abs() < 1.0, "{}", bound.per_second());
     }
 
