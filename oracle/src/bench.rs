@@ -202,15 +202,8 @@ pub fn ceiling(sample: &[SignedReport], min_time: Duration) -> anyhow::Result<Th
 /// stored) until the last answer; refusals are tallied by code.
 pub async fn http_ingest(reports: Vec<SignedReport>, directory: Arc<DeviceDirectory>, database: &Path, clients: usize) -> anyhow::Result<IngestRun> {
     let oracle = crate::serve::start(&unthrottled_config(database, &reports), directory, None).await?;
-    let client = OracleClient::new(format!("http://{}", oracle.addr), Duration::from_secs(60))?.with_retries(1, Duration::ZERO);
     let sent = reports.len();
-    let started = Instant::now();
-    let tally = run_concurrently(reports, clients, move |report| {
-        let client = client.clone();
-        async move { client.submit_report(&report).await.map(drop).map_err(refusal_reason) }
-    })
-    .await?;
-    let accepted = Throughput { items: tally.ok, elapsed: started.elapsed() };
+    let (accepted, tally) = post_all(format!("http://{}", oracle.addr), reports, clients).await?;
     let store = oracle.store.clone();
     oracle.shutdown().await?;
     Ok(IngestRun { sent, accepted, refused: tally.failed, store })
@@ -240,16 +233,10 @@ pub async fn http_floor(reports: Vec<SignedReport>, clients: usize) -> anyhow::R
             })
             .await
     });
-    let client = OracleClient::new(url, Duration::from_secs(60))?.with_retries(1, Duration::ZERO);
-    let started = Instant::now();
-    let tally = run_concurrently(reports, clients, move |report| {
-        let client = client.clone();
-        async move { client.submit_report(&report).await.map(drop).map_err(refusal_reason) }
-    })
-    .await?;
-    let answered = Throughput { items: tally.ok, elapsed: started.elapsed() };
+    let posted = post_all(url, reports, clients).await;
     let _ = stop.send(());
     server.await??;
+    let (answered, tally) = posted?;
     anyhow::ensure!(tally.failed.is_empty(), "the HTTP floor's server refused reports: {}", describe_refusals(&tally.failed));
     Ok(answered)
 }
@@ -303,6 +290,19 @@ impl StoredRows {
             Self::Verdicts => ("verdicts", "seq, device, kind, status, reason, beacon_id, signed_at_ms"),
         }
     }
+}
+
+/// Posts every report once to the oracle at `url` from `clients` concurrent tasks sharing the
+/// SDK's client: the 2xx answers per second until the last answer, and every outcome.
+async fn post_all(url: String, reports: Vec<SignedReport>, clients: usize) -> anyhow::Result<(Throughput, Tally)> {
+    let client = OracleClient::new(url, Duration::from_secs(60))?.with_retries(1, Duration::ZERO);
+    let started = Instant::now();
+    let tally = run_concurrently(reports, clients, move |report| {
+        let client = client.clone();
+        async move { client.submit_report(&report).await.map(drop).map_err(refusal_reason) }
+    })
+    .await?;
+    Ok((Throughput { items: tally.ok, elapsed: started.elapsed() }, tally))
 }
 
 /// Line (c): the real verifier over everything in `store`, as of a "now" when all has settled.

@@ -74,6 +74,50 @@ async fn concurrent_inserts_are_batched_and_each_answered() {
 }
 
 #[tokio::test]
+async fn duplicates_and_replays_among_new_reports_in_one_batch_are_each_told_apart() {
+    for (store, _dir) in stores().await {
+        let (writer, task) = ReportWriter::start(store.clone(), WriterConfig { max_batch: 64, queue: 256 }).await.unwrap();
+        let mut new = |i: u32| {
+            let mut r = report((i % 250) as u8, u64::from(i));
+            r.id = [0; 32];
+            r.id[..4].copy_from_slice(&i.to_le_bytes());
+            r
+        };
+        let stored_before = new(1_000);
+        assert_eq!(writer.insert(stored_before.clone()).await.unwrap(), InsertOutcome::Stored(1));
+        // 60 new reports sent at once with a resend of one of them, a resend of the stored one,
+        // and a replay of its nonce with other content.
+        let mut batch: Vec<NewReport> = (0..60).map(&mut new).collect();
+        batch.push(batch[7].clone());
+        batch.push(stored_before.clone());
+        batch.push(NewReport { id: [9; 32], ..stored_before.clone() });
+        let handles: Vec<_> = batch
+            .into_iter()
+            .map(|r| {
+                let writer = writer.clone();
+                tokio::spawn(async move { writer.insert(r).await.unwrap() })
+            })
+            .collect();
+        let (mut seqs, mut duplicates, mut replays) = (Vec::new(), 0, 0);
+        for h in handles {
+            match h.await.unwrap() {
+                InsertOutcome::Stored(seq) => seqs.push(seq),
+                InsertOutcome::Duplicate => duplicates += 1,
+                InsertOutcome::ReplayedNonce => replays += 1,
+            }
+        }
+        seqs.sort_unstable();
+        assert_eq!(seqs, (2..=61).collect::<Vec<i64>>(), "the new reports, numbered without gaps");
+        assert_eq!((duplicates, replays), (2, 1));
+        assert_eq!(store.count_reports().await.unwrap(), 61);
+        // The next report after a batch that went one at a time follows on.
+        assert_eq!(writer.insert(new(2_000)).await.unwrap(), InsertOutcome::Stored(62));
+        drop(writer);
+        task.await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn a_restarted_writer_resumes_after_the_last_stored_report() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("oracle.sqlite").display());

@@ -126,7 +126,7 @@ impl Store {
 
     /// The next free sequence number.
     pub async fn next_seq(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM reports").fetch_one(&self.pool).await?;
+        let row = sqlx::query(LAST_SEQ).fetch_one(&self.pool).await?;
         Ok(row.try_get::<i64, _>("last")? + 1)
     }
 
@@ -183,6 +183,19 @@ fn stored_report(row: &sqlx::any::AnyRow) -> Result<StoredReport, StoreError> {
 pub(crate) fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Result<[u8; N], StoreError> {
     let v: Vec<u8> = row.try_get(name)?;
     v.try_into().map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("{name} is not {N} bytes").into())))
+}
+
+/// The last sequence number given, 0 before any.
+const LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) AS last FROM reports";
+
+/// Values bound in one statement of many rows. SQLite looks each parameter's name up in a list as
+/// long as the statement's parameters, so binding is quadratic in their number: with 4,000 per
+/// statement, binding took a sixth of the verifier's time.
+pub(crate) const MAX_BINDS: usize = 256;
+
+/// `$first, $first+1, …` for `n` values.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// SQLite URLs open read-write and create the file when it does not exist yet.

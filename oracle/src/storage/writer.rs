@@ -4,9 +4,10 @@
 //! per report, and no report is acknowledged before it is durable.
 use std::time::Duration;
 
-use sqlx::Executor;
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
-use tracing::{error, info};
+use tracing::{debug, error, info};
 
 use super::{NewReport, Store, StoreError};
 
@@ -85,29 +86,56 @@ async fn run(store: Store, mut rx: mpsc::Receiver<(NewReport, Reply)>, mut next_
     info!("report writer stopped: every queued report was handled");
 }
 
-/// Inserts the batch in one transaction; returns each report's outcome and the next free seq.
-async fn commit_batch(store: &Store, reports: &[&NewReport], mut next_seq: i64) -> Result<(Vec<InsertOutcome>, i64), StoreError> {
+/// Stores the batch in one transaction; returns each report's outcome and the next free seq.
+///
+/// Almost every batch is all new reports: they go in many rows per statement. When that fails
+/// (a duplicate or a replayed nonce among them, against the store or within the batch, or an
+/// error of the database) nothing of it was stored, and the batch goes again a report at a time,
+/// each one's conflict told apart. Either way the stored reports get contiguous sequence numbers.
+async fn commit_batch(store: &Store, reports: &[&NewReport], next_seq: i64) -> Result<(Vec<InsertOutcome>, i64), StoreError> {
+    match commit_all_new(store, reports, next_seq).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            debug!(error = %e, reports = reports.len(), "a batch was not all new reports: storing it a report at a time");
+            commit_one_by_one(store, reports).await
+        }
+    }
+}
+
+const COLUMNS: usize = 9;
+
+async fn commit_all_new(store: &Store, reports: &[&NewReport], next_seq: i64) -> Result<(Vec<InsertOutcome>, i64), StoreError> {
     let mut tx = store.pool().begin().await?;
+    let mut seq = next_seq;
+    for chunk in reports.chunks(super::MAX_BINDS / COLUMNS) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", super::placeholders(i * COLUMNS + 1, COLUMNS))).collect();
+        let sql = format!("INSERT INTO reports (seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body) VALUES {}", rows.join(", "));
+        let mut query = sqlx::query(&sql);
+        for report in chunk {
+            query = bind_report(query, seq, report);
+            seq += 1;
+        }
+        if let Err(e) = (&mut *tx).execute(query).await {
+            tx.rollback().await?;
+            return Err(e.into());
+        }
+    }
+    tx.commit().await?;
+    Ok(((next_seq..seq).map(InsertOutcome::Stored).collect(), seq))
+}
+
+async fn commit_one_by_one(store: &Store, reports: &[&NewReport]) -> Result<(Vec<InsertOutcome>, i64), StoreError> {
+    let mut tx = store.pool().begin().await?;
+    // Read again rather than trusted: a commit that failed in its answer only may have stored.
+    let last = (&mut *tx).fetch_one(sqlx::query(super::LAST_SEQ)).await?;
+    let mut next_seq = last.try_get::<i64, _>("last")? + 1;
     let mut outcomes = Vec::with_capacity(reports.len());
     for report in reports {
-        let inserted = (&mut *tx)
-            .execute(
-                sqlx::query(
-                    "INSERT INTO reports (seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-                )
-                .bind(next_seq)
-                .bind(report.id.as_slice())
-                .bind(report.device.as_slice())
-                .bind(report.kind)
-                .bind(report.nonce.as_slice())
-                .bind(report.signed_at_ms)
-                .bind(report.received_at_ms)
-                .bind(report.source.as_str())
-                .bind(report.body.as_slice()),
-            )
-            .await?
-            .rows_affected();
+        let insert = sqlx::query(
+            "INSERT INTO reports (seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        );
+        let inserted = (&mut *tx).execute(bind_report(insert, next_seq, report)).await?.rows_affected();
         if inserted == 1 {
             outcomes.push(InsertOutcome::Stored(next_seq));
             next_seq += 1;
@@ -120,4 +148,18 @@ async fn commit_batch(store: &Store, reports: &[&NewReport], mut next_seq: i64) 
     }
     tx.commit().await?;
     Ok((outcomes, next_seq))
+}
+
+/// Binds the `COLUMNS` values of `report`'s row, stored as `seq`, in the order of the inserts.
+fn bind_report<'q>(query: sqlx::query::Query<'q, Any, AnyArguments<'q>>, seq: i64, report: &'q NewReport) -> sqlx::query::Query<'q, Any, AnyArguments<'q>> {
+    query
+        .bind(seq)
+        .bind(report.id.as_slice())
+        .bind(report.device.as_slice())
+        .bind(report.kind)
+        .bind(report.nonce.as_slice())
+        .bind(report.signed_at_ms)
+        .bind(report.received_at_ms)
+        .bind(report.source.as_str())
+        .bind(report.body.as_slice())
 }

@@ -7,12 +7,8 @@ use std::collections::{HashMap, HashSet};
 use fieldproof_reports::{BeaconReport, ReportBody, ReportKind, SignedReport};
 use sqlx::{Any, Row, Transaction};
 
-use crate::storage::{bytes_n, StoreError};
+use crate::storage::{bytes_n, placeholders, StoreError, MAX_BINDS};
 
-/// Values bound in one statement. SQLite looks each parameter's name up in a list as long as
-/// the statement's parameters, so binding is quadratic in their number: with 4,000 per
-/// statement, binding took a sixth of the verifier's time.
-pub(super) const MAX_BINDS: usize = 256;
 
 #[derive(Default)]
 pub(super) struct BatchContext {
@@ -131,10 +127,6 @@ impl BatchContext {
     }
 }
 
-/// `$first, $first+1, …` for `n` values.
-pub(super) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
 
 fn chunks(set: &HashSet<[u8; 32]>, size: usize) -> Vec<Vec<[u8; 32]>> {
     let all: Vec<[u8; 32]> = set.iter().copied().collect();

@@ -26,7 +26,7 @@ use sqlx::{Any, Row, Transaction};
 use context::{BatchContext, Wants};
 
 use crate::devices::{DeviceDirectory, DeviceKind};
-use crate::storage::{Store, StoreError, StoredReport};
+use crate::storage::{placeholders, Store, StoreError, StoredReport, MAX_BINDS};
 
 const CURSOR: &str = "verifier";
 /// Signatures verified together; a failing batch is re-checked one by one to find the culprit.
@@ -302,8 +302,8 @@ impl Verdict {
 /// Stores the batch's verdicts, many rows per statement.
 async fn insert_verdicts(tx: &mut Transaction<'static, Any>, verdicts: &[(&StoredReport, Verdict)]) -> Result<(), StoreError> {
     const COLUMNS: usize = 7;
-    for chunk in verdicts.chunks(context::MAX_BINDS / COLUMNS) {
-        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", context::placeholders(i * COLUMNS + 1, COLUMNS))).collect();
+    for chunk in verdicts.chunks(MAX_BINDS / COLUMNS) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS))).collect();
         let sql = format!("INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) VALUES {}", rows.join(", "));
         let mut query = sqlx::query(&sql);
         for (stored, judged) in chunk {
@@ -323,8 +323,8 @@ async fn insert_verdicts(tx: &mut Transaction<'static, Any>, verdicts: &[(&Store
 
 /// Stores the frames the batch's valid segments claimed.
 async fn insert_frames(tx: &mut Transaction<'static, Any>, frames: &[([u8; 32], i64)]) -> Result<(), StoreError> {
-    for chunk in frames.chunks(context::MAX_BINDS / 2) {
-        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", context::placeholders(i * 2 + 1, 2))).collect();
+    for chunk in frames.chunks(MAX_BINDS / 2) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 2 + 1, 2))).collect();
         let sql = format!("INSERT INTO frames (hash, seq) VALUES {}", rows.join(", "));
         let mut query = sqlx::query(&sql);
         for (hash, seq) in chunk {
