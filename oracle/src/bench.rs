@@ -257,7 +257,7 @@ pub async fn rows_alone(from: &Path, scratch: &Path, table: StoredRows, per_comm
             .prepare(&format!("SELECT {columns} FROM {name} ORDER BY seq"))?
             .query_map([], |r| (0..width).map(|i| r.get(i)).collect())?
             .collect::<rusqlite::Result<_>>()?;
-        let insert = format!("INSERT INTO {name} ({columns}) VALUES ({})", (1..=width).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", "));
+        let insert = format!("INSERT INTO {name} ({columns}) VALUES {}", crate::storage::value_rows(1, width));
         let mut target = rusqlite::Connection::open(&scratch)?;
         target.execute_batch(crate::storage::SQLITE_PRAGMAS)?;
         let started = Instant::now();
@@ -286,8 +286,8 @@ pub enum StoredRows {
 impl StoredRows {
     fn columns(self) -> (&'static str, &'static str) {
         match self {
-            Self::Reports => ("reports", "seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body"),
-            Self::Verdicts => ("verdicts", "seq, device, kind, status, reason, beacon_id, signed_at_ms"),
+            Self::Reports => ("reports", crate::storage::report_columns!()),
+            Self::Verdicts => ("verdicts", crate::verify::VERDICT_COLUMNS),
         }
     }
 }

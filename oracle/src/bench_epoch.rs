@@ -187,7 +187,7 @@ async fn insert(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[Row]) -> anyhow:
     if rows.is_empty() {
         return Ok(());
     }
-    let mut reports = QueryBuilder::<Sqlite>::new("INSERT INTO reports (seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body) ");
+    let mut reports = QueryBuilder::<Sqlite>::new(concat!("INSERT INTO reports (", crate::storage::report_columns!(), ") "));
     reports.push_values(rows, |mut b, r| {
         b.push_bind(r.seq)
             .push_bind(r.id.to_vec())
@@ -200,7 +200,7 @@ async fn insert(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[Row]) -> anyhow:
             .push_bind(r.body.clone());
     });
     reports.build().execute(&mut **tx).await?;
-    let mut verdicts = QueryBuilder::<Sqlite>::new("INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) ");
+    let mut verdicts = QueryBuilder::<Sqlite>::new(format!("INSERT INTO verdicts ({}) ", crate::verify::VERDICT_COLUMNS));
     verdicts.push_values(rows, |mut b, r| {
         b.push_bind(r.seq)
             .push_bind(r.device.to_vec())

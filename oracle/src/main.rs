@@ -419,8 +419,9 @@ async fn send_round(clients: &[(&str, fieldproof_sdk::OracleClient)], traffic: V
     Ok(total)
 }
 
+/// The clock as report timestamps count it.
 fn unix_now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    u64::try_from(fieldproof_oracle::ingest::unix_ms()).unwrap_or(0)
 }
 
 async fn shutdown_signal() {

@@ -183,6 +183,7 @@ async fn render_metrics(State(state): State<Arc<IngestState>>) -> String {
     state.metrics.as_ref().map(PrometheusHandle::render).unwrap_or_default()
 }
 
-pub(crate) fn unix_ms() -> i64 {
+/// Milliseconds since the Unix epoch, by this machine's clock.
+pub fn unix_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

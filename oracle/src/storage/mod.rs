@@ -138,8 +138,7 @@ impl Store {
     /// Reports with `seq` greater than `after`, oldest first, at most `limit`: the way the
     /// verifier streams through the store without loading it whole.
     pub async fn reports_after(&self, after: i64, limit: i64) -> Result<Vec<StoredReport>, StoreError> {
-        const SQL: &str = "SELECT seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body \
-                           FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2";
+        const SQL: &str = concat!("SELECT ", report_columns!(), " FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2");
         if let Some(file) = self.sqlite_file() {
             return sqlite_reads::rows(file, SQL, [after, limit], sqlite_reads::stored_report).await;
         }
@@ -152,10 +151,7 @@ impl Store {
     }
 
     pub async fn report_by_id(&self, id: &[u8; 32]) -> Result<Option<StoredReport>, StoreError> {
-        let row = sqlx::query(
-            "SELECT seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body \
-             FROM reports WHERE id = $1",
-        )
+        let row = sqlx::query(concat!("SELECT ", report_columns!(), " FROM reports WHERE id = $1"))
         .bind(id.as_slice())
         .fetch_optional(&self.pool)
         .await?;
@@ -197,6 +193,20 @@ pub(crate) const MAX_BINDS: usize = 256;
 pub(crate) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
+
+/// `($1, …, $columns), ($columns+1, …), …` for `rows` rows: the values of a many-row insert.
+pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows).map(|i| format!("({})", placeholders(i * columns + 1, columns))).collect::<Vec<_>>().join(", ")
+}
+
+/// The columns of a report row, in the order every query of them names and binds them (a macro,
+/// so that `concat!` builds static SQL with them).
+macro_rules! report_columns {
+    () => {
+        "seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body"
+    };
+}
+pub(crate) use report_columns;
 
 /// SQLite URLs open read-write and create the file when it does not exist yet.
 fn sqlite_create_mode(url: &str) -> String {

@@ -31,7 +31,7 @@ where
     .map_err(StoreError::from)
 }
 
-/// A row of `SELECT seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body`.
+/// A row of `SELECT` [`report_columns`](super::report_columns).
 pub(super) fn stored_report(row: &Row<'_>) -> rusqlite::Result<StoredReport> {
     Ok(StoredReport {
         seq: row.get(0)?,

@@ -9,7 +9,7 @@ use sqlx::{Any, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info};
 
-use super::{NewReport, Store, StoreError};
+use super::{report_columns, NewReport, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InsertOutcome {
@@ -102,14 +102,14 @@ async fn commit_batch(store: &Store, reports: &[&NewReport], next_seq: i64) -> R
     }
 }
 
+/// Values of a report row: those of [`report_columns`], bound by [`bind_report`].
 const COLUMNS: usize = 9;
 
 async fn commit_all_new(store: &Store, reports: &[&NewReport], next_seq: i64) -> Result<(Vec<InsertOutcome>, i64), StoreError> {
     let mut tx = store.pool().begin().await?;
     let mut seq = next_seq;
     for chunk in reports.chunks(super::MAX_BINDS / COLUMNS) {
-        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", super::placeholders(i * COLUMNS + 1, COLUMNS))).collect();
-        let sql = format!("INSERT INTO reports (seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body) VALUES {}", rows.join(", "));
+        let sql = format!("INSERT INTO reports ({}) VALUES {}", report_columns!(), super::value_rows(chunk.len(), COLUMNS));
         let mut query = sqlx::query(&sql);
         for report in chunk {
             query = bind_report(query, seq, report);
@@ -131,10 +131,11 @@ async fn commit_one_by_one(store: &Store, reports: &[&NewReport]) -> Result<(Vec
     let mut next_seq = last.try_get::<i64, _>("last")? + 1;
     let mut outcomes = Vec::with_capacity(reports.len());
     for report in reports {
-        let insert = sqlx::query(
-            "INSERT INTO reports (seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-        );
+        let insert = sqlx::query(concat!(
+            "INSERT INTO reports (",
+            report_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING"
+        ));
         let inserted = (&mut *tx).execute(bind_report(insert, next_seq, report)).await?.rows_affected();
         if inserted == 1 {
             outcomes.push(InsertOutcome::Stored(next_seq));

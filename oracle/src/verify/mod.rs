@@ -26,9 +26,11 @@ use sqlx::{Any, Row, Transaction};
 use context::{BatchContext, Wants};
 
 use crate::devices::{DeviceDirectory, DeviceKind};
-use crate::storage::{placeholders, Store, StoreError, StoredReport, MAX_BINDS};
+use crate::storage::{value_rows, Store, StoreError, StoredReport, MAX_BINDS};
 
 const CURSOR: &str = "verifier";
+/// The columns of a verdict row, in the order they are stored.
+pub(crate) const VERDICT_COLUMNS: &str = "seq, device, kind, status, reason, beacon_id, signed_at_ms";
 /// Signatures verified together; a failing batch is re-checked one by one to find the culprit.
 pub(crate) const SIGNATURE_BATCH: usize = 256;
 
@@ -303,8 +305,7 @@ impl Verdict {
 async fn insert_verdicts(tx: &mut Transaction<'static, Any>, verdicts: &[(&StoredReport, Verdict)]) -> Result<(), StoreError> {
     const COLUMNS: usize = 7;
     for chunk in verdicts.chunks(MAX_BINDS / COLUMNS) {
-        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS))).collect();
-        let sql = format!("INSERT INTO verdicts (seq, device, kind, status, reason, beacon_id, signed_at_ms) VALUES {}", rows.join(", "));
+        let sql = format!("INSERT INTO verdicts ({VERDICT_COLUMNS}) VALUES {}", value_rows(chunk.len(), COLUMNS));
         let mut query = sqlx::query(&sql);
         for (stored, judged) in chunk {
             query = query
@@ -324,8 +325,7 @@ async fn insert_verdicts(tx: &mut Transaction<'static, Any>, verdicts: &[(&Store
 /// Stores the frames the batch's valid segments claimed.
 async fn insert_frames(tx: &mut Transaction<'static, Any>, frames: &[([u8; 32], i64)]) -> Result<(), StoreError> {
     for chunk in frames.chunks(MAX_BINDS / 2) {
-        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 2 + 1, 2))).collect();
-        let sql = format!("INSERT INTO frames (hash, seq) VALUES {}", rows.join(", "));
+        let sql = format!("INSERT INTO frames (hash, seq) VALUES {}", value_rows(chunk.len(), 2));
         let mut query = sqlx::query(&sql);
         for (hash, seq) in chunk {
             query = query.bind(hash.as_slice()).bind(*seq);
