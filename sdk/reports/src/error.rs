@@ -40,6 +40,10 @@ pub enum ReportError {
     /// The signature does not verify under the device key.
     #[error("the signature does not verify under the device key")]
     BadSignature,
+    /// A data-transfer session's router signature does not verify under its router key (or the
+    /// router key is not an ed25519 public key).
+    #[error("the session is not countersigned by its router")]
+    BadCountersignature,
     /// A report id in hex was not 64 hex digits.
     #[error("a report id is 64 hex digits")]
     InvalidReportId,

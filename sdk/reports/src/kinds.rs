@@ -23,19 +23,33 @@ pub struct ReportHeader {
     pub nonce: [u8; NONCE_LEN],
 }
 
+/// Public entropy that did not exist before a known moment: a Solana block's hash and its slot,
+/// as the chain has them. A report that carries it cannot have been made before the block, and
+/// the oracle checks it against the chain (the block's hash and time at that slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize)]
+pub struct Entropy {
+    /// The block's slot.
+    pub slot: u64,
+    /// The block's hash (its `blockhash`) at that slot.
+    pub blockhash: [u8; 32],
+}
+
 /// A hotspot announcing that it transmitted a beacon. Over the air the hotspot sends this
-/// report's [`report_id`](crate::ReportBody::report_id), which witnesses quote back.
+/// report's [`report_id`](crate::ReportBody::report_id) (the beacon's payload), which witnesses
+/// quote back; the id covers the entropy, so neither the beacon nor its witnesses can be made
+/// before the entropy's block.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct BeaconReport {
     /// Device, time and nonce.
     pub header: ReportHeader,
+    /// A recent block's slot and hash.
+    pub entropy: Entropy,
     /// Transmit frequency in hertz.
     pub frequency_hz: u64,
-    /// Transmit power in tenths of a dBm.
+    /// Conducted transmit power in tenths of a dBm (the antenna's gain is the one asserted on
+    /// chain).
     pub tx_power_ddbm: i16,
-    /// Antenna gain in tenths of a dBi.
-    pub antenna_gain_ddbi: i16,
-    /// Where the hotspot was, as an H3 cell index.
+    /// Where the hotspot says it is, as an H3 cell index; checked against its asserted location.
     pub location_h3: u64,
 }
 
@@ -44,8 +58,10 @@ pub struct BeaconReport {
 pub struct WitnessReport {
     /// The witnessing device, time of the report and nonce.
     pub header: ReportHeader,
-    /// The report id of the beacon heard (what the beaconer transmitted).
-    pub beacon_id: [u8; 32],
+    /// The device key of the hotspot whose beacon was heard.
+    pub beaconer: [u8; 32],
+    /// The payload received over the air: the beacon's report id.
+    pub beacon_payload: [u8; 32],
     /// Received signal strength in tenths of a dBm.
     pub rssi_ddbm: i16,
     /// Signal-to-noise ratio in tenths of a dB.
@@ -96,22 +112,27 @@ pub struct FrameHash {
 /// A dashcam's segment of driving: the GPS track and the frames captured along it.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct MappingSegmentReport {
-    /// Device, time and nonce.
+    /// Device, time and nonce; the time is when the segment ended.
     pub header: ReportHeader,
+    /// A block's slot and hash fetched when the segment started: no point of the track can be
+    /// older than the block.
+    pub entropy: Entropy,
     /// GPS fixes, at most [`MAX_TRACK_POINTS`].
     pub points: Vec<TrackPoint>,
     /// Captured frames, at most [`MAX_FRAMES`].
     pub frames: Vec<FrameHash>,
 }
 
-/// A data-transfer session a hotspot carried, which the oracle turns into DC burns.
+/// A data-transfer session a hotspot carried, which the oracle turns into DC burns. The router
+/// the payer delegated DC to countersigns the session's terms
+/// ([`DataTransferReport::session_bytes`]): a hotspot alone cannot charge anyone's DC.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct DataTransferReport {
     /// The hotspot that carried the traffic, time and nonce.
     pub header: ReportHeader,
     /// The payer's delegated DC escrow account the session is charged to.
     pub payer_escrow: [u8; 32],
-    /// The router (operator) key the payer delegated to.
+    /// The router (operator) key the payer delegated to; it signs `router_signature`.
     pub router: [u8; 32],
     /// Bytes sent by the client device.
     pub upload_bytes: u64,
@@ -123,6 +144,29 @@ pub struct DataTransferReport {
     pub started_at_ms: u64,
     /// Session end, in Unix milliseconds.
     pub ended_at_ms: u64,
+    /// The router's ed25519 signature over [`session_bytes`](Self::session_bytes).
+    pub router_signature: [u8; 64],
+}
+
+/// Domain of the bytes a router countersigns.
+pub const SESSION_DOMAIN: &[u8] = b"fieldproof:session:v2";
+
+impl DataTransferReport {
+    /// What the router signs: `"fieldproof:session:v2" ‖ hotspot key ‖ nonce ‖ payer_escrow ‖
+    /// router ‖ upload_bytes ‖ download_bytes ‖ dc_amount ‖ started_at_ms ‖ ended_at_ms`
+    /// (integers little-endian). The hotspot's nonce is in it, so one countersignature is good
+    /// for one report only.
+    pub fn session_bytes(&self) -> Vec<u8> {
+        let mut bytes = SESSION_DOMAIN.to_vec();
+        bytes.extend_from_slice(&self.header.device_key);
+        bytes.extend_from_slice(&self.header.nonce);
+        bytes.extend_from_slice(&self.payer_escrow);
+        bytes.extend_from_slice(&self.router);
+        for n in [self.upload_bytes, self.download_bytes, self.dc_amount, self.started_at_ms, self.ended_at_ms] {
+            bytes.extend_from_slice(&n.to_le_bytes());
+        }
+        bytes
+    }
 }
 
 /// Which kind a report is. The discriminant is the tag byte of the wire encoding.
@@ -162,16 +206,16 @@ impl ReportKind {
         }
     }
 
-    /// The domain separator the signed bytes start with: `fieldproof:report:v1:<name>`.
+    /// The domain separator the signed bytes start with: `fieldproof:report:v2:<name>`.
     /// No kind's domain is a prefix of another's, so signed bytes of one kind can never be read
     /// as another kind's.
     pub const fn domain(self) -> &'static [u8] {
         match self {
-            ReportKind::Beacon => b"fieldproof:report:v1:beacon",
-            ReportKind::Witness => b"fieldproof:report:v1:witness",
-            ReportKind::Heartbeat => b"fieldproof:report:v1:heartbeat",
-            ReportKind::MappingSegment => b"fieldproof:report:v1:mapping_segment",
-            ReportKind::DataTransfer => b"fieldproof:report:v1:data_transfer",
+            ReportKind::Beacon => b"fieldproof:report:v2:beacon",
+            ReportKind::Witness => b"fieldproof:report:v2:witness",
+            ReportKind::Heartbeat => b"fieldproof:report:v2:heartbeat",
+            ReportKind::MappingSegment => b"fieldproof:report:v2:mapping_segment",
+            ReportKind::DataTransfer => b"fieldproof:report:v2:data_transfer",
         }
     }
 }

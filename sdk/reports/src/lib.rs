@@ -12,16 +12,16 @@
 //!
 //! ```text
 //! signing_bytes = domain(kind) ‖ body(kind)
-//! domain(kind)  = ASCII "fieldproof:report:v1:" ‖ kind name
+//! domain(kind)  = ASCII "fieldproof:report:v2:" ‖ kind name
 //! ```
 //!
 //! | tag | kind name         | body                        |
 //! |-----|-------------------|-----------------------------|
-//! | 0   | `beacon`          | [`BeaconReport`], 76 bytes  |
-//! | 1   | `witness`         | [`WitnessReport`], 108 bytes |
+//! | 0   | `beacon`          | [`BeaconReport`], 114 bytes |
+//! | 1   | `witness`         | [`WitnessReport`], 140 bytes |
 //! | 2   | `heartbeat`       | [`HeartbeatReport`], 76 bytes |
-//! | 3   | `mapping_segment` | [`MappingSegmentReport`], 64 + 22·points + 40·frames bytes |
-//! | 4   | `data_transfer`   | [`DataTransferReport`], 160 bytes |
+//! | 3   | `mapping_segment` | [`MappingSegmentReport`], 104 + 22·points + 40·frames bytes |
+//! | 4   | `data_transfer`   | [`DataTransferReport`], 224 bytes |
 //!
 //! No domain is a prefix of another, so bytes signed for one kind never read as another kind.
 //!
@@ -32,21 +32,26 @@
 //!
 //! ```text
 //! header (56)       = device_key [32] ‖ timestamp_ms u64 ‖ nonce [16]
-//! beacon            = header ‖ frequency_hz u64 ‖ tx_power_ddbm i16 ‖ antenna_gain_ddbi i16
-//!                     ‖ location_h3 u64
-//! witness           = header ‖ beacon_id [32] ‖ rssi_ddbm i16 ‖ snr_ddb i16 ‖ frequency_hz u64
-//!                     ‖ received_at_ms u64
+//! entropy (40)      = slot u64 ‖ blockhash [32]
+//! beacon            = header ‖ entropy ‖ frequency_hz u64 ‖ tx_power_ddbm i16 ‖ location_h3 u64
+//! witness           = header ‖ beaconer [32] ‖ beacon_payload [32] ‖ rssi_ddbm i16 ‖ snr_ddb i16
+//!                     ‖ frequency_hz u64 ‖ received_at_ms u64
 //! heartbeat         = header ‖ location_h3 u64 ‖ uptime_s u64 ‖ firmware_version u32
-//! mapping_segment   = header ‖ u32 n ‖ n × track_point ‖ u32 m ‖ m × frame
+//! mapping_segment   = header ‖ entropy ‖ u32 n ‖ n × track_point ‖ u32 m ‖ m × frame
 //!   track_point(22) = timestamp_ms u64 ‖ latitude_e7 i32 ‖ longitude_e7 i32 ‖ altitude_dm i32
 //!                     ‖ horizontal_accuracy_dm u16
 //!   frame (40)      = timestamp_ms u64 ‖ content_hash [32]
 //! data_transfer     = header ‖ payer_escrow [32] ‖ router [32] ‖ upload_bytes u64
 //!                     ‖ download_bytes u64 ‖ dc_amount u64 ‖ started_at_ms u64 ‖ ended_at_ms u64
+//!                     ‖ router_signature [64]
 //! ```
 //!
 //! `device_key` is the 32-byte ed25519 public key; `nonce` is 16 bytes from a CSPRNG;
-//! `beacon_id` is the [`ReportId`] of the beacon heard. A mapping segment carries at most
+//! `entropy` is a recent Solana block's slot and hash (the oracle serves one at `GET
+//! /v1/entropy`); a witness's `beaconer` is the device key of the hotspot heard and its
+//! `beacon_payload` what that hotspot transmitted: its beacon's [`ReportId`]. A data-transfer
+//! session's `router_signature` is the router's ed25519 signature over
+//! [`DataTransferReport::session_bytes`]. A mapping segment carries at most
 //! [`MAX_TRACK_POINTS`] points and [`MAX_FRAMES`] frames.
 //!
 //! # Wire encoding
@@ -97,7 +102,7 @@ pub use ed25519_dalek;
 pub use error::ReportError;
 pub use id::ReportId;
 pub use kinds::{
-    BeaconReport, DataTransferReport, FrameHash, HeartbeatReport, MappingSegmentReport, ReportBody, ReportHeader,
-    ReportKind, TrackPoint, WitnessReport, MAX_FRAMES, MAX_TRACK_POINTS, NONCE_LEN,
+    BeaconReport, DataTransferReport, Entropy, FrameHash, HeartbeatReport, MappingSegmentReport, ReportBody, ReportHeader,
+    ReportKind, TrackPoint, WitnessReport, MAX_FRAMES, MAX_TRACK_POINTS, NONCE_LEN, SESSION_DOMAIN,
 };
 pub use signed::{SignedReport, MAX_REPORT_BYTES};

@@ -3,7 +3,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use crate::{ReportBody, ReportError, ReportId};
+use crate::{DataTransferReport, ReportBody, ReportError, ReportId};
 
 /// Most bytes an encoded [`SignedReport`] may have. The largest valid report (a mapping segment
 /// with every list full) is about 11 KiB; anything above this is refused before decoding.
@@ -11,7 +11,7 @@ pub const MAX_REPORT_BYTES: usize = 16 * 1024;
 
 impl ReportBody {
     /// The exact bytes the device signs: the kind's domain
-    /// (`fieldproof:report:v1:<kind>`) followed by the borsh encoding of the kind's body
+    /// (`fieldproof:report:v2:<kind>`) followed by the borsh encoding of the kind's body
     /// (without the tag byte, which the domain already says).
     pub fn signing_bytes(&self) -> Vec<u8> {
         let mut bytes = self.kind().domain().to_vec();
@@ -97,5 +97,24 @@ impl SignedReport {
         let report: SignedReport = borsh::from_slice(bytes).map_err(|e| ReportError::Malformed(e.to_string()))?;
         report.body.validate()?;
         Ok(report)
+    }
+}
+
+impl DataTransferReport {
+    /// The router's countersignature over the session's terms, made with `router` (whose public
+    /// key must be the report's `router`).
+    pub fn countersign(&mut self, router: &SigningKey) -> Result<(), ReportError> {
+        if router.verifying_key().to_bytes() != self.router {
+            return Err(ReportError::DeviceKeyMismatch);
+        }
+        self.router_signature = router.sign(&self.session_bytes()).to_bytes();
+        Ok(())
+    }
+
+    /// Checks the router's countersignature (strictly, as report signatures are checked).
+    pub fn verify_countersignature(&self) -> Result<(), ReportError> {
+        VerifyingKey::from_bytes(&self.router)
+            .and_then(|key| key.verify_strict(&self.session_bytes(), &Signature::from_bytes(&self.router_signature)))
+            .map_err(|_| ReportError::BadCountersignature)
     }
 }

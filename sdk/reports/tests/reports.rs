@@ -10,6 +10,10 @@ fn header(device: &SigningKey) -> ReportHeader {
     ReportHeader { device_key: device.verifying_key().to_bytes(), timestamp_ms: 1_700_000_000_000, nonce: [5; NONCE_LEN] }
 }
 
+fn entropy() -> Entropy {
+    Entropy { slot: 42, blockhash: [8; 32] }
+}
+
 fn heartbeat() -> ReportBody {
     HeartbeatReport { header: header(&device()), location_h3: 0x8a2a1072b59ffff, uptime_s: 10, firmware_version: 1 }.into()
 }
@@ -17,7 +21,7 @@ fn heartbeat() -> ReportBody {
 fn segment(points: usize, frames: usize) -> ReportBody {
     let point = TrackPoint { timestamp_ms: 1, latitude_e7: 2, longitude_e7: 3, altitude_dm: 4, horizontal_accuracy_dm: 5 };
     let frame = FrameHash { timestamp_ms: 1, content_hash: [7; 32] };
-    MappingSegmentReport { header: header(&device()), points: vec![point; points], frames: vec![frame; frames] }.into()
+    MappingSegmentReport { header: header(&device()), entropy: entropy(), points: vec![point; points], frames: vec![frame; frames] }.into()
 }
 
 #[test]
@@ -43,14 +47,53 @@ fn a_changed_signature_is_refused() {
 }
 
 #[test]
-fn a_signature_of_one_kind_does_not_verify_as_another() {
-    // Same header and the same trailing field bytes: only the domain tells the kinds apart.
+fn no_kind_domain_is_a_prefix_of_another_and_v1_signatures_do_not_verify() {
+    for a in ReportKind::ALL {
+        for b in ReportKind::ALL {
+            if a != b {
+                assert!(!b.domain().starts_with(a.domain()), "{a:?} is a prefix of {b:?}");
+            }
+        }
+    }
+    // The same fields signed under the old format's domain never verify as a v2 report.
     let signed = heartbeat().sign(&device()).unwrap();
-    let as_beacon = SignedReport {
-        body: BeaconReport { header: header(&device()), frequency_hz: 0, tx_power_ddbm: 0, antenna_gain_ddbi: 0, location_h3: 0 }.into(),
-        signature: signed.signature,
+    let mut v1_bytes = b"fieldproof:report:v1:heartbeat".to_vec();
+    v1_bytes.extend_from_slice(&signed.signing_bytes()[ReportKind::Heartbeat.domain().len()..]);
+    use ed25519_dalek::Signer as _;
+    let signed_v1 = SignedReport { body: signed.body.clone(), signature: device().sign(&v1_bytes).to_bytes() };
+    assert_eq!(signed_v1.verify(), Err(ReportError::BadSignature));
+}
+
+#[test]
+fn a_session_verifies_only_with_its_routers_countersignature() {
+    let router = SigningKey::from_bytes(&[11; 32]);
+    let mut session = DataTransferReport {
+        header: header(&device()),
+        payer_escrow: [2; 32],
+        router: router.verifying_key().to_bytes(),
+        upload_bytes: 4,
+        download_bytes: 5,
+        dc_amount: 6,
+        started_at_ms: 7,
+        ended_at_ms: 8,
+        router_signature: [0; 64],
     };
-    assert_eq!(as_beacon.verify(), Err(ReportError::BadSignature));
+    assert_eq!(session.verify_countersignature(), Err(ReportError::BadCountersignature));
+    let hotspot = device();
+    assert_eq!(session.countersign(&hotspot), Err(ReportError::DeviceKeyMismatch), "only the session's router countersigns");
+    session.countersign(&router).unwrap();
+    session.verify_countersignature().unwrap();
+    // The countersignature covers the terms and the hotspot's nonce: changing either voids it.
+    let mut more_dc = session.clone();
+    more_dc.dc_amount += 1;
+    assert_eq!(more_dc.verify_countersignature(), Err(ReportError::BadCountersignature));
+    let mut reused = session.clone();
+    reused.header.nonce[0] ^= 1;
+    assert_eq!(reused.verify_countersignature(), Err(ReportError::BadCountersignature));
+    let mut not_a_key = session;
+    not_a_key.router = [0; 32];
+    not_a_key.router[0] = 2;
+    assert_eq!(not_a_key.verify_countersignature(), Err(ReportError::BadCountersignature));
 }
 
 #[test]
@@ -105,8 +148,9 @@ fn report_ids_round_trip_through_hex() {
 fn every_kind_round_trips() {
     let key = device();
     let bodies: Vec<ReportBody> = vec![
-        BeaconReport { header: header(&key), frequency_hz: 1, tx_power_ddbm: -2, antenna_gain_ddbi: 3, location_h3: 4 }.into(),
-        WitnessReport { header: header(&key), beacon_id: [1; 32], rssi_ddbm: -900, snr_ddb: 12, frequency_hz: 2, received_at_ms: 3 }.into(),
+        BeaconReport { header: header(&key), entropy: entropy(), frequency_hz: 1, tx_power_ddbm: -2, location_h3: 4 }.into(),
+        WitnessReport { header: header(&key), beaconer: [4; 32], beacon_payload: [1; 32], rssi_ddbm: -900, snr_ddb: 12, frequency_hz: 2, received_at_ms: 3 }
+            .into(),
         heartbeat(),
         segment(3, 2),
         DataTransferReport {
@@ -118,6 +162,7 @@ fn every_kind_round_trips() {
             dc_amount: 6,
             started_at_ms: 7,
             ended_at_ms: 8,
+            router_signature: [9; 64],
         }
         .into(),
     ];
@@ -168,7 +213,7 @@ fn malformed_encodings_are_refused() {
     let truncated = &wire[..wire.len() - 1];
     // A list count far beyond the input must fail cleanly, not allocate.
     let mut huge_count = segment(0, 0).sign(&device()).unwrap().to_bytes();
-    let count_at = 1 + 56;
+    let count_at = 1 + 56 + 40;
     huge_count[count_at..count_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
     for input in [&unknown_kind[..], &trailing[..], truncated, &[][..], &huge_count[..]] {
         assert!(matches!(SignedReport::from_bytes(input), Err(ReportError::Malformed(_))), "{input:?}");
