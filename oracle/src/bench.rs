@@ -1,10 +1,11 @@
 //! `fieldproof-oracle bench`: what this machine does, measured in one run and printed side by
 //! side — (a) the ed25519 ceiling (batch verification on every core), (b) accepted reports per
-//! second through the real HTTP ingest, (c) the real verifier's reports per second, and (d) the
-//! peak memory of storing and verifying a million reports; beside (b) and (c), what bounds them
-//! here (HTTP alone, the reports and the verdicts stored alone). Every report is a distinct signed
-//! report of a simulated honest fleet (`simulate.rs`); each number counts only work that was done
-//! and succeeded.
+//! second through the real HTTP ingest, (c) the real verifier's reports per second (an epoch's
+//! judgement: reading, decoding and judging the stored reports; signatures were checked by
+//! ingest), and (d) the peak memory of storing and judging a million reports; beside (b), what
+//! bounds it here (HTTP alone, the reports stored alone). Every report is a distinct signed
+//! report of a simulated honest fleet (`simulate.rs`) on the simulated chain; each number counts
+//! only work that was done and succeeded.
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::Path;
@@ -15,20 +16,22 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use fieldproof_reports::SignedReport;
 use fieldproof_sdk::{OracleApiError, OracleClient};
 use rayon::prelude::*;
-use sqlx::Row;
 use tracing::info;
 
+use crate::chain_blocks::{BlockCache, BlockSource, SimulatedChain};
 use crate::config::{IngestConfig, OracleConfig};
 use crate::devices::DeviceDirectory;
-use crate::simulate::{Fleet, FleetSpec};
+use crate::epoch::{read_reports, stream_input, RewardStream};
+use crate::simulate::{Cheaters, Fleet, FleetSpec};
 use crate::storage::{InsertOutcome, NewReport, ReportWriter, Store, WriterConfig};
-use crate::verify::{Denylist, VerificationConfig, Verifier, SIGNATURE_BATCH};
+use crate::verify::{ChainFacts, Denylist, VerificationConfig, Window};
+
+/// Signatures the ceiling verifies together.
+const SIGNATURE_BATCH: usize = 256;
 
 /// Reports whose signatures make up the ceiling's sample (re-verified until `CEILING_TIME`).
 const CEILING_SAMPLE: usize = 16_384;
 const CEILING_TIME: Duration = Duration::from_secs(3);
-/// A "now" after which every stored report has settled.
-const FAR_FUTURE_MS: i64 = i64::MAX / 2;
 /// Concurrent inserts into the writer: enough to fill its group commits.
 const STORE_WORKERS: usize = 2 * 1024;
 /// The fleet's placement keeps hotspots 400 m apart in a 10 km square; it cannot fit many more.
@@ -104,12 +107,11 @@ pub struct VerifyRun {
     pub valid: usize,
 }
 
-/// What bounds (b) and (c) on this machine: HTTP alone, and the report and verdict rows stored
-/// alone (see [`http_floor`] and [`rows_alone`]).
+/// What bounds (b) on this machine: HTTP alone, and the report rows stored alone (see
+/// [`http_floor`] and [`rows_alone`]).
 pub struct Bounds {
     pub http: Throughput,
     pub reports: Throughput,
-    pub verdicts: Throughput,
 }
 
 /// Line (d): reports stored straight through the writer, verified, and the peak memory.
@@ -147,16 +149,12 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<()> {
     info!(reports = options.http_reports, clients = options.clients, "(b) HTTP alone, nothing checked or stored");
     let floor = http_floor(reports.clone(), options.clients).await?;
     let ingest = http_ingest(reports, directory.clone(), &dir.path().join("http.sqlite"), options.clients).await?;
-    info!(reports = ingest.accepted.items, "(c) verifying the ingested reports");
-    let verified = verify_all(&ingest.store, directory).await?;
+    info!(reports = ingest.accepted.items, "(c) judging the ingested reports");
+    let verified = judge_all(&ingest.store, &directory).await?;
     ingest.store.pool().close().await;
-    info!(reports = ingest.accepted.items, "(b) and (c): the reports and the verdicts stored alone");
+    info!(reports = ingest.accepted.items, "(b): the reports stored alone");
     let http_store = dir.path().join("http.sqlite");
-    let bounds = Bounds {
-        http: floor,
-        reports: rows_alone(&http_store, &dir.path().join("reports.sqlite"), StoredRows::Reports, WriterConfig::default().max_batch).await?,
-        verdicts: rows_alone(&http_store, &dir.path().join("verdicts.sqlite"), StoredRows::Verdicts, VerificationConfig::default().batch_size).await?,
-    };
+    let bounds = Bounds { http: floor, reports: rows_alone(&http_store, &dir.path().join("reports.sqlite"), WriterConfig::default().max_batch).await? };
 
     print!("{}", table(options, &mix, ceiling, &ingest, &bounds, verified, &scale));
     Ok(())
@@ -164,12 +162,14 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<()> {
 
 /// A fleet without cheaters: every report it sends must be accepted and judged valid.
 pub fn honest_fleet(hotspots: usize, seed: u64) -> Fleet {
-    Fleet::new(FleetSpec { seed, hotspots, mappers: hotspots / 10, spoofers: 0, loud_witnesses: 0, teleporters: 0, replayers: 0 })
+    Fleet::new(FleetSpec { seed, hotspots, mappers: hotspots / 10, cheaters: Cheaters::default() })
 }
 
-/// The first `count` reports of the fleet's traffic from `start_ms` on.
+/// The first `count` reports of the fleet's traffic from `start_ms` on, with the simulated
+/// chain's entropy.
 pub fn signed_reports(fleet: &Fleet, start_ms: u64, count: usize) -> Vec<SignedReport> {
-    fleet.rounds(start_ms).take_while(|round| !round.is_empty()).flatten().take(count).map(|sim| sim.report).collect()
+    let chain = SimulatedChain::default();
+    fleet.rounds(start_ms, move |at| chain.entropy_at(at)).take_while(|round| !round.is_empty()).flatten().take(count).map(|sim| sim.report).collect()
 }
 
 /// Line (a): the sample's signatures checked with `verify_batch` in batches of the verifier's
@@ -241,16 +241,15 @@ pub async fn http_floor(reports: Vec<SignedReport>, clients: usize) -> anyhow::R
     Ok(answered)
 }
 
-/// The rows of `table` in `from` stored again into a fresh database at `scratch` (the oracle's
-/// own schema and settings), through SQLite's prepared statements directly, in durable commits of
+/// The report rows in `from` stored again into a fresh database at `scratch` (the oracle's own
+/// schema and settings), through SQLite's prepared statements directly, in durable commits of
 /// `per_commit` rows, nothing read or checked in between: the most the store alone takes of
-/// them on this machine. Ingest stores one report row per report and the verifier one verdict
-/// row, so these bound (b) and (c).
-pub async fn rows_alone(from: &Path, scratch: &Path, table: StoredRows, per_commit: usize) -> anyhow::Result<Throughput> {
+/// them on this machine. Ingest stores one report row per report, so this bounds (b).
+pub async fn rows_alone(from: &Path, scratch: &Path, per_commit: usize) -> anyhow::Result<Throughput> {
     Store::open(&sqlite_url(scratch)).await?.pool().close().await;
     let (from, scratch) = (from.to_path_buf(), scratch.to_path_buf());
     tokio::task::spawn_blocking(move || -> anyhow::Result<Throughput> {
-        let (name, columns) = table.columns();
+        let (name, columns) = ("reports", crate::storage::report_columns!());
         let width = columns.split(',').count();
         let source = rusqlite::Connection::open_with_flags(&from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let rows: Vec<Vec<rusqlite::types::Value>> = source
@@ -276,22 +275,6 @@ pub async fn rows_alone(from: &Path, scratch: &Path, table: StoredRows, per_comm
     .await?
 }
 
-/// The tables [`rows_alone`] measures.
-#[derive(Clone, Copy, Debug)]
-pub enum StoredRows {
-    Reports,
-    Verdicts,
-}
-
-impl StoredRows {
-    fn columns(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Reports => ("reports", crate::storage::report_columns!()),
-            Self::Verdicts => ("verdicts", crate::verify::VERDICT_COLUMNS),
-        }
-    }
-}
-
 /// Posts every report once to the oracle at `url` from `clients` concurrent tasks sharing the
 /// SDK's client: the 2xx answers per second until the last answer, and every outcome.
 async fn post_all(url: String, reports: Vec<SignedReport>, clients: usize) -> anyhow::Result<(Throughput, Tally)> {
@@ -305,14 +288,28 @@ async fn post_all(url: String, reports: Vec<SignedReport>, clients: usize) -> an
     Ok((Throughput { items: tally.ok, elapsed: started.elapsed() }, tally))
 }
 
-/// Line (c): the real verifier over everything in `store`, as of a "now" when all has settled.
-pub async fn verify_all(store: &Store, directory: Arc<DeviceDirectory>) -> anyhow::Result<VerifyRun> {
-    let verifier = Verifier::new(store.clone(), directory, Denylist::default(), VerificationConfig::default());
+/// Line (c): the real verifier over everything in `store`, judged as one epoch window of each
+/// stream (the epoch's own reads and decoding included), against the simulated chain.
+pub async fn judge_all(store: &Store, directory: &DeviceDirectory) -> anyhow::Result<VerifyRun> {
+    let config = VerificationConfig::default();
+    let cache = BlockCache { store: store.clone(), source: BlockSource::Simulated(SimulatedChain::default()) };
+    let (directory, denylist) = (directory.snapshot(), Denylist::default());
+    let window = Window { start_ms: 0, end_ms: i64::MAX / 2 };
     let started = Instant::now();
-    let judged = verifier.verify_settled(FAR_FUTURE_MS).await?;
-    let judged = Throughput { items: judged, elapsed: started.elapsed() };
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM verdicts WHERE status = 0").fetch_one(store.pool()).await?;
-    Ok(VerifyRun { judged, valid: usize::try_from(row.try_get::<i64, _>("n")?)? })
+    let (mut judged, mut valid) = (0, 0);
+    for stream in [RewardStream::Coverage, RewardStream::Mapping] {
+        let (kinds, span) = stream_input(stream, window, &config);
+        let reports = read_reports(store, kinds, span).await?;
+        let blocks = cache.blocks(&crate::epoch::entropy_slots(&reports)).await?;
+        let facts = ChainFacts { directory: &directory.entries, blocks: &blocks, denylist: &denylist };
+        let verdicts = match stream {
+            RewardStream::Coverage => crate::verify::judge_coverage(reports, window, &facts, &config).verdicts,
+            RewardStream::Mapping => crate::verify::judge_mapping(reports, window, &facts, &config).verdicts,
+        };
+        judged += verdicts.len();
+        valid += verdicts.iter().filter(|v| v.reason.is_none()).count();
+    }
+    Ok(VerifyRun { judged: Throughput { items: judged, elapsed: started.elapsed() }, valid })
 }
 
 /// Line (d): stores `count` reports of the fleet through the storage writer (generated a round
@@ -320,8 +317,8 @@ pub async fn verify_all(store: &Store, directory: Arc<DeviceDirectory>) -> anyho
 pub async fn scale(fleet: Arc<Fleet>, directory: Arc<DeviceDirectory>, database: &Path, start_ms: u64, count: usize) -> anyhow::Result<ScaleRun> {
     let store = Store::open(&sqlite_url(database)).await?;
     let (stored, refused) = store_directly(&store, fleet, start_ms, count).await?;
-    info!(reports = stored.items, per_second = stored.per_second() as u64, "stored; verifying");
-    let verified = verify_all(&store, directory).await?;
+    info!(reports = stored.items, per_second = stored.per_second() as u64, "stored; judging");
+    let verified = judge_all(&store, &directory).await?;
     store.pool().close().await;
     Ok(ScaleRun { stored, refused: refused.failed, verified, peak_rss_mib: peak_rss_mib() })
 }
@@ -338,7 +335,8 @@ async fn store_directly(store: &Store, fleet: Arc<Fleet>, start_ms: u64, count: 
     let (rounds, mut ready) = tokio::sync::mpsc::channel::<Vec<NewReport>>(1);
     let producer = tokio::task::spawn_blocking(move || {
         let mut left = count;
-        for round in fleet.rounds(start_ms) {
+        let chain = SimulatedChain::default();
+        for round in fleet.rounds(start_ms, move |at| chain.entropy_at(at)) {
             let rows: Vec<NewReport> = round.into_iter().take(left).map(|sim| stored_row(&sim.report)).collect();
             left -= rows.len();
             if rows.is_empty() || rounds.blocking_send(rows).is_err() || left == 0 {
@@ -425,8 +423,6 @@ fn unthrottled_config(database: &Path, reports: &[SignedReport]) -> OracleConfig
     OracleConfig {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: sqlite_url(database),
-        // The server's own verifier stays idle; line (c) runs it after the ingest.
-        verify_every_secs: 86_400,
         ingest: IngestConfig {
             per_device_per_minute: u32::MAX,
             per_source_per_minute: u32::MAX,
@@ -469,7 +465,6 @@ impl ReportMix {
 fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &IngestRun, bounds: &Bounds, verified: VerifyRun, scale: &ScaleRun) -> String {
     let cores = rayon::current_num_threads();
     let ingest_bound = signatures_and_rows(ceiling, bounds.reports, cores);
-    let verifier_bound = signatures_and_rows(ceiling, bounds.verdicts, cores);
     let top = ceiling.per_second();
     let share = |t: Throughput| 100.0 * t.per_second() / top;
     let met = |ok: bool| if ok { "yes" } else { "NO" };
@@ -496,7 +491,7 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
     );
     out += &format!(
         "{:<58} {:>20} {:>8.1}%  {:<14} {}\n",
-        "(c) verifier, verify_settled over (b)'s store",
+        "(c) verifier, an epoch's judgement of (b)'s store",
         rate(verified.judged, "reports/s"),
         share(verified.judged),
         ">= 80% of (a)",
@@ -504,7 +499,7 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
     );
     out += &format!(
         "{:<58} {:>20} {:>9}  {:<14} {}\n",
-        format!("(d) peak RSS (VmHWM), {} reports stored + verified", grouped(scale.stored.items)),
+        format!("(d) peak RSS (VmHWM), {} reports stored + judged", grouped(scale.stored.items)),
         peak,
         "",
         "<= 1024 MiB",
@@ -547,19 +542,8 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
         grouped(verified.valid)
     );
     out += &format!(
-        "(c) the verdicts alone: (c)'s verdict rows stored again into a fresh database with SQLite's own prepared statements, \
-         {} per durable commit, nothing read or checked: {} ({:.1}% of (a)). The verifier checks every signature (on every \
-         core, as (a)) and stores every verdict, so even if reading, decoding and judging cost nothing it judges at most \
-         {} ({:.1}% of (a)) here\n",
-        grouped(VerificationConfig::default().batch_size),
-        rate(bounds.verdicts, "rows/s"),
-        share(bounds.verdicts),
-        rate(verifier_bound, "reports/s"),
-        share(verifier_bound)
-    );
-    out += &format!(
         "(d) stored through the storage writer directly (not HTTP): {} in {:.1} s ({}), refused: {}; \
-         verified {} in {:.1} s ({}), {} valid; peak is the whole process's, measured before (b) ran\n",
+         judged {} in {:.1} s ({}), {} valid; peak is the whole process's, measured before (b) ran\n",
         grouped(scale.stored.items),
         scale.stored.elapsed.as_secs_f64(),
         rate(scale.stored, "reports/s"),

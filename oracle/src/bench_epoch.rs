@@ -4,13 +4,14 @@
 //! reward-tree build against the `rs_merkle` crate on the same leaves, (g) the proof API under
 //! wrk on loopback.
 //!
-//! The store is filled directly with verified rows (signing millions of reports would measure
-//! the signer, not the epoch): per hotspot one valid beacon and `--witnesses` valid witnesses of
-//! it by its neighbours; per dashcam two valid mapping segments of twelve fixes.
+//! The store is filled directly with report rows as ingest stores them, but unsigned (ingest
+//! checks each signature once; signing millions of reports would measure the signer, not the
+//! epoch): hotspots on a grid, each with one beacon heard by `--witnesses` of its neighbours;
+//! per dashcam two segments of twelve fixes. The epoch reads, decodes and judges them all.
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fieldproof_reports::{MappingSegmentReport, ReportBody, ReportHeader, ReportKind, SignedReport, TrackPoint};
+use fieldproof_reports::{BeaconReport, FrameHash, MappingSegmentReport, ReportBody, ReportHeader, ReportKind, SignedReport, TrackPoint, WitnessReport};
 use fieldproof_sdk::{Pubkey, RewardFile, SignedRoot};
 use h3o::{LatLng, Resolution};
 use rand::rngs::StdRng;
@@ -19,8 +20,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite};
 
 use crate::bench::peak_rss_mib;
-use crate::devices::{DeviceEntry, DeviceKind};
-use crate::epoch::{compute, EpochFiles, EpochSpec, RewardConfig, RewardStream};
+use crate::chain_blocks::{BlockCache, BlockSource, SimulatedChain};
+use crate::devices::{DeviceEntry, DeviceKind, DirectorySnapshot};
+use crate::epoch::{compute, BlockFacts, EpochFiles, EpochInputs, EpochSpec, Previous, RewardConfig, RewardStream};
+use crate::verify::{Denylist, VerificationConfig};
 use crate::quorum::{EpochRecord, EpochStatus};
 use crate::storage::Store;
 
@@ -61,8 +64,11 @@ pub async fn run(options: &EpochBenchOptions) -> anyhow::Result<()> {
     let database = dir.path().join("epoch-bench.sqlite");
     let started = Instant::now();
     let store = Store::open(&format!("sqlite://{}", database.display())).await?;
-    let devices = fill(&database, options).await?;
+    let directory = DirectorySnapshot { slot: None, entries: fill(&database, options).await? };
     println!("filled the store in {:.1} s: {}", started.elapsed().as_secs_f64(), describe(options));
+    let (denylist, verification) = (Denylist::default(), VerificationConfig::default());
+    let blocks = BlockCache { store: store.clone(), source: BlockSource::Simulated(SimulatedChain::default()) };
+    let inputs = EpochInputs { directory: &directory, denylist: &denylist, verification: &verification, blocks: BlockFacts::Chain(&blocks) };
 
     let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap_or("epochs"))?;
     let mut lines = Vec::new();
@@ -70,7 +76,7 @@ pub async fn run(options: &EpochBenchOptions) -> anyhow::Result<()> {
     for (stream, pool) in [(RewardStream::Coverage, Pubkey::new_from_array([1; 32])), (RewardStream::Mapping, Pubkey::new_from_array([2; 32]))] {
         let spec = EpochSpec { pool, stream, epoch: EPOCH, emission: EMISSION };
         let t = Instant::now();
-        let computed = compute(&store, &devices, None, &spec, &config(), 10_000).await?;
+        let computed = compute(&store, &inputs, &Previous::default(), &spec, &config()).await?;
         files.publish(&pool, &computed).await?;
         let elapsed = t.elapsed();
         let leaves = computed.manifest.leaf_count;
@@ -116,48 +122,68 @@ fn describe(o: &EpochBenchOptions) -> String {
     )
 }
 
-/// Fills the store with the epoch's verified rows; returns the device directory.
+/// Fills the store with the epoch's reports; returns the device directory.
 async fn fill(database: &Path, o: &EpochBenchOptions) -> anyhow::Result<std::collections::BTreeMap<[u8; 32], DeviceEntry>> {
     let options = SqliteConnectOptions::new().filename(database).pragma("synchronous", "OFF").pragma("journal_mode", "WAL");
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     let mut rng = StdRng::seed_from_u64(o.seed);
+    let chain = SimulatedChain::default();
     let (start_ms, _) = config().window_ms(EPOCH).ok_or_else(|| anyhow::anyhow!("epoch window"))?;
     let hotspots = o.devices - o.devices / 10;
+    // Hotspots on a grid over a 2°×2° square around San Francisco (about 200 m apart at a
+    // million devices); a beacon is heard by neighbours two columns or rows away, 370-470 m.
+    let side = (hotspots as f64).sqrt().ceil().max(1.0) as usize;
+    let step = 2.0 / side as f64;
+    let grid = |i: usize| LatLng::new(37.0 + step * (i / side) as f64, -123.0 + step * (i % side) as f64);
+    let neighbours = |i: usize| -> Vec<usize> {
+        let (row, col) = ((i / side) as isize, (i % side) as isize);
+        [(0, 2), (0, -2), (2, 0), (-2, 0), (2, 2), (-2, -2), (2, -2), (-2, 2)]
+            .iter()
+            .map(|(dr, dc)| (row + dr, col + dc))
+            .filter(|(r, c)| *r >= 0 && *c >= 0 && (*c as usize) < side)
+            .map(|(r, c)| r as usize * side + c as usize)
+            .filter(|n| *n < hotspots)
+            .take(o.witnesses)
+            .collect()
+    };
     let mut devices = std::collections::BTreeMap::new();
-    // Hotspots over a 2°×2° square around San Francisco; dashcams driving in it.
-    let place = |rng: &mut StdRng| LatLng::new(37.0 + rng.gen_range(0.0..2.0), -123.0 + rng.gen_range(0.0..2.0));
     let mut rows: Vec<Row> = Vec::new();
     let mut seq: i64 = 0;
     let mut tx = pool.begin().await?;
     for i in 0..o.devices {
         let key = device_key(i);
-        let at = start_ms + rng.gen_range(0..80_000_000);
-        let spot = place(&mut rng)?;
         let hotspot = i < hotspots;
+        let spot = if hotspot { grid(i)? } else { LatLng::new(37.0 + rng.gen_range(0.0..2.0), -123.0 + rng.gen_range(0.0..2.0))? };
         let entry = DeviceEntry {
             kind: if hotspot { DeviceKind::Hotspot } else { DeviceKind::Mapper },
             active: true,
             location_h3: hotspot.then(|| u64::from(spot.to_cell(Resolution::Twelve))),
+            elevation_m: 10,
             gain_ddbi: 30,
             asset: Some(solana_sha256_hasher::hashv(&[b"asset", &key]).to_bytes()),
         };
         devices.insert(key, entry);
+        let at = start_ms + rng.gen_range(0..80_000_000);
+        let entropy = chain.entropy_at(u64::try_from(at)?);
         if hotspot {
-            let beacon_id = solana_sha256_hasher::hashv(&[b"beacon", &key]).to_bytes();
+            let header = ReportHeader { device_key: key, timestamp_ms: u64::try_from(at)?, nonce: rng.gen() };
+            let beacon = ReportBody::Beacon(BeaconReport { header, entropy, frequency_hz: 904_300_000, tx_power_ddbm: 270, location_h3: entry.location_h3.unwrap_or_default() });
+            let beacon_id = beacon.report_id().0;
             seq += 1;
-            rows.push(Row { seq, id: beacon_id, device: key, kind: ReportKind::Beacon, at, beacon: None, body: Vec::new() });
-            for w in 1..=o.witnesses {
-                let witness = device_key((i + w) % hotspots);
+            rows.push(Row::of(seq, key, at, beacon));
+            for witness in neighbours(i) {
+                let received = u64::try_from(at + 500)?;
+                let header = ReportHeader { device_key: device_key(witness), timestamp_ms: received, nonce: rng.gen() };
+                let body = ReportBody::Witness(WitnessReport { header, beaconer: key, beacon_payload: beacon_id, rssi_ddbm: -1_100, snr_ddb: 50, frequency_hz: 904_300_000, received_at_ms: received });
                 seq += 1;
-                let id = solana_sha256_hasher::hashv(&[b"witness", &beacon_id, &witness]).to_bytes();
-                rows.push(Row { seq, id, device: witness, kind: ReportKind::Witness, at: at + 500, beacon: Some(beacon_id), body: Vec::new() });
+                rows.push(Row::of(seq, device_key(witness), at + 500, body));
             }
         } else {
-            for s in 0..2u8 {
+            for s in 0..2i64 {
+                let body = segment(&key, at + s * 600_000, spot, entropy, &mut rng);
+                let signed = i64::try_from(body.header().timestamp_ms)?;
                 seq += 1;
-                let body = segment(&key, at + i64::from(s) * 600_000, spot, &mut rng);
-                let id = solana_sha256_hasher::hashv(&[&body]).to_bytes();
-                rows.push(Row { seq, id, device: key, kind: ReportKind::MappingSegment, at: at + i64::from(s) * 600_000, beacon: None, body });
+                rows.push(Row::of(seq, key, signed, body));
             }
         }
         if rows.len() >= INSERT_CHUNK {
@@ -166,8 +192,6 @@ async fn fill(database: &Path, o: &EpochBenchOptions) -> anyhow::Result<std::col
         }
     }
     insert(&mut tx, &rows).await?;
-    // Everything is verified: the verifier's cursor is past the last report.
-    sqlx::query("INSERT INTO cursors (name, seq) VALUES ('verifier', ?)").bind(seq).execute(&mut *tx).await?;
     tx.commit().await?;
     pool.close().await;
     Ok(devices)
@@ -179,8 +203,15 @@ struct Row {
     device: [u8; 32],
     kind: ReportKind,
     at: i64,
-    beacon: Option<[u8; 32]>,
     body: Vec<u8>,
+}
+
+impl Row {
+    fn of(seq: i64, device: [u8; 32], at: i64, body: ReportBody) -> Self {
+        let id = body.report_id().0;
+        let kind = body.kind();
+        Self { seq, id, device, kind, at, body: SignedReport { body, signature: [0; 64] }.to_bytes() }
+    }
 }
 
 async fn insert(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[Row]) -> anyhow::Result<()> {
@@ -200,35 +231,25 @@ async fn insert(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[Row]) -> anyhow:
             .push_bind(r.body.clone());
     });
     reports.build().execute(&mut **tx).await?;
-    let mut verdicts = QueryBuilder::<Sqlite>::new(format!("INSERT INTO verdicts ({}) ", crate::verify::VERDICT_COLUMNS));
-    verdicts.push_values(rows, |mut b, r| {
-        b.push_bind(r.seq)
-            .push_bind(r.device.to_vec())
-            .push_bind(r.kind as i16)
-            .push_bind(0i16)
-            .push_bind(Option::<String>::None)
-            .push_bind(r.beacon.map(|b| b.to_vec()))
-            .push_bind(r.at);
-    });
-    verdicts.build().execute(&mut **tx).await?;
     Ok(())
 }
 
-/// A minute of driving from `from`: twelve fixes 5 s and ~70 m apart. The signature is not
-/// checked by the epoch (the verifier did), so it is left zero.
-fn segment(device: &[u8; 32], at_ms: i64, from: LatLng, rng: &mut StdRng) -> Vec<u8> {
+/// Twenty-two seconds of driving from `from`: twelve fixes 2 s and ~40 m apart, a frame each.
+fn segment(device: &[u8; 32], at_ms: i64, from: LatLng, entropy: fieldproof_reports::Entropy, rng: &mut StdRng) -> ReportBody {
     let heading: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
-    let points = (0..12u32)
+    let at = u64::try_from(at_ms).unwrap_or(0);
+    let points: Vec<TrackPoint> = (0..12u32)
         .map(|k| TrackPoint {
-            timestamp_ms: u64::try_from(at_ms).unwrap_or(0) + u64::from(k) * 5_000,
-            latitude_e7: ((from.lat() + f64::from(k) * 0.0005 * heading.sin()) * 1e7) as i32,
-            longitude_e7: ((from.lng() + f64::from(k) * 0.0005 * heading.cos()) * 1e7) as i32,
+            timestamp_ms: at + u64::from(k) * 2_000,
+            latitude_e7: ((from.lat() + f64::from(k) * 0.0004 * heading.sin()) * 1e7) as i32,
+            longitude_e7: ((from.lng() + f64::from(k) * 0.0004 * heading.cos()) * 1e7) as i32,
             altitude_dm: 100,
             horizontal_accuracy_dm: 30,
         })
         .collect();
-    let header = ReportHeader { device_key: *device, timestamp_ms: u64::try_from(at_ms).unwrap_or(0), nonce: rng.gen() };
-    SignedReport { body: ReportBody::MappingSegment(MappingSegmentReport { header, points, frames: Vec::new() }), signature: [0; 64] }.to_bytes()
+    let frames = points.iter().map(|p| FrameHash { timestamp_ms: p.timestamp_ms, content_hash: rng.gen() }).collect();
+    let header = ReportHeader { device_key: *device, timestamp_ms: at + 23_000, nonce: rng.gen() };
+    ReportBody::MappingSegment(MappingSegmentReport { header, entropy, points, frames })
 }
 
 /// Best of three builds of each tree over the file's leaves.
@@ -276,7 +297,6 @@ async fn proof_api_line(dir: &Path, database: &Path, pool: &Pubkey, file: &Rewar
         listen: "127.0.0.1:0".parse()?,
         database_url: format!("sqlite://{}", database.display()),
         epochs_store: dir.join("epochs").display().to_string(),
-        verify_every_secs: 86_400,
         ingest: crate::config::IngestConfig { per_source_per_minute: u32::MAX, max_in_flight: 65_536, ..Default::default() },
         ..Default::default()
     };

@@ -17,9 +17,9 @@ pub struct OracleConfig {
     /// Signed denylist file and the hex public key of the authority that signs it.
     pub denylist_file: Option<PathBuf>,
     pub denylist_authority: Option<String>,
-    /// Seconds between two verification passes over newly settled reports.
-    pub verify_every_secs: u64,
     pub registry: RegistryConfig,
+    /// The chain whose blocks devices take their entropy from.
+    pub entropy: crate::chain_blocks::EntropyConfig,
     /// Reward epochs: their boundaries and every parameter of the reward computation.
     pub epochs: crate::epoch::RewardConfig,
     /// Where epoch files are published: a local directory, or `s3://bucket[/prefix]`.
@@ -101,8 +101,8 @@ impl Default for OracleConfig {
             verification: crate::verify::VerificationConfig::default(),
             denylist_file: None,
             denylist_authority: None,
-            verify_every_secs: 10,
             registry: RegistryConfig::default(),
+            entropy: crate::chain_blocks::EntropyConfig::default(),
             epochs: crate::epoch::RewardConfig::default(),
             epochs_store: "fieldproof-epochs".into(),
             quorum: crate::quorum::QuorumConfig::default(),

@@ -95,9 +95,9 @@ pub struct DcBurner<C: Chain> {
     pub resend_after_ms: i64,
 }
 
-/// A pending session: its report's seq, escrow, router and DC.
+/// A pending session: its report's id, escrow, router and DC.
 struct Session {
-    seq: i64,
+    id: [u8; 32],
     escrow: Pubkey,
     router: Pubkey,
     dc: u64,
@@ -212,28 +212,30 @@ impl<C: Chain> DcBurner<C> {
         }
     }
 
-    /// Valid data-transfer sessions not yet in a live batch nor refused, oldest first.
+    /// Valid data-transfer sessions (judged in a coverage epoch and not refused: countersigned
+    /// by their router) not yet in a live batch nor refused here, oldest first.
     async fn pending_sessions(&self) -> Result<Vec<Session>, BurnError> {
         let rows = sqlx::query(
-            "SELECT r.seq, r.body FROM verdicts v JOIN reports r ON r.seq = v.seq \
-             LEFT JOIN session_burns s ON s.seq = v.seq \
-             WHERE v.kind = $1 AND v.status = 0 AND s.seq IS NULL ORDER BY r.seq",
+            "SELECT r.id, r.body FROM reports r \
+             JOIN judgements j ON j.stream = 'coverage' AND r.signed_at_ms >= j.window_start_ms AND r.signed_at_ms < j.window_end_ms \
+             LEFT JOIN refusals f ON f.id = r.id LEFT JOIN session_burns s ON s.id = r.id \
+             WHERE r.kind = $1 AND f.id IS NULL AND s.id IS NULL ORDER BY r.signed_at_ms, r.id",
         )
         .bind(ReportKind::DataTransfer as i16)
         .fetch_all(self.store.pool())
         .await?;
         let mut sessions = Vec::with_capacity(rows.len());
         for row in rows {
-            let seq: i64 = row.try_get("seq")?;
+            let id = crate::storage::bytes_n::<32>(&row, "id")?;
             let body: Vec<u8> = row.try_get("body")?;
             match SignedReport::from_bytes(&body).map(|r| r.body) {
                 Ok(ReportBody::DataTransfer(s)) => sessions.push(Session {
-                    seq,
+                    id,
                     escrow: Pubkey::new_from_array(s.payer_escrow),
                     router: Pubkey::new_from_array(s.router),
                     dc: s.dc_amount,
                 }),
-                _ => tracing::error!(seq, "a valid data-transfer session does not decode; skipped"),
+                _ => tracing::error!(id = %hex::encode(id), "a valid data-transfer session does not decode; skipped"),
             }
         }
         Ok(sessions)
@@ -255,7 +257,7 @@ impl<C: Chain> DcBurner<C> {
         .execute(&mut *tx)
         .await?;
         for s in sessions {
-            sqlx::query("INSERT INTO session_burns (seq, batch_id) VALUES ($1, $2)").bind(s.seq).bind(id).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO session_burns (id, batch_id) VALUES ($1, $2)").bind(s.id.as_slice()).bind(id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(Batch { id, escrow, amount, expected_burned })
@@ -279,8 +281,8 @@ impl<C: Chain> DcBurner<C> {
 
     async fn refuse(&self, sessions: &[Session], reason: &str) -> Result<usize, BurnError> {
         for s in sessions {
-            sqlx::query("INSERT INTO session_burns (seq, refused) VALUES ($1, $2)").bind(s.seq).bind(reason).execute(self.store.pool()).await?;
-            tracing::warn!(seq = s.seq, escrow = %s.escrow, reason, "data-transfer session cannot be burned");
+            sqlx::query("INSERT INTO session_burns (id, refused) VALUES ($1, $2)").bind(s.id.as_slice()).bind(reason).execute(self.store.pool()).await?;
+            tracing::warn!(id = %hex::encode(s.id), escrow = %s.escrow, reason, "data-transfer session cannot be burned");
         }
         Ok(sessions.len())
     }

@@ -5,23 +5,47 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::RwLock;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, borsh::BorshSerialize, borsh::BorshDeserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     Hotspot,
     Mapper,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct DeviceEntry {
     pub kind: DeviceKind,
     pub active: bool,
     /// Asserted location (H3 cell), where the registry has one.
     pub location_h3: Option<u64>,
-    /// Antenna gain in tenths of a dBi.
+    /// Asserted antenna height above ground, in metres.
+    pub elevation_m: i32,
+    /// Asserted antenna gain in tenths of a dBi.
     pub gain_ddbi: i16,
     /// The device's cNFT (its reward leaf is keyed by it); a device without one earns nothing.
     pub asset: Option<[u8; 32]>,
+}
+
+/// The directory at one moment, in key order: what an epoch is judged and paid by.
+pub type Directory = std::collections::BTreeMap<[u8; 32], DeviceEntry>;
+
+/// A directory as an epoch records it: the entries, and the chain slot they were read at (none
+/// for a devices file).
+#[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
+pub struct DirectorySnapshot {
+    pub slot: Option<u64>,
+    pub entries: Directory,
+}
+
+impl DirectorySnapshot {
+    /// The snapshot's canonical bytes (borsh: the slot, then the entries in key order).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        borsh::to_vec(self).unwrap_or_default()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        borsh::from_slice(bytes).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Default)]
@@ -29,11 +53,13 @@ pub struct DeviceDirectory {
     devices: RwLock<HashMap<[u8; 32], DeviceEntry>>,
     /// The Bubblegum trees the devices synced from the chain are minted in.
     trees: RwLock<std::collections::BTreeSet<[u8; 32]>>,
+    /// The chain slot of the newest registry read the entries reflect.
+    slot: RwLock<Option<u64>>,
 }
 
 /// One entry of a devices file:
-/// `{"key": "<64 hex digits>", "kind": "hotspot", "active": true, "location_h3": 613196570331971583, "gain_ddbi": 30, "asset": "<base58>"}`
-/// (`active` defaults to true, `location_h3` and `asset` to none, `gain_ddbi` to 0).
+/// `{"key": "<64 hex digits>", "kind": "hotspot", "active": true, "location_h3": 613196570331971583, "elevation_m": 10, "gain_ddbi": 30, "asset": "<base58>"}`
+/// (`active` defaults to true, `location_h3` and `asset` to none, `elevation_m` and `gain_ddbi` to 0).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeviceFileEntry {
@@ -43,6 +69,8 @@ struct DeviceFileEntry {
     active: bool,
     #[serde(default)]
     location_h3: Option<u64>,
+    #[serde(default)]
+    elevation_m: i32,
     #[serde(default)]
     gain_ddbi: i16,
     /// base58 of the device's cNFT asset id.
@@ -75,9 +103,18 @@ impl DeviceDirectory {
         self.trees.read().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().copied().collect()
     }
 
-    /// Every entry, in key order: what one epoch computation reads, fixed for its whole run.
-    pub fn snapshot(&self) -> std::collections::BTreeMap<[u8; 32], DeviceEntry> {
-        self.devices.read().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().map(|(k, v)| (*k, *v)).collect()
+    /// Every entry, in key order, and the slot they were read at: what one epoch is judged by,
+    /// fixed for its whole run.
+    pub fn snapshot(&self) -> DirectorySnapshot {
+        let slot = *self.slot.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entries = self.devices.read().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().map(|(k, v)| (*k, *v)).collect();
+        DirectorySnapshot { slot, entries }
+    }
+
+    /// Notes that the entries reflect the chain as of `slot`.
+    pub fn note_slot(&self, slot: u64) {
+        let mut noted = self.slot.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *noted = Some(noted.map_or(slot, |s| s.max(slot)));
     }
 
     /// The entries whose cNFT is one of `assets`, by asset, with their device keys: one pass
@@ -115,7 +152,14 @@ impl DeviceDirectory {
             };
             self.upsert(
                 key,
-                DeviceEntry { kind: entry.kind, active: entry.active, location_h3: entry.location_h3, gain_ddbi: entry.gain_ddbi, asset },
+                DeviceEntry {
+                    kind: entry.kind,
+                    active: entry.active,
+                    location_h3: entry.location_h3,
+                    elevation_m: entry.elevation_m,
+                    gain_ddbi: entry.gain_ddbi,
+                    asset,
+                },
             );
         }
         Ok(entries.len())

@@ -2,6 +2,7 @@
 //! off-chain and turns them into reward epochs.
 pub mod bench;
 pub mod bench_epoch;
+pub mod chain_blocks;
 pub mod config;
 pub mod dc_burns;
 pub mod devices;

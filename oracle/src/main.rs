@@ -39,16 +39,13 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 30)]
         hotspots: usize,
-        #[arg(long, default_value_t = 6)]
+        #[arg(long, default_value_t = 10)]
         mappers: usize,
-        #[arg(long, default_value_t = 2)]
-        spoofers: usize,
-        #[arg(long, default_value_t = 2)]
-        loud_witnesses: usize,
+        /// Cheaters of every class among them (grinders in pairs): spoofers, loud witnesses,
+        /// replayers, location and power liars, fabricators, grinders, self-dealers, teleporting,
+        /// stitching, overlapping, backdating and stale-track dashcams.
         #[arg(long, default_value_t = 1)]
-        teleporters: usize,
-        #[arg(long, default_value_t = 1)]
-        replayers: usize,
+        cheaters: usize,
         /// Write the fleet's devices file here (for `serve --devices`).
         #[arg(long)]
         write_devices: Option<PathBuf>,
@@ -75,8 +72,10 @@ enum Command {
         #[arg(long)]
         emission: u64,
     },
-    /// Recompute a published epoch from this oracle's store with the inputs its manifest names,
-    /// and check the published root. Exits 1 and names the first differing leaf when it differs.
+    /// Recompute a published epoch from its reports and the inputs its manifest names (the
+    /// directory, blocks, denylist and configurations it recorded, read from the epoch store),
+    /// and check the published root. Needs no chain. Exits 1 and names the first differing leaf
+    /// when it differs.
     VerifyEpoch {
         #[command(flatten)]
         target: EpochTarget,
@@ -221,8 +220,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight");
             oracle.shutdown().await
         }
-        Command::Simulate { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers, write_devices, oracle, rounds, onboard } => {
-            let spec = FleetSpec { seed, hotspots, mappers, spoofers, loud_witnesses, teleporters, replayers };
+        Command::Simulate { seed, hotspots, mappers, cheaters, write_devices, oracle, rounds, onboard } => {
+            let spec = FleetSpec { seed, hotspots, mappers, cheaters: fieldproof_oracle::simulate::Cheaters::each(cheaters) };
             simulate(spec, write_devices, &oracle, rounds, &onboard).await
         }
         Command::Config => {
@@ -236,12 +235,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// What an epoch command reads: the store, the epoch files, the device directory (the devices
-/// file and, when configured, one pass over the registry), the pool and the epoch.
+/// What an epoch command reads: the store, the epoch files, the pool and the epoch.
 struct EpochContext {
     store: fieldproof_oracle::storage::Store,
     files: fieldproof_oracle::epoch::EpochFiles,
-    devices: std::collections::BTreeMap<[u8; 32], fieldproof_oracle::devices::DeviceEntry>,
     pool: fieldproof_sdk::Pubkey,
     epoch: u64,
 }
@@ -261,6 +258,17 @@ async fn epoch_context(config: &mut OracleConfig, target: EpochTarget) -> anyhow
             .and_then(|current| current.checked_sub(1))
             .ok_or_else(|| anyhow::anyhow!("no epoch has ended yet (epochs.start_ts is {})", config.epochs.start_ts))?,
     };
+    Ok(EpochContext {
+        store: fieldproof_oracle::storage::Store::open(&config.database_url).await?,
+        files: fieldproof_oracle::epoch::EpochFiles::open(&config.epochs_store)?,
+        pool,
+        epoch,
+    })
+}
+
+/// The device directory an epoch command judges by: the devices file and, when configured, one
+/// pass over the registry.
+async fn directory(config: &OracleConfig) -> anyhow::Result<fieldproof_oracle::devices::DirectorySnapshot> {
     let directory = DeviceDirectory::default();
     if let Some(path) = &config.devices_file {
         directory.load_file(path)?;
@@ -276,26 +284,25 @@ async fn epoch_context(config: &mut OracleConfig, target: EpochTarget) -> anyhow
             .map_err(|e| anyhow::anyhow!("cannot read the device registry at {url}: {e}"))?;
     }
     anyhow::ensure!(!directory.is_empty(), "the device directory is empty: give --devices or configure [registry]");
-    Ok(EpochContext {
-        store: fieldproof_oracle::storage::Store::open(&config.database_url).await?,
-        files: fieldproof_oracle::epoch::EpochFiles::open(&config.epochs_store)?,
-        devices: directory.snapshot(),
-        pool,
-        epoch,
-    })
-}
-
-fn witness_lag_ms(config: &OracleConfig) -> i64 {
-    i64::try_from(config.verification.max_witness_lag_ms).unwrap_or(i64::MAX)
+    Ok(directory.snapshot())
 }
 
 async fn epoch(mut config: OracleConfig, target: EpochTarget, stream: fieldproof_oracle::epoch::RewardStream, emission: u64) -> anyhow::Result<()> {
-    use fieldproof_oracle::epoch::{publish_epoch, EpochSpec};
+    use fieldproof_oracle::chain_blocks::{BlockCache, BlockSource};
+    use fieldproof_oracle::epoch::{publish_epoch, BlockFacts, EpochInputs, EpochSpec};
     let cx = epoch_context(&mut config, target).await?;
+    let directory = directory(&config).await?;
+    let denylist = config.denylist()?;
+    let blocks = BlockCache { store: cx.store.clone(), source: BlockSource::from_config(&config.entropy, config.registry.rpc_url.as_deref()) };
+    let inputs = EpochInputs { directory: &directory, denylist: &denylist, verification: &config.verification, blocks: BlockFacts::Chain(&blocks) };
     let spec = EpochSpec { pool: cx.pool, stream, epoch: cx.epoch, emission };
-    let computed = publish_epoch(&cx.store, &cx.files, &cx.devices, &spec, &config.epochs, witness_lag_ms(&config)).await?;
+    let computed = publish_epoch(&cx.store, &cx.files, &inputs, &spec, &config.epochs).await?;
     let m = &computed.manifest;
     println!("epoch {} of pool {} published to {}", m.epoch, m.pool, config.epochs_store);
+    println!("  judged {} reports: {} valid, {} refused", m.input.reports, m.valid, m.refused.values().sum::<u64>());
+    for (reason, n) in &m.refused {
+        println!("    {n} {reason}");
+    }
     println!("  allocated {} of {} to {} assets; cumulative total {} over {} leaves", m.allocated, m.emission, m.earning_assets, m.cumulative_total, m.leaf_count);
     println!("  root {}", m.root.as_deref().unwrap_or("none (nothing earned yet)"));
     if let Some(hash) = &m.content_hash {
@@ -310,7 +317,7 @@ async fn epoch(mut config: OracleConfig, target: EpochTarget, stream: fieldproof
 async fn verify_epoch(mut config: OracleConfig, target: EpochTarget) -> anyhow::Result<()> {
     use fieldproof_oracle::epoch::Verification;
     let cx = epoch_context(&mut config, target).await?;
-    match fieldproof_oracle::epoch::verify_epoch(&cx.store, &cx.files, &cx.devices, &cx.pool, cx.epoch, witness_lag_ms(&config)).await? {
+    match fieldproof_oracle::epoch::verify_epoch(&cx.store, &cx.files, &cx.pool, cx.epoch).await? {
         Verification::Matches { root } => {
             println!("epoch {} of pool {}: recomputed, identical; root {}", cx.epoch, cx.pool, root.as_deref().unwrap_or("none"));
             Ok(())
@@ -346,12 +353,15 @@ async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[St
         .iter()
         .map(|url| Ok((url.as_str(), fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(10))?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    // The first round with the replayers' replays, then the fleet's endless rounds after it.
+    // The first round with the replayers' replays, then the fleet's endless rounds after it,
+    // each made with the newest block an oracle hands out when it starts.
     let start_ms = unix_now_ms();
-    let first = fleet.traffic(start_ms, 1);
-    let all = std::iter::once(first).chain(fleet.rounds(start_ms).skip(1));
-    let limit = if rounds == 0 { usize::MAX } else { usize::try_from(rounds).unwrap_or(usize::MAX) };
-    for (round, traffic) in all.take(limit).enumerate() {
+    let limit = if rounds == 0 { u64::MAX } else { rounds };
+    for round in 0..limit {
+        let round_ms = start_ms + round * fieldproof_oracle::simulate::BEACON_EVERY_MS;
+        tokio::time::sleep(std::time::Duration::from_millis(round_ms.saturating_sub(unix_now_ms()))).await;
+        let entropy = fetch_entropy(&clients).await?;
+        let traffic = if round == 0 { fleet.traffic(round_ms, 1, |_| entropy) } else { fleet.round(round, round_ms, entropy) };
         let cheating = traffic.iter().filter(|s| s.cheat).count();
         let sent = traffic.len();
         let tally = send_round(&clients, traffic).await?;
@@ -364,6 +374,18 @@ async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[St
         println!("round {round}: cheating reports stored for the verifiers to catch: {cheating}; sent at most {} ms late", tally.latest_ms);
     }
     Ok(())
+}
+
+/// The newest block the first oracle that answers hands out.
+async fn fetch_entropy(clients: &[(&str, fieldproof_sdk::OracleClient)]) -> anyhow::Result<fieldproof_reports::Entropy> {
+    let mut reasons = Vec::new();
+    for (url, client) in clients {
+        match client.entropy().await {
+            Ok(entropy) => return Ok(entropy),
+            Err(e) => reasons.push(format!("{url}: {e}")),
+        }
+    }
+    anyhow::bail!("no oracle hands out entropy: {}", reasons.join("; "))
 }
 
 /// What the oracles answered to one round of a fleet's traffic.

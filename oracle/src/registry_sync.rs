@@ -22,6 +22,8 @@ pub struct SyncSummary {
 /// One pass over the network's devices; entries only ever change to what the chain says.
 pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &DeviceDirectory) -> Result<SyncSummary, ChainError> {
     let filters = device_registry::network_devices_filters(network);
+    // Read before the accounts: they reflect at least this slot.
+    let slot = chain.clock().await?.slot;
     let accounts = chain.get_program_accounts(&device_registry::ID, &filters).await?;
     let mut summary = SyncSummary { devices: accounts.len(), ..SyncSummary::default() };
     for (address, account) in accounts {
@@ -40,6 +42,7 @@ pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &Dev
             },
             active: info.status == DeviceStatus::Active,
             location_h3: (info.location.h3_cell != 0).then_some(info.location.h3_cell),
+            elevation_m: info.location.elevation,
             // The registry caps gain at 15 dBi (150), well inside i16.
             gain_ddbi: i16::try_from(info.location.gain).unwrap_or(i16::MAX),
             asset: Some(info.asset.to_bytes()),
@@ -51,6 +54,7 @@ pub async fn sync_devices<C: Chain>(chain: &C, network: &Pubkey, directory: &Dev
             summary.changed += 1;
         }
     }
+    directory.note_slot(slot);
     Ok(summary)
 }
 

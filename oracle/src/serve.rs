@@ -21,8 +21,8 @@ use crate::storage::{ReportWriter, Store, WriterConfig};
 use crate::dc_burns::DcBurner;
 use crate::epoch::EpochFiles;
 use crate::owners::{self, OwnerApiState};
+use crate::chain_blocks::{BlockCache, BlockSource};
 use crate::quorum::{api, EpochDriver, Peer};
-use crate::verify::Verifier;
 use crate::wallet;
 
 pub struct RunningOracle {
@@ -32,7 +32,8 @@ pub struct RunningOracle {
     server: JoinHandle<std::io::Result<()>>,
     writer: JoinHandle<()>,
     pruner: JoinHandle<()>,
-    verifier: JoinHandle<()>,
+    /// Keeps the newest finalized block at hand for `GET /v1/entropy`.
+    entropy: JoinHandle<()>,
     /// Keeps the device directory in step with the chain, when configured.
     registry: Option<JoinHandle<()>>,
     /// The epoch pipeline, when `[quorum]` has a key.
@@ -51,12 +52,17 @@ pub async fn start(
 ) -> anyhow::Result<RunningOracle> {
     let denylist = config.denylist()?;
     let registry_source = config.registry.source()?;
+    config.verification.validate().map_err(|e| anyhow::anyhow!(e))?;
     let store = Store::open(&config.database_url).await?;
+    let blocks = BlockCache { store: store.clone(), source: BlockSource::from_config(&config.entropy, config.registry.rpc_url.as_deref()) };
+    if matches!(blocks.source, BlockSource::Simulated(_)) {
+        tracing::warn!("no chain configured for entropy ([entropy] or [registry] rpc_url): devices get blocks of a simulated chain, which anyone can predict; for development only");
+    }
     let (writer, writer_task) = ReportWriter::start(store.clone(), WriterConfig::default()).await?;
     let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), writer, devices, metrics));
     // Every configuration error is found before anything starts.
     let files = EpochFiles::open(&config.epochs_store)?;
-    let driver = epoch_driver(config, store.clone(), files.clone(), state.devices.clone())?;
+    let driver = epoch_driver(config, store.clone(), files.clone(), state.devices.clone(), denylist, blocks.clone())?;
     let burner = dc_burner(config, store.clone())?;
     // A directory synced from the chain must be whole before anything is judged by it: ingest
     // would refuse, and the verifier condemn, the reports of devices not loaded yet (after a
@@ -109,21 +115,7 @@ pub async fn start(
             }
         })
     };
-    let verifier = {
-        let verifier = Verifier::new(store.clone(), state.devices.clone(), denylist, config.verification.clone());
-        let every = Duration::from_secs(config.verify_every_secs.max(1));
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            loop {
-                ticks.tick().await;
-                match verifier.verify_settled(crate::ingest::unix_ms()).await {
-                    Ok(0) => {}
-                    Ok(n) => info!(reports = n, "verified"),
-                    Err(e) => tracing::error!(error = %e, "verification pass failed; retrying next tick"),
-                }
-            }
-        })
-    };
+    let entropy = tokio::spawn(crate::ingest::keep_entropy_current(state.clone(), blocks, Duration::from_secs(config.entropy.refresh_secs.max(1))));
     let registry = registry_source.map(|(url, network)| {
         info!(rpc = %url, %network, every_secs = config.registry.refresh_secs, "syncing the device directory from the registry");
         let chain = RpcChain::new(url, Duration::from_millis(config.registry.rpc_timeout_ms), CommitmentConfig::confirmed());
@@ -166,7 +158,7 @@ pub async fn start(
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
-    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, verifier, registry, epochs, burns, index })
+    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, entropy, registry, epochs, burns, index })
 }
 
 impl RunningOracle {
@@ -174,10 +166,9 @@ impl RunningOracle {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.server.await??;
-        // Verification is a transaction per batch: aborting between batches loses nothing.
         // The epoch pipeline and the burner store each state before acting on it: stopping them
         // anywhere resumes.
-        for task in [Some(self.pruner), Some(self.verifier), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
+        for task in [Some(self.pruner), Some(self.entropy), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }
@@ -233,6 +224,8 @@ fn epoch_driver(
     store: Store,
     files: EpochFiles,
     devices: Arc<DeviceDirectory>,
+    denylist: crate::verify::Denylist,
+    blocks: BlockCache,
 ) -> anyhow::Result<Option<(EpochDriver<RpcChain>, Duration)>> {
     let q = &config.quorum;
     let Some(keypair) = &q.keypair else { return Ok(None) };
@@ -254,7 +247,6 @@ fn epoch_driver(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let pools = q.pools.iter().map(|p| Ok((address("pools.address", &p.address)?, p.stream))).collect::<anyhow::Result<Vec<_>>>()?;
     let secs_ms = |secs: u64| i64::try_from(secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
-    let witness_lag_ms = i64::try_from(config.verification.max_witness_lag_ms).unwrap_or(i64::MAX);
     let driver = EpochDriver {
         store,
         files,
@@ -266,14 +258,13 @@ fn epoch_driver(
         pools,
         treasury,
         rewards: config.epochs.clone(),
+        verification: config.verification.clone(),
+        denylist,
+        blocks,
         root_validity_secs: q.root_validity_secs,
-        witness_lag_ms,
-        // A report of the epoch's last moment may arrive within the skew window, is verified
-        // once settled, by the next verification pass.
-        settle_ms: secs_ms(config.ingest.max_clock_skew_secs)
-            .saturating_add(secs_ms(config.verification.settle_secs))
-            .saturating_add(secs_ms(config.verify_every_secs))
-            .saturating_add(witness_lag_ms),
+        // A report of the epoch's last moment may arrive within the skew window, and witnesses
+        // of its last beacons are signed up to twice the witness lag after them.
+        settle_ms: secs_ms(config.ingest.max_clock_skew_secs).saturating_add(config.verification.witness_reach_ms()),
     };
     Ok(Some((driver, Duration::from_secs(q.every_secs.max(1)))))
 }

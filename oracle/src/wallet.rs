@@ -21,11 +21,11 @@ use h3o::Resolution;
 use serde::{Deserialize, Serialize};
 
 use crate::devices::DeviceKind;
-use crate::epoch::{device_segments, RewardStream};
+use crate::epoch::{device_cells, RewardStream};
 use crate::owners::{claim_failure, index_failure, json, OwnerApiState};
 use crate::refusal::{parse_address, refuse};
 use crate::storage::Store;
-use crate::verify::Verifier;
+use crate::verify::Window;
 
 /// How far back a dashcam's valid segments count as cells it covers on the owner's map.
 const MAPPED_WINDOW_MS: i64 = 24 * 60 * 60 * 1_000;
@@ -167,14 +167,19 @@ async fn read_owner_devices(state: &WalletApiState, owner: &Pubkey) -> Result<Ow
                 destination: record.and_then(|r| r.destination_of(owner)).map(|d| d.to_string()),
             });
         }
-        let last_valid_report_ms = Verifier::last_valid_report_ms(&state.store, key).await.map_err(|e| storage_failure(&e))?;
+        // Reports count as valid once an epoch judged them and did not refuse them.
+        let stream = match entry.kind {
+            DeviceKind::Hotspot => RewardStream::Coverage,
+            DeviceKind::Mapper => RewardStream::Mapping,
+        };
+        let judged_ms = state.store.judged_through_ms(stream.as_str()).await.map_err(|e| storage_failure(&e))?.unwrap_or(i64::MIN);
+        let last_valid_report_ms = state.store.last_valid_report_ms(key, judged_ms).await.map_err(|e| storage_failure(&e))?;
         match entry.kind {
             DeviceKind::Hotspot => hotspot_cells.extend(entry.location_h3),
             DeviceKind::Mapper => {
-                let segments = device_segments(&state.store, key, now_ms.saturating_sub(MAPPED_WINDOW_MS), now_ms.saturating_add(1), state.mapping_resolution)
-                    .await
-                    .map_err(|e| storage_failure(&e))?;
-                mapped_cells.extend(segments.into_iter().flat_map(|s| s.cells));
+                let window = Window { start_ms: now_ms.saturating_sub(MAPPED_WINDOW_MS), end_ms: judged_ms };
+                let cells = device_cells(&state.store, key, window, state.mapping_resolution).await.map_err(|e| storage_failure(&e))?;
+                mapped_cells.extend(cells);
             }
         }
         devices.push(DeviceView {

@@ -47,6 +47,12 @@ struct Accepted {
 }
 
 #[derive(Deserialize)]
+struct EntropyAnswer {
+    slot: u64,
+    blockhash: String,
+}
+
+#[derive(Deserialize)]
 struct Refusal {
     code: String,
     message: String,
@@ -93,6 +99,23 @@ impl OracleClient {
             OracleApiError::Rejected { code, .. } if attempts > 1 && code == DUPLICATE_REPORT => Ok(report.report_id()),
             refusal => Err(refusal),
         }
+    }
+
+    /// `GET {oracle}/v1/entropy`: the newest finalized block the oracle has read, as the entropy a
+    /// device puts in its next beacons and mapping segments (retried like a submission while the
+    /// oracle has read none yet).
+    pub async fn entropy(&self) -> Result<fieldproof_reports::Entropy, OracleApiError> {
+        let url = format!("{}/v1/entropy", self.base_url);
+        let (response, _) = self.send(|| self.http.get(&url)).await?;
+        if !response.status().is_success() {
+            return Err(refused(response).await);
+        }
+        let answer: EntropyAnswer = response.json().await.map_err(|e| OracleApiError::Unexpected(e.to_string()))?;
+        let blockhash = hex::decode(&answer.blockhash)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| OracleApiError::Unexpected(format!("blockhash {} is not 64 hex digits", answer.blockhash)))?;
+        Ok(fieldproof_reports::Entropy { slot: answer.slot, blockhash })
     }
 
     /// `GET {oracle}/v1/epochs/{pool}/{epoch}/signature`: the oracle's signature over its root

@@ -17,8 +17,9 @@ pub struct RewardConfig {
     pub witness_units: u64,
     /// At most this many witnesses of one beacon are rewarded: beyond a handful, more witnesses
     /// prove nothing new about the beacon's coverage, and an uncapped count rewards clusters.
-    /// Which ones is decided by the lowest sha256(beacon id ‖ witness key), so neither arrival
-    /// order nor network speed can buy a place.
+    /// Which ones is decided by the lowest sha256(seed ‖ beacon id ‖ witness key), the seed
+    /// fixed by the epoch's whole input, so neither arrival order, network speed nor a ground
+    /// beacon can buy a place.
     pub max_rewarded_witnesses: usize,
     /// H3 resolution of the cells over which hotspot density is counted (8: about 0.74 km²).
     pub density_resolution: u8,
@@ -27,12 +28,16 @@ pub struct RewardConfig {
     pub density_target: u64,
     /// H3 resolution of the cells a mapping segment covers (10: about 15,000 m²).
     pub mapping_resolution: u8,
-    /// A cell nobody mapped in the last `novelty_epochs` epochs, nor earlier in this one.
+    /// A cell nobody mapped in the last `novelty_epochs` epochs: its units are shared by the
+    /// dashcams that mapped it in this one.
     pub fresh_cell_units: u64,
     /// A cell mapped recently: still worth something, so streets stay current.
     pub recent_cell_units: u64,
     /// How many previous epochs a mapped cell stays "recent".
     pub novelty_epochs: u64,
+    /// The most cells one dashcam earns for in an epoch: eight hours of city driving at
+    /// resolution 10 cross about 3,000 cells; a dashcam claiming more is not driving.
+    pub max_cells_per_dashcam: usize,
 }
 
 impl Default for RewardConfig {
@@ -49,6 +54,7 @@ impl Default for RewardConfig {
             fresh_cell_units: 4,
             recent_cell_units: 1,
             novelty_epochs: 30,
+            max_cells_per_dashcam: 3_000,
         }
     }
 }

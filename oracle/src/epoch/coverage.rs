@@ -1,34 +1,23 @@
 //! Coverage units of one epoch: who beaconed and was heard, who heard whom, scaled by density.
 //! Only the rules that rank reports against each other live here; every report reaching this
-//! point was already judged valid on its own by the verifier.
+//! point was judged valid by the verifier.
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use h3o::{CellIndex, Resolution};
 use rayon::prelude::*;
 
 use super::config::RewardConfig;
-
-/// A valid beacon of the epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Beacon {
-    pub id: [u8; 32],
-    pub device: [u8; 32],
-}
-
-/// A valid witness of one of the epoch's beacons.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Witness {
-    pub beacon_id: [u8; 32],
-    pub device: [u8; 32],
-}
+pub use crate::verify::{Beacon, Witness};
 
 /// Units of every hotspot that earned any, scaled by [`UNIT_SCALE`] and by density.
 ///
 /// 1. A hotspot is *heard* when one of its beacons has a valid witness. Only heard hotspots
 ///    earn as witnesses (reciprocity): a receive-only box proves no coverage of its own.
-/// 2. Per beacon, the heard witnesses are ranked by sha256(beacon id ‖ witness key) and the
-///    first `max_rewarded_witnesses` earn `witness_units` each; the beacon earns its sender
-///    `beacon_units` if at least one witness is rewarded.
+/// 2. Per beacon, the heard witnesses are ranked by sha256(seed ‖ beacon id ‖ witness key) and
+///    the first `max_rewarded_witnesses` earn `witness_units` each; the beacon earns its sender
+///    `beacon_units` if at least one witness is rewarded. The seed is fixed only by the epoch's
+///    whole input ([`crate::verify::CoverageJudgement::selection_seed`]): a beaconer cannot
+///    grind its beacon to pick which witnesses earn.
 /// 3. Per density cell (the hotspot's asserted location at `density_resolution`), when more than
 ///    `density_target` earning hotspots share it, each one's units are multiplied by
 ///    target / count, rounded down. An earning hotspot without an asserted location earns
@@ -37,6 +26,7 @@ pub fn coverage_units(
     beacons: &[Beacon],
     witnesses: &[Witness],
     location_of: impl Fn(&[u8; 32]) -> Option<u64> + Sync,
+    seed: &[u8; 32],
     config: &RewardConfig,
 ) -> BTreeMap<[u8; 32], u128> {
     let sender: HashMap<[u8; 32], [u8; 32]> = beacons.iter().map(|b| (b.id, b.device)).collect();
@@ -56,7 +46,7 @@ pub fn coverage_units(
             let mut rewarded: Vec<[u8; 32]> = run.iter().filter(|(_, w)| heard.contains(w)).map(|(_, w)| *w).collect();
             // Ranking only matters when the cap leaves some out: only then is anything hashed.
             if rewarded.len() > config.max_rewarded_witnesses {
-                let mut ranked: Vec<([u8; 32], [u8; 32])> = rewarded.iter().map(|w| (solana_sha256_hasher::hashv(&[&beacon_id, w]).to_bytes(), *w)).collect();
+                let mut ranked: Vec<([u8; 32], [u8; 32])> = rewarded.iter().map(|w| (solana_sha256_hasher::hashv(&[seed, &beacon_id, w]).to_bytes(), *w)).collect();
                 ranked.sort_unstable();
                 rewarded = ranked.into_iter().take(config.max_rewarded_witnesses).map(|(_, w)| w).collect();
             }
@@ -110,6 +100,8 @@ mod tests {
     use super::*;
     use h3o::LatLng;
 
+    const SEED: [u8; 32] = [42; 32];
+
     fn key(n: u8) -> [u8; 32] {
         [n; 32]
     }
@@ -140,7 +132,7 @@ mod tests {
         // 1 and 2 hear each other; 3 hears 1 but is never heard itself.
         let beacons = [beacon(1, 1), beacon(2, 2), beacon(3, 3)];
         let witnesses = [witness(1, 2), witness(2, 1), witness(1, 3)];
-        let units = coverage_units(&beacons, &witnesses, spread, &config());
+        let units = coverage_units(&beacons, &witnesses, spread, &SEED, &config());
         assert_eq!(units.get(&key(1)), Some(&(5 * UNIT_SCALE)));
         assert_eq!(units.get(&key(2)), Some(&(5 * UNIT_SCALE)));
         assert_eq!(units.get(&key(3)), None, "a witness that is never heard earns nothing");
@@ -156,16 +148,35 @@ mod tests {
             witnesses.push(witness(d, 1));
             witnesses.push(witness(1, d));
         }
-        let units = coverage_units(&beacons, &witnesses, spread, &config());
+        let units = coverage_units(&beacons, &witnesses, spread, &SEED, &config());
         let from_beacon_1 = (2..=5u8).filter(|d| units[&key(*d)] == 5 * UNIT_SCALE).count();
         assert_eq!(from_beacon_1, 2, "exactly the cap of 2 witnesses of beacon 1 earn for it");
         witnesses.reverse();
-        assert_eq!(coverage_units(&beacons, &witnesses, spread, &config()), units, "the order of arrival changes nothing");
+        assert_eq!(coverage_units(&beacons, &witnesses, spread, &SEED, &config()), units, "the order of arrival changes nothing");
+    }
+
+    #[test]
+    fn which_witnesses_earn_follows_the_seed_not_the_beacon() {
+        // Beacon 1 is heard by 2..=9, each heard back; the cap is 2. Over many seeds each of the
+        // eight is chosen: a beaconer that fixed its beacon id still cannot fix its chosen ones.
+        let mut beacons = vec![beacon(1, 1)];
+        let mut witnesses = Vec::new();
+        for d in 2..=9 {
+            beacons.push(beacon(d, d));
+            witnesses.push(witness(d, 1));
+            witnesses.push(witness(1, d));
+        }
+        let mut ever_chosen = HashSet::new();
+        for s in 0..64u8 {
+            let units = coverage_units(&beacons, &witnesses, spread, &[s; 32], &config());
+            ever_chosen.extend((2..=9u8).filter(|d| units[&key(*d)] == 5 * UNIT_SCALE));
+        }
+        assert_eq!(ever_chosen.len(), 8);
     }
 
     #[test]
     fn self_witnesses_and_unknown_beacons_count_for_nothing() {
-        let units = coverage_units(&[beacon(1, 1)], &[witness(1, 1), witness(9, 2)], spread, &config());
+        let units = coverage_units(&[beacon(1, 1)], &[witness(1, 1), witness(9, 2)], spread, &SEED, &config());
         assert!(units.is_empty());
     }
 
@@ -175,11 +186,11 @@ mod tests {
         let beacons = [beacon(1, 1), beacon(2, 2), beacon(3, 3)];
         let witnesses = [witness(1, 2), witness(2, 3), witness(3, 1)];
         let same_cell = |_: &[u8; 32]| Some(cell(37.0));
-        let units = coverage_units(&beacons, &witnesses, same_cell, &config());
+        let units = coverage_units(&beacons, &witnesses, same_cell, &SEED, &config());
         for d in 1..=3 {
             assert_eq!(units[&key(d)], 5 * UNIT_SCALE / 3);
         }
-        let alone = coverage_units(&beacons, &witnesses, spread, &config());
+        let alone = coverage_units(&beacons, &witnesses, spread, &SEED, &config());
         assert_eq!(alone[&key(1)], 5 * UNIT_SCALE);
     }
 
@@ -188,7 +199,7 @@ mod tests {
         let beacons = [beacon(1, 1), beacon(2, 2)];
         let witnesses = [witness(1, 2), witness(2, 1)];
         let only_1 = |d: &[u8; 32]| (d[0] == 1).then(|| cell(37.0));
-        let units = coverage_units(&beacons, &witnesses, only_1, &config());
+        let units = coverage_units(&beacons, &witnesses, only_1, &SEED, &config());
         assert_eq!(units.keys().collect::<Vec<_>>(), vec![&key(1)]);
     }
 }

@@ -2,8 +2,13 @@
 //! by default, S3-compatible storage when configured. A published object is never overwritten:
 //! publishing again the same bytes (a restart) is a no-op, different bytes are refused.
 //!
-//! Layout: `rewards/<pool>/<epoch, 20 digits>.json` (the reward file, the SDK's JSON) and
-//! `rewards/<pool>/<epoch>.manifest.json` (the inputs and results, [`EpochManifest`]).
+//! Layout:
+//! - `rewards/<pool>/<epoch, 20 digits>.json`: the reward file (the SDK's JSON);
+//! - `rewards/<pool>/<epoch>.manifest.json`: the inputs and results ([`EpochManifest`]);
+//! - `rewards/<pool>/<epoch>.cells.bin`: a mapping pool's mapped-cells state after the epoch;
+//! - `inputs/directory/<sha256>.bin`, `inputs/blocks/<sha256>.json`,
+//!   `inputs/denylist/<sha256>.json`: the chain facts epochs were judged by, named by their
+//!   content hash (so an unchanged directory is stored once for many epochs).
 use std::sync::Arc;
 
 use fieldproof_sdk::{Pubkey, RewardFile};
@@ -59,10 +64,35 @@ impl EpochFiles {
         Path::from(format!("rewards/{pool}/{epoch:020}.manifest.json"))
     }
 
-    /// Publishes the reward file, then the manifest; a rerun after a crash between the two
-    /// finds the file in place and writes the manifest.
+    pub fn cells_path(pool: &Pubkey, epoch: u64) -> Path {
+        Path::from(format!("rewards/{pool}/{epoch:020}.cells.bin"))
+    }
+
+    pub fn directory_path(hash: &str) -> Path {
+        Path::from(format!("inputs/directory/{hash}.bin"))
+    }
+
+    pub fn blocks_path(hash: &str) -> Path {
+        Path::from(format!("inputs/blocks/{hash}.json"))
+    }
+
+    pub fn denylist_path(hash: &str) -> Path {
+        Path::from(format!("inputs/denylist/{hash}.json"))
+    }
+
+    /// Publishes the input objects, the reward file and the cells state, then the manifest
+    /// that names them: a manifest is only ever read with everything it names in place, and a
+    /// rerun after a crash finds the rest in place and writes the manifest.
     pub async fn publish(&self, pool: &Pubkey, computed: &ComputedEpoch) -> Result<(), FilesError> {
         let epoch = computed.manifest.epoch;
+        let input = &computed.manifest.input;
+        let objects = &computed.objects;
+        self.put_content_addressed(&Self::directory_path(&input.directory), &objects.directory).await?;
+        self.put_content_addressed(&Self::blocks_path(&input.blocks), &objects.blocks).await?;
+        self.put_content_addressed(&Self::denylist_path(&input.denylist), &objects.denylist).await?;
+        if let Some(bytes) = &objects.cells {
+            self.put_once(&Self::cells_path(pool, epoch), bytes.clone()).await?;
+        }
         if let Some(bytes) = &computed.file_bytes {
             self.put_once(&Self::file_path(pool, epoch), bytes.clone()).await?;
         }
@@ -75,6 +105,25 @@ impl EpochFiles {
     /// on chain; no manifest, since this oracle did not compute it.
     pub async fn adopt(&self, pool: &Pubkey, epoch: u64, bytes: Vec<u8>) -> Result<(), FilesError> {
         self.put_once(&Self::file_path(pool, epoch), bytes).await
+    }
+
+    /// An object named by its own hash: if one is there, it is this one (its hash is checked
+    /// whenever it is read), so it is not read back to compare.
+    async fn put_content_addressed(&self, path: &Path, bytes: &[u8]) -> Result<(), FilesError> {
+        let options = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
+        match self.store.put_opts(path, PutPayload::from(bytes.to_vec()), options).await {
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A published input object, checked against the hash the manifest names it by.
+    pub async fn input_object(&self, what: &str, path: &Path, hash: &str) -> Result<Vec<u8>, FilesError> {
+        let bytes = self.get(path).await?.ok_or_else(|| FilesError::Malformed { path: path.to_string(), reason: format!("the {what} object is missing") })?;
+        if hex::encode(super::content_hash(&bytes)) != hash {
+            return Err(FilesError::Malformed { path: path.to_string(), reason: format!("the {what} object's content does not hash to {hash}") });
+        }
+        Ok(bytes)
     }
 
     async fn put_once(&self, path: &Path, bytes: Vec<u8>) -> Result<(), FilesError> {
@@ -120,16 +169,29 @@ impl EpochFiles {
     /// The newest published reward file of `pool` before `epoch`: the cumulative amounts the
     /// epoch adds to.
     pub async fn latest_file_before(&self, pool: &Pubkey, epoch: u64) -> Result<Option<RewardFile>, FilesError> {
-        let prefix = Path::from(format!("rewards/{pool}"));
-        let listed: Vec<object_store::ObjectMeta> = self.store.list(Some(&prefix)).try_collect().await?;
-        let newest = listed
-            .iter()
-            .filter_map(|meta| meta.location.filename()?.strip_suffix(".json")?.parse::<u64>().ok())
-            .filter(|e| *e < epoch)
-            .max();
-        match newest {
+        match self.newest_before(pool, epoch, ".json").await? {
             Some(e) => self.reward_file(pool, e).await,
             None => Ok(None),
         }
+    }
+
+    /// The epoch of `pool`'s newest published cells state before `epoch`.
+    pub async fn latest_cells_epoch_before(&self, pool: &Pubkey, epoch: u64) -> Result<Option<u64>, FilesError> {
+        self.newest_before(pool, epoch, ".cells.bin").await
+    }
+
+    /// The newest published mapped-cells state of `pool` before `epoch`.
+    pub async fn latest_cells_before(&self, pool: &Pubkey, epoch: u64) -> Result<Option<super::MappedCells>, FilesError> {
+        let Some(e) = self.latest_cells_epoch_before(pool, epoch).await? else { return Ok(None) };
+        let path = Self::cells_path(pool, e);
+        let bytes = self.get(&path).await?.ok_or_else(|| FilesError::Malformed { path: path.to_string(), reason: "listed but missing".into() })?;
+        super::MappedCells::from_bytes(&bytes).map(Some).map_err(|reason| FilesError::Malformed { path: path.to_string(), reason })
+    }
+
+    /// The newest epoch before `epoch` with an object `rewards/<pool>/<epoch><suffix>`.
+    async fn newest_before(&self, pool: &Pubkey, epoch: u64, suffix: &str) -> Result<Option<u64>, FilesError> {
+        let prefix = Path::from(format!("rewards/{pool}"));
+        let listed: Vec<object_store::ObjectMeta> = self.store.list(Some(&prefix)).try_collect().await?;
+        Ok(listed.iter().filter_map(|meta| meta.location.filename()?.strip_suffix(suffix)?.parse::<u64>().ok()).filter(|e| *e < epoch).max())
     }
 }

@@ -1,10 +1,15 @@
-//! Reward epochs: from the verified reports of one epoch to the pool's reward file.
+//! Reward epochs: from one epoch's reports to the pool's reward file.
 //!
-//! The computation is deterministic: the same stored reports, device directory, previous file,
-//! emission and [`RewardConfig`] give a byte-identical file and root on any machine, with any
-//! number of cores, on SQLite or PostgreSQL. Everything is integer arithmetic, every collection
-//! that is iterated is ordered (B-trees, sorted vectors), rows are never taken in the database's
-//! order, and the rounding remainder is assigned by a fixed rule ([`allocate`]).
+//! The computation is a pure function of the epoch's input: the reports of its window (in the
+//! canonical order, whatever the order they arrived in), the chain facts it records (the device
+//! directory at a slot, the blocks its reports' entropy names, the denylist), the rules'
+//! configuration, the emission and the previous epoch's file. The same input gives a
+//! byte-identical file and root on any machine, with any number of cores, on SQLite or
+//! PostgreSQL: everything is integer arithmetic, every collection that is iterated is ordered
+//! (B-trees, sorted vectors), and the rounding remainder is assigned by a fixed rule
+//! ([`allocate`]). The manifest names every input by its content hash, and the inputs that are
+//! not reports are published beside it, so `verify-epoch` recomputes the epoch from the
+//! published objects and the reports alone.
 mod allocate;
 pub mod config;
 mod coverage;
@@ -19,19 +24,20 @@ pub use config::RewardConfig;
 pub use coverage::{coverage_units, Beacon, Witness, UNIT_SCALE};
 pub use diff::{first_difference, LeafDifference};
 pub use files::{EpochFiles, FilesError};
-pub use inputs::device_segments;
-pub use mapping::{mapping_units, Segment};
-pub use publish::{publish_epoch, verify_epoch, Verification};
+pub use inputs::{device_cells, entropy_slots, input_digest, read_reports};
+pub use mapping::{mapping_units, MappedCells};
+pub use publish::{previous_cells, publish_computed, publish_epoch, verify_epoch, EpochInputs, Verification};
 
 use std::collections::BTreeMap;
 
 use fieldproof_sdk::{Pubkey, RewardFile};
-use h3o::Resolution;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::chain_blocks::{BlockCache, BlockError};
 use crate::devices::DeviceEntry;
-use crate::storage::{Store, StoreError};
+use crate::storage::StoreError;
+use crate::verify::{Blocks, ChainFacts, Judged, VerificationConfig, Window};
 
 /// Which reward stream a pool pays: the rules that turn reports into units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -56,8 +62,10 @@ pub struct EpochSpec {
 pub enum EpochError {
     #[error("storage: {0}")]
     Store(#[from] StoreError),
-    #[error("{unverified} reports of the epoch are not verified yet; compute it once the verifier has caught up")]
-    NotVerified { unverified: i64 },
+    #[error("the chain's blocks: {0}")]
+    Blocks(#[from] BlockError),
+    #[error("published input {path} is not what the manifest names: {reason}")]
+    InputMismatch { path: String, reason: String },
     #[error("the store holds a report it cannot read back: {0}")]
     CorruptStore(String),
     #[error("reading the epoch's reports was interrupted: {0}")]
@@ -103,6 +111,14 @@ pub struct EpochManifest {
     /// The epoch of the reward file whose cumulative amounts this one adds to.
     pub previous_epoch: Option<u64>,
     pub config: RewardConfig,
+    pub input: InputManifest,
+    /// Mapping pools: the mapped-cells state this epoch started from and the one it left
+    /// (sha256, hex; published as `rewards/<pool>/<epoch>.cells.bin`).
+    pub previous_cells: Option<String>,
+    pub cells: Option<String>,
+    /// Reports judged valid, and the refused ones by reason.
+    pub valid: u64,
+    pub refused: BTreeMap<String, u64>,
     /// Tokens this epoch allocated (the emission, or nothing when no asset earned).
     pub allocated: u64,
     /// Assets that earned this epoch.
@@ -116,14 +132,45 @@ pub struct EpochManifest {
     pub leaf_count: u64,
 }
 
-/// One computed epoch: the reward file (none while nothing was ever earned), its JSON bytes and
-/// the manifest.
+/// The epoch's input besides the reward configuration: the reports (how many, and the digest of
+/// their ids), and the content hashes of the published chain facts and rules it was judged by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputManifest {
+    pub reports: u64,
+    /// sha256 over the report ids ([`input_digest`]), hex.
+    pub digest: String,
+    /// The chain slot the device directory was read at (none for a devices file).
+    pub directory_slot: Option<u64>,
+    /// `inputs/directory/<hash>.bin`: the directory snapshot.
+    pub directory: String,
+    /// `inputs/blocks/<hash>.json`: the blocks the reports' entropy names.
+    pub blocks: String,
+    /// `inputs/denylist/<hash>.json`: the denylisted keys.
+    pub denylist: String,
+    pub verification: VerificationConfig,
+}
+
+/// The objects an epoch's manifest names besides the reward file, with their bytes.
+#[derive(Debug, Default)]
+pub struct InputObjects {
+    pub directory: Vec<u8>,
+    pub blocks: Vec<u8>,
+    pub denylist: Vec<u8>,
+    pub cells: Option<Vec<u8>>,
+}
+
+/// One computed epoch: the reward file (none while nothing was ever earned), its JSON bytes, the
+/// manifest, the input objects, and the verdicts.
 #[derive(Debug)]
 pub struct ComputedEpoch {
     pub manifest: EpochManifest,
     pub file: Option<RewardFile>,
     /// `file.to_json()`: the exact bytes published and content-hashed.
     pub file_bytes: Option<Vec<u8>>,
+    pub objects: InputObjects,
+    /// Every report of the epoch's window, judged.
+    pub verdicts: Vec<Judged>,
 }
 
 impl ComputedEpoch {
@@ -133,31 +180,46 @@ impl ComputedEpoch {
     }
 }
 
-/// The result of a reading task: a task that panicked or was cancelled is an error too.
-fn joined<T>(result: Result<Result<T, EpochError>, tokio::task::JoinError>) -> Result<T, EpochError> {
-    result.map_err(|e| EpochError::Interrupted(e.to_string()))?
-}
-
-/// sha256 of a reward file's bytes, as the root message carries it.
+/// sha256 of a reward file's (or any published object's) bytes, as the root message carries it.
 pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
     solana_sha256_hasher::hash(bytes).to_bytes()
 }
 
-/// Computes `spec`'s epoch from the verified reports in `store`, adding to `previous` (the
-/// pool's newest reward file of an earlier epoch, if any).
-///
-/// `witness_lag_ms` is the verifier's `max_witness_lag_ms`: witnesses signed up to that long
-/// after the window still count for the window's beacons.
+/// Where an epoch's blocks come from: the chain (through the store's cache), or the ones a
+/// published manifest recorded.
+pub enum BlockFacts<'a> {
+    Chain(&'a BlockCache),
+    Recorded(&'a Blocks),
+}
+
+impl BlockFacts<'_> {
+    async fn blocks(&self, slots: &std::collections::BTreeSet<u64>) -> Result<Blocks, EpochError> {
+        match self {
+            Self::Chain(cache) => Ok(cache.blocks(slots).await?),
+            Self::Recorded(recorded) => Ok(slots.iter().map(|s| (*s, recorded.get(s).copied().flatten())).collect()),
+        }
+    }
+}
+
+/// What an epoch starts from: the pool's newest reward file before it, and (mapping) the
+/// mapped-cells state that epoch left.
+#[derive(Debug, Default)]
+pub struct Previous {
+    pub file: Option<RewardFile>,
+    pub cells: Option<MappedCells>,
+}
+
+/// Computes `spec`'s epoch from its reports in `store`, judged by `inputs`, adding to `previous`.
 pub async fn compute(
-    store: &Store,
-    devices: &BTreeMap<[u8; 32], DeviceEntry>,
-    previous: Option<&RewardFile>,
+    store: &crate::storage::Store,
+    inputs: &EpochInputs<'_>,
+    previous: &Previous,
     spec: &EpochSpec,
     config: &RewardConfig,
-    witness_lag_ms: i64,
 ) -> Result<ComputedEpoch, EpochError> {
     config.validate().map_err(EpochError::Config)?;
-    if let Some(previous) = previous {
+    inputs.verification.validate().map_err(EpochError::Config)?;
+    if let Some(previous) = &previous.file {
         if previous.pool != spec.pool {
             return Err(EpochError::WrongPreviousPool { expected: spec.pool, found: previous.pool });
         }
@@ -166,20 +228,52 @@ pub async fn compute(
         }
     }
     let (start_ms, end_ms) = config.window_ms(spec.epoch).ok_or(EpochError::OutOfRange(spec.epoch))?;
+    let window = Window { start_ms, end_ms };
     let started = std::time::Instant::now();
-    let units = read_units(store, devices, spec.stream, config, (start_ms, end_ms), witness_lag_ms).await?;
-    let units_done = started.elapsed();
+    let (kinds, span) = stream_input(spec.stream, window, inputs.verification);
+    let reports = read_reports(store, kinds, span).await?;
+    let digest = input_digest(&reports);
+    let report_count = reports.len() as u64;
+    let blocks = inputs.blocks.blocks(&inputs::entropy_slots(&reports)).await?;
+    let read = started.elapsed();
+    let facts = ChainFacts { directory: &inputs.directory.entries, blocks: &blocks, denylist: inputs.denylist };
+    let devices = &inputs.directory.entries;
+    let (units, verdicts, cells) = match spec.stream {
+        RewardStream::Coverage => {
+            let judged = crate::verify::judge_coverage(reports, window, &facts, inputs.verification);
+            let units = coverage_units(&judged.beacons, &judged.witnesses, |d| devices.get(d).and_then(|e| e.location_h3), &judged.selection_seed, config);
+            (units, judged.verdicts, None)
+        }
+        RewardStream::Mapping => {
+            let judged = crate::verify::judge_mapping(reports, window, &facts, inputs.verification);
+            let start = previous.cells.clone().unwrap_or_default();
+            let (units, cells) = mapping_units(&start, &judged.segments, spec.epoch, config).map_err(EpochError::Config)?;
+            (units, judged.verdicts, Some((start, cells)))
+        }
+    };
+    let judged_at = started.elapsed();
     let (by_asset, devices_without_asset) = units_by_asset(units, devices);
     if devices_without_asset > 0 {
         tracing::warn!(pool = %spec.pool, epoch = spec.epoch, devices = devices_without_asset, "devices earned units but have no cNFT in the directory; they are paid nothing");
     }
     let earned = allocate(spec.emission, &by_asset)?;
-    let file = cumulative_file(previous, spec, &earned)?;
+    let file = cumulative_file(previous.file.as_ref(), spec, &earned)?;
     let cumulative_total = match &file {
         Some(f) => u64::try_from(f.cumulative_total()).map_err(|_| EpochError::TotalOverflow)?,
         None => 0,
     };
     let file_bytes = file.as_ref().map(|f| f.to_json().into_bytes());
+    let objects = InputObjects {
+        directory: inputs.directory.to_bytes(),
+        blocks: serde_json::to_vec(&blocks).unwrap_or_default(),
+        denylist: inputs.denylist.to_json(),
+        cells: cells.as_ref().map(|(_, after)| after.to_bytes()),
+    };
+    let mut refused: BTreeMap<String, u64> = BTreeMap::new();
+    for reason in verdicts.iter().filter_map(|v| v.reason) {
+        *refused.entry(reason.code().to_string()).or_default() += 1;
+    }
+    let hash_hex = |bytes: &[u8]| hex::encode(content_hash(bytes));
     let manifest = EpochManifest {
         pool: spec.pool.to_string(),
         epoch: spec.epoch,
@@ -187,8 +281,21 @@ pub async fn compute(
         emission: spec.emission,
         window_start_ms: start_ms,
         window_end_ms: end_ms,
-        previous_epoch: previous.map(|p| p.epoch),
+        previous_epoch: previous.file.as_ref().map(|p| p.epoch),
         config: config.clone(),
+        input: InputManifest {
+            reports: report_count,
+            digest: hex::encode(digest),
+            directory_slot: inputs.directory.slot,
+            directory: hash_hex(&objects.directory),
+            blocks: hash_hex(&objects.blocks),
+            denylist: hash_hex(&objects.denylist),
+            verification: inputs.verification.clone(),
+        },
+        previous_cells: cells.as_ref().map(|(before, _)| hash_hex(&before.to_bytes())),
+        cells: objects.cells.as_deref().map(hash_hex),
+        valid: verdicts.iter().filter(|v| v.reason.is_none()).count() as u64,
+        refused,
         allocated: earned.values().sum(),
         earning_assets: earned.len() as u64,
         devices_without_asset,
@@ -200,49 +307,32 @@ pub async fn compute(
     tracing::info!(
         pool = %spec.pool,
         epoch = spec.epoch,
+        reports = report_count,
         leaves = manifest.leaf_count,
-        units_ms = units_done.as_millis() as u64,
-        file_ms = (started.elapsed() - units_done).as_millis() as u64,
+        read_ms = read.as_millis() as u64,
+        judge_ms = (judged_at - read).as_millis() as u64,
+        file_ms = (started.elapsed() - judged_at).as_millis() as u64,
         "epoch computed"
     );
-    Ok(ComputedEpoch { manifest, file, file_bytes })
+    Ok(ComputedEpoch { manifest, file, file_bytes, objects, verdicts })
 }
 
-/// Every earning device's units of the window `[start_ms, end_ms)`, read from the store.
-async fn read_units(
-    store: &Store,
-    devices: &BTreeMap<[u8; 32], DeviceEntry>,
-    stream: RewardStream,
-    config: &RewardConfig,
-    (start_ms, end_ms): (i64, i64),
-    witness_lag_ms: i64,
-) -> Result<BTreeMap<[u8; 32], u128>, EpochError> {
-    Ok(match stream {
-        RewardStream::Coverage => {
-            let witnesses_end = end_ms.saturating_add(witness_lag_ms);
-            let read = std::time::Instant::now();
-            inputs::ensure_verified(store, start_ms, witnesses_end).await?;
-            // Two connections read at once, each on its own thread.
-            let (beacons, witnesses) = {
-                let (b, w) = (store.clone(), store.clone());
-                let beacons = tokio::spawn(async move { inputs::beacons(&b, start_ms, end_ms).await });
-                let witnesses = tokio::spawn(async move { inputs::witnesses(&w, start_ms, witnesses_end).await });
-                (joined(beacons.await)?, joined(witnesses.await)?)
-            };
-            tracing::info!(beacons = beacons.len(), witnesses = witnesses.len(), read_ms = read.elapsed().as_millis() as u64, "epoch inputs read");
-            coverage_units(&beacons, &witnesses, |d| devices.get(d).and_then(|e| e.location_h3), config)
+/// The report kinds a stream judges, and the signed-time span of them its window needs.
+pub fn stream_input(stream: RewardStream, window: Window, verification: &VerificationConfig) -> (&'static [fieldproof_reports::ReportKind], Window) {
+    use fieldproof_reports::ReportKind::*;
+    match stream {
+        RewardStream::Coverage => (&[Beacon, Witness, Heartbeat, DataTransfer], crate::verify::coverage_span(window, verification)),
+        RewardStream::Mapping => (&[MappingSegment], crate::verify::mapping_span(window, verification)),
+    }
+}
+
+impl RewardStream {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Coverage => "coverage",
+            Self::Mapping => "mapping",
         }
-        RewardStream::Mapping => {
-            inputs::ensure_verified(store, start_ms, end_ms).await?;
-            let resolution = Resolution::try_from(config.mapping_resolution).map_err(|e| EpochError::Config(e.to_string()))?;
-            let lookback_ms = config.length_secs.saturating_mul(1_000).saturating_mul(i64::try_from(config.novelty_epochs).unwrap_or(i64::MAX));
-            let read = std::time::Instant::now();
-            let earlier = inputs::segments(store, start_ms.saturating_sub(lookback_ms), start_ms, resolution).await?;
-            let segments = inputs::segments(store, start_ms, end_ms, resolution).await?;
-            tracing::info!(earlier = earlier.len(), segments = segments.len(), read_ms = read.elapsed().as_millis() as u64, "epoch inputs read");
-            mapping_units(&earlier, &segments, config)
-        }
-    })
+    }
 }
 
 /// Units per asset (summed where two devices share one), and how many earning devices have none.

@@ -1,36 +1,59 @@
 //! Computing an epoch against what is already published, and checking a published one.
-use std::collections::BTreeMap;
-
 use fieldproof_sdk::Pubkey;
 
-use super::{compute, first_difference, ComputedEpoch, EpochError, EpochFiles, EpochSpec, LeafDifference, RewardConfig};
-use crate::devices::DeviceEntry;
+use super::{compute, first_difference, BlockFacts, ComputedEpoch, EpochError, EpochFiles, EpochSpec, LeafDifference, MappedCells, Previous, RewardConfig, RewardStream};
+use crate::devices::DirectorySnapshot;
 use crate::storage::Store;
+use crate::verify::{Blocks, Denylist, VerificationConfig, Window};
 
-/// Computes `spec`'s epoch on top of the pool's newest published file before it and publishes
-/// the result. Safe to rerun: the same result is already in place and nothing changes; a
-/// different one is refused ([`super::FilesError::Conflict`]).
-pub async fn publish_epoch(
-    store: &Store,
-    files: &EpochFiles,
-    devices: &BTreeMap<[u8; 32], DeviceEntry>,
-    spec: &EpochSpec,
-    config: &RewardConfig,
-    witness_lag_ms: i64,
-) -> Result<ComputedEpoch, EpochError> {
-    let previous = files.latest_file_before(&spec.pool, spec.epoch).await?;
-    let computed = compute(store, devices, previous.as_ref(), spec, config, witness_lag_ms).await?;
+/// Everything an epoch is judged by besides its reports.
+pub struct EpochInputs<'a> {
+    pub directory: &'a DirectorySnapshot,
+    pub denylist: &'a Denylist,
+    pub verification: &'a VerificationConfig,
+    pub blocks: BlockFacts<'a>,
+}
+
+/// Computes `spec`'s epoch on top of the pool's newest published file before it, records its
+/// judgement in the store (the refused reports, for owners and the burner) and publishes the
+/// result. Safe to rerun: the same result is already in place and nothing changes; a different
+/// one is refused ([`super::FilesError::Conflict`]).
+pub async fn publish_epoch(store: &Store, files: &EpochFiles, inputs: &EpochInputs<'_>, spec: &EpochSpec, config: &RewardConfig) -> Result<ComputedEpoch, EpochError> {
+    let previous = Previous { file: files.latest_file_before(&spec.pool, spec.epoch).await?, cells: previous_cells(files, spec).await? };
+    let computed = compute(store, inputs, &previous, spec, config).await?;
+    publish_computed(store, files, inputs, spec, &computed).await?;
+    Ok(computed)
+}
+
+/// The mapped-cells state a mapping epoch starts from: the newest published before it.
+pub async fn previous_cells(files: &EpochFiles, spec: &EpochSpec) -> Result<Option<MappedCells>, EpochError> {
+    Ok(match spec.stream {
+        RewardStream::Coverage => None,
+        RewardStream::Mapping => files.latest_cells_before(&spec.pool, spec.epoch).await?,
+    })
+}
+
+/// Records a computed epoch's judgement in the store and publishes its files.
+pub async fn publish_computed(store: &Store, files: &EpochFiles, inputs: &EpochInputs<'_>, spec: &EpochSpec, computed: &ComputedEpoch) -> Result<(), EpochError> {
+    let m = &computed.manifest;
+    let (kinds, _) = super::stream_input(spec.stream, Window { start_ms: m.window_start_ms, end_ms: m.window_end_ms }, inputs.verification);
+    let digest: [u8; 32] = hex::decode(&m.input.digest).ok().and_then(|d| d.try_into().ok()).unwrap_or_default();
+    store
+        .save_judgement(spec.stream.as_str(), spec.epoch, Window { start_ms: m.window_start_ms, end_ms: m.window_end_ms }, &digest, kinds, &computed.verdicts)
+        .await?;
     files.publish(&spec.pool, &computed).await?;
     tracing::info!(
         pool = %spec.pool,
         epoch = spec.epoch,
-        root = computed.manifest.root.as_deref().unwrap_or("none"),
-        allocated = computed.manifest.allocated,
-        cumulative_total = computed.manifest.cumulative_total,
-        leaves = computed.manifest.leaf_count,
+        root = m.root.as_deref().unwrap_or("none"),
+        allocated = m.allocated,
+        cumulative_total = m.cumulative_total,
+        leaves = m.leaf_count,
+        valid = m.valid,
+        refused = m.refused.values().sum::<u64>(),
         "epoch published"
     );
-    Ok(computed)
+    Ok(())
 }
 
 /// What recomputing a published epoch found.
@@ -43,23 +66,34 @@ pub enum Verification {
     Differs { published_root: Option<String>, recomputed_root: Option<String>, first: Option<LeafDifference> },
 }
 
-/// Recomputes `pool`'s published `epoch` from this store, with the inputs its manifest names
-/// (emission, configuration, previous file), and compares.
-pub async fn verify_epoch(
-    store: &Store,
-    files: &EpochFiles,
-    devices: &BTreeMap<[u8; 32], DeviceEntry>,
-    pool: &Pubkey,
-    epoch: u64,
-    witness_lag_ms: i64,
-) -> Result<Verification, EpochError> {
+/// Recomputes `pool`'s published `epoch` from its reports in `store` and the inputs its
+/// manifest names, read from the epoch store — the directory, blocks and denylist it recorded,
+/// its configurations, emission and previous file — and compares. Needs no chain and no
+/// configuration of this machine.
+pub async fn verify_epoch(store: &Store, files: &EpochFiles, pool: &Pubkey, epoch: u64) -> Result<Verification, EpochError> {
     let manifest = files.manifest(pool, epoch).await?.ok_or(EpochError::NotPublished { pool: *pool, epoch })?;
-    let previous = match manifest.previous_epoch {
-        Some(e) => Some(files.reward_file(pool, e).await?.ok_or(EpochError::NotPublished { pool: *pool, epoch: e })?),
-        None => None,
+    let previous = Previous {
+        file: match manifest.previous_epoch {
+            Some(e) => Some(files.reward_file(pool, e).await?.ok_or(EpochError::NotPublished { pool: *pool, epoch: e })?),
+            None => None,
+        },
+        cells: match &manifest.previous_cells {
+            Some(hash) => Some(MappedCells::from_bytes(&files.input_object("previous cells", &cells_path_of(files, pool, epoch, hash).await?, hash).await?).map_err(|reason| {
+                EpochError::InputMismatch { path: "previous cells".into(), reason }
+            })?),
+            None => None,
+        },
     };
+    let input = &manifest.input;
+    let directory_bytes = files.input_object("directory", &EpochFiles::directory_path(&input.directory), &input.directory).await?;
+    let directory = DirectorySnapshot::from_bytes(&directory_bytes).map_err(|reason| EpochError::InputMismatch { path: "directory".into(), reason })?;
+    let blocks_bytes = files.input_object("blocks", &EpochFiles::blocks_path(&input.blocks), &input.blocks).await?;
+    let blocks: Blocks = serde_json::from_slice(&blocks_bytes).map_err(|e| EpochError::InputMismatch { path: "blocks".into(), reason: e.to_string() })?;
+    let denylist_bytes = files.input_object("denylist", &EpochFiles::denylist_path(&input.denylist), &input.denylist).await?;
+    let denylist = Denylist::from_json(&denylist_bytes).map_err(|reason| EpochError::InputMismatch { path: "denylist".into(), reason })?;
+    let inputs = EpochInputs { directory: &directory, denylist: &denylist, verification: &input.verification, blocks: BlockFacts::Recorded(&blocks) };
     let spec = EpochSpec { pool: *pool, stream: manifest.stream, epoch, emission: manifest.emission };
-    let recomputed = compute(store, devices, previous.as_ref(), &spec, &manifest.config, witness_lag_ms).await?;
+    let recomputed = compute(store, &inputs, &previous, &spec, &manifest.config).await?;
     let published = files.reward_file_bytes(pool, epoch).await?;
     if recomputed.file_bytes == published && recomputed.manifest == manifest {
         return Ok(Verification::Matches { root: manifest.root });
@@ -71,4 +105,12 @@ pub async fn verify_epoch(
         recomputed_root: recomputed.manifest.root,
         first: first_difference(&ours, &published_leaves),
     })
+}
+
+/// The path of the cells state with `hash` that `epoch` started from: the newest before it.
+async fn cells_path_of(files: &EpochFiles, pool: &Pubkey, epoch: u64, hash: &str) -> Result<object_store::path::Path, EpochError> {
+    match files.latest_cells_epoch_before(pool, epoch).await? {
+        Some(e) => Ok(EpochFiles::cells_path(pool, e)),
+        None => Err(EpochError::InputMismatch { path: format!("cells {hash}"), reason: "no earlier cells state is published".into() }),
+    }
 }

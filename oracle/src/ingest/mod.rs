@@ -29,6 +29,8 @@ use crate::devices::DeviceDirectory;
 use crate::storage::{InsertOutcome, NewReport, ReportWriter, Store};
 
 pub struct IngestState {
+    /// The newest finalized block, handed to devices as entropy (`GET /v1/entropy`).
+    pub entropy: std::sync::RwLock<Option<(u64, crate::verify::Block)>>,
     pub config: IngestConfig,
     pub store: Store,
     pub writer: ReportWriter,
@@ -50,6 +52,7 @@ impl IngestState {
         Self {
             per_device: RateLimiter::keyed(per_minute(config.per_device_per_minute)),
             per_source: RateLimiter::keyed(per_minute(config.per_source_per_minute)),
+            entropy: std::sync::RwLock::new(None),
             config,
             store,
             writer,
@@ -77,6 +80,7 @@ pub fn router(state: Arc<IngestState>, more: Router) -> Router {
     Router::new()
         .route("/v1/reports", post(submit_report))
         .route("/v1/devices/{key}/rejections", get(device_rejections))
+        .route("/v1/entropy", get(entropy))
         .route("/health", get(health))
         .route("/metrics", get(render_metrics))
         .with_state(state.clone())
@@ -152,19 +156,45 @@ async fn submit_report(
     }
 }
 
-/// The device's reports the verifier refused, newest first, with the reason for each.
+/// The device's reports its epochs' judgements refused, newest first, with the reason for each.
 async fn device_rejections(
     State(state): State<Arc<IngestState>>,
     axum::extract::Path(key): axum::extract::Path<String>,
-) -> Result<Json<Vec<crate::verify::Rejection>>, Rejection> {
+) -> Result<Json<Vec<crate::storage::Refusal>>, Rejection> {
     let device: [u8; 32] = hex::decode(&key)
         .ok()
         .and_then(|k| k.try_into().ok())
         .ok_or_else(|| Rejection::MalformedEncoding("the device key is 64 hex digits".into()))?;
-    crate::verify::Verifier::rejections(&state.store, &device, 100)
-        .await
-        .map(Json)
-        .map_err(|_| Rejection::StorageUnavailable)
+    state.store.refusals(&device, 100).await.map(Json).map_err(|_| Rejection::StorageUnavailable)
+}
+
+/// The entropy devices put in their beacons and segments: `{"slot", "blockhash" (hex),
+/// "time_ms"}` of the newest finalized block this oracle has read.
+#[derive(Serialize)]
+struct EntropyView {
+    slot: u64,
+    blockhash: String,
+    time_ms: i64,
+}
+
+async fn entropy(State(state): State<Arc<IngestState>>) -> Result<Json<EntropyView>, Rejection> {
+    let current = *state.entropy.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (slot, block) = current.ok_or(Rejection::EntropyUnavailable)?;
+    Ok(Json(EntropyView { slot, blockhash: hex::encode(block.hash), time_ms: block.time_ms }))
+}
+
+/// Reads the newest finalized block every `every`, for `GET /v1/entropy`. A failed read keeps
+/// the last block (still fresh for a while) and is retried on the next tick.
+pub async fn keep_entropy_current(state: Arc<IngestState>, blocks: crate::chain_blocks::BlockCache, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match blocks.latest(unix_ms()).await {
+            Ok(latest) => *state.entropy.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(latest),
+            Err(e) => tracing::warn!(error = %e, "cannot read the newest block; devices keep the last entropy for now"),
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -31,6 +31,8 @@ pub enum Rejection {
     StorageUnavailable,
     #[error("the request took too long")]
     Timeout,
+    #[error("this oracle has not read a block from the chain yet; retry shortly")]
+    EntropyUnavailable,
 }
 
 #[derive(Serialize)]
@@ -54,6 +56,7 @@ impl Rejection {
             Rejection::Overloaded => "overloaded",
             Rejection::StorageUnavailable => "storage_unavailable",
             Rejection::Timeout => "timeout",
+            Rejection::EntropyUnavailable => "entropy_unavailable",
         }
     }
 
@@ -66,7 +69,7 @@ impl Rejection {
             Rejection::ClockSkew { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Rejection::DuplicateReport | Rejection::ReplayedNonce => StatusCode::CONFLICT,
             Rejection::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Rejection::Overloaded | Rejection::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Rejection::Overloaded | Rejection::StorageUnavailable | Rejection::EntropyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
         }
     }

@@ -15,9 +15,11 @@ use solana_keypair::Keypair;
 
 use super::emission::{emission_for, EmissionError};
 use super::record::{EpochRecord, EpochStatus};
+use crate::chain_blocks::BlockCache;
 use crate::devices::DeviceDirectory;
-use crate::epoch::{compute, content_hash, first_difference, EpochError, EpochFiles, EpochSpec, RewardConfig, RewardStream};
+use crate::epoch::{compute, content_hash, first_difference, previous_cells, publish_computed, BlockFacts, EpochError, EpochFiles, EpochInputs, EpochSpec, Previous, RewardConfig, RewardStream};
 use crate::storage::{Store, StoreError};
+use crate::verify::{Denylist, VerificationConfig};
 
 /// Another oracle, and the key its signatures must carry.
 pub struct Peer {
@@ -64,11 +66,13 @@ pub struct EpochDriver<C: Chain> {
     pub pools: Vec<(Pubkey, RewardStream)>,
     pub treasury: Pubkey,
     pub rewards: RewardConfig,
+    pub verification: VerificationConfig,
+    pub denylist: Denylist,
+    /// The blocks the reports' entropy names.
+    pub blocks: BlockCache,
     pub root_validity_secs: i64,
-    /// The verifier's `max_witness_lag_ms`.
-    pub witness_lag_ms: i64,
     /// How long after its end an epoch is computed: its reports may still arrive within the
-    /// clock-skew window, and are verified once settled.
+    /// clock-skew window, and witnesses of its last beacons a little after that.
     pub settle_ms: i64,
 }
 
@@ -154,9 +158,11 @@ impl<C: Chain> EpochDriver<C> {
             other => other?,
         };
         let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
-        let devices = self.devices.snapshot();
-        let computed = compute(&self.store, &devices, previous.as_ref(), &spec, &self.rewards, self.witness_lag_ms).await?;
-        self.files.publish(&pool_address, &computed).await.map_err(EpochError::from)?;
+        let directory = self.devices.snapshot();
+        let inputs = EpochInputs { directory: &directory, denylist: &self.denylist, verification: &self.verification, blocks: BlockFacts::Chain(&self.blocks) };
+        let previous = Previous { file: previous, cells: previous_cells(&self.files, &spec).await? };
+        let computed = compute(&self.store, &inputs, &previous, &spec, &self.rewards).await?;
+        publish_computed(&self.store, &self.files, &inputs, &spec, &computed).await?;
         let (Some(file), Some(content_hash)) = (&computed.file, computed.content_hash()) else {
             return Err(QuorumError::NothingEarned(epoch));
         };

@@ -2,9 +2,11 @@
 //! file by default, PostgreSQL when given a `postgres://` URL. The migrations and every query
 //! are the same for both (portable types, `$n` placeholders used once each and in order).
 //! The reward epoch's bulk reads from SQLite go through [`sqlite_reads`] instead.
+mod judgements;
 pub mod sqlite_reads;
 mod writer;
 
+pub use judgements::Refusal;
 pub use writer::{InsertOutcome, ReportWriter, WriterConfig};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

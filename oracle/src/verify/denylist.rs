@@ -36,6 +36,21 @@ impl Denylist {
         self.keys.is_empty()
     }
 
+    /// The keys, in key order, as a JSON array of hex strings: what an epoch publishes of the
+    /// denylist it was judged with (its sha256 is the manifest's `denylist`).
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut keys: Vec<String> = self.keys.iter().map(hex::encode).collect();
+        keys.sort_unstable();
+        serde_json::to_vec(&keys).unwrap_or_default()
+    }
+
+    /// Reads back [`to_json`](Self::to_json).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        let keys: Vec<String> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let keys = keys.iter().map(|k| hex::decode(k).ok().and_then(|b| <[u8; 32]>::try_from(b).ok())).collect::<Option<HashSet<_>>>();
+        keys.map(|keys| Self { keys }).ok_or_else(|| "every key must be 64 hex digits".into())
+    }
+
     /// The bytes the authority signs for `keys`.
     pub fn signing_bytes(keys: &[[u8; 32]]) -> Vec<u8> {
         let mut bytes = DENYLIST_DOMAIN.to_vec();
@@ -92,5 +107,10 @@ mod tests {
         let forged = write(dir.path(), &[[7; 32]], &impostor);
         let err = Denylist::load(&forged, &authority.verifying_key()).unwrap_err();
         assert!(err.to_string().contains("not signed by the denylist authority"), "{err}");
+
+        let reordered = write(dir.path(), &[[8; 32], [7; 32]], &authority);
+        assert_eq!(Denylist::load(&reordered, &authority.verifying_key()).unwrap().to_json(), list.to_json(), "published in key order, whatever the file's");
+        assert_ne!(Denylist::default().to_json(), list.to_json());
+        assert_eq!(Denylist::from_json(&list.to_json()).unwrap().to_json(), list.to_json());
     }
 }

@@ -8,11 +8,28 @@ pub fn free_space_path_loss_db(distance_m: f64, frequency_hz: u64) -> f64 {
     20.0 * libm::log10(distance_m.max(1.0)) + 20.0 * libm::log10((frequency_hz.max(1)) as f64) - 147.55
 }
 
-/// The strongest signal, in tenths of a dBm, a receiver at `distance_m` can see from a
-/// transmitter with `tx_power_ddbm` through antennas of `tx_gain_ddbi` and `rx_gain_ddbi`.
-pub fn max_rssi_ddbm(tx_power_ddbm: i16, tx_gain_ddbi: i16, rx_gain_ddbi: i16, distance_m: f64, frequency_hz: u64) -> i32 {
-    let budget_ddb = i32::from(tx_power_ddbm) + i32::from(tx_gain_ddbi) + i32::from(rx_gain_ddbi);
-    budget_ddb - (free_space_path_loss_db(distance_m, frequency_hz) * 10.0).round() as i32
+/// The strongest signal, in tenths of a dBm, a receiver with an antenna of `rx_gain_ddbi` at
+/// `distance_m` can see from a transmitter radiating `eirp_ddbm`.
+pub fn max_rssi_ddbm(eirp_ddbm: i32, rx_gain_ddbi: i32, distance_m: f64, frequency_hz: u64) -> i32 {
+    eirp_ddbm + rx_gain_ddbi - (free_space_path_loss_db(distance_m, frequency_hz) * 10.0).round() as i32
+}
+
+/// A device's place as asserted on chain: its cell's centre and its antenna's height above
+/// ground.
+#[derive(Clone, Copy, Debug)]
+pub struct Site {
+    pub at: LatLng,
+    pub elevation_m: i32,
+}
+
+impl Site {
+    /// The straight-line distance between two antennas: over the ground between the cells'
+    /// centres, and up or down between their heights.
+    pub fn distance_m(&self, other: &Site) -> f64 {
+        let ground = self.at.distance_m(other.at);
+        let height = f64::from(self.elevation_m) - f64::from(other.elevation_m);
+        libm::sqrt(ground * ground + height * height)
+    }
 }
 
 /// Centre of an H3 cell, or `None` for a value that is not a cell index.
@@ -42,10 +59,18 @@ mod tests {
 
     #[test]
     fn max_rssi_falls_with_distance() {
-        let near = max_rssi_ddbm(270, 30, 30, 500.0, 915_000_000);
-        let far = max_rssi_ddbm(270, 30, 30, 5_000.0, 915_000_000);
+        let near = max_rssi_ddbm(300, 30, 500.0, 915_000_000);
+        let far = max_rssi_ddbm(300, 30, 5_000.0, 915_000_000);
         assert_eq!(near - far, 200, "ten times the distance costs 20 dB");
-        assert_eq!(max_rssi_ddbm(270, 30, 30, 1_000.0, 915_000_000), 330 - 917);
+        assert_eq!(max_rssi_ddbm(300, 30, 1_000.0, 915_000_000), 330 - 917);
+    }
+
+    #[test]
+    fn antenna_heights_lengthen_the_distance() {
+        let at = cell_center(0x8828308281fffff).unwrap();
+        let ground = Site { at, elevation_m: 0 };
+        let mast = Site { at, elevation_m: 300 };
+        assert!((ground.distance_m(&mast) - 300.0).abs() < 1e-9);
     }
 
     #[test]
