@@ -141,11 +141,12 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every report of a device of this role is made up: the device must earn nothing. (A
-    /// stitcher's first segment of a round is a real drive, and a self-dealer's coverage is
-    /// honest: only their added reports are cheats.)
+    /// Everything a device of this role could earn from is made up: it must earn nothing. (A
+    /// loud witness's own beacons are real and heard, a stitcher's first segment of a round is a
+    /// real drive, a self-dealer's coverage is honest and a replayer's originals are: they earn
+    /// for those, and nothing for their cheats.)
     pub fn earns_nothing(self) -> bool {
-        !matches!(self, Role::Honest | Role::Replayer | Role::Stitcher | Role::SelfDealer)
+        !matches!(self, Role::Honest | Role::Replayer | Role::Stitcher | Role::SelfDealer | Role::LoudWitness)
     }
 }
 

@@ -1,54 +1,67 @@
-//! Reward epochs over a seeded simulated fleet: exact totals, cheaters paid nothing, cumulative
-//! amounts across epochs, write-once publishing, `verify-epoch`, and determinism across storage
-//! back ends and core counts.
+//! Reward epochs over a seeded simulated fleet with a cheater of every class: exact totals,
+//! cheaters paid nothing and refused with their reasons, cumulative amounts across epochs,
+//! write-once publishing, `verify-epoch` from the published inputs alone, and determinism across
+//! storage back ends and core counts.
 mod support;
 
 use std::collections::BTreeMap;
 
-use fieldproof_oracle::devices::DeviceEntry;
+use fieldproof_oracle::chain_blocks::BlockCache;
+use fieldproof_oracle::devices::DirectorySnapshot;
 use fieldproof_oracle::epoch::{
-    compute, publish_epoch, verify_epoch, EpochError, EpochFiles, EpochSpec, FilesError, RewardConfig, RewardStream, Verification,
+    compute, publish_epoch, verify_epoch, BlockFacts, EpochError, EpochFiles, EpochInputs, EpochSpec, FilesError, Previous, RewardConfig, RewardStream, Verification,
 };
 use fieldproof_oracle::simulate::{Fleet, Role};
 use fieldproof_oracle::storage::Store;
-use support::fleet::{asset_of, fleet};
+use fieldproof_oracle::verify::{Denylist, VerificationConfig};
 use fieldproof_sdk::Pubkey;
+use support::fleet::{asset_of, fleet};
 
 /// Epoch 0 starts here (Unix seconds); epochs last half an hour, three beacon rounds.
 const START_TS: i64 = 1_800_000_000;
 const EMISSION: u64 = 1_000_000;
-const LAG_MS: i64 = 10_000;
 
 fn config() -> RewardConfig {
     RewardConfig { start_ts: START_TS, length_secs: 1_800, ..RewardConfig::default() }
 }
 
-fn directory(fleet: &Fleet) -> BTreeMap<[u8; 32], DeviceEntry> {
-    support::fleet::directory(fleet).snapshot()
+/// What an epoch is judged by besides its reports: the fleet's directory, no denylist, the
+/// default rules, the simulated chain's blocks.
+struct Facts {
+    directory: DirectorySnapshot,
+    denylist: Denylist,
+    verification: VerificationConfig,
+    blocks: BlockCache,
+}
+
+impl Facts {
+    fn of(fleet: &Fleet, store: &Store) -> Self {
+        Self { directory: support::fleet::directory(fleet).snapshot(), denylist: Denylist::default(), verification: VerificationConfig::default(), blocks: support::fleet::blocks(store) }
+    }
+
+    fn inputs(&self) -> EpochInputs<'_> {
+        EpochInputs { directory: &self.directory, denylist: &self.denylist, verification: &self.verification, blocks: BlockFacts::Chain(&self.blocks) }
+    }
 }
 
 /// Stores `rounds` ten-minute rounds of the fleet's traffic from a minute into epoch 0.
-async fn store_traffic(store: &Store, fleet: &Fleet, rounds: usize) {
+async fn store_traffic(store: &Store, fleet: &Fleet, rounds: u64) {
     support::fleet::store_traffic(store, fleet, u64::try_from(START_TS).unwrap() * 1_000 + 60_000, rounds).await;
 }
 
-async fn verify_all(store: &Store, fleet: &Fleet) {
-    support::fleet::verify_all(store, fleet, START_TS * 1_000 + 86_400_000).await;
-}
-
-async fn sqlite_with_traffic(fleet: &Fleet, rounds: usize) -> (Store, tempfile::TempDir) {
+async fn sqlite_with_traffic(fleet: &Fleet, rounds: u64) -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite://{}", dir.path().join("o.sqlite").display())).await.unwrap();
     store_traffic(&store, fleet, rounds).await;
     (store, dir)
 }
 
-fn assets_of(fleet: &Fleet, role: Role, kind: fieldproof_oracle::devices::DeviceKind) -> Vec<Pubkey> {
+fn assets_where(fleet: &Fleet, keep: impl Fn(Role) -> bool, kind: fieldproof_oracle::devices::DeviceKind) -> Vec<(Role, Pubkey)> {
     fleet
         .devices
         .iter()
-        .filter(|d| d.role == role && d.kind == kind)
-        .map(|d| Pubkey::new_from_array(asset_of(&d.key.verifying_key().to_bytes())))
+        .filter(|d| keep(d.role) && d.kind == kind)
+        .map(|d| (d.role, Pubkey::new_from_array(asset_of(&d.key.verifying_key().to_bytes()))))
         .collect()
 }
 
@@ -57,23 +70,34 @@ async fn an_epoch_pays_its_emission_exactly_to_honest_devices_and_nothing_to_che
     use fieldproof_oracle::devices::DeviceKind::{Hotspot, Mapper};
     let fleet = fleet();
     let (store, _dir) = sqlite_with_traffic(&fleet, 3).await;
-    verify_all(&store, &fleet).await;
-    let devices = directory(&fleet);
+    let facts = Facts::of(&fleet, &store);
 
     let pool = Pubkey::new_unique();
-    for (stream, kind, cheaters) in [(RewardStream::Coverage, Hotspot, Role::Spoofer), (RewardStream::Mapping, Mapper, Role::Teleporter)] {
+    for (stream, kind, reasons) in [
+        (
+            RewardStream::Coverage,
+            Hotspot,
+            // Spoofers, location liars, power liars, loud witnesses, fabricators, grinders, self-dealers.
+            &["witness_too_far", "location_mismatch", "out_of_region_plan", "rssi_above_free_space", "unknown_entropy", "witness_too_close", "invalid_beacon", "session_not_countersigned"][..],
+        ),
+        // Teleporters, stitchers, overlappers, backdaters and stale-track senders.
+        (RewardStream::Mapping, Mapper, &["position_jump", "track_discontinuity", "segment_overlap", "stale_track"][..]),
+    ] {
         let spec = EpochSpec { pool, stream, epoch: 0, emission: EMISSION };
-        let computed = compute(&store, &devices, None, &spec, &config(), LAG_MS).await.unwrap();
+        let computed = compute(&store, &facts.inputs(), &Previous::default(), &spec, &config()).await.unwrap();
         let file = computed.file.as_ref().expect("the honest fleet earned");
         let paid: BTreeMap<Pubkey, u64> = file.leaves().iter().copied().collect();
         assert_eq!(paid.values().sum::<u64>(), EMISSION, "{stream:?}: the emission is paid exactly");
         assert_eq!(computed.manifest.allocated, EMISSION);
         assert_eq!(computed.manifest.cumulative_total, EMISSION);
-        for asset in assets_of(&fleet, cheaters, kind) {
-            assert_eq!(paid.get(&asset), None, "{stream:?}: a {cheaters:?} was paid");
+        for (role, asset) in assets_where(&fleet, Role::earns_nothing, kind) {
+            assert_eq!(paid.get(&asset), None, "{stream:?}: a {role:?} was paid");
         }
-        let honest = assets_of(&fleet, Role::Honest, kind);
-        assert!(honest.iter().all(|a| paid.get(a).is_some_and(|v| *v > 0)), "{stream:?}: every honest device earned");
+        let honest = assets_where(&fleet, |r| r == Role::Honest, kind);
+        assert!(honest.iter().all(|(_, a)| paid.get(a).is_some_and(|v| *v > 0)), "{stream:?}: every honest device earned");
+        for reason in reasons {
+            assert!(computed.manifest.refused.contains_key(*reason), "{stream:?}: no report refused with {reason}: {:?}", computed.manifest.refused);
+        }
         let mut sorted = file.leaves().to_vec();
         sorted.sort_by_key(|(asset, _)| *asset);
         assert_eq!(file.leaves(), &sorted[..], "leaves are in asset order");
@@ -82,19 +106,18 @@ async fn an_epoch_pays_its_emission_exactly_to_honest_devices_and_nothing_to_che
 }
 
 #[tokio::test]
-async fn epochs_add_up_publish_once_and_verify() {
+async fn epochs_add_up_publish_once_and_verify_from_their_published_inputs() {
     let fleet = fleet();
     let (store, dir) = sqlite_with_traffic(&fleet, 6).await;
-    verify_all(&store, &fleet).await;
-    let devices = directory(&fleet);
+    let facts = Facts::of(&fleet, &store);
     let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap()).unwrap();
     let pool = Pubkey::new_unique();
     let spec = |epoch: u64| EpochSpec { pool, stream: RewardStream::Coverage, epoch, emission: EMISSION };
 
-    let first = publish_epoch(&store, &files, &devices, &spec(0), &config(), LAG_MS).await.unwrap();
-    let again = publish_epoch(&store, &files, &devices, &spec(0), &config(), LAG_MS).await.unwrap();
+    let first = publish_epoch(&store, &files, &facts.inputs(), &spec(0), &config()).await.unwrap();
+    let again = publish_epoch(&store, &files, &facts.inputs(), &spec(0), &config()).await.unwrap();
     assert_eq!(again.file_bytes, first.file_bytes, "a rerun publishes the same bytes and changes nothing");
-    let second = publish_epoch(&store, &files, &devices, &spec(1), &config(), LAG_MS).await.unwrap();
+    let second = publish_epoch(&store, &files, &facts.inputs(), &spec(1), &config()).await.unwrap();
     assert_eq!(second.manifest.previous_epoch, Some(0));
     assert_eq!(second.manifest.cumulative_total, 2 * EMISSION, "cumulative over both epochs");
     let before: BTreeMap<Pubkey, u64> = first.file.as_ref().unwrap().leaves().iter().copied().collect();
@@ -102,51 +125,56 @@ async fn epochs_add_up_publish_once_and_verify() {
         assert!(*cumulative >= before.get(asset).copied().unwrap_or(0), "a cumulative amount never shrinks");
     }
     assert_eq!(files.reward_file(&pool, 1).await.unwrap().unwrap().root(), second.file.as_ref().unwrap().root());
+    let refused = store.refusals(&fleet.devices.iter().find(|d| d.role == Role::LocationLiar).unwrap().key.verifying_key().to_bytes(), 1_000).await.unwrap();
+    assert!(refused.iter().any(|r| r.reason == "location_mismatch" && !r.explanation.is_empty()), "the owner reads why: {refused:?}");
 
     // A different result for a published epoch is refused, and the published file stays.
     let other = EpochSpec { emission: EMISSION + 1, ..spec(0) };
-    match publish_epoch(&store, &files, &devices, &other, &config(), LAG_MS).await {
+    match publish_epoch(&store, &files, &facts.inputs(), &other, &config()).await {
         Err(EpochError::Files(FilesError::Conflict { path })) => assert!(path.ends_with("00000000000000000000.json"), "{path}"),
         other => panic!("expected a conflict, got {other:?}"),
     }
     assert_eq!(files.reward_file_bytes(&pool, 0).await.unwrap(), first.file_bytes);
 
-    // Anyone with the same inputs recomputes the same root...
-    for epoch in [0, 1] {
-        let verified = verify_epoch(&store, &files, &devices, &pool, epoch, LAG_MS).await.unwrap();
-        assert_eq!(verified, Verification::Matches { root: if epoch == 0 { first.manifest.root.clone() } else { second.manifest.root.clone() } });
+    // Anyone with the reports and the published objects recomputes the same root: no chain, no
+    // directory, no configuration of their own...
+    for (epoch, computed) in [(0, &first), (1, &second)] {
+        let verified = verify_epoch(&store, &files, &pool, epoch).await.unwrap();
+        assert_eq!(verified, Verification::Matches { root: computed.manifest.root.clone() });
     }
-    // ...and one whose directory lacks a device learns which leaf differs first.
-    let dropped = *first.file.as_ref().unwrap().leaves().first().map(|(a, _)| a).unwrap();
-    let without: BTreeMap<[u8; 32], DeviceEntry> =
-        devices.iter().map(|(k, e)| (*k, if e.asset == Some(dropped.to_bytes()) { DeviceEntry { asset: None, ..*e } } else { *e })).collect();
-    match verify_epoch(&store, &files, &without, &pool, 0, LAG_MS).await.unwrap() {
-        Verification::Differs { first: Some(d), published_root, recomputed_root } => {
-            assert_eq!(d.asset, dropped);
-            assert_eq!((d.ours, d.theirs.is_some()), (None, true));
-            assert_ne!(published_root, recomputed_root);
-        }
+    // ...and a store that lacks a report learns which leaf differs first.
+    let honest = fleet.devices.iter().find(|d| d.role == Role::Honest && d.kind == fieldproof_oracle::devices::DeviceKind::Hotspot).unwrap();
+    sqlx::query("DELETE FROM reports WHERE device = $1 AND kind = 0").bind(honest.key.verifying_key().to_bytes().to_vec()).execute(store.pool()).await.unwrap();
+    match verify_epoch(&store, &files, &pool, 0).await.unwrap() {
+        Verification::Differs { first: Some(_), published_root, recomputed_root } => assert_ne!(published_root, recomputed_root),
         other => panic!("expected a difference, got {other:?}"),
     }
-    assert!(matches!(verify_epoch(&store, &files, &devices, &pool, 5, LAG_MS).await, Err(EpochError::NotPublished { epoch: 5, .. })));
+    assert!(matches!(verify_epoch(&store, &files, &pool, 5).await, Err(EpochError::NotPublished { epoch: 5, .. })));
+    // A published input that is not what the manifest names is refused, not used.
+    let directory = EpochFiles::directory_path(&first.manifest.input.directory);
+    std::fs::write(dir.path().join("epochs").join(directory.as_ref()), b"tampered").unwrap();
+    assert!(matches!(verify_epoch(&store, &files, &pool, 0).await, Err(EpochError::Files(FilesError::Malformed { .. }))));
 }
 
 #[tokio::test]
-async fn an_epoch_with_unverified_reports_is_not_computed() {
+async fn mapping_epochs_hand_their_mapped_cells_to_the_next() {
     let fleet = fleet();
-    let (store, _dir) = sqlite_with_traffic(&fleet, 1).await;
-    let spec = EpochSpec { pool: Pubkey::new_unique(), stream: RewardStream::Coverage, epoch: 0, emission: EMISSION };
-    match compute(&store, &directory(&fleet), None, &spec, &config(), LAG_MS).await {
-        Err(EpochError::NotVerified { unverified }) => assert!(unverified > 0),
-        other => panic!("expected NotVerified, got {other:?}"),
-    }
+    let (store, dir) = sqlite_with_traffic(&fleet, 6).await;
+    let facts = Facts::of(&fleet, &store);
+    let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap()).unwrap();
+    let pool = Pubkey::new_unique();
+    let spec = |epoch: u64| EpochSpec { pool, stream: RewardStream::Mapping, epoch, emission: EMISSION };
+    let first = publish_epoch(&store, &files, &facts.inputs(), &spec(0), &config()).await.unwrap();
+    let second = publish_epoch(&store, &files, &facts.inputs(), &spec(1), &config()).await.unwrap();
+    assert!(first.manifest.cells.is_some());
+    assert_eq!(second.manifest.previous_cells, first.manifest.cells, "epoch 1 starts from the cells epoch 0 left");
+    assert_eq!(verify_epoch(&store, &files, &pool, 1).await.unwrap(), Verification::Matches { root: second.manifest.root.clone() });
 }
 
 /// The same reports give byte-identical files on SQLite and PostgreSQL, on one core or two.
 #[test]
 fn the_same_inputs_give_the_same_bytes_on_every_back_end_and_core_count() {
     let fleet = fleet();
-    let devices = directory(&fleet);
     let pool = Pubkey::new_from_array([7; 32]);
     let mut results: Vec<(String, Vec<u8>, Vec<u8>)> = Vec::new();
     for threads in [1, 2] {
@@ -158,11 +186,11 @@ fn the_same_inputs_give_the_same_bytes_on_every_back_end_and_core_count() {
                 let mut out = Vec::new();
                 for ((store, _dir), back_end) in support::stores().await.into_iter().zip(["SQLite", "PostgreSQL"]) {
                     store_traffic(&store, &fleet, 2).await;
-                    verify_all(&store, &fleet).await;
+                    let facts = Facts::of(&fleet, &store);
                     let mut bytes = Vec::new();
                     for stream in [RewardStream::Coverage, RewardStream::Mapping] {
                         let spec = EpochSpec { pool, stream, epoch: 0, emission: EMISSION };
-                        let computed = compute(&store, &devices, None, &spec, &config(), LAG_MS).await.unwrap();
+                        let computed = compute(&store, &facts.inputs(), &Previous::default(), &spec, &config()).await.unwrap();
                         bytes.push(computed.file_bytes.expect("rewards were earned"));
                     }
                     out.push((format!("{back_end} on {threads} core(s)"), bytes[0].clone(), bytes[1].clone()));
