@@ -122,7 +122,7 @@ pub struct FleetSpec {
     pub cheaters: Cheaters,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Role {
     Honest,
     Spoofer,

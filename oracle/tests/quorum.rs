@@ -71,7 +71,7 @@ impl Network {
     }
 }
 
-/// One oracle: its own database holding the fleet's epoch-1 reports, verified, and its API.
+/// One oracle: its own database holding the fleet's epoch-1 reports, and its API.
 struct Oracle {
     running: RunningOracle,
     epochs_dir: std::path::PathBuf,
@@ -84,15 +84,8 @@ async fn oracle(net: &Network, fleet: &Fleet) -> Oracle {
     let store = Store::open(&database_url).await.unwrap();
     let epoch_1_ms = u64::try_from((net.start_ts + EPOCH_SECS) * 1_000 + 60_000).unwrap();
     support::fleet::store_traffic(&store, fleet, epoch_1_ms, 2).await;
-    support::fleet::verify_all(&store, fleet, net.now_ms() + 86_400_000).await;
     let epochs_dir = dir.path().join("epochs");
-    let config = OracleConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url,
-        epochs_store: epochs_dir.display().to_string(),
-        verify_every_secs: 3_600,
-        ..OracleConfig::default()
-    };
+    let config = OracleConfig { listen: "127.0.0.1:0".parse().unwrap(), database_url, epochs_store: epochs_dir.display().to_string(), ..OracleConfig::default() };
     let running = serve::start(&config, Arc::new(DeviceDirectory::default()), None).await.unwrap();
     Oracle { running, epochs_dir, _dir: dir }
 }
@@ -116,8 +109,10 @@ fn driver(net: &Network, oracles: &[Oracle], me: usize, devices: Arc<DeviceDirec
         pools: vec![(net.pool(), RewardStream::Coverage)],
         treasury: net.deployment.treasury,
         rewards: net.rewards(),
+        verification: fieldproof_oracle::verify::VerificationConfig::default(),
+        denylist: fieldproof_oracle::verify::Denylist::default(),
+        blocks: support::fleet::blocks(&oracles[me].running.store),
         root_validity_secs: 7 * 86_400,
-        witness_lag_ms: 10_000,
         settle_ms: 0,
     }
 }
@@ -203,13 +198,11 @@ async fn a_lying_oracle_is_not_counted_and_cannot_post_alone() {
     let fleet = support::fleet::fleet();
     let oracles = three_oracles(&net, &fleet).await;
     let honest = support::fleet::directory(&fleet);
-    // The liar pays one hotspot's reward to an asset of its own.
+    // The liar pays an honest hotspot's reward to an asset of its own.
     let lying = DeviceDirectory::default();
-    let mut entries = honest.snapshot().into_iter();
-    let (first_key, first) = entries.next().unwrap();
-    lying.upsert(first_key, DeviceEntry { asset: Some([0xee; 32]), ..first });
-    for (key, entry) in entries {
-        lying.upsert(key, entry);
+    let robbed = fleet.devices.iter().find(|d| d.role == fieldproof_oracle::simulate::Role::Honest).unwrap().key.verifying_key().to_bytes();
+    for (key, entry) in honest.snapshot().entries {
+        lying.upsert(key, if key == robbed { DeviceEntry { asset: Some([0xee; 32]), ..entry } } else { entry });
     }
     let liar = driver(&net, &oracles, 2, Arc::new(lying), net.world.payer());
     let first_honest = driver(&net, &oracles, 0, honest.clone(), net.world.payer());

@@ -1,39 +1,38 @@
-//! A seeded simulated fleet through the real ingest API and the verifier: every cheater is caught
-//! (at ingest or by verification) and no honest report is ever flagged.
-use std::collections::HashMap;
-use std::sync::Arc;
+//! A seeded simulated fleet, a cheater of every class among it, through the real ingest API and
+//! an epoch's judgement: every cheating report is refused (at ingest, or by the verifier with
+//! its reason), no honest report is ever refused, and cheaters earn nothing.
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+mod support;
+
 use fieldproof_oracle::config::OracleConfig;
-use fieldproof_oracle::devices::DeviceDirectory;
+use fieldproof_oracle::epoch::{publish_epoch, BlockFacts, EpochFiles, EpochInputs, EpochSpec, RewardConfig, RewardStream};
 use fieldproof_oracle::serve;
-use fieldproof_oracle::simulate::{Fleet, FleetSpec};
-use fieldproof_oracle::verify::{Denylist, VerificationConfig, Verifier};
-use fieldproof_sdk::OracleClient;
-use sqlx::Row;
+use fieldproof_oracle::simulate::{Cheaters, Fleet, FleetSpec, Role};
+use fieldproof_oracle::verify::{Denylist, VerificationConfig};
+use fieldproof_sdk::{OracleClient, Pubkey};
 
 #[tokio::test]
 async fn the_simulated_cheaters_are_all_caught_and_honest_devices_never_flagged() {
-    let spec = FleetSpec { seed: 7, hotspots: 30, mappers: 6, spoofers: 3, loud_witnesses: 2, teleporters: 2, replayers: 2 };
-    let fleet = Fleet::new(spec);
-    let directory = Arc::new(DeviceDirectory::default());
-    fleet.register(&directory);
+    let fleet = Fleet::new(FleetSpec { seed: 7, hotspots: 30, mappers: 12, cheaters: Cheaters::each(2) });
+    let directory = support::fleet::directory(&fleet);
 
     let dir = tempfile::tempdir().unwrap();
     let config = OracleConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: format!("sqlite://{}", dir.path().join("o.sqlite").display()),
-        verify_every_secs: 3_600,
         // The two simulated rounds span 20 minutes and are sent at once.
-        ingest: fieldproof_oracle::config::IngestConfig { max_clock_skew_secs: 7_200, ..Default::default() },
+        ingest: fieldproof_oracle::config::IngestConfig { max_clock_skew_secs: 7_200, per_device_per_minute: 10_000, ..Default::default() },
         ..OracleConfig::default()
     };
     let oracle = serve::start(&config, directory.clone(), None).await.unwrap();
     let client = OracleClient::new(format!("http://{}", oracle.addr), Duration::from_secs(10)).unwrap().with_retries(1, Duration::ZERO);
 
+    // Two beacon rounds inside one hour-long epoch, ending a little before now.
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
-    // Two beacon rounds, ending a little before now so nothing is in the future.
-    let traffic = fleet.traffic(now - 1_250_000 + 600_000, 2);
+    let rewards = RewardConfig { start_ts: i64::try_from((now - 1_500_000) / 1_000).unwrap(), length_secs: 3_600, ..RewardConfig::default() };
+    let traffic = support::fleet::traffic(&fleet, now - 1_250_000, 2);
     let mut refused_at_ingest: HashMap<usize, Vec<String>> = HashMap::new();
     let mut stored: Vec<([u8; 32], usize, bool)> = Vec::new();
     for sim in &traffic {
@@ -49,31 +48,66 @@ async fn the_simulated_cheaters_are_all_caught_and_honest_devices_never_flagged(
     let store = oracle.store.clone();
     oracle.shutdown().await.unwrap();
 
-    // Verify everything as of an hour later (settled), with default thresholds.
-    let verifier = Verifier::new(store.clone(), directory, Denylist::default(), VerificationConfig::default());
-    verifier.verify_settled(now as i64 + 3_600_000).await.unwrap();
-
-    let mut caught_cheats = 0;
-    for (id, device, cheat) in &stored {
-        let row = sqlx::query("SELECT v.status, v.reason FROM verdicts v JOIN reports r ON r.seq = v.seq WHERE r.id = $1")
-            .bind(id.as_slice())
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-        let reason: Option<String> = row.try_get("reason").unwrap();
-        if *cheat {
-            assert!(reason.is_some(), "a cheating report of device {device} ({:?}) passed verification", fleet.devices[*device].role);
-            caught_cheats += 1;
-        } else {
-            assert_eq!(reason, None, "an honest report of device {device} ({:?}) was flagged", fleet.devices[*device].role);
+    // The epoch is judged and paid, for both streams.
+    let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap()).unwrap();
+    let snapshot = directory.snapshot();
+    let (denylist, verification) = (Denylist::default(), VerificationConfig::default());
+    let blocks = support::fleet::blocks(&store);
+    let inputs = EpochInputs { directory: &snapshot, denylist: &denylist, verification: &verification, blocks: BlockFacts::Chain(&blocks) };
+    let mut paid: BTreeMap<[u8; 32], u64> = BTreeMap::new();
+    for stream in [RewardStream::Coverage, RewardStream::Mapping] {
+        let spec = EpochSpec { pool: Pubkey::new_unique(), stream, epoch: 0, emission: 1_000_000 };
+        let computed = publish_epoch(&store, &files, &inputs, &spec, &rewards).await.unwrap();
+        for (asset, amount) in computed.file.expect("honest devices earned").leaves() {
+            paid.insert(asset.to_bytes(), *amount);
         }
     }
+
+    let mut caught: BTreeMap<(Role, String), usize> = BTreeMap::new();
+    for (id, device, cheat) in &stored {
+        let role = fleet.devices[*device].role;
+        let reason: Option<String> = sqlx::query_scalar("SELECT reason FROM refusals WHERE id = $1").bind(id.as_slice()).fetch_optional(store.pool()).await.unwrap();
+        match (cheat, reason) {
+            (true, Some(reason)) => *caught.entry((role, reason)).or_default() += 1,
+            (true, None) => panic!("a cheating report of device {device} ({role:?}) passed verification"),
+            (false, Some(reason)) => panic!("an honest report of device {device} ({role:?}) was refused: {reason}"),
+            (false, None) => {}
+        }
+    }
+    // Every class is caught, each with the reason the issue names for it.
+    for (role, reason) in [
+        (Role::Spoofer, "witness_too_far"),
+        (Role::LoudWitness, "rssi_above_free_space"),
+        (Role::LocationLiar, "location_mismatch"),
+        (Role::LocationLiar, "witness_too_far"),
+        (Role::PowerLiar, "out_of_region_plan"),
+        (Role::PowerLiar, "rssi_above_free_space"),
+        (Role::Fabricator, "unknown_entropy"),
+        (Role::Grinder, "witness_too_close"),
+        (Role::SelfDealer, "session_not_countersigned"),
+        (Role::Teleporter, "position_jump"),
+        (Role::Stitcher, "track_discontinuity"),
+        (Role::Overlapper, "segment_overlap"),
+        (Role::Backdater, "stale_track"),
+        (Role::StaleTracker, "stale_track"),
+    ] {
+        assert!(caught.get(&(role, reason.to_string())).is_some_and(|n| *n > 0), "no {role:?} refused with {reason}: {caught:?}");
+    }
     // Replays never reach the store: each replayer had both its copies refused.
-    for (r, d) in fleet.devices.iter().enumerate().filter(|(_, d)| d.role == fieldproof_oracle::simulate::Role::Replayer) {
+    for (r, d) in fleet.devices.iter().enumerate().filter(|(_, d)| d.role == Role::Replayer) {
         let codes = refused_at_ingest.get(&r).cloned().unwrap_or_default();
         assert_eq!(codes, vec!["duplicate_report".to_string(), "replayed_nonce".to_string()], "{:?}", d.role);
     }
-    assert!(caught_cheats >= 2 * 3 + 2 * 2, "spoofers, loud witnesses and teleporters produced cheats ({caught_cheats})");
+    // Cheaters earn nothing; every honest device earns.
+    for d in &fleet.devices {
+        let earned = paid.get(&support::fleet::asset_of(&d.key.verifying_key().to_bytes())).copied().unwrap_or(0);
+        if d.role.earns_nothing() {
+            assert_eq!(earned, 0, "a {:?} was paid", d.role);
+        }
+        if d.role == Role::Honest {
+            assert!(earned > 0, "an honest {:?} earned nothing", d.kind);
+        }
+    }
     let honest = stored.iter().filter(|(_, _, cheat)| !cheat).count();
     assert!(honest > 200, "the honest fleet sent real traffic ({honest} reports)");
 }
