@@ -108,14 +108,10 @@ for i in 1 2 3; do
 listen = "$host:$((first_port + i - 1))"
 database_url = "sqlite://$state/oracle-$i.sqlite"
 epochs_store = "$state/epochs-$i"
-verify_every_secs = 2
 $app_dir
 
 [ingest]
 max_clock_skew_secs = 30      # the fleet's devices report as things happen; an epoch is computed this much sooner
-
-[verification]
-settle_secs = 10
 
 [registry]
 rpc_url = "$url"

@@ -59,7 +59,10 @@ export interface DestinationTransaction {
 }
 
 export interface RefusedReport {
-  seq: number;
+  /** The report id, hex. */
+  id: string;
+  /** The epoch whose judgement refused it. */
+  epoch: number;
   kind: number;
   reason: string;
   explanation: string;

@@ -16,7 +16,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 use crate::devices::DeviceKind;
-use crate::simulate::{Fleet, GAIN_DDBI};
+use crate::simulate::{Fleet, ELEVATION_M, GAIN_DDBI};
 
 /// Who signs and pays for the onboarding.
 pub struct Onboarding<'a> {
@@ -92,7 +92,7 @@ pub async fn onboard<C: Chain>(client: &Client<C>, index: &impl OwnershipSource,
         let info: DeviceInfo = client.account(address).await?;
         match device.asserted_h3 {
             Some(h3) if info.location.h3_cell != h3 => {
-                let location = Location { h3_cell: h3, elevation: 0, gain: i32::from(GAIN_DDBI) };
+                let location = Location { h3_cell: h3, elevation: ELEVATION_M, gain: i32::from(GAIN_DDBI) };
                 client.assert_location(o.payer, o.owner, &info.asset, location, index).await?;
                 summary.located += 1;
             }

@@ -5,16 +5,15 @@
 mod bank;
 mod support;
 
-use std::sync::Arc;
-
 use bank::{TestChain, World};
 use ed25519_dalek::SigningKey;
 use fieldproof_migrations::{bootstrap, Deployment, KeyDir};
 use fieldproof_oracle::dc_burns::{BurnSummary, DcBurner};
-use fieldproof_oracle::devices::{DeviceDirectory, DeviceEntry, DeviceKind};
+use fieldproof_oracle::devices::{DeviceEntry, DeviceKind, Directory};
+use fieldproof_oracle::epoch::{input_digest, read_reports};
 use fieldproof_oracle::storage::{NewReport, ReportWriter, Store, WriterConfig};
-use fieldproof_oracle::verify::{Denylist, VerificationConfig, Verifier};
-use fieldproof_reports::{DataTransferReport, ReportBody, ReportHeader};
+use fieldproof_oracle::verify::{judge_coverage, ChainFacts, Denylist, VerificationConfig, Window};
+use fieldproof_reports::{DataTransferReport, ReportBody, ReportHeader, ReportKind};
 use fieldproof_sdk::data_credits::{self, DataCreditsConfig, DelegatedEscrow, EpochBurns};
 use fieldproof_sdk::device_registry::NetworkConfig;
 use fieldproof_sdk::{Client, Pubkey};
@@ -27,7 +26,7 @@ struct Setup {
     world: World,
     deployment: Deployment,
     escrow: Pubkey,
-    router: Pubkey,
+    router: SigningKey,
     store: Store,
     hotspot: SigningKey,
     nonce: std::cell::Cell<u8>,
@@ -47,42 +46,57 @@ impl Setup {
         world.send(&[data_credits::submit_price(&submitter.pubkey(), &deployment.dc_config, price)], &[&submitter]).await.unwrap();
         let network: NetworkConfig = world.client.account(&deployment.network).await.unwrap();
         fieldproof_oracle::onboard::top_up(&world.client, &network, &payer, &payer.pubkey(), 2 * DELEGATED, price).await.unwrap();
-        let router = Pubkey::new_unique();
+        let router = SigningKey::from_bytes(&[8; 32]);
+        let routed = Pubkey::new_from_array(router.verifying_key().to_bytes());
         let source = data_credits::dc_account_address(&payer.pubkey(), &deployment.dc_mint);
-        world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &deployment.dc_config, &source, DELEGATED, router)], &[]).await.unwrap();
-        let escrow = data_credits::escrow_address(&deployment.dc_config, &payer.pubkey(), &router);
+        world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &deployment.dc_config, &source, DELEGATED, routed)], &[]).await.unwrap();
+        let escrow = data_credits::escrow_address(&deployment.dc_config, &payer.pubkey(), &routed);
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite://{}", dir.path().join("o.sqlite").display())).await.unwrap();
         Self { world, deployment, escrow, router, store, hotspot: SigningKey::from_bytes(&[9; 32]), nonce: std::cell::Cell::new(0), _dir: dir }
     }
 
-    /// Stores and verifies data-transfer sessions of `dc` each, charged to `escrow`.
+    /// Stores data-transfer sessions of `dc` each, charged to `escrow`, countersigned by the
+    /// router, and judges them as a coverage epoch does.
     async fn sessions(&self, escrow: Pubkey, amounts: &[u64]) {
+        self.sessions_signed_by(escrow, amounts, &self.router.clone()).await;
+    }
+
+    async fn sessions_signed_by(&self, escrow: Pubkey, amounts: &[u64], countersigner: &SigningKey) {
         let (writer, task) = ReportWriter::start(self.store.clone(), WriterConfig::default()).await.unwrap();
         let now_ms = u64::try_from(self.world.clock().await.unix_timestamp).unwrap() * 1_000;
         for dc in amounts {
             self.nonce.set(self.nonce.get() + 1);
-            let header = ReportHeader { device_key: self.hotspot.verifying_key().to_bytes(), timestamp_ms: now_ms, nonce: [self.nonce.get(); 16] };
-            let session = DataTransferReport {
+            // Sessions are burned oldest first: each a millisecond after the one before.
+            let at_ms = now_ms + u64::from(self.nonce.get());
+            let header = ReportHeader { device_key: self.hotspot.verifying_key().to_bytes(), timestamp_ms: at_ms, nonce: [self.nonce.get(); 16] };
+            let mut session = DataTransferReport {
                 header,
                 payer_escrow: escrow.to_bytes(),
-                router: self.router.to_bytes(),
+                router: self.router.verifying_key().to_bytes(),
                 upload_bytes: 1_000,
                 download_bytes: 50_000,
                 dc_amount: *dc,
                 started_at_ms: now_ms - 60_000,
                 ended_at_ms: now_ms,
+                router_signature: [0; 64],
             };
+            use ed25519_dalek::Signer as _;
+            session.router_signature = countersigner.sign(&session.session_bytes()).to_bytes();
             let report = ReportBody::DataTransfer(session).sign(&self.hotspot).unwrap();
-            writer.insert(NewReport::accepted(&report, report.to_bytes(), now_ms as i64, "test".into())).await.unwrap();
+            writer.insert(NewReport::accepted(&report, report.to_bytes(), at_ms as i64, "test".into())).await.unwrap();
         }
         drop(writer);
         task.await.unwrap();
-        let devices = DeviceDirectory::default();
-        let entry = DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: None, gain_ddbi: 0, asset: None };
-        devices.upsert(self.hotspot.verifying_key().to_bytes(), entry);
-        let verifier = Verifier::new(self.store.clone(), Arc::new(devices), Denylist::default(), VerificationConfig::default());
-        verifier.verify_settled(i64::MAX / 2).await.unwrap();
+        let mut directory = Directory::new();
+        directory.insert(self.hotspot.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: None, elevation_m: 0, gain_ddbi: 0, asset: None });
+        let window = Window { start_ms: 0, end_ms: i64::MAX / 2 };
+        let reports = read_reports(&self.store, &[ReportKind::DataTransfer], window).await.unwrap();
+        let digest = input_digest(&reports);
+        let (blocks, denylist) = (Default::default(), Denylist::default());
+        let facts = ChainFacts { directory: &directory, blocks: &blocks, denylist: &denylist };
+        let judged = judge_coverage(reports, window, &facts, &VerificationConfig::default());
+        self.store.save_judgement("coverage", 0, window, &digest, &[ReportKind::DataTransfer], &judged.verdicts).await.unwrap();
     }
 
     fn burner(&self, resend_after_ms: i64) -> DcBurner<TestChain> {
@@ -130,9 +144,26 @@ async fn sessions_are_burned_once_within_the_escrow_and_booked_as_usage() {
     assert_eq!(burner.step(0).await.unwrap().burned, 0, "the 2,000 session waits for more DC");
     let payer = s.world.payer();
     let source = data_credits::dc_account_address(&payer.pubkey(), &s.deployment.dc_mint);
-    s.world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &s.deployment.dc_config, &source, 2_000, s.router)], &[]).await.unwrap();
+    let routed = Pubkey::new_from_array(s.router.verifying_key().to_bytes());
+    s.world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &s.deployment.dc_config, &source, 2_000, routed)], &[]).await.unwrap();
     assert_eq!(burner.step(0).await.unwrap().burned, 2_000);
     assert_eq!(s.escrow_state().await, (6_900, 100));
+}
+
+#[tokio::test]
+async fn a_hotspot_alone_burns_nobodys_dc() {
+    let s = Setup::start().await;
+    // The hotspot "countersigns" its own sessions: judged session_not_countersigned, never burned.
+    let hotspot = s.hotspot.clone();
+    s.sessions_signed_by(s.escrow, &[500; 3], &hotspot).await;
+    assert_eq!(s.burner(180_000).step(0).await.unwrap(), BurnSummary::default());
+    assert_eq!(s.escrow_state().await, (0, DELEGATED), "the escrow is untouched");
+    let refused = s.store.refusals(&hotspot.verifying_key().to_bytes(), 10).await.unwrap();
+    assert_eq!(refused.len(), 3);
+    assert!(refused.iter().all(|r| r.reason == "session_not_countersigned"));
+    // Its router's countersignature makes the same terms burnable.
+    s.sessions(s.escrow, &[500]).await;
+    assert_eq!(s.burner(180_000).step(0).await.unwrap().burned, 500);
 }
 
 #[tokio::test]

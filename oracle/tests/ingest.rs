@@ -63,7 +63,7 @@ impl Oracle {
         };
         let directory = Arc::new(DeviceDirectory::default());
         for (key, active) in devices {
-            directory.upsert(key.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: *active, location_h3: None, gain_ddbi: 0, asset: None });
+            directory.upsert(key.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: *active, location_h3: None, elevation_m: 0, gain_ddbi: 0, asset: None });
         }
         let running = serve::start(&config, directory, Some(metrics())).await.unwrap();
         let url = format!("http://{}", running.addr);

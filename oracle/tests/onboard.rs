@@ -8,7 +8,7 @@ use fieldproof_migrations::{bootstrap, KeyDir, NetworkPlan};
 use fieldproof_oracle::devices::{DeviceDirectory, DeviceKind};
 use fieldproof_oracle::onboard::{onboard, OnboardSummary, Onboarding};
 use fieldproof_oracle::registry_sync::sync_devices;
-use fieldproof_oracle::simulate::{Fleet, FleetSpec};
+use fieldproof_oracle::simulate::{Cheaters, Fleet, FleetSpec};
 use fieldproof_sdk::{Client, RpcChain, TreeHistory};
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
@@ -52,7 +52,7 @@ async fn a_simulated_fleet_is_onboarded_once_and_the_oracle_sees_it() {
     let report = bootstrap(&client, &deployer, &NetworkPlan::parse(&plan).unwrap(), &KeyDir::new(keys.path()), |_| {}).await.expect("bootstrap");
     let network = report.deployment.network;
 
-    let fleet = Fleet::new(FleetSpec { seed: 3, hotspots: 4, mappers: 1, spoofers: 1, loud_witnesses: 0, teleporters: 0, replayers: 0 });
+    let fleet = Fleet::new(FleetSpec { seed: 3, hotspots: 4, mappers: 1, cheaters: Cheaters { spoofers: 1, ..Cheaters::default() } });
     let owner = Keypair::new();
     let o = Onboarding { network, maker_id, maker_key: &maker, payer: &deployer, owner: &owner, price: Some((&submitter, 150_000_000)) };
     let index = TreeHistory::new(chain(&url));

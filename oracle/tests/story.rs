@@ -26,9 +26,8 @@ use fieldproof_oracle::onboard::{onboard, Onboarding};
 use fieldproof_oracle::quorum::config::{PeerConfig, PoolConfig};
 use fieldproof_oracle::quorum::{EpochRecord, EpochStatus, QuorumConfig};
 use fieldproof_oracle::serve::{self, RunningOracle};
-use fieldproof_oracle::simulate::{Fleet, FleetSpec, Role, SimReport};
+use fieldproof_oracle::simulate::{Cheaters, Fleet, FleetSpec, Role, SimReport};
 use fieldproof_oracle::storage::Store;
-use fieldproof_oracle::verify::VerificationConfig;
 use fieldproof_sdk::data_credits;
 use fieldproof_sdk::device_registry::{self, DeviceInfo};
 use fieldproof_sdk::treasury::Treasury;
@@ -42,19 +41,22 @@ const EPOCH_SECS: i64 = 40;
 /// DC a payer delegates to the router's escrow that the sessions are charged to.
 const DELEGATED_DC: u64 = 10_000;
 
-/// A data-transfer session `hotspot` carried at `at_ms`, costing `dc`, charged to `escrow`.
-fn session(hotspot: &SigningKey, at_ms: u64, escrow: &Pubkey, router: &Pubkey, dc: u64) -> fieldproof_reports::SignedReport {
+/// A data-transfer session `hotspot` carried at `at_ms`, costing `dc`, charged to `escrow` and
+/// countersigned by its router.
+fn session(hotspot: &SigningKey, at_ms: u64, escrow: &Pubkey, router: &SigningKey, dc: u64) -> fieldproof_reports::SignedReport {
     let header = fieldproof_reports::ReportHeader { device_key: hotspot.verifying_key().to_bytes(), timestamp_ms: at_ms, nonce: rand::random() };
-    let session = fieldproof_reports::DataTransferReport {
+    let mut session = fieldproof_reports::DataTransferReport {
         header,
         payer_escrow: escrow.to_bytes(),
-        router: router.to_bytes(),
+        router: router.verifying_key().to_bytes(),
         upload_bytes: 20_000,
         download_bytes: 500_000,
         dc_amount: dc,
         started_at_ms: at_ms - 60_000,
         ended_at_ms: at_ms,
+        router_signature: [0; 64],
     };
+    session.countersign(router).unwrap();
     fieldproof_reports::ReportBody::DataTransfer(session).sign(hotspot).unwrap()
 }
 
@@ -241,10 +243,9 @@ fn oracles(url: &str, deployment: &Deployment, start_ts: i64, payer: &Path, dir:
                 listen: listen[i],
                 database_url: format!("sqlite://{}", dir.join(format!("oracle-{i}.sqlite")).display()),
                 epochs_store: dir.join(format!("epochs-{i}")).display().to_string(),
-                // Mapping segments are signed when the drive starts, up to 30 s after the round's start.
+                // The round is sent at its start: mapping segments are signed when the drive ends,
+                // up to 30 s later.
                 ingest: IngestConfig { max_clock_skew_secs: 35, ..IngestConfig::default() },
-                verification: VerificationConfig { settle_secs: 1, ..VerificationConfig::default() },
-                verify_every_secs: 1,
                 registry: RegistryConfig { rpc_url: Some(url.into()), network: Some(deployment.network.to_string()), refresh_secs: 1, ..RegistryConfig::default() },
                 epochs: RewardConfig { start_ts, length_secs: EPOCH_SECS, ..RewardConfig::default() },
                 quorum: QuorumConfig {
@@ -324,7 +325,10 @@ async fn the_story_end_to_end() {
     let start_ts = treasury.params.schedule.start_ts;
 
     // The makers' fleet, onboarded: every device a cNFT of `owner`, every hotspot located.
-    let fleet = Fleet::new(FleetSpec { seed: 5, hotspots: 8, mappers: 3, spoofers: 1, loud_witnesses: 1, teleporters: 1, replayers: 0 });
+    // Among them a cheater of every class whose reports fit in one 40-second epoch (stitchers and
+    // overlappers drive longer: the simulate test and the local network have them).
+    let cheaters = Cheaters { stitchers: 0, overlappers: 0, replayers: 0, grinders: 2, ..Cheaters::each(1) };
+    let fleet = Fleet::new(FleetSpec { seed: 5, hotspots: 16, mappers: 5, cheaters });
     let owner = Keypair::new();
     let maker = keypair(&repo("migrations/localnet/maker.json"));
     let maker_key = SigningKey::from_bytes(maker.secret_bytes());
@@ -344,10 +348,11 @@ async fn the_story_end_to_end() {
     // A payer delegates DC to a router's escrow; the hotspots' data-transfer sessions are charged to it.
     let network_config: fieldproof_sdk::device_registry::NetworkConfig = client.account(&deployment.network).await.unwrap();
     fieldproof_oracle::onboard::top_up(&client, &network_config, &deployer, &deployer.pubkey(), DELEGATED_DC, 150_000_000).await.expect("buy DC");
-    let router = Pubkey::new_unique();
+    let router = SigningKey::from_bytes(&rand::random());
+    let routed = Pubkey::new_from_array(router.verifying_key().to_bytes());
     let source = data_credits::dc_account_address(&deployer.pubkey(), &deployment.dc_mint);
-    client.send(&[data_credits::delegate_data_credits(&deployer.pubkey(), &deployment.dc_config, &source, DELEGATED_DC, router)], &deployer, &[]).await.expect("delegate");
-    let escrow = data_credits::escrow_address(&deployment.dc_config, &deployer.pubkey(), &router);
+    client.send(&[data_credits::delegate_data_credits(&deployer.pubkey(), &deployment.dc_config, &source, DELEGATED_DC, routed)], &deployer, &[]).await.expect("delegate");
+    let escrow = data_credits::escrow_address(&deployment.dc_config, &deployer.pubkey(), &routed);
 
     let payer_file = dir.path().join("payer.json");
     solana_keypair::write_keypair_file(&deployer, &payer_file).unwrap();
@@ -364,7 +369,9 @@ async fn the_story_end_to_end() {
     }
     let round_ms = unix_ms();
     let epoch = u64::try_from((round_ms / 1_000 - start_ts) / EPOCH_SECS).unwrap();
-    let mut traffic = fleet.traffic(u64::try_from(round_ms).unwrap(), 1);
+    // Made with the newest finalized block an oracle hands out.
+    let entropy = oracles[0].api().entropy().await.expect("entropy from the chain");
+    let mut traffic = fleet.traffic(u64::try_from(round_ms).unwrap(), 1, |_| entropy);
     let carrier = fleet.devices.iter().position(|d| d.role == Role::Honest && d.kind == DeviceKind::Hotspot).unwrap();
     let sessions: Vec<u64> = (1..=6).map(|i| i * 100).collect();
     for (i, dc) in sessions.iter().enumerate() {
@@ -460,8 +467,9 @@ async fn the_story_end_to_end() {
     let earned = |file: &RewardFile, role: Role, kind: DeviceKind| {
         (0..devices.len()).filter(|&i| fleet.devices[i].role == role && fleet.devices[i].kind == kind && amount(file, i) > 0).count()
     };
-    assert_eq!(earned(&coverage_file, Role::Spoofer, DeviceKind::Hotspot), 0, "a spoofer was paid");
-    assert_eq!(earned(&mapping_file, Role::Teleporter, DeviceKind::Mapper), 0, "a teleporting dashcam was paid");
+    for (i, d) in fleet.devices.iter().enumerate().filter(|(_, d)| d.role.earns_nothing()) {
+        assert_eq!(amount(&coverage_file, i) + amount(&mapping_file, i), 0, "a {:?} was paid", d.role);
+    }
     assert!(earned(&coverage_file, Role::Honest, DeviceKind::Hotspot) >= 2, "honest hotspots earned");
     assert!(earned(&mapping_file, Role::Honest, DeviceKind::Mapper) >= 1, "honest dashcams earned");
 

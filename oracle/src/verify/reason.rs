@@ -2,7 +2,6 @@
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reason {
-    Undecodable,
     UnknownDevice,
     InactiveDevice,
     Denylisted,
@@ -41,7 +40,6 @@ pub enum Reason {
 impl Reason {
     pub fn code(self) -> &'static str {
         match self {
-            Reason::Undecodable => "undecodable",
             Reason::UnknownDevice => "unknown_device",
             Reason::InactiveDevice => "inactive_device",
             Reason::Denylisted => "denylisted",
@@ -82,7 +80,6 @@ impl Reason {
     /// refused report).
     pub fn explanation(self) -> &'static str {
         match self {
-            Reason::Undecodable => "The report could not be read.",
             Reason::UnknownDevice => "The device was not registered on the network when it reported.",
             Reason::InactiveDevice => "The device was deactivated by the network when it reported.",
             Reason::Denylisted => "The device is on the network's denylist.",
@@ -124,8 +121,7 @@ impl Reason {
         Self::ALL.iter().copied().find(|r| r.code() == code)
     }
 
-    pub const ALL: [Reason; 34] = [
-        Reason::Undecodable,
+    pub const ALL: [Reason; 33] = [
         Reason::UnknownDevice,
         Reason::InactiveDevice,
         Reason::Denylisted,
@@ -173,5 +169,14 @@ mod tests {
             assert!(reason.explanation().ends_with('.'), "{reason:?}");
         }
         assert_eq!(Reason::from_code("no_such_reason"), None);
+    }
+
+    #[test]
+    fn the_readme_lists_every_reason() {
+        let readme = include_str!("../../../README.md");
+        let section = readme.split("### Verification").nth(1).and_then(|s| s.split("\n### ").next()).expect("README has the verification section");
+        for reason in Reason::ALL {
+            assert!(section.contains(&format!("`{}`", reason.code())), "the README's verification section does not list {}", reason.code());
+        }
     }
 }
