@@ -23,7 +23,8 @@ use crate::config::{IngestConfig, OracleConfig};
 use crate::devices::DeviceDirectory;
 use crate::epoch::{read_reports, stream_input, RewardStream};
 use crate::simulate::{Cheaters, Fleet, FleetSpec};
-use crate::storage::{InsertOutcome, NewReport, ReportWriter, Store, WriterConfig};
+use crate::log::{InsertOutcome, LogConfig, WriterConfig};
+use crate::storage::{NewReport, Store};
 use crate::verify::{ChainFacts, Denylist, VerificationConfig, Window};
 
 /// Signatures the ceiling verifies together.
@@ -316,7 +317,7 @@ pub async fn judge_all(store: &Store, directory: &DeviceDirectory) -> anyhow::Re
 /// at a time, so they are never all in memory), verifies them all, then reads the peak RSS.
 pub async fn scale(fleet: Arc<Fleet>, directory: Arc<DeviceDirectory>, database: &Path, start_ms: u64, count: usize) -> anyhow::Result<ScaleRun> {
     let store = Store::open(&sqlite_url(database)).await?;
-    let (stored, refused) = store_directly(&store, fleet, start_ms, count).await?;
+    let (stored, refused) = store_directly(&store, database, fleet, start_ms, count).await?;
     info!(reports = stored.items, per_second = stored.per_second() as u64, "stored; judging");
     let verified = judge_all(&store, &directory).await?;
     store.pool().close().await;
@@ -331,7 +332,7 @@ pub fn peak_rss_mib() -> Option<f64> {
 }
 
 /// Generates rounds on a blocking thread while the previous round is being stored.
-async fn store_directly(store: &Store, fleet: Arc<Fleet>, start_ms: u64, count: usize) -> anyhow::Result<(Throughput, Tally)> {
+async fn store_directly(store: &Store, database: &Path, fleet: Arc<Fleet>, start_ms: u64, count: usize) -> anyhow::Result<(Throughput, Tally)> {
     let (rounds, mut ready) = tokio::sync::mpsc::channel::<Vec<NewReport>>(1);
     let producer = tokio::task::spawn_blocking(move || {
         let mut left = count;
@@ -344,7 +345,9 @@ async fn store_directly(store: &Store, fleet: Arc<Fleet>, start_ms: u64, count: 
             }
         }
     });
-    let (writer, writer_task) = ReportWriter::start(store.clone(), WriterConfig::default()).await?;
+    let scratch = database.parent().unwrap_or(Path::new("."));
+    let log = crate::log::open(&scratch_log(scratch, "scale"), store.clone(), "bench".into(), i64::MAX / 4).await?;
+    let (writer, writer_task) = (log.writer, log.writer_task);
     let started = Instant::now();
     let mut tally = Tally::default();
     while let Some(rows) = ready.recv().await {
@@ -373,9 +376,10 @@ fn stored_row(report: &SignedReport) -> NewReport {
 
 fn stored_outcome(outcome: Result<InsertOutcome, crate::storage::StoreError>) -> Result<(), String> {
     match outcome {
-        Ok(InsertOutcome::Stored(_)) => Ok(()),
+        Ok(InsertOutcome::Stored) => Ok(()),
         Ok(InsertOutcome::Duplicate) => Err("duplicate_report".into()),
         Ok(InsertOutcome::ReplayedNonce) => Err("replayed_nonce".into()),
+        Ok(InsertOutcome::Sealed) => Err("late_report".into()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -423,6 +427,7 @@ fn unthrottled_config(database: &Path, reports: &[SignedReport]) -> OracleConfig
     OracleConfig {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: sqlite_url(database),
+        log: scratch_log(database.parent().unwrap_or(Path::new(".")), "http"),
         ingest: IngestConfig {
             per_device_per_minute: u32::MAX,
             per_source_per_minute: u32::MAX,
@@ -431,6 +436,11 @@ fn unthrottled_config(database: &Path, reports: &[SignedReport]) -> OracleConfig
         },
         ..OracleConfig::default()
     }
+}
+
+/// A log in `dir` for one run.
+fn scratch_log(dir: &Path, name: &str) -> LogConfig {
+    LogConfig { store: dir.join(format!("{name}-log")).display().to_string(), wal_dir: dir.join(format!("{name}-wal")), ..LogConfig::default() }
 }
 
 fn sqlite_url(path: &Path) -> String {

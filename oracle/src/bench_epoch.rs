@@ -4,25 +4,25 @@
 //! reward-tree build against the `rs_merkle` crate on the same leaves, (g) the proof API under
 //! wrk on loopback.
 //!
-//! The store is filled directly with report rows as ingest stores them, but unsigned (ingest
-//! checks each signature once; signing millions of reports would measure the signer, not the
-//! epoch): hotspots on a grid, each with one beacon heard by `--witnesses` of its neighbours;
-//! per dashcam two segments of twelve fixes. The epoch reads, decodes and judges them all.
+//! The report log is filled directly with sealed segments, one per minute of reports, unsigned
+//! (ingest checks each signature once; signing millions of reports would measure the signer,
+//! not the epoch): hotspots on a grid, each with one beacon heard by `--witnesses` of its
+//! neighbours; per dashcam two segments of twelve fixes. The epoch reads, decodes and judges
+//! them all.
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fieldproof_reports::{BeaconReport, FrameHash, MappingSegmentReport, ReportBody, ReportHeader, ReportKind, SignedReport, TrackPoint, WitnessReport};
+use fieldproof_reports::{BeaconReport, FrameHash, MappingSegmentReport, ReportBody, ReportHeader, SignedReport, TrackPoint, WitnessReport};
 use fieldproof_sdk::{Pubkey, RewardFile, SignedRoot};
 use h3o::{LatLng, Resolution};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{QueryBuilder, Sqlite};
 
 use crate::bench::peak_rss_mib;
 use crate::chain_blocks::{BlockCache, BlockSource, SimulatedChain};
 use crate::devices::{DeviceEntry, DeviceKind, DirectorySnapshot};
-use crate::epoch::{compute, BlockFacts, EpochFiles, EpochInputs, EpochSpec, Previous, RewardConfig, RewardStream};
+use crate::epoch::{compute, BlockFacts, EpochFiles, EpochInputs, EpochSpec, Previous, ReportSet, RewardConfig, RewardStream};
+use crate::log::segment::{self, Entry};
 use crate::verify::{Denylist, VerificationConfig};
 use crate::quorum::{EpochRecord, EpochStatus};
 use crate::storage::Store;
@@ -47,8 +47,6 @@ pub struct EpochBenchOptions {
 
 const EPOCH: u64 = 1;
 const EMISSION: u64 = 1_000_000_000_000;
-/// Rows per multi-row INSERT while filling the store.
-const INSERT_CHUNK: usize = 500;
 
 fn config() -> RewardConfig {
     RewardConfig { start_ts: 1_800_000_000, length_secs: 86_400, ..RewardConfig::default() }
@@ -64,11 +62,19 @@ pub async fn run(options: &EpochBenchOptions) -> anyhow::Result<()> {
     let database = dir.path().join("epoch-bench.sqlite");
     let started = Instant::now();
     let store = Store::open(&format!("sqlite://{}", database.display())).await?;
-    let directory = DirectorySnapshot { slot: None, entries: fill(&database, options).await? };
-    println!("filled the store in {:.1} s: {}", started.elapsed().as_secs_f64(), describe(options));
+    let log = crate::objects::Objects::open(dir.path().join("log").to_str().unwrap_or("log"))?;
+    let (entries, segments) = fill(&log, options).await?;
+    let directory = DirectorySnapshot { slot: None, entries };
+    println!("filled the log in {:.1} s: {}", started.elapsed().as_secs_f64(), describe(options));
     let (denylist, verification) = (Denylist::default(), VerificationConfig::default());
     let blocks = BlockCache { store: store.clone(), source: BlockSource::Simulated(SimulatedChain::default()) };
-    let inputs = EpochInputs { directory: &directory, denylist: &denylist, verification: &verification, blocks: BlockFacts::Chain(&blocks) };
+    let inputs = EpochInputs {
+        reports: ReportSet { objects: &log, segments: &segments },
+        directory: &directory,
+        denylist: &denylist,
+        verification: &verification,
+        blocks: BlockFacts::Chain(&blocks),
+    };
 
     let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap_or("epochs"))?;
     let mut lines = Vec::new();
@@ -76,7 +82,7 @@ pub async fn run(options: &EpochBenchOptions) -> anyhow::Result<()> {
     for (stream, pool) in [(RewardStream::Coverage, Pubkey::new_from_array([1; 32])), (RewardStream::Mapping, Pubkey::new_from_array([2; 32]))] {
         let spec = EpochSpec { pool, stream, epoch: EPOCH, emission: EMISSION };
         let t = Instant::now();
-        let computed = compute(&store, &inputs, &Previous::default(), &spec, &config()).await?;
+        let computed = compute(&inputs, &Previous::default(), &spec, &config()).await?;
         files.publish(&pool, &computed).await?;
         let elapsed = t.elapsed();
         let leaves = computed.manifest.leaf_count;
@@ -122,10 +128,9 @@ fn describe(o: &EpochBenchOptions) -> String {
     )
 }
 
-/// Fills the store with the epoch's reports; returns the device directory.
-async fn fill(database: &Path, o: &EpochBenchOptions) -> anyhow::Result<std::collections::BTreeMap<[u8; 32], DeviceEntry>> {
-    let options = SqliteConnectOptions::new().filename(database).pragma("synchronous", "OFF").pragma("journal_mode", "WAL");
-    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+/// Fills the log with the epoch's reports, a segment per minute of signed time; returns the
+/// device directory and the segments.
+async fn fill(log: &crate::objects::Objects, o: &EpochBenchOptions) -> anyhow::Result<(std::collections::BTreeMap<[u8; 32], DeviceEntry>, Vec<[u8; 32]>)> {
     let mut rng = StdRng::seed_from_u64(o.seed);
     let chain = SimulatedChain::default();
     let (start_ms, _) = config().window_ms(EPOCH).ok_or_else(|| anyhow::anyhow!("epoch window"))?;
@@ -147,9 +152,10 @@ async fn fill(database: &Path, o: &EpochBenchOptions) -> anyhow::Result<std::col
             .collect()
     };
     let mut devices = std::collections::BTreeMap::new();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut seq: i64 = 0;
-    let mut tx = pool.begin().await?;
+    // Reports by minute; a minute is sealed once no later device can add to it.
+    let mut minutes: std::collections::BTreeMap<i64, Vec<Entry>> = std::collections::BTreeMap::new();
+    let mut segments = Vec::new();
+    let span_ms = 80_000_000;
     for i in 0..o.devices {
         let key = device_key(i);
         let hotspot = i < hotspots;
@@ -163,75 +169,48 @@ async fn fill(database: &Path, o: &EpochBenchOptions) -> anyhow::Result<std::col
             asset: Some(solana_sha256_hasher::hashv(&[b"asset", &key]).to_bytes()),
         };
         devices.insert(key, entry);
-        let at = start_ms + rng.gen_range(0..80_000_000);
+        // Devices take their turns through the day, so the minutes fill in order.
+        let at = start_ms + i64::try_from(i)? * span_ms / i64::try_from(o.devices)?;
         let entropy = chain.entropy_at(u64::try_from(at)?);
+        let mut add = |body: ReportBody| {
+            let signed = i64::try_from(body.header().timestamp_ms).unwrap_or(i64::MAX);
+            let report = SignedReport { body, signature: [0; 64] };
+            minutes.entry(signed.div_euclid(60_000)).or_default().push(Entry::of(&report, report.to_bytes()));
+        };
         if hotspot {
             let header = ReportHeader { device_key: key, timestamp_ms: u64::try_from(at)?, nonce: rng.gen() };
             let beacon = ReportBody::Beacon(BeaconReport { header, entropy, frequency_hz: 904_300_000, tx_power_ddbm: 270, location_h3: entry.location_h3.unwrap_or_default() });
             let beacon_id = beacon.report_id().0;
-            seq += 1;
-            rows.push(Row::of(seq, key, at, beacon));
+            add(beacon);
             for witness in neighbours(i) {
                 let received = u64::try_from(at + 500)?;
                 let header = ReportHeader { device_key: device_key(witness), timestamp_ms: received, nonce: rng.gen() };
-                let body = ReportBody::Witness(WitnessReport { header, beaconer: key, beacon_payload: beacon_id, rssi_ddbm: -1_100, snr_ddb: 50, frequency_hz: 904_300_000, received_at_ms: received });
-                seq += 1;
-                rows.push(Row::of(seq, device_key(witness), at + 500, body));
+                add(ReportBody::Witness(WitnessReport { header, beaconer: key, beacon_payload: beacon_id, rssi_ddbm: -1_100, snr_ddb: 50, frequency_hz: 904_300_000, received_at_ms: received }));
             }
         } else {
             for s in 0..2i64 {
-                let body = segment(&key, at + s * 600_000, spot, entropy, &mut rng);
-                let signed = i64::try_from(body.header().timestamp_ms)?;
-                seq += 1;
-                rows.push(Row::of(seq, key, signed, body));
+                add(segment(&key, at + s * 600_000, spot, entropy, &mut rng));
             }
         }
-        if rows.len() >= INSERT_CHUNK {
-            insert(&mut tx, &rows).await?;
-            rows.clear();
+        // Segments of later devices start at `at` at the earliest: a minute before is done.
+        let done: Vec<i64> = minutes.range(..at.div_euclid(60_000)).map(|(m, _)| *m).collect();
+        for minute in done {
+            if let Some(entries) = minutes.remove(&minute) {
+                segments.push(seal(log, entries).await?);
+            }
         }
     }
-    insert(&mut tx, &rows).await?;
-    tx.commit().await?;
-    pool.close().await;
-    Ok(devices)
-}
-
-struct Row {
-    seq: i64,
-    id: [u8; 32],
-    device: [u8; 32],
-    kind: ReportKind,
-    at: i64,
-    body: Vec<u8>,
-}
-
-impl Row {
-    fn of(seq: i64, device: [u8; 32], at: i64, body: ReportBody) -> Self {
-        let id = body.report_id().0;
-        let kind = body.kind();
-        Self { seq, id, device, kind, at, body: SignedReport { body, signature: [0; 64] }.to_bytes() }
+    for (_, entries) in std::mem::take(&mut minutes) {
+        segments.push(seal(log, entries).await?);
     }
+    segments.sort_unstable();
+    Ok((devices, segments))
 }
 
-async fn insert(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[Row]) -> anyhow::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut reports = QueryBuilder::<Sqlite>::new(concat!("INSERT INTO reports (", crate::storage::report_columns!(), ") "));
-    reports.push_values(rows, |mut b, r| {
-        b.push_bind(r.seq)
-            .push_bind(r.id.to_vec())
-            .push_bind(r.device.to_vec())
-            .push_bind(r.kind as i16)
-            .push_bind(r.seq.to_le_bytes().repeat(2))
-            .push_bind(r.at)
-            .push_bind(r.at + 1_000)
-            .push_bind("bench")
-            .push_bind(r.body.clone());
-    });
-    reports.build().execute(&mut **tx).await?;
-    Ok(())
+async fn seal(log: &crate::objects::Objects, entries: Vec<Entry>) -> anyhow::Result<[u8; 32]> {
+    let (bytes, hash) = segment::encode(entries);
+    log.create_addressed(&crate::log::segment_path(&hash), bytes).await?;
+    Ok(hash)
 }
 
 /// Twenty-two seconds of driving from `from`: twelve fixes 2 s and ~40 m apart, a frame each.
@@ -297,6 +276,7 @@ async fn proof_api_line(dir: &Path, database: &Path, pool: &Pubkey, file: &Rewar
         listen: "127.0.0.1:0".parse()?,
         database_url: format!("sqlite://{}", database.display()),
         epochs_store: dir.join("epochs").display().to_string(),
+        log: crate::log::LogConfig { store: dir.join("log").display().to_string(), wal_dir: dir.join("wal"), ..Default::default() },
         ingest: crate::config::IngestConfig { per_source_per_minute: u32::MAX, max_in_flight: 65_536, ..Default::default() },
         ..Default::default()
     };

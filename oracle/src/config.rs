@@ -13,6 +13,8 @@ pub struct OracleConfig {
     /// JSON file listing the devices the oracle accepts reports from (see `devices.rs`).
     pub devices_file: Option<PathBuf>,
     pub ingest: IngestConfig,
+    /// The report log: the source of truth of the reports this oracle accepted.
+    pub log: crate::log::LogConfig,
     pub verification: crate::verify::VerificationConfig,
     /// Signed denylist file and the hex public key of the authority that signs it.
     pub denylist_file: Option<PathBuf>,
@@ -98,6 +100,7 @@ impl Default for OracleConfig {
             database_url: "sqlite://fieldproof-oracle.sqlite".into(),
             devices_file: None,
             ingest: IngestConfig::default(),
+            log: crate::log::LogConfig::default(),
             verification: crate::verify::VerificationConfig::default(),
             denylist_file: None,
             denylist_authority: None,
@@ -127,6 +130,24 @@ impl Default for IngestConfig {
 }
 
 impl OracleConfig {
+    /// How long after its end a log bucket is sealed: the clock-skew window (no report of it can
+    /// be accepted any more after it) and a grace for the requests in flight.
+    pub fn seal_delay_ms(&self) -> i64 {
+        let secs = self.ingest.max_clock_skew_secs.saturating_add(self.log.seal_grace_secs);
+        i64::try_from(secs.saturating_mul(1_000)).unwrap_or(i64::MAX)
+    }
+
+    /// This oracle's identity in the log: its quorum key (base58), or `local` without one.
+    pub fn oracle_id(&self) -> anyhow::Result<String> {
+        match &self.quorum.keypair {
+            Some(path) => {
+                let key = solana_keypair::read_keypair_file(path).map_err(|e| anyhow::anyhow!("cannot read a keypair from {}: {e}", path.display()))?;
+                Ok(solana_signer::Signer::pubkey(&key).to_string())
+            }
+            None => Ok("local".into()),
+        }
+    }
+
     /// The signed denylist, when one is configured; an unreadable or forged file is an error.
     pub fn denylist(&self) -> anyhow::Result<crate::verify::Denylist> {
         match (&self.denylist_file, &self.denylist_authority) {

@@ -8,6 +8,8 @@ pub mod dc_burns;
 pub mod devices;
 pub mod epoch;
 pub mod ingest;
+pub mod log;
+pub mod objects;
 pub mod onboard;
 pub mod owners;
 pub mod quorum;

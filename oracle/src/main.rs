@@ -60,8 +60,9 @@ enum Command {
         #[command(flatten)]
         onboard: OnboardArgs,
     },
-    /// Compute a pool's reward epoch from the verified reports and publish its reward file and
-    /// manifest to the epoch store. Rerunning an epoch already published changes nothing.
+    /// Compute a pool's reward epoch from this oracle's report log (its sealed segments of the
+    /// epoch) and publish its reward file and manifest to the epoch store. Rerunning an epoch
+    /// already published changes nothing.
     Epoch {
         #[command(flatten)]
         target: EpochTarget,
@@ -72,13 +73,23 @@ enum Command {
         #[arg(long)]
         emission: u64,
     },
-    /// Recompute a published epoch from its reports and the inputs its manifest names (the
-    /// directory, blocks, denylist and configurations it recorded, read from the epoch store),
-    /// and check the published root. Needs no chain. Exits 1 and names the first differing leaf
-    /// when it differs.
+    /// Recompute a published epoch from what its manifest names alone — the log segments of its
+    /// reports (from the log store), the directory, blocks, denylist and configurations it
+    /// recorded (from the epoch store) — and check the published root. Needs no database, no
+    /// chain and no other configuration: read access to the two stores. Exits 1 and names the
+    /// first differing leaf when it differs.
     VerifyEpoch {
-        #[command(flatten)]
-        target: EpochTarget,
+        /// The reward pool (base58).
+        #[arg(long)]
+        pool: String,
+        #[arg(long)]
+        epoch: u64,
+        /// Overrides `epochs_store`.
+        #[arg(long)]
+        epochs_store: Option<String>,
+        /// Overrides `log.store`.
+        #[arg(long)]
+        log_store: Option<String>,
     },
     /// Print the configuration in effect, every default filled in, as TOML (a file --config reads).
     Config,
@@ -108,6 +119,9 @@ struct EpochTarget {
     /// Overrides `epochs_store`.
     #[arg(long)]
     epochs_store: Option<String>,
+    /// Overrides `log.store`.
+    #[arg(long)]
+    log_store: Option<String>,
 }
 
 /// Issuing the fleet's devices on a network first (a local network: see scripts/localnet.sh).
@@ -229,7 +243,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Epoch { target, stream, emission } => epoch(config, target, stream, emission).await,
-        Command::VerifyEpoch { target } => verify_epoch(config, target).await,
+        Command::VerifyEpoch { pool, epoch, epochs_store, log_store } => {
+            verify_epoch(&pool, epoch, &epochs_store.unwrap_or(config.epochs_store), &log_store.unwrap_or(config.log.store)).await
+        }
         Command::Bench(options) => fieldproof_oracle::bench::run(&options).await,
         Command::BenchEpoch(options) => fieldproof_oracle::bench_epoch::run(&options).await,
     }
@@ -247,6 +263,7 @@ async fn epoch_context(config: &mut OracleConfig, target: EpochTarget) -> anyhow
     config.database_url = target.database_url.unwrap_or(config.database_url.clone());
     config.devices_file = target.devices.or(config.devices_file.clone());
     config.epochs_store = target.epochs_store.unwrap_or(config.epochs_store.clone());
+    config.log.store = target.log_store.unwrap_or(config.log.store.clone());
     config.epochs.validate().map_err(|e| anyhow::anyhow!(e))?;
     let pool = target.pool.parse().map_err(|_| anyhow::anyhow!("--pool is not a base58 address: {}", target.pool))?;
     let now_ms = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
@@ -289,12 +306,22 @@ async fn directory(config: &OracleConfig) -> anyhow::Result<fieldproof_oracle::d
 
 async fn epoch(mut config: OracleConfig, target: EpochTarget, stream: fieldproof_oracle::epoch::RewardStream, emission: u64) -> anyhow::Result<()> {
     use fieldproof_oracle::chain_blocks::{BlockCache, BlockSource};
-    use fieldproof_oracle::epoch::{publish_epoch, BlockFacts, EpochInputs, EpochSpec};
+    use fieldproof_oracle::epoch::{publish_epoch, stream_input, BlockFacts, EpochInputs, EpochSpec, ReportSet};
     let cx = epoch_context(&mut config, target).await?;
     let directory = directory(&config).await?;
     let denylist = config.denylist()?;
     let blocks = BlockCache { store: cx.store.clone(), source: BlockSource::from_config(&config.entropy, config.registry.rpc_url.as_deref()) };
-    let inputs = EpochInputs { directory: &directory, denylist: &denylist, verification: &config.verification, blocks: BlockFacts::Chain(&blocks) };
+    let (start_ms, end_ms) = config.epochs.window_ms(cx.epoch).ok_or_else(|| anyhow::anyhow!("epoch {} is out of range", cx.epoch))?;
+    let (_, span) = stream_input(stream, fieldproof_oracle::verify::Window { start_ms, end_ms }, &config.verification);
+    let segments = fieldproof_oracle::log::local(&cx.store, fieldproof_oracle::log::buckets_of(span, config.log.bucket_ms())).await?;
+    let log = fieldproof_oracle::objects::Objects::open(&config.log.store)?;
+    let inputs = EpochInputs {
+        reports: ReportSet { objects: &log, segments: &segments },
+        directory: &directory,
+        denylist: &denylist,
+        verification: &config.verification,
+        blocks: BlockFacts::Chain(&blocks),
+    };
     let spec = EpochSpec { pool: cx.pool, stream, epoch: cx.epoch, emission };
     let computed = publish_epoch(&cx.store, &cx.files, &inputs, &spec, &config.epochs).await?;
     let m = &computed.manifest;
@@ -314,20 +341,20 @@ async fn epoch(mut config: OracleConfig, target: EpochTarget, stream: fieldproof
     Ok(())
 }
 
-async fn verify_epoch(mut config: OracleConfig, target: EpochTarget) -> anyhow::Result<()> {
+async fn verify_epoch(pool: &str, epoch: u64, epochs_store: &str, log_store: &str) -> anyhow::Result<()> {
     use fieldproof_oracle::epoch::Verification;
-    let cx = epoch_context(&mut config, target).await?;
-    match fieldproof_oracle::epoch::verify_epoch(&cx.store, &cx.files, &cx.pool, cx.epoch).await? {
+    let pool: fieldproof_sdk::Pubkey = pool.parse().map_err(|_| anyhow::anyhow!("--pool is not a base58 address: {pool}"))?;
+    let files = fieldproof_oracle::epoch::EpochFiles::open(epochs_store)?;
+    let log = fieldproof_oracle::objects::Objects::open(log_store)?;
+    match fieldproof_oracle::epoch::verify_epoch(&log, &files, &pool, epoch).await? {
         Verification::Matches { root } => {
-            println!("epoch {} of pool {}: recomputed, identical; root {}", cx.epoch, cx.pool, root.as_deref().unwrap_or("none"));
+            println!("epoch {epoch} of pool {pool}: recomputed, identical; root {}", root.as_deref().unwrap_or("none"));
             Ok(())
         }
         Verification::Differs { published_root, recomputed_root, first } => {
             let first = first.map_or_else(|| "the leaves agree; the manifest differs".to_string(), |d| format!("first differing leaf: {d}"));
             anyhow::bail!(
-                "epoch {} of pool {} differs: published root {}, recomputed {}; {first}",
-                cx.epoch,
-                cx.pool,
+                "epoch {epoch} of pool {pool} differs: published root {}, recomputed {}; {first}",
                 published_root.as_deref().unwrap_or("none"),
                 recomputed_root.as_deref().unwrap_or("none")
             )

@@ -16,8 +16,10 @@ use solana_commitment_config::CommitmentConfig;
 
 use crate::devices::DeviceDirectory;
 use crate::ingest::{router, IngestState};
+use crate::log::{LogApiState, PeerLog};
+use crate::objects::Objects;
 use crate::registry_sync;
-use crate::storage::{ReportWriter, Store, WriterConfig};
+use crate::storage::Store;
 use crate::dc_burns::DcBurner;
 use crate::epoch::EpochFiles;
 use crate::owners::{self, OwnerApiState};
@@ -31,6 +33,8 @@ pub struct RunningOracle {
     stop: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
     writer: JoinHandle<()>,
+    /// Seals the log's buckets as they close.
+    sealer: JoinHandle<()>,
     pruner: JoinHandle<()>,
     /// Keeps the newest finalized block at hand for `GET /v1/entropy`.
     entropy: JoinHandle<()>,
@@ -58,11 +62,12 @@ pub async fn start(
     if matches!(blocks.source, BlockSource::Simulated(_)) {
         tracing::warn!("no chain configured for entropy ([entropy] or [registry] rpc_url): devices get blocks of a simulated chain, which anyone can predict; for development only");
     }
-    let (writer, writer_task) = ReportWriter::start(store.clone(), WriterConfig::default()).await?;
-    let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), writer, devices, metrics));
+    let oracle_id = config.oracle_id()?;
+    let log = crate::log::open(&config.log, store.clone(), oracle_id.clone(), config.seal_delay_ms()).await?;
+    let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), log.writer.clone(), devices, metrics));
     // Every configuration error is found before anything starts.
     let files = EpochFiles::open(&config.epochs_store)?;
-    let driver = epoch_driver(config, store.clone(), files.clone(), state.devices.clone(), denylist, blocks.clone())?;
+    let driver = epoch_driver(config, store.clone(), files.clone(), log.objects.clone(), state.devices.clone(), denylist, blocks.clone())?;
     let burner = dc_burner(config, store.clone())?;
     // A directory synced from the chain must be whole before anything is judged by it: ingest
     // would refuse, and the verifier condemn, the reports of devices not loaded yet (after a
@@ -73,7 +78,7 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
-    let mut more = api::router(epoch_api.clone());
+    let mut more = api::router(epoch_api.clone()).merge(crate::log::router(Arc::new(LogApiState { store: store.clone(), objects: log.objects.clone(), oracle: oracle_id })));
     let mut owner_api = None;
     if let Some((url, _)) = &registry_source {
         let (url, timeout) = (url.clone(), config.registry.rpc_timeout_ms);
@@ -116,6 +121,23 @@ pub async fn start(
         })
     };
     let entropy = tokio::spawn(crate::ingest::keep_entropy_current(state.clone(), blocks, Duration::from_secs(config.entropy.refresh_secs.max(1))));
+    let sealer = {
+        let sealer = log.sealer;
+        // A few passes per bucket, at most one a second.
+        let every = Duration::from_secs((config.log.bucket_secs / 4).max(1));
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match sealer.seal_due(crate::ingest::unix_ms()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(buckets = n, "log buckets sealed"),
+                    Err(e) => tracing::error!(error = %e, "sealing the log failed; retrying next pass"),
+                }
+            }
+        })
+    };
     let registry = registry_source.map(|(url, network)| {
         info!(rpc = %url, %network, every_secs = config.registry.refresh_secs, "syncing the device directory from the registry");
         let chain = RpcChain::new(url, Duration::from_millis(config.registry.rpc_timeout_ms), CommitmentConfig::confirmed());
@@ -158,7 +180,7 @@ pub async fn start(
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
-    Ok(RunningOracle { addr, store, stop, server, writer: writer_task, pruner, entropy, registry, epochs, burns, index })
+    Ok(RunningOracle { addr, store, stop, server, writer: log.writer_task, sealer, pruner, entropy, registry, epochs, burns, index })
 }
 
 impl RunningOracle {
@@ -168,7 +190,8 @@ impl RunningOracle {
         self.server.await??;
         // The epoch pipeline and the burner store each state before acting on it: stopping them
         // anywhere resumes.
-        for task in [Some(self.pruner), Some(self.entropy), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
+        // Sealing is idempotent: stopping it anywhere, the next start finishes it.
+        for task in [Some(self.sealer), Some(self.pruner), Some(self.entropy), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }
@@ -223,6 +246,7 @@ fn epoch_driver(
     config: &OracleConfig,
     store: Store,
     files: EpochFiles,
+    log: Objects,
     devices: Arc<DeviceDirectory>,
     denylist: crate::verify::Denylist,
     blocks: BlockCache,
@@ -245,6 +269,7 @@ fn epoch_driver(
         .iter()
         .map(|p| Ok(Peer { client: fieldproof_sdk::OracleClient::new(p.url.clone(), timeout)?, key: address("peers.key", &p.key)? }))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let peer_logs = peers.iter().map(|p| PeerLog { name: p.key.to_string(), client: p.client.clone() }).collect();
     let pools = q.pools.iter().map(|p| Ok((address("pools.address", &p.address)?, p.stream))).collect::<anyhow::Result<Vec<_>>>()?;
     let secs_ms = |secs: u64| i64::try_from(secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
     let driver = EpochDriver {
@@ -261,10 +286,14 @@ fn epoch_driver(
         verification: config.verification.clone(),
         denylist,
         blocks,
+        log,
+        peer_logs,
+        bucket_ms: config.log.bucket_ms(),
         root_validity_secs: q.root_validity_secs,
-        // A report of the epoch's last moment may arrive within the skew window, and witnesses
-        // of its last beacons are signed up to twice the witness lag after them.
-        settle_ms: secs_ms(config.ingest.max_clock_skew_secs).saturating_add(config.verification.witness_reach_ms()),
+        // Witnesses of the epoch's last beacons are signed up to twice the witness lag after its
+        // end; the log bucket that holds them is sealed a bucket and the seal delay later.
+        settle_ms: config.verification.witness_reach_ms().saturating_add(config.log.bucket_ms()).saturating_add(config.seal_delay_ms()),
+        peer_wait_ms: secs_ms(q.peer_wait_secs),
     };
     Ok(Some((driver, Duration::from_secs(q.every_secs.max(1)))))
 }

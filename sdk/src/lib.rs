@@ -120,7 +120,7 @@ pub use chain::{AccountFilter, Chain, ChainError, RetryPolicy, RpcChain};
 pub use client::{claim_lookup_addresses, transaction_size, versioned_transaction_size, ClaimAllSummary, ClaimPlan, Client, PreparedClaim, RewardLeaf, SendOptions, MAX_TRANSACTION_BYTES};
 pub use error::SdkError;
 pub use fieldproof_reports as reports;
-pub use oracle_api::{OracleApiError, OracleClient};
+pub use oracle_api::{LogBucket, LogSegment, OracleApiError, OracleClient};
 pub use ownership::{AssetProof, DasClient, OwnershipSource, OwnershipSourceError};
 pub use reward_file::{RewardFile, RewardFileError};
 pub use reward_proof::{RewardProof, RewardProofError};

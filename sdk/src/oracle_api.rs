@@ -46,6 +46,30 @@ struct Accepted {
     id: String,
 }
 
+/// One time bucket of an oracle's report log (`GET /v1/log/buckets`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct LogBucket {
+    /// The bucket: reports signed in `[bucket · bucket_ms, (bucket + 1) · bucket_ms)`.
+    pub bucket: u64,
+    /// Whether the oracle takes no more reports of the bucket.
+    pub sealed: bool,
+    /// The segments of the bucket the oracle holds.
+    pub segments: Vec<LogSegment>,
+}
+
+/// A sealed segment of a report log.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct LogSegment {
+    /// sha256 of its bytes, hex: its name.
+    pub hash: String,
+    /// The oracle (its key, base58) that sealed it.
+    pub oracle: String,
+    /// The oracle's ingest instance that sealed it.
+    pub instance: String,
+    /// Reports it holds.
+    pub reports: u64,
+}
+
 #[derive(Deserialize)]
 struct EntropyAnswer {
     slot: u64,
@@ -131,6 +155,26 @@ impl OracleClient {
     pub async fn reward_file(&self, pool: &Pubkey, epoch: u64) -> Result<Option<RewardFile>, OracleApiError> {
         let Some(text) = self.get_text(&format!("/v1/epochs/{pool}/{epoch}/file")).await? else { return Ok(None) };
         RewardFile::from_json(&text).map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// `GET {oracle}/v1/log/buckets?from=&to=`: what the oracle's report log holds of the time
+    /// buckets `from..=to` — for each, whether the oracle has sealed it (takes no more reports of
+    /// it) and the segments it holds of it, its own and those it fetched from its peers.
+    pub async fn log_buckets(&self, from: u64, to: u64) -> Result<Vec<LogBucket>, OracleApiError> {
+        let text = self.get_text(&format!("/v1/log/buckets?from={from}&to={to}")).await?.unwrap_or_else(|| "[]".into());
+        serde_json::from_str(&text).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// `GET {oracle}/v1/log/segments/{hash}`: a sealed segment's bytes, or `None` when the oracle
+    /// does not hold it. Check them against the hash they are named by.
+    pub async fn log_segment(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, OracleApiError> {
+        let url = format!("{}/v1/log/segments/{}", self.base_url, hex::encode(hash));
+        let (response, _) = self.send(|| self.http.get(&url)).await?;
+        match response.status() {
+            status if status.is_success() => response.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| OracleApiError::Unexpected(e.to_string())),
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(refused(response).await),
+        }
     }
 
     /// `GET {oracle}/v1/rewards/{pool}/{asset}`: the asset's leaf with its proof against the

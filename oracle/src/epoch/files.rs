@@ -1,59 +1,54 @@
-//! The published epochs: reward files and their manifests in an object store — a local directory
-//! by default, S3-compatible storage when configured. A published object is never overwritten:
-//! publishing again the same bytes (a restart) is a no-op, different bytes are refused.
+//! The published epochs: reward files and their manifests in a write-once object store
+//! ([`Objects`]) — a local directory by default, S3-compatible storage when configured. A
+//! published object is never overwritten: publishing again the same bytes (a restart) is a
+//! no-op, different bytes are refused.
 //!
 //! Layout:
-//! - `rewards/<pool>/<epoch, 20 digits>.json`: the reward file (the SDK's JSON);
-//! - `rewards/<pool>/<epoch>.manifest.json`: the inputs and results ([`EpochManifest`]);
+//! - `rewards/<pool>/<epoch, 20 digits>.json`: the reward file (the SDK's JSON) of the epoch's
+//!   root as posted;
+//! - `rewards/<pool>/<epoch>.manifest.json`: its inputs and results ([`EpochManifest`]);
 //! - `rewards/<pool>/<epoch>.cells.bin`: a mapping pool's mapped-cells state after the epoch;
+//! - `rewards/<pool>/<epoch>/candidates/<sha256 of the manifest>/{file.json, manifest.json,
+//!   cells.bin}`: each computation of the epoch an oracle signed. An oracle whose input grows
+//!   (it fetched a peer's segments) computes the epoch again; the candidate whose root is posted
+//!   becomes the epoch's files above;
 //! - `inputs/directory/<sha256>.bin`, `inputs/blocks/<sha256>.json`,
 //!   `inputs/denylist/<sha256>.json`: the chain facts epochs were judged by, named by their
 //!   content hash (so an unchanged directory is stored once for many epochs).
-use std::sync::Arc;
-
 use fieldproof_sdk::{Pubkey, RewardFile};
-use futures_util::TryStreamExt;
 use object_store::path::Path;
-use object_store::{ObjectStore, PutMode, PutOptions, PutPayload};
 
 use super::{ComputedEpoch, EpochManifest};
+use crate::objects::{Objects, ObjectsError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FilesError {
-    #[error("object store: {0}")]
-    Store(#[from] object_store::Error),
-    #[error("cannot open the epoch store at {location}: {reason}")]
-    Open { location: String, reason: String },
+    #[error(transparent)]
+    Objects(ObjectsError),
     #[error("{path} is already published with other content; a published epoch is never replaced")]
     Conflict { path: String },
     #[error("{path} does not parse: {reason}")]
     Malformed { path: String, reason: String },
 }
 
+impl From<ObjectsError> for FilesError {
+    fn from(e: ObjectsError) -> Self {
+        match e {
+            ObjectsError::Conflict { path } => Self::Conflict { path },
+            other => Self::Objects(other),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct EpochFiles {
-    store: Arc<dyn ObjectStore>,
+    objects: Objects,
 }
 
 impl EpochFiles {
-    /// `s3://bucket[/prefix]` (credentials, region and endpoint from the standard `AWS_*`
-    /// environment variables, so any S3-compatible store works), or a local directory, created
-    /// when missing.
+    /// See [`Objects::open`].
     pub fn open(location: &str) -> Result<Self, FilesError> {
-        let open_error = |reason: String| FilesError::Open { location: location.to_string(), reason };
-        let store: Arc<dyn ObjectStore> = if let Some(rest) = location.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            let s3 = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket).build().map_err(|e| open_error(e.to_string()))?;
-            if prefix.trim_matches('/').is_empty() {
-                Arc::new(s3)
-            } else {
-                Arc::new(object_store::prefix::PrefixStore::new(s3, prefix.trim_matches('/')))
-            }
-        } else {
-            std::fs::create_dir_all(location).map_err(|e| open_error(e.to_string()))?;
-            Arc::new(object_store::local::LocalFileSystem::new_with_prefix(location).map_err(|e| open_error(e.to_string()))?)
-        };
-        Ok(Self { store })
+        Ok(Self { objects: Objects::open(location)? })
     }
 
     pub fn file_path(pool: &Pubkey, epoch: u64) -> Path {
@@ -80,25 +75,61 @@ impl EpochFiles {
         Path::from(format!("inputs/denylist/{hash}.json"))
     }
 
-    /// Publishes the input objects, the reward file and the cells state, then the manifest
-    /// that names them: a manifest is only ever read with everything it names in place, and a
-    /// rerun after a crash finds the rest in place and writes the manifest.
+    fn candidate_path(pool: &Pubkey, epoch: u64, candidate: &str, name: &str) -> Path {
+        Path::from(format!("rewards/{pool}/{epoch:020}/candidates/{candidate}/{name}"))
+    }
+
+    /// Publishes the epoch as computed, as its files: [`publish_candidate`](Self::publish_candidate)
+    /// then [`finalize`](Self::finalize).
     pub async fn publish(&self, pool: &Pubkey, computed: &ComputedEpoch) -> Result<(), FilesError> {
+        let candidate = self.publish_candidate(pool, computed).await?;
+        self.finalize(pool, computed.manifest.epoch, &candidate).await
+    }
+
+    /// Publishes a computation of an epoch as a candidate: the input objects, the reward file and
+    /// the cells state, then the manifest that names them (a manifest is only ever read with
+    /// everything it names in place; a rerun after a crash finds the rest in place). Returns the
+    /// candidate's name: the sha256 of its manifest.
+    pub async fn publish_candidate(&self, pool: &Pubkey, computed: &ComputedEpoch) -> Result<String, FilesError> {
         let epoch = computed.manifest.epoch;
         let input = &computed.manifest.input;
         let objects = &computed.objects;
-        self.put_content_addressed(&Self::directory_path(&input.directory), &objects.directory).await?;
-        self.put_content_addressed(&Self::blocks_path(&input.blocks), &objects.blocks).await?;
-        self.put_content_addressed(&Self::denylist_path(&input.denylist), &objects.denylist).await?;
-        if let Some(bytes) = &objects.cells {
-            self.put_once(&Self::cells_path(pool, epoch), bytes.clone()).await?;
-        }
-        if let Some(bytes) = &computed.file_bytes {
-            self.put_once(&Self::file_path(pool, epoch), bytes.clone()).await?;
-        }
+        self.objects.create_addressed(&Self::directory_path(&input.directory), objects.directory.clone()).await?;
+        self.objects.create_addressed(&Self::blocks_path(&input.blocks), objects.blocks.clone()).await?;
+        self.objects.create_addressed(&Self::denylist_path(&input.denylist), objects.denylist.clone()).await?;
         // Serializing plain data cannot fail.
         let manifest = serde_json::to_vec_pretty(&computed.manifest).unwrap_or_default();
-        self.put_once(&Self::manifest_path(pool, epoch), manifest).await
+        let candidate = hex::encode(super::content_hash(&manifest));
+        if let Some(bytes) = &objects.cells {
+            self.put_once(&Self::candidate_path(pool, epoch, &candidate, "cells.bin"), bytes.clone()).await?;
+        }
+        if let Some(bytes) = &computed.file_bytes {
+            self.put_once(&Self::candidate_path(pool, epoch, &candidate, "file.json"), bytes.clone()).await?;
+        }
+        self.put_once(&Self::candidate_path(pool, epoch, &candidate, "manifest.json"), manifest).await?;
+        Ok(candidate)
+    }
+
+    /// Makes a candidate the epoch's files (its root was posted): the cells state and the reward
+    /// file, then the manifest. Write-once: finalizing the same candidate again changes nothing,
+    /// another one is refused.
+    pub async fn finalize(&self, pool: &Pubkey, epoch: u64, candidate: &str) -> Result<(), FilesError> {
+        let copy = |name: &'static str, to: Path| async move {
+            match self.get(&Self::candidate_path(pool, epoch, candidate, name)).await? {
+                Some(bytes) => self.put_once(&to, bytes).await,
+                None => Ok(()),
+            }
+        };
+        copy("cells.bin", Self::cells_path(pool, epoch)).await?;
+        copy("file.json", Self::file_path(pool, epoch)).await?;
+        let manifest = Self::candidate_path(pool, epoch, candidate, "manifest.json");
+        let bytes = self.get(&manifest).await?.ok_or_else(|| FilesError::Malformed { path: manifest.to_string(), reason: "no such candidate".into() })?;
+        self.put_once(&Self::manifest_path(pool, epoch), bytes).await
+    }
+
+    /// A candidate's reward file bytes, if it has one.
+    pub async fn candidate_file_bytes(&self, pool: &Pubkey, epoch: u64, candidate: &str) -> Result<Option<Vec<u8>>, FilesError> {
+        self.get(&Self::candidate_path(pool, epoch, candidate, "file.json")).await
     }
 
     /// Publishes another oracle's reward file of `epoch`, checked by the caller against the root
@@ -107,14 +138,13 @@ impl EpochFiles {
         self.put_once(&Self::file_path(pool, epoch), bytes).await
     }
 
-    /// An object named by its own hash: if one is there, it is this one (its hash is checked
-    /// whenever it is read), so it is not read back to compare.
-    async fn put_content_addressed(&self, path: &Path, bytes: &[u8]) -> Result<(), FilesError> {
-        let options = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
-        match self.store.put_opts(path, PutPayload::from(bytes.to_vec()), options).await {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+    async fn put_once(&self, path: &Path, bytes: Vec<u8>) -> Result<(), FilesError> {
+        self.objects.create(path, bytes).await?;
+        Ok(())
+    }
+
+    async fn get(&self, path: &Path) -> Result<Option<Vec<u8>>, FilesError> {
+        Ok(self.objects.get(path).await?)
     }
 
     /// A published input object, checked against the hash the manifest names it by.
@@ -124,26 +154,6 @@ impl EpochFiles {
             return Err(FilesError::Malformed { path: path.to_string(), reason: format!("the {what} object's content does not hash to {hash}") });
         }
         Ok(bytes)
-    }
-
-    async fn put_once(&self, path: &Path, bytes: Vec<u8>) -> Result<(), FilesError> {
-        let options = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
-        match self.store.put_opts(path, PutPayload::from(bytes.clone()), options).await {
-            Ok(_) => Ok(()),
-            Err(object_store::Error::AlreadyExists { .. }) => match self.get(path).await? {
-                Some(existing) if existing == bytes => Ok(()),
-                _ => Err(FilesError::Conflict { path: path.to_string() }),
-            },
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    async fn get(&self, path: &Path) -> Result<Option<Vec<u8>>, FilesError> {
-        match self.store.get(path).await {
-            Ok(found) => Ok(Some(found.bytes().await?.to_vec())),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
     }
 
     /// The published reward file of `pool`'s `epoch`.
@@ -190,8 +200,7 @@ impl EpochFiles {
 
     /// The newest epoch before `epoch` with an object `rewards/<pool>/<epoch><suffix>`.
     async fn newest_before(&self, pool: &Pubkey, epoch: u64, suffix: &str) -> Result<Option<u64>, FilesError> {
-        let prefix = Path::from(format!("rewards/{pool}"));
-        let listed: Vec<object_store::ObjectMeta> = self.store.list(Some(&prefix)).try_collect().await?;
-        Ok(listed.iter().filter_map(|meta| meta.location.filename()?.strip_suffix(suffix)?.parse::<u64>().ok()).filter(|e| *e < epoch).max())
+        let listed = self.objects.list(&Path::from(format!("rewards/{pool}"))).await?;
+        Ok(listed.iter().filter_map(|path| path.filename()?.strip_suffix(suffix)?.parse::<u64>().ok()).filter(|e| *e < epoch).max())
     }
 }

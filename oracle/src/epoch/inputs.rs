@@ -1,5 +1,6 @@
-//! What one epoch's computation reads: the reports of its span, decoded once on every core, and
-//! the digest that names them.
+//! What one epoch's computation reads: the reports of its span from the log's segments (or,
+//! for the owner endpoints, from the database's index), decoded once, and the digest that names
+//! them.
 use std::collections::BTreeSet;
 
 use fieldproof_reports::{ReportBody, ReportKind, SignedReport};
@@ -14,7 +15,24 @@ use crate::verify::{InputReport, Window};
 /// Domain of an epoch's input digest.
 const INPUT_DOMAIN: &[u8] = b"fieldproof:epoch-input:v1";
 
-/// Every report of `kinds` signed in `span`, decoded.
+/// The reports of an epoch's input: the log segments it is computed from.
+pub struct ReportSet<'a> {
+    pub objects: &'a crate::objects::Objects,
+    /// In hash order.
+    pub segments: &'a [[u8; 32]],
+}
+
+/// Every report of `kinds` signed in `span` among the segments of `set`, decoded.
+pub async fn log_reports(set: &ReportSet<'_>, kinds: &[ReportKind], span: Window) -> Result<Vec<InputReport>, EpochError> {
+    let reports = crate::log::read_segments(set.objects, set.segments).await.map_err(|e| EpochError::Log(e.to_string()))?;
+    Ok(reports
+        .into_par_iter()
+        .filter(|(r, _)| kinds.contains(&r.body.kind()) && span.contains(i64::try_from(r.body.header().timestamp_ms).unwrap_or(i64::MAX)))
+        .map(|(r, _)| InputReport { id: r.report_id().0, body: r.body })
+        .collect())
+}
+
+/// Every report of `kinds` signed in `span` in the database's index, decoded.
 pub async fn read_reports(store: &Store, kinds: &[ReportKind], span: Window) -> Result<Vec<InputReport>, EpochError> {
     let mut rows = Vec::new();
     for kind in kinds {

@@ -24,7 +24,7 @@ pub use config::RewardConfig;
 pub use coverage::{coverage_units, Beacon, Witness, UNIT_SCALE};
 pub use diff::{first_difference, LeafDifference};
 pub use files::{EpochFiles, FilesError};
-pub use inputs::{device_cells, entropy_slots, input_digest, read_reports};
+pub use inputs::{device_cells, entropy_slots, input_digest, log_reports, read_reports, ReportSet};
 pub use mapping::{mapping_units, MappedCells};
 pub use publish::{previous_cells, publish_computed, publish_epoch, verify_epoch, EpochInputs, Verification};
 
@@ -64,6 +64,8 @@ pub enum EpochError {
     Store(#[from] StoreError),
     #[error("the chain's blocks: {0}")]
     Blocks(#[from] BlockError),
+    #[error("the report log: {0}")]
+    Log(String),
     #[error("published input {path} is not what the manifest names: {reason}")]
     InputMismatch { path: String, reason: String },
     #[error("the store holds a report it cannot read back: {0}")]
@@ -137,6 +139,10 @@ pub struct EpochManifest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputManifest {
+    /// The log segments the reports were read from (sha256, hex, in order): the union of every
+    /// oracle's sealed segments of the buckets the epoch's reports span.
+    pub segments: Vec<String>,
+    /// Reports of the window and span read from them.
     pub reports: u64,
     /// sha256 over the report ids ([`input_digest`]), hex.
     pub digest: String,
@@ -209,9 +215,9 @@ pub struct Previous {
     pub cells: Option<MappedCells>,
 }
 
-/// Computes `spec`'s epoch from its reports in `store`, judged by `inputs`, adding to `previous`.
+/// Computes `spec`'s epoch from its reports in the log segments `inputs` names, judged by
+/// `inputs`, adding to `previous`.
 pub async fn compute(
-    store: &crate::storage::Store,
     inputs: &EpochInputs<'_>,
     previous: &Previous,
     spec: &EpochSpec,
@@ -231,7 +237,7 @@ pub async fn compute(
     let window = Window { start_ms, end_ms };
     let started = std::time::Instant::now();
     let (kinds, span) = stream_input(spec.stream, window, inputs.verification);
-    let reports = read_reports(store, kinds, span).await?;
+    let reports = log_reports(&inputs.reports, kinds, span).await?;
     let digest = input_digest(&reports);
     let report_count = reports.len() as u64;
     let blocks = inputs.blocks.blocks(&inputs::entropy_slots(&reports)).await?;
@@ -284,6 +290,7 @@ pub async fn compute(
         previous_epoch: previous.file.as_ref().map(|p| p.epoch),
         config: config.clone(),
         input: InputManifest {
+            segments: inputs.reports.segments.iter().map(hex::encode).collect(),
             reports: report_count,
             digest: hex::encode(digest),
             directory_slot: inputs.directory.slot,

@@ -1,13 +1,14 @@
 //! Computing an epoch against what is already published, and checking a published one.
 use fieldproof_sdk::Pubkey;
 
-use super::{compute, first_difference, BlockFacts, ComputedEpoch, EpochError, EpochFiles, EpochSpec, LeafDifference, MappedCells, Previous, RewardConfig, RewardStream};
+use super::{compute, first_difference, BlockFacts, ComputedEpoch, EpochError, EpochFiles, EpochSpec, LeafDifference, MappedCells, Previous, ReportSet, RewardConfig, RewardStream};
 use crate::devices::DirectorySnapshot;
 use crate::storage::Store;
 use crate::verify::{Blocks, Denylist, VerificationConfig, Window};
 
-/// Everything an epoch is judged by besides its reports.
+/// Everything an epoch is computed from: its reports, and what they are judged by.
 pub struct EpochInputs<'a> {
+    pub reports: ReportSet<'a>,
     pub directory: &'a DirectorySnapshot,
     pub denylist: &'a Denylist,
     pub verification: &'a VerificationConfig,
@@ -20,7 +21,7 @@ pub struct EpochInputs<'a> {
 /// one is refused ([`super::FilesError::Conflict`]).
 pub async fn publish_epoch(store: &Store, files: &EpochFiles, inputs: &EpochInputs<'_>, spec: &EpochSpec, config: &RewardConfig) -> Result<ComputedEpoch, EpochError> {
     let previous = Previous { file: files.latest_file_before(&spec.pool, spec.epoch).await?, cells: previous_cells(files, spec).await? };
-    let computed = compute(store, inputs, &previous, spec, config).await?;
+    let computed = compute(inputs, &previous, spec, config).await?;
     publish_computed(store, files, inputs, spec, &computed).await?;
     Ok(computed)
 }
@@ -66,11 +67,11 @@ pub enum Verification {
     Differs { published_root: Option<String>, recomputed_root: Option<String>, first: Option<LeafDifference> },
 }
 
-/// Recomputes `pool`'s published `epoch` from its reports in `store` and the inputs its
-/// manifest names, read from the epoch store — the directory, blocks and denylist it recorded,
-/// its configurations, emission and previous file — and compares. Needs no chain and no
-/// configuration of this machine.
-pub async fn verify_epoch(store: &Store, files: &EpochFiles, pool: &Pubkey, epoch: u64) -> Result<Verification, EpochError> {
+/// Recomputes `pool`'s published `epoch` from the inputs its manifest names — the log segments
+/// of its reports, read from `log`; the directory, blocks and denylist it recorded, its
+/// configurations, emission and previous file, read from the epoch store — and compares. Needs
+/// no database, no chain and no configuration of this machine.
+pub async fn verify_epoch(log: &crate::objects::Objects, files: &EpochFiles, pool: &Pubkey, epoch: u64) -> Result<Verification, EpochError> {
     let manifest = files.manifest(pool, epoch).await?.ok_or(EpochError::NotPublished { pool: *pool, epoch })?;
     let previous = Previous {
         file: match manifest.previous_epoch {
@@ -91,9 +92,21 @@ pub async fn verify_epoch(store: &Store, files: &EpochFiles, pool: &Pubkey, epoc
     let blocks: Blocks = serde_json::from_slice(&blocks_bytes).map_err(|e| EpochError::InputMismatch { path: "blocks".into(), reason: e.to_string() })?;
     let denylist_bytes = files.input_object("denylist", &EpochFiles::denylist_path(&input.denylist), &input.denylist).await?;
     let denylist = Denylist::from_json(&denylist_bytes).map_err(|reason| EpochError::InputMismatch { path: "denylist".into(), reason })?;
-    let inputs = EpochInputs { directory: &directory, denylist: &denylist, verification: &input.verification, blocks: BlockFacts::Recorded(&blocks) };
+    let segments = input
+        .segments
+        .iter()
+        .map(|h| hex::decode(h).ok().and_then(|h| <[u8; 32]>::try_from(h).ok()))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| EpochError::InputMismatch { path: "manifest".into(), reason: "a segment hash is not 64 hex digits".into() })?;
+    let inputs = EpochInputs {
+        reports: ReportSet { objects: log, segments: &segments },
+        directory: &directory,
+        denylist: &denylist,
+        verification: &input.verification,
+        blocks: BlockFacts::Recorded(&blocks),
+    };
     let spec = EpochSpec { pool: *pool, stream: manifest.stream, epoch, emission: manifest.emission };
-    let recomputed = compute(store, &inputs, &previous, &spec, &manifest.config).await?;
+    let recomputed = compute(&inputs, &previous, &spec, &manifest.config).await?;
     let published = files.reward_file_bytes(pool, epoch).await?;
     if recomputed.file_bytes == published && recomputed.manifest == manifest {
         return Ok(Verification::Matches { root: manifest.root });

@@ -26,7 +26,8 @@ use tower::ServiceBuilder;
 
 use crate::config::IngestConfig;
 use crate::devices::DeviceDirectory;
-use crate::storage::{InsertOutcome, NewReport, ReportWriter, Store};
+use crate::log::{InsertOutcome, ReportWriter};
+use crate::storage::{NewReport, Store};
 
 pub struct IngestState {
     /// The newest finalized block, handed to devices as entropy (`GET /v1/entropy`).
@@ -100,7 +101,6 @@ async fn overload_or_timeout(error: BoxError) -> Rejection {
 #[derive(Serialize)]
 struct Accepted {
     id: String,
-    seq: i64,
 }
 
 async fn submit_report(
@@ -147,12 +147,13 @@ async fn submit_report(
             Rejection::StorageUnavailable
         })?;
     match stored {
-        InsertOutcome::Stored(seq) => {
+        InsertOutcome::Stored => {
             metrics::counter!("fieldproof_ingest_accepted_total", "kind" => kind.name()).increment(1);
-            Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_hex(), seq })))
+            Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_hex() })))
         }
         InsertOutcome::Duplicate => Err(Rejection::DuplicateReport),
         InsertOutcome::ReplayedNonce => Err(Rejection::ReplayedNonce),
+        InsertOutcome::Sealed => Err(Rejection::LateReport),
     }
 }
 

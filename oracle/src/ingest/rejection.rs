@@ -33,6 +33,8 @@ pub enum Rejection {
     Timeout,
     #[error("this oracle has not read a block from the chain yet; retry shortly")]
     EntropyUnavailable,
+    #[error("the report's time is already sealed in this oracle's log: it came too late")]
+    LateReport,
 }
 
 #[derive(Serialize)]
@@ -57,6 +59,7 @@ impl Rejection {
             Rejection::StorageUnavailable => "storage_unavailable",
             Rejection::Timeout => "timeout",
             Rejection::EntropyUnavailable => "entropy_unavailable",
+            Rejection::LateReport => "late_report",
         }
     }
 
@@ -66,7 +69,7 @@ impl Rejection {
             Rejection::OversizeBody { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BadSignature => StatusCode::UNAUTHORIZED,
             Rejection::UnknownDevice | Rejection::InactiveDevice => StatusCode::FORBIDDEN,
-            Rejection::ClockSkew { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Rejection::ClockSkew { .. } | Rejection::LateReport => StatusCode::UNPROCESSABLE_ENTITY,
             Rejection::DuplicateReport | Rejection::ReplayedNonce => StatusCode::CONFLICT,
             Rejection::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Rejection::Overloaded | Rejection::StorageUnavailable | Rejection::EntropyUnavailable => StatusCode::SERVICE_UNAVAILABLE,

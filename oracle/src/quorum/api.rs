@@ -5,7 +5,8 @@
 //!   posted, pending, active), its root and totals.
 //! - `GET /v1/epochs/{pool}/{epoch}/signature`: this oracle's signature over its root (the SDK's
 //!   `SignedRoot`), from `signed` on.
-//! - `GET /v1/epochs/{pool}/{epoch}/file`: the published reward file, byte for byte.
+//! - `GET /v1/epochs/{pool}/{epoch}/file`: the epoch's reward file, byte for byte: the one of the
+//!   root posted, or before that the one this oracle signed.
 //! - `GET /v1/rewards/{pool}/{asset}`: the asset's leaf and proof against the newest root of the
 //!   pool this oracle saw activated (the SDK's `RewardProof`).
 use std::sync::Arc;
@@ -110,7 +111,18 @@ async fn file(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path
         Ok(pool) => pool,
         Err(refusal) => return *refusal,
     };
-    match state.files.reward_file_bytes(&pool, epoch).await {
+    let signed = match EpochRecord::load(&state.store, &pool, epoch).await {
+        Ok(record) => record.and_then(|r| r.candidate),
+        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+    };
+    let found = match state.files.reward_file_bytes(&pool, epoch).await {
+        Ok(None) => match &signed {
+            Some(candidate) => state.files.candidate_file_bytes(&pool, epoch, candidate).await,
+            None => Ok(None),
+        },
+        other => other,
+    };
+    match found {
         Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Ok(None) => refuse(StatusCode::NOT_FOUND, "unknown_epoch", format!("no reward file of epoch {epoch} of pool {pool}")),
         Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),

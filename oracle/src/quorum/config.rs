@@ -25,6 +25,10 @@ pub struct QuorumConfig {
     pub root_validity_secs: i64,
     /// Timeout of one request to the node or a peer; failed requests are retried with backoff.
     pub request_timeout_ms: u64,
+    /// How long past its settling an epoch waits for a peer that answers but has not sealed its
+    /// log of the epoch yet, before it is computed without (it is recomputed if the peer's
+    /// segments turn up before a root is posted).
+    pub peer_wait_secs: u64,
 }
 
 /// A pool this oracle computes epochs for.
@@ -57,6 +61,7 @@ impl Default for QuorumConfig {
             every_secs: 30,
             root_validity_secs: 7 * 86_400,
             request_timeout_ms: 10_000,
+            peer_wait_secs: 60,
         }
     }
 }

@@ -1,6 +1,11 @@
-//! The epoch pipeline of one oracle: for each pool, once an epoch has ended and its reports are
-//! verified, compute and publish its reward file, sign the root, gather the peers' signatures
-//! until the pool's threshold, post the root, and activate it after the dispute window.
+//! The epoch pipeline of one oracle: for each pool, epoch after epoch (none is skipped: an epoch
+//! short of its quorum is retried until it has it), once the epoch has ended and the log
+//! buckets its reports span are sealed, gather the union of every oracle's segments of them,
+//! compute and publish its reward file as a candidate, sign the root, gather the peers'
+//! signatures until the pool's threshold, post the root, and activate it after the dispute
+//! window. A peer that signed another root makes this oracle gather again: if it fetches
+//! segments it lacked, it computes the epoch again; if its input already holds the peer's, the
+//! peer converges the same way.
 //!
 //! Every step reads the chain before it writes to it and stores its outcome before the next step
 //! acts on it, so a crash anywhere resumes without a double post: a root already on chain is
@@ -17,9 +22,14 @@ use super::emission::{emission_for, EmissionError};
 use super::record::{EpochRecord, EpochStatus};
 use crate::chain_blocks::BlockCache;
 use crate::devices::DeviceDirectory;
-use crate::epoch::{compute, content_hash, first_difference, previous_cells, publish_computed, BlockFacts, EpochError, EpochFiles, EpochInputs, EpochSpec, Previous, RewardConfig, RewardStream};
+use crate::epoch::{
+    compute, content_hash, first_difference, previous_cells, stream_input, BlockFacts, EpochError, EpochFiles, EpochInputs, EpochSpec, Previous, ReportSet, RewardConfig,
+    RewardStream,
+};
+use crate::log::{buckets_of, gather, PeerLog};
+use crate::objects::Objects;
 use crate::storage::{Store, StoreError};
-use crate::verify::{Denylist, VerificationConfig};
+use crate::verify::{Denylist, VerificationConfig, Window};
 
 /// Another oracle, and the key its signatures must carry.
 pub struct Peer {
@@ -53,6 +63,8 @@ pub enum QuorumError {
     Vetoed(u64),
     #[error("the epochs record of this pool is inconsistent: {0}")]
     Inconsistent(&'static str),
+    #[error("the report log: {0}")]
+    Log(#[from] crate::log::LogError),
 }
 
 pub struct EpochDriver<C: Chain> {
@@ -70,11 +82,21 @@ pub struct EpochDriver<C: Chain> {
     pub denylist: Denylist,
     /// The blocks the reports' entropy names.
     pub blocks: BlockCache,
+    /// This oracle's log store, and its peers' logs.
+    pub log: Objects,
+    pub peer_logs: Vec<PeerLog>,
+    pub bucket_ms: i64,
     pub root_validity_secs: i64,
-    /// How long after its end an epoch is computed: its reports may still arrive within the
-    /// clock-skew window, and witnesses of its last beacons a little after that.
+    /// How long after its end an epoch is computed: the witnesses of its last beacons are signed
+    /// a little after it, and the log bucket that holds them is sealed after the clock-skew
+    /// window.
     pub settle_ms: i64,
+    /// How long past settling an epoch waits for a peer that answers but has not sealed it.
+    pub peer_wait_ms: i64,
 }
+
+/// Most epochs of one pool one pass advances.
+const EPOCHS_PER_PASS: u64 = 16;
 
 impl<C: Chain> EpochDriver<C> {
     /// The newest epoch that ended at least `settle_ms` before `now_ms`.
@@ -82,18 +104,41 @@ impl<C: Chain> EpochDriver<C> {
         self.rewards.epoch_at(now_ms.saturating_sub(self.settle_ms))?.checked_sub(1)
     }
 
-    /// One pass over every pool: advances its newest settled epoch as far as it goes now.
+    /// One pass over every pool: advances its epochs in order, from the first one after the
+    /// pool's newest root (posted or active) up to the newest settled one, as far as each goes
+    /// now; a later epoch waits until the one before it is active (or has nothing to post).
     pub async fn step(&self, now_ms: i64) -> Vec<(Pubkey, u64, Result<EpochStatus, QuorumError>)> {
-        let Some(epoch) = self.settled_epoch(now_ms) else { return Vec::new() };
+        let Some(settled) = self.settled_epoch(now_ms) else { return Vec::new() };
         let mut out = Vec::new();
         for (pool, stream) in &self.pools {
-            let outcome = self.advance(pool, *stream, epoch, now_ms).await;
-            match &outcome {
-                Ok(status) => tracing::debug!(%pool, epoch, status = status.as_str(), "epoch pipeline"),
-                Err(QuorumError::Superseded { .. } | QuorumError::NothingEarned(_) | QuorumError::BeforeFirstRoot { .. }) => {}
-                Err(e) => tracing::warn!(%pool, epoch, error = %e, "epoch pipeline stopped; retrying next pass"),
+            let first = match self.client.pool(pool).await {
+                Ok(state) => state.latest_root().epoch.saturating_add(1).max(state.active.epoch.saturating_add(1)),
+                Err(e) => {
+                    tracing::warn!(%pool, error = %e, "cannot read the pool; retrying next pass");
+                    continue;
+                }
+            };
+            // The pool's newest root itself, when this oracle has not seen it through.
+            let start = first.saturating_sub(1).max(1);
+            for epoch in start..=settled.min(start.saturating_add(EPOCHS_PER_PASS)) {
+                let outcome = self.advance(pool, *stream, epoch, now_ms).await;
+                let go_on = match &outcome {
+                    Ok(EpochStatus::Active) => true,
+                    Ok(status) => {
+                        tracing::debug!(%pool, epoch, status = status.as_str(), "epoch pipeline");
+                        false
+                    }
+                    Err(QuorumError::Superseded { .. } | QuorumError::NothingEarned(_) | QuorumError::BeforeFirstRoot { .. }) => true,
+                    Err(e) => {
+                        tracing::warn!(%pool, epoch, error = %e, "epoch pipeline stopped; retrying next pass");
+                        false
+                    }
+                };
+                out.push((*pool, epoch, outcome));
+                if !go_on {
+                    break;
+                }
             }
-            out.push((*pool, epoch, outcome));
         }
         out
     }
@@ -103,8 +148,8 @@ impl<C: Chain> EpochDriver<C> {
         let mut record = EpochRecord::load(&self.store, pool, epoch).await?.unwrap_or_else(|| EpochRecord::new(*pool, epoch));
         loop {
             let moved = match record.status {
-                EpochStatus::Computing => self.compute_and_sign(&mut record, stream).await?,
-                EpochStatus::Signed => self.gather(&mut record).await?,
+                EpochStatus::Computing => self.compute_and_sign(&mut record, stream, now_ms).await?,
+                EpochStatus::Signed => self.gather_signatures(&mut record, stream).await?,
                 EpochStatus::Posted => self.post(&mut record).await?,
                 EpochStatus::Pending => self.activate(&mut record).await?,
                 EpochStatus::Active => return Ok(EpochStatus::Active),
@@ -117,7 +162,7 @@ impl<C: Chain> EpochDriver<C> {
         }
     }
 
-    async fn compute_and_sign(&self, record: &mut EpochRecord, stream: RewardStream) -> Result<bool, QuorumError> {
+    async fn compute_and_sign(&self, record: &mut EpochRecord, stream: RewardStream, now_ms: i64) -> Result<bool, QuorumError> {
         let (pool_address, epoch) = (record.pool, record.epoch);
         let pool: Pool = self.client.pool(&pool_address).await?;
         let latest = *pool.latest_root();
@@ -158,11 +203,22 @@ impl<C: Chain> EpochDriver<C> {
             other => other?,
         };
         let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
+        let Some(segments) = self.input(stream, epoch, now_ms).await? else { return Ok(false) };
         let directory = self.devices.snapshot();
-        let inputs = EpochInputs { directory: &directory, denylist: &self.denylist, verification: &self.verification, blocks: BlockFacts::Chain(&self.blocks) };
+        let inputs = EpochInputs {
+            reports: ReportSet { objects: &self.log, segments: &segments },
+            directory: &directory,
+            denylist: &self.denylist,
+            verification: &self.verification,
+            blocks: BlockFacts::Chain(&self.blocks),
+        };
         let previous = Previous { file: previous, cells: previous_cells(&self.files, &spec).await? };
-        let computed = compute(&self.store, &inputs, &previous, &spec, &self.rewards).await?;
-        publish_computed(&self.store, &self.files, &inputs, &spec, &computed).await?;
+        let computed = compute(&inputs, &previous, &spec, &self.rewards).await?;
+        let window = Window { start_ms: computed.manifest.window_start_ms, end_ms: computed.manifest.window_end_ms };
+        let (kinds, _) = stream_input(stream, window, &self.verification);
+        let digest: [u8; 32] = hex::decode(&computed.manifest.input.digest).ok().and_then(|d| d.try_into().ok()).unwrap_or_default();
+        self.store.save_judgement(stream.as_str(), epoch, window, &digest, kinds, &computed.verdicts).await?;
+        let candidate = self.files.publish_candidate(&pool_address, &computed).await.map_err(EpochError::from)?;
         let (Some(file), Some(content_hash)) = (&computed.file, computed.content_hash()) else {
             return Err(QuorumError::NothingEarned(epoch));
         };
@@ -177,8 +233,41 @@ impl<C: Chain> EpochDriver<C> {
             expires_at: (window_end_ms / 1_000).saturating_add(self.root_validity_secs),
         };
         record.own = Some(SignedRoot::sign(&self.key, &pool_address, args));
+        record.candidate = Some(candidate);
         record.status = EpochStatus::Signed;
         Ok(true)
+    }
+
+    /// The log segments `epoch`'s reports of `stream` are read from: the union of this oracle's
+    /// and its peers'. `None` while this oracle has not sealed every bucket of the epoch, or a
+    /// peer that answers has not either (for at most `peer_wait_ms` past settling).
+    async fn input(&self, stream: RewardStream, epoch: u64, now_ms: i64) -> Result<Option<Vec<[u8; 32]>>, QuorumError> {
+        let (start_ms, end_ms) = self.rewards.window_ms(epoch).ok_or(EpochError::OutOfRange(epoch))?;
+        let (_, span) = stream_input(stream, Window { start_ms, end_ms }, &self.verification);
+        let buckets = buckets_of(span, self.bucket_ms);
+        if !self.sealed_through(*buckets.end()).await? {
+            tracing::debug!(epoch, "waiting for this oracle's log to seal the epoch");
+            return Ok(None);
+        }
+        let gathered = gather(&self.store, &self.log, &self.peer_logs, buckets, self.bucket_ms).await?;
+        let waited_enough = now_ms >= end_ms.saturating_add(self.settle_ms).saturating_add(self.peer_wait_ms);
+        if !gathered.unsealed.is_empty() && !waited_enough {
+            tracing::debug!(epoch, peers = ?gathered.unsealed, "waiting for peers to seal the epoch's log");
+            return Ok(None);
+        }
+        if gathered.fetched > 0 || !gathered.unreachable.is_empty() {
+            tracing::info!(epoch, fetched = gathered.fetched, unreachable = ?gathered.unreachable, segments = gathered.segments.len(), "gathered the epoch's input");
+        }
+        Ok(Some(gathered.segments))
+    }
+
+    /// True once every instance of this oracle has sealed the buckets up to `bucket`.
+    async fn sealed_through(&self, bucket: u64) -> Result<bool, QuorumError> {
+        use sqlx::Row;
+        let oracle = Pubkey::new_from_array(self.key.verifying_key().to_bytes()).to_string();
+        let row = sqlx::query("SELECT MIN(sealed_below) AS w FROM log_instances WHERE oracle = $1").bind(oracle).fetch_one(self.store.pool()).await.map_err(StoreError::from)?;
+        let watermark: Option<i64> = row.try_get("w").map_err(StoreError::from)?;
+        Ok(watermark.is_some_and(|w| i64::try_from(bucket).is_ok_and(|b| b < w)))
     }
 
     /// Makes sure this oracle holds the file of the active root of `pool`, posted without it:
@@ -237,8 +326,9 @@ impl<C: Chain> EpochDriver<C> {
         Err(QuorumError::PostedFileMissing { epoch: posted.epoch })
     }
 
-    /// Collects matching signatures from the peers; true once the pool's threshold is reached.
-    async fn gather(&self, record: &mut EpochRecord) -> Result<bool, QuorumError> {
+    /// Collects matching signatures from the peers; true once the pool's threshold is reached,
+    /// or once a peer's other root led this oracle to segments it lacked (it computes again).
+    async fn gather_signatures(&self, record: &mut EpochRecord, stream: RewardStream) -> Result<bool, QuorumError> {
         let (pool_address, epoch) = (record.pool, record.epoch);
         let own = record.own.clone().ok_or(QuorumError::Inconsistent("signed without a signature"))?;
         let pool: Pool = self.client.pool(&pool_address).await?;
@@ -263,6 +353,11 @@ impl<C: Chain> EpochDriver<C> {
                 tracing::warn!(peer = %peer.key, epoch, "peer answered a signature that is not its own valid one; ignored");
             } else if !answer.same_message(&own.args, &pool_address) {
                 self.log_difference(peer, &pool_address, epoch, &own, &answer).await;
+                if self.input_grew(stream, epoch).await? {
+                    tracing::info!(peer = %peer.key, %pool_address, epoch, "the epoch's input grew: computing it again");
+                    *record = EpochRecord::new(pool_address, epoch);
+                    return Ok(true);
+                }
             } else if !gathered.iter().any(|s| s.oracle == answer.oracle) {
                 gathered.push(answer);
             }
@@ -273,6 +368,21 @@ impl<C: Chain> EpochDriver<C> {
         record.signatures = gathered;
         record.status = EpochStatus::Posted;
         Ok(true)
+    }
+
+    /// Gathers the epoch's input again; true when it fetched segments it lacked.
+    async fn input_grew(&self, stream: RewardStream, epoch: u64) -> Result<bool, QuorumError> {
+        let (start_ms, end_ms) = self.rewards.window_ms(epoch).ok_or(EpochError::OutOfRange(epoch))?;
+        let (_, span) = stream_input(stream, Window { start_ms, end_ms }, &self.verification);
+        Ok(gather(&self.store, &self.log, &self.peer_logs, buckets_of(span, self.bucket_ms), self.bucket_ms).await?.fetched > 0)
+    }
+
+    /// Makes the candidate this oracle signed the epoch's files: its root is on chain.
+    async fn finalize(&self, record: &EpochRecord) -> Result<(), QuorumError> {
+        if let Some(candidate) = &record.candidate {
+            self.files.finalize(&record.pool, record.epoch, candidate).await.map_err(EpochError::from)?;
+        }
+        Ok(())
     }
 
     /// A peer computed another root: its signature is not used, and the operator learns where
@@ -303,6 +413,7 @@ impl<C: Chain> EpochDriver<C> {
         if latest.posted_at != 0 && latest.epoch >= epoch {
             // Posted already: by this oracle before a crash, or by a peer with the same quorum.
             if latest.epoch == epoch && latest.root == own.args.root {
+                self.finalize(record).await?;
                 record.status = EpochStatus::Pending;
                 return Ok(true);
             }
@@ -312,9 +423,19 @@ impl<C: Chain> EpochDriver<C> {
         if now > own.args.expires_at {
             return Err(QuorumError::Expired { expires_at: own.args.expires_at });
         }
+        // An earlier root still in its dispute window waits its turn: posting would replace it
+        // before it could ever become active (claims would freeze when every window outlasts an
+        // epoch). A matured one is activated first; the new root includes its amounts anyway.
+        if let Some(pending) = pool.pending {
+            if now < pending.activates_at {
+                return Ok(false);
+            }
+            self.client.send(&[reward_pool::activate_root(&pool_address)], &self.payer, &[]).await?;
+        }
         let signatures: Vec<_> = record.signatures.iter().map(SignedRoot::oracle_signature).collect();
         let sent = self.client.post_root(&self.payer, &pool_address, own.args.clone(), &signatures).await?;
         tracing::info!(pool = %pool_address, epoch, transaction = %sent, signers = signatures.len(), "root posted");
+        self.finalize(record).await?;
         record.post_tx = Some(sent.to_string());
         record.status = EpochStatus::Pending;
         Ok(true)
@@ -327,6 +448,7 @@ impl<C: Chain> EpochDriver<C> {
         let root = record.own.as_ref().map(|s| s.args.root).ok_or(QuorumError::Inconsistent("pending without a signature"))?;
         let pool: Pool = self.client.pool(&pool_address).await?;
         if pool.active.epoch == epoch && pool.active.root == root {
+            self.finalize(record).await?;
             record.status = EpochStatus::Active;
             return Ok(true);
         }

@@ -49,15 +49,17 @@ pub struct EpochRecord {
     pub signatures: Vec<SignedRoot>,
     /// The post_root transaction's signature, once this oracle sent one that landed.
     pub post_tx: Option<String>,
+    /// The candidate files of the root this oracle signed (see `EpochFiles::publish_candidate`).
+    pub candidate: Option<String>,
 }
 
 impl EpochRecord {
     pub fn new(pool: Pubkey, epoch: u64) -> Self {
-        Self { pool, epoch, status: EpochStatus::Computing, own: None, signatures: Vec::new(), post_tx: None }
+        Self { pool, epoch, status: EpochStatus::Computing, own: None, signatures: Vec::new(), post_tx: None, candidate: None }
     }
 
     pub async fn load(store: &Store, pool: &Pubkey, epoch: u64) -> Result<Option<Self>, StoreError> {
-        let row = sqlx::query("SELECT status, own_signature, signatures, post_tx FROM epochs WHERE pool = $1 AND epoch = $2")
+        let row = sqlx::query("SELECT status, own_signature, signatures, post_tx, candidate FROM epochs WHERE pool = $1 AND epoch = $2")
             .bind(pool.to_string())
             .bind(i64::try_from(epoch).unwrap_or(i64::MAX))
             .fetch_optional(store.pool())
@@ -78,6 +80,7 @@ impl EpochRecord {
             own: own.map(|t| SignedRoot::from_json(&t)).transpose().map_err(|_| corrupt("own_signature"))?,
             signatures: signatures.iter().map(|t| SignedRoot::from_json(t)).collect::<Result<_, _>>().map_err(|_| corrupt("signatures"))?,
             post_tx: row.try_get("post_tx")?,
+            candidate: row.try_get("candidate")?,
         }))
     }
 
@@ -86,9 +89,9 @@ impl EpochRecord {
         let signatures = (!self.signatures.is_empty())
             .then(|| serde_json::to_string(&self.signatures.iter().map(SignedRoot::to_json).collect::<Vec<_>>()).unwrap_or_default());
         sqlx::query(
-            "INSERT INTO epochs (pool, epoch, status, own_signature, signatures, post_tx, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+            "INSERT INTO epochs (pool, epoch, status, own_signature, signatures, post_tx, updated_at_ms, candidate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (pool, epoch) DO UPDATE SET status = excluded.status, own_signature = excluded.own_signature, \
-             signatures = excluded.signatures, post_tx = excluded.post_tx, updated_at_ms = excluded.updated_at_ms",
+             signatures = excluded.signatures, post_tx = excluded.post_tx, updated_at_ms = excluded.updated_at_ms, candidate = excluded.candidate",
         )
         .bind(self.pool.to_string())
         .bind(i64::try_from(self.epoch).unwrap_or(i64::MAX))
@@ -97,6 +100,7 @@ impl EpochRecord {
         .bind(signatures)
         .bind(self.post_tx.clone())
         .bind(now_ms)
+        .bind(self.candidate.clone())
         .execute(store.pool())
         .await?;
         Ok(())

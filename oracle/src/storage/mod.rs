@@ -1,13 +1,14 @@
-//! Durable storage of accepted reports through sqlx's runtime-generic driver: an embedded SQLite
-//! file by default, PostgreSQL when given a `postgres://` URL. The migrations and every query
-//! are the same for both (portable types, `$n` placeholders used once each and in order).
-//! The reward epoch's bulk reads from SQLite go through [`sqlite_reads`] instead.
+//! The oracle's database through sqlx's runtime-generic driver: an embedded SQLite file by
+//! default, PostgreSQL when given a `postgres://` URL. The migrations and every query are the
+//! same for both (portable types, `$n` placeholders used once each and in order); bulk reads from
+//! SQLite go through [`sqlite_reads`] instead.
+//!
+//! The report log is the source of truth of the reports; the `reports` table indexes it (for
+//! deduplication, replays and the owner endpoints) and is rebuilt from it.
 mod judgements;
 pub mod sqlite_reads;
-mod writer;
 
 pub use judgements::Refusal;
-pub use writer::{InsertOutcome, ReportWriter, WriterConfig};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
@@ -44,7 +45,7 @@ pub enum StoreError {
     ReadStopped(String),
 }
 
-/// A report accepted by ingest, ready to be stored.
+/// A report accepted by ingest (or fetched from a peer's log), ready to be indexed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewReport {
     /// Content hash of the signed report: equal ids are duplicates.
@@ -76,13 +77,6 @@ impl NewReport {
             body,
         }
     }
-}
-
-/// A stored report with its sequence number (the order in which it was accepted).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredReport {
-    pub seq: i64,
-    pub report: NewReport,
 }
 
 #[derive(Clone)]
@@ -126,55 +120,31 @@ impl Store {
         self.sqlite_file.as_deref()
     }
 
-    /// The next free sequence number.
-    pub async fn next_seq(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query(LAST_SEQ).fetch_one(&self.pool).await?;
-        Ok(row.try_get::<i64, _>("last")? + 1)
-    }
-
     pub async fn count_reports(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM reports").fetch_one(&self.pool).await?;
         Ok(row.try_get::<i64, _>("n")?)
     }
 
-    /// Reports with `seq` greater than `after`, oldest first, at most `limit`: the way the
-    /// verifier streams through the store without loading it whole.
-    pub async fn reports_after(&self, after: i64, limit: i64) -> Result<Vec<StoredReport>, StoreError> {
-        const SQL: &str = concat!("SELECT ", report_columns!(), " FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2");
-        if let Some(file) = self.sqlite_file() {
-            return sqlite_reads::rows(file, SQL, [after, limit], sqlite_reads::stored_report).await;
-        }
-        let rows = sqlx::query(SQL)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(stored_report).collect()
-    }
-
-    pub async fn report_by_id(&self, id: &[u8; 32]) -> Result<Option<StoredReport>, StoreError> {
+    pub async fn report_by_id(&self, id: &[u8; 32]) -> Result<Option<NewReport>, StoreError> {
         let row = sqlx::query(concat!("SELECT ", report_columns!(), " FROM reports WHERE id = $1"))
         .bind(id.as_slice())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(stored_report).transpose()
+        row.as_ref().map(indexed_report).transpose()
     }
 }
 
-fn stored_report(row: &sqlx::any::AnyRow) -> Result<StoredReport, StoreError> {
+fn indexed_report(row: &sqlx::any::AnyRow) -> Result<NewReport, StoreError> {
     let bytes32 = |name: &str| bytes_n::<32>(row, name);
-    Ok(StoredReport {
-        seq: row.try_get("seq")?,
-        report: NewReport {
-            id: bytes32("id")?,
-            device: bytes32("device")?,
-            kind: row.try_get("kind")?,
-            nonce: bytes_n::<16>(row, "nonce")?,
-            signed_at_ms: row.try_get("signed_at_ms")?,
-            received_at_ms: row.try_get("received_at_ms")?,
-            source: row.try_get("source")?,
-            body: row.try_get("body")?,
-        },
+    Ok(NewReport {
+        id: bytes32("id")?,
+        device: bytes32("device")?,
+        kind: row.try_get("kind")?,
+        nonce: bytes_n::<16>(row, "nonce")?,
+        signed_at_ms: row.try_get("signed_at_ms")?,
+        received_at_ms: row.try_get("received_at_ms")?,
+        source: row.try_get("source")?,
+        body: row.try_get("body")?,
     })
 }
 
@@ -182,9 +152,6 @@ pub(crate) fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Re
     let v: Vec<u8> = row.try_get(name)?;
     v.try_into().map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("{name} is not {N} bytes").into())))
 }
-
-/// The last sequence number given, 0 before any.
-const LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) AS last FROM reports";
 
 /// Values bound in one statement of many rows. SQLite looks each parameter's name up in a list as
 /// long as the statement's parameters, so binding is quadratic in their number: with 4,000 per
@@ -205,7 +172,7 @@ pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
 /// so that `concat!` builds static SQL with them).
 macro_rules! report_columns {
     () => {
-        "seq, id, device, kind, nonce, signed_at_ms, received_at_ms, source, body"
+        "id, device, kind, nonce, signed_at_ms, received_at_ms, source, body"
     };
 }
 pub(crate) use report_columns;

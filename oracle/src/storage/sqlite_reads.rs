@@ -1,5 +1,4 @@
-//! Reading many rows at once from a SQLite store: the reward epoch's millions of verdicts, and
-//! the verifier's batches of reports.
+//! Reading many rows at once from a SQLite store.
 //!
 //! sqlx's SQLite driver steps the statement on a worker thread and hands each row to the reading
 //! task on its own, about 3.5 µs a row; SQLite itself steps through a witness verdict in about
@@ -11,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Row};
 
-use super::{NewReport, StoreError, StoredReport};
+use super::StoreError;
 
 /// Every row of `sql`, its `$n` placeholders bound to `params` in order, taken apart by `take`.
 pub async fn rows<T, const N: usize>(file: &Path, sql: &'static str, params: [i64; N], take: fn(&Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>, StoreError>
@@ -29,21 +28,4 @@ where
     .await
     .map_err(|e| StoreError::ReadStopped(e.to_string()))?
     .map_err(StoreError::from)
-}
-
-/// A row of `SELECT` [`report_columns`](super::report_columns).
-pub(super) fn stored_report(row: &Row<'_>) -> rusqlite::Result<StoredReport> {
-    Ok(StoredReport {
-        seq: row.get(0)?,
-        report: NewReport {
-            id: row.get(1)?,
-            device: row.get(2)?,
-            kind: row.get(3)?,
-            nonce: row.get(4)?,
-            signed_at_ms: row.get(5)?,
-            received_at_ms: row.get(6)?,
-            source: row.get(7)?,
-            body: row.get(8)?,
-        },
-    })
 }

@@ -1,0 +1,160 @@
+//! The report log: the source of truth of every report an oracle accepted.
+//!
+//! Ingest appends each accepted report to a write-ahead file of its time bucket (`wal`), fsynced
+//! before the 2xx answer, and indexes it in the database. Once a bucket can take no more reports
+//! (its end is further back than the clock-skew window), it is sealed: its file becomes one
+//! content-addressed segment (`segments/<sha256>.seg`) in the log store and an index object names
+//! the instance's segments of that bucket (`index/<bucket>/<oracle>-<instance>.json`, empty when
+//! it accepted nothing then). Segments are write-once; the database can be rebuilt from them.
+//!
+//! An epoch's input is the union of every oracle's segments of the buckets its reports span
+//! ([`union`]): an oracle fetches what its peers sealed and it lacks, checks every signature
+//! once, and keeps a copy. The epoch's manifest lists the segments, so the epoch can be computed
+//! again from the log store alone.
+mod api;
+pub mod config;
+pub mod segment;
+mod sealer;
+pub mod union;
+pub mod wal;
+mod writer;
+
+pub use api::{router, LogApiState};
+pub use config::LogConfig;
+pub use sealer::Sealer;
+pub use union::{gather, local, Gathered, PeerLog};
+pub use writer::{InsertOutcome, ReportWriter, WriterConfig};
+
+use fieldproof_reports::SignedReport;
+use object_store::path::Path;
+use serde::{Deserialize, Serialize};
+
+use crate::objects::{Objects, ObjectsError};
+use crate::storage::{NewReport, Store, StoreError};
+use crate::verify::Window;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error(transparent)]
+    Objects(#[from] ObjectsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Wal(#[from] wal::WalError),
+    #[error(transparent)]
+    Segment(#[from] segment::SegmentError),
+    #[error("segment {hash} is missing from the log store")]
+    MissingSegment { hash: String },
+    #[error("{0}")]
+    Interrupted(String),
+}
+
+impl From<sqlx::Error> for LogError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+/// The log of one ingest instance, opened: its store, its writer and its sealer.
+pub struct OpenedLog {
+    pub objects: Objects,
+    pub writer: ReportWriter,
+    pub writer_task: tokio::task::JoinHandle<()>,
+    pub sealer: Sealer,
+}
+
+/// Opens the log store and this instance's write-ahead files, indexes what the files hold (a
+/// crash may have come between an append and the database's commit), and starts the writer.
+/// `oracle` is this oracle's identity; a bucket is sealed `delay_ms` after its end.
+pub async fn open(config: &LogConfig, store: Store, oracle: String, delay_ms: i64) -> Result<OpenedLog, LogError> {
+    config.validate().map_err(LogError::Interrupted)?;
+    let objects = Objects::open(&config.store)?;
+    let dir = config.wal_dir.clone();
+    let (wal, recovered) = tokio::task::spawn_blocking(move || wal::Wal::open(&dir)).await.map_err(|e| LogError::Interrupted(e.to_string()))??;
+    for (bucket, wire) in recovered {
+        let reports: Vec<(SignedReport, Vec<u8>)> = wire.into_iter().filter_map(|bytes| SignedReport::from_bytes(&bytes).ok().map(|r| (r, bytes))).collect();
+        tracing::info!(bucket, reports = reports.len(), "indexing the reports of a write-ahead file");
+        index_reports(&store, &reports, crate::ingest::unix_ms(), "recovered").await?;
+    }
+    let sealer_store = store.clone();
+    let sealed_below: Option<i64> = sqlx::query_scalar("SELECT sealed_below FROM log_instances WHERE oracle = $1 AND instance = $2")
+        .bind(&oracle)
+        .bind(&config.instance)
+        .fetch_optional(store.pool())
+        .await?;
+    let sealed_below = sealed_below.and_then(|b| u64::try_from(b).ok()).unwrap_or(0);
+    let (writer, writer_task) = ReportWriter::start(store, wal, config.bucket_ms(), sealed_below, WriterConfig::default());
+    let sealer = Sealer {
+        store: sealer_store,
+        objects: objects.clone(),
+        wal_dir: config.wal_dir.clone(),
+        writer: writer.clone(),
+        oracle,
+        instance: config.instance.clone(),
+        bucket_ms: config.bucket_ms(),
+        delay_ms,
+    };
+    Ok(OpenedLog { objects, writer, writer_task, sealer })
+}
+
+/// The time bucket of a report signed at `signed_at_ms`.
+pub fn bucket_of(signed_at_ms: i64, bucket_ms: i64) -> u64 {
+    u64::try_from(signed_at_ms.max(0).div_euclid(bucket_ms.max(1))).unwrap_or(0)
+}
+
+/// The buckets whose reports may be signed within `window`.
+pub fn buckets_of(window: Window, bucket_ms: i64) -> std::ops::RangeInclusive<u64> {
+    bucket_of(window.start_ms, bucket_ms)..=bucket_of(window.end_ms.saturating_sub(1), bucket_ms)
+}
+
+pub fn segment_path(hash: &[u8; 32]) -> Path {
+    Path::from(format!("segments/{}.seg", hex::encode(hash)))
+}
+
+pub fn index_path(bucket: u64, oracle: &str, instance: &str) -> Path {
+    Path::from(format!("index/{bucket:020}/{oracle}-{instance}.json"))
+}
+
+/// What one ingest instance sealed of one bucket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketIndex {
+    pub oracle: String,
+    pub instance: String,
+    pub bucket: u64,
+    pub bucket_ms: i64,
+    /// Segment hashes, hex.
+    pub segments: Vec<String>,
+}
+
+/// Indexes reports of the log in the database (a report already there is left alone): after a
+/// restart, for what the write-ahead files held; for the segments fetched from peers.
+pub async fn index_reports(store: &Store, reports: &[(SignedReport, Vec<u8>)], received_at_ms: i64, source: &str) -> Result<(), LogError> {
+    let rows: Vec<NewReport> = reports.iter().map(|(r, bytes)| NewReport::accepted(r, bytes.clone(), received_at_ms, source.to_string())).collect();
+    const COLUMNS: usize = 8;
+    for chunk in rows.chunks(crate::storage::MAX_BINDS / COLUMNS) {
+        let sql = format!(
+            "INSERT INTO reports ({}) VALUES {} ON CONFLICT DO NOTHING",
+            crate::storage::report_columns!(),
+            crate::storage::value_rows(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = writer::bind_report(query, row);
+        }
+        query.execute(store.pool()).await?;
+    }
+    Ok(())
+}
+
+/// The reports of the segments `hashes`, read from `objects`, each checked against its name.
+pub async fn read_segments(objects: &Objects, hashes: &[[u8; 32]]) -> Result<Vec<(SignedReport, Vec<u8>)>, LogError> {
+    let mut out = Vec::new();
+    for hash in hashes {
+        let bytes = objects.get(&segment_path(hash)).await?.ok_or_else(|| LogError::MissingSegment { hash: hex::encode(hash) })?;
+        let wire = segment::decode(&bytes, hash)?;
+        let reports = segment::reports(&wire)?;
+        out.extend(reports.into_iter().zip(wire));
+    }
+    Ok(out)
+}

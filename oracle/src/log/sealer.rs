@@ -1,0 +1,114 @@
+//! Sealing: turning a bucket's write-ahead file into a segment in the log store, once no report
+//! of the bucket can be accepted any more. Every step is idempotent (the segment and the index are
+//! write-once objects named by their content; the watermark only moves forward; the file is
+//! removed last), so a crash anywhere is finished by the next pass.
+use std::path::PathBuf;
+
+use fieldproof_reports::SignedReport;
+use sqlx::Row;
+
+use super::segment::{self, Entry};
+use super::{bucket_of, index_path, segment_path, wal, BucketIndex, LogError, ReportWriter};
+use crate::objects::Objects;
+use crate::storage::Store;
+
+pub struct Sealer {
+    pub store: Store,
+    pub objects: Objects,
+    pub wal_dir: PathBuf,
+    pub writer: ReportWriter,
+    /// This oracle's identity (its key, base58) and this ingest process's instance name.
+    pub oracle: String,
+    pub instance: String,
+    pub bucket_ms: i64,
+    /// A bucket is sealed this long after its end: the clock-skew window and a grace.
+    pub delay_ms: i64,
+}
+
+impl Sealer {
+    /// Seals every bucket that ended more than `delay_ms` before `now_ms`; returns how many.
+    pub async fn seal_due(&self, now_ms: i64) -> Result<usize, LogError> {
+        let due = bucket_of(now_ms.saturating_sub(self.delay_ms), self.bucket_ms);
+        let wal_buckets = wal::buckets(&self.wal_dir)?;
+        let from = match self.sealed_below().await? {
+            Some(from) => from,
+            // The first pass of a new instance: nothing before its oldest file or now.
+            None => wal_buckets.first().copied().unwrap_or(due).min(due),
+        };
+        // Files left below the watermark by a crash between its move and their removal.
+        let leftover: Vec<u64> = wal_buckets.into_iter().filter(|b| *b < from).collect();
+        if from >= due && leftover.is_empty() {
+            return Ok(0);
+        }
+        self.writer.seal_below(due).await?;
+        let mut sealed = 0;
+        for bucket in leftover.into_iter().chain(from..due) {
+            self.seal(bucket).await?;
+            sealed += 1;
+        }
+        Ok(sealed)
+    }
+
+    async fn seal(&self, bucket: u64) -> Result<(), LogError> {
+        let wire = wal::read(&self.wal_dir, bucket)?;
+        let mut segments = Vec::new();
+        if !wire.is_empty() {
+            let entries = wire
+                .into_iter()
+                .map(|bytes| SignedReport::from_bytes(&bytes).map(|r| Entry::of(&r, bytes.clone())))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| segment::SegmentError::Report { index: 0, reason: e.to_string() })?;
+            let count = entries.len();
+            let (bytes, hash) = segment::encode(entries);
+            self.objects.create_addressed(&segment_path(&hash), bytes).await?;
+            self.record_segment(&hash, bucket, &self.oracle, &self.instance, count).await?;
+            segments.push(hex::encode(hash));
+        }
+        let index = BucketIndex { oracle: self.oracle.clone(), instance: self.instance.clone(), bucket, bucket_ms: self.bucket_ms, segments };
+        self.objects.create(&index_path(bucket, &self.oracle, &self.instance), serde_json::to_vec(&index).unwrap_or_default()).await?;
+        self.advance(bucket + 1).await?;
+        wal::remove(&self.wal_dir, bucket)?;
+        Ok(())
+    }
+
+    /// Every bucket below this one is sealed by this instance; `None` before its first seal.
+    pub async fn sealed_below(&self) -> Result<Option<u64>, LogError> {
+        let row = sqlx::query("SELECT sealed_below FROM log_instances WHERE oracle = $1 AND instance = $2")
+            .bind(&self.oracle)
+            .bind(&self.instance)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>("sealed_below")).transpose()?.map(|b| u64::try_from(b).unwrap_or(0)))
+    }
+
+    async fn advance(&self, below: u64) -> Result<(), LogError> {
+        sqlx::query(
+            "INSERT INTO log_instances (oracle, instance, sealed_below) VALUES ($1, $2, $3) \
+             ON CONFLICT (oracle, instance) DO UPDATE SET sealed_below = excluded.sealed_below \
+             WHERE log_instances.sealed_below < excluded.sealed_below",
+        )
+        .bind(&self.oracle)
+        .bind(&self.instance)
+        .bind(i64::try_from(below).unwrap_or(i64::MAX))
+        .execute(self.store.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn record_segment(&self, hash: &[u8; 32], bucket: u64, oracle: &str, instance: &str, reports: usize) -> Result<(), LogError> {
+        record_segment(&self.store, hash, bucket, oracle, instance, reports).await
+    }
+}
+
+/// Notes a segment the log store holds.
+pub(super) async fn record_segment(store: &Store, hash: &[u8; 32], bucket: u64, oracle: &str, instance: &str, reports: usize) -> Result<(), LogError> {
+    sqlx::query("INSERT INTO log_segments (hash, bucket, oracle, instance, reports) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
+        .bind(hash.as_slice())
+        .bind(i64::try_from(bucket).unwrap_or(i64::MAX))
+        .bind(oracle)
+        .bind(instance)
+        .bind(i64::try_from(reports).unwrap_or(i64::MAX))
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
