@@ -30,11 +30,14 @@ use crate::wallet;
 pub struct RunningOracle {
     pub addr: SocketAddr,
     pub store: Store,
+    /// This instance's report writer and sealer (the API's and the sealing task's).
+    pub writer: crate::log::ReportWriter,
+    pub sealer: Arc<crate::log::Sealer>,
     stop: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
-    writer: JoinHandle<()>,
+    writer_task: JoinHandle<()>,
     /// Seals the log's buckets as they close.
-    sealer: JoinHandle<()>,
+    sealing: JoinHandle<()>,
     pruner: JoinHandle<()>,
     /// Keeps the newest finalized block at hand for `GET /v1/entropy`.
     entropy: JoinHandle<()>,
@@ -121,8 +124,9 @@ pub async fn start(
         })
     };
     let entropy = tokio::spawn(crate::ingest::keep_entropy_current(state.clone(), blocks, Duration::from_secs(config.entropy.refresh_secs.max(1))));
+    let sealer_handle = Arc::new(log.sealer);
     let sealer = {
-        let sealer = log.sealer;
+        let sealer = sealer_handle.clone();
         // A few passes per bucket, at most one a second.
         let every = Duration::from_secs((config.log.bucket_secs / 4).max(1));
         tokio::spawn(async move {
@@ -180,7 +184,22 @@ pub async fn start(
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
-    Ok(RunningOracle { addr, store, stop, server, writer: log.writer_task, sealer, pruner, entropy, registry, epochs, burns, index })
+    Ok(RunningOracle {
+        addr,
+        store,
+        writer: log.writer.clone(),
+        sealer: sealer_handle,
+        stop,
+        server,
+        writer_task: log.writer_task,
+        sealing: sealer,
+        pruner,
+        entropy,
+        registry,
+        epochs,
+        burns,
+        index,
+    })
 }
 
 impl RunningOracle {
@@ -191,11 +210,14 @@ impl RunningOracle {
         // The epoch pipeline and the burner store each state before acting on it: stopping them
         // anywhere resumes.
         // Sealing is idempotent: stopping it anywhere, the next start finishes it.
-        for task in [Some(self.sealer), Some(self.pruner), Some(self.entropy), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
+        for task in [Some(self.sealing), Some(self.pruner), Some(self.entropy), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }
-        self.writer.await?;
+        // The writer stops once its last handle is gone: the API's went with the server.
+        drop(self.writer);
+        drop(self.sealer);
+        self.writer_task.await?;
         info!("oracle stopped");
         Ok(())
     }
@@ -288,6 +310,7 @@ fn epoch_driver(
         blocks,
         log,
         peer_logs,
+        oracle_id: config.oracle_id()?,
         bucket_ms: config.log.bucket_ms(),
         root_validity_secs: q.root_validity_secs,
         // Witnesses of the epoch's last beacons are signed up to twice the witness lag after its

@@ -9,8 +9,11 @@ use std::collections::BTreeMap;
 use fieldproof_oracle::chain_blocks::BlockCache;
 use fieldproof_oracle::devices::DirectorySnapshot;
 use fieldproof_oracle::epoch::{
-    compute, publish_epoch, verify_epoch, BlockFacts, EpochError, EpochFiles, EpochInputs, EpochSpec, FilesError, Previous, RewardConfig, RewardStream, Verification,
+    compute, publish_epoch, verify_epoch, BlockFacts, EpochError, EpochFiles, EpochInputs, EpochSpec, FilesError, Previous, ReportSet, RewardConfig, RewardStream,
+    Verification,
 };
+use fieldproof_oracle::objects::Objects;
+use fieldproof_oracle::verify::Window;
 use fieldproof_oracle::simulate::{Fleet, Role};
 use fieldproof_oracle::storage::Store;
 use fieldproof_oracle::verify::{Denylist, VerificationConfig};
@@ -25,9 +28,11 @@ fn config() -> RewardConfig {
     RewardConfig { start_ts: START_TS, length_secs: 1_800, ..RewardConfig::default() }
 }
 
-/// What an epoch is judged by besides its reports: the fleet's directory, no denylist, the
+/// What an epoch is computed from: the oracle's log, the fleet's directory, no denylist, the
 /// default rules, the simulated chain's blocks.
 struct Facts {
+    log: Objects,
+    store: Store,
     directory: DirectorySnapshot,
     denylist: Denylist,
     verification: VerificationConfig,
@@ -35,25 +40,48 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(fleet: &Fleet, store: &Store) -> Self {
-        Self { directory: support::fleet::directory(fleet).snapshot(), denylist: Denylist::default(), verification: VerificationConfig::default(), blocks: support::fleet::blocks(store) }
+    fn of(fleet: &Fleet, store: &Store, log: &Objects) -> Self {
+        Self {
+            log: log.clone(),
+            store: store.clone(),
+            directory: support::fleet::directory(fleet).snapshot(),
+            denylist: Denylist::default(),
+            verification: VerificationConfig::default(),
+            blocks: support::fleet::blocks(store),
+        }
     }
 
-    fn inputs(&self) -> EpochInputs<'_> {
-        EpochInputs { directory: &self.directory, denylist: &self.denylist, verification: &self.verification, blocks: BlockFacts::Chain(&self.blocks) }
+    /// The log segments of `stream`'s `epoch`.
+    async fn segments(&self, stream: RewardStream, epoch: u64) -> Vec<[u8; 32]> {
+        let (start_ms, end_ms) = config().window_ms(epoch).unwrap();
+        support::fleet::segments(&self.store, stream, Window { start_ms, end_ms }).await
+    }
+
+    fn inputs<'a>(&'a self, segments: &'a [[u8; 32]]) -> EpochInputs<'a> {
+        EpochInputs {
+            reports: ReportSet { objects: &self.log, segments },
+            directory: &self.directory,
+            denylist: &self.denylist,
+            verification: &self.verification,
+            blocks: BlockFacts::Chain(&self.blocks),
+        }
     }
 }
 
-/// Stores `rounds` ten-minute rounds of the fleet's traffic from a minute into epoch 0.
-async fn store_traffic(store: &Store, fleet: &Fleet, rounds: u64) {
-    support::fleet::store_traffic(store, fleet, u64::try_from(START_TS).unwrap() * 1_000 + 60_000, rounds).await;
+/// Ingests `rounds` ten-minute rounds of the fleet's traffic from a minute into epoch 0 into
+/// `store` and the log in `dir`.
+async fn store_traffic(store: &Store, dir: &std::path::Path, fleet: &Fleet, rounds: u64) -> Objects {
+    let log = support::fleet::open_log(store, dir).await;
+    let traffic = support::fleet::traffic(fleet, u64::try_from(START_TS).unwrap() * 1_000 + 60_000, rounds);
+    support::fleet::ingest(&log.writer, &log.sealer, &traffic).await;
+    log.objects
 }
 
-async fn sqlite_with_traffic(fleet: &Fleet, rounds: u64) -> (Store, tempfile::TempDir) {
+async fn sqlite_with_traffic(fleet: &Fleet, rounds: u64) -> (Store, Objects, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite://{}", dir.path().join("o.sqlite").display())).await.unwrap();
-    store_traffic(&store, fleet, rounds).await;
-    (store, dir)
+    let log = store_traffic(&store, dir.path(), fleet, rounds).await;
+    (store, log, dir)
 }
 
 fn assets_where(fleet: &Fleet, keep: impl Fn(Role) -> bool, kind: fieldproof_oracle::devices::DeviceKind) -> Vec<(Role, Pubkey)> {
@@ -69,8 +97,8 @@ fn assets_where(fleet: &Fleet, keep: impl Fn(Role) -> bool, kind: fieldproof_ora
 async fn an_epoch_pays_its_emission_exactly_to_honest_devices_and_nothing_to_cheaters() {
     use fieldproof_oracle::devices::DeviceKind::{Hotspot, Mapper};
     let fleet = fleet();
-    let (store, _dir) = sqlite_with_traffic(&fleet, 3).await;
-    let facts = Facts::of(&fleet, &store);
+    let (store, log, _dir) = sqlite_with_traffic(&fleet, 3).await;
+    let facts = Facts::of(&fleet, &store, &log);
 
     let pool = Pubkey::new_unique();
     for (stream, kind, reasons) in [
@@ -84,7 +112,8 @@ async fn an_epoch_pays_its_emission_exactly_to_honest_devices_and_nothing_to_che
         (RewardStream::Mapping, Mapper, &["position_jump", "track_discontinuity", "segment_overlap", "stale_track"][..]),
     ] {
         let spec = EpochSpec { pool, stream, epoch: 0, emission: EMISSION };
-        let computed = compute(&store, &facts.inputs(), &Previous::default(), &spec, &config()).await.unwrap();
+        let segments = facts.segments(stream, 0).await;
+        let computed = compute(&facts.inputs(&segments), &Previous::default(), &spec, &config()).await.unwrap();
         let file = computed.file.as_ref().expect("the honest fleet earned");
         let paid: BTreeMap<Pubkey, u64> = file.leaves().iter().copied().collect();
         assert_eq!(paid.values().sum::<u64>(), EMISSION, "{stream:?}: the emission is paid exactly");
@@ -108,16 +137,17 @@ async fn an_epoch_pays_its_emission_exactly_to_honest_devices_and_nothing_to_che
 #[tokio::test]
 async fn epochs_add_up_publish_once_and_verify_from_their_published_inputs() {
     let fleet = fleet();
-    let (store, dir) = sqlite_with_traffic(&fleet, 6).await;
-    let facts = Facts::of(&fleet, &store);
+    let (store, log, dir) = sqlite_with_traffic(&fleet, 6).await;
+    let facts = Facts::of(&fleet, &store, &log);
     let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap()).unwrap();
     let pool = Pubkey::new_unique();
     let spec = |epoch: u64| EpochSpec { pool, stream: RewardStream::Coverage, epoch, emission: EMISSION };
+    let (segments_0, segments_1) = (facts.segments(RewardStream::Coverage, 0).await, facts.segments(RewardStream::Coverage, 1).await);
 
-    let first = publish_epoch(&store, &files, &facts.inputs(), &spec(0), &config()).await.unwrap();
-    let again = publish_epoch(&store, &files, &facts.inputs(), &spec(0), &config()).await.unwrap();
+    let first = publish_epoch(&store, &files, &facts.inputs(&segments_0), &spec(0), &config()).await.unwrap();
+    let again = publish_epoch(&store, &files, &facts.inputs(&segments_0), &spec(0), &config()).await.unwrap();
     assert_eq!(again.file_bytes, first.file_bytes, "a rerun publishes the same bytes and changes nothing");
-    let second = publish_epoch(&store, &files, &facts.inputs(), &spec(1), &config()).await.unwrap();
+    let second = publish_epoch(&store, &files, &facts.inputs(&segments_1), &spec(1), &config()).await.unwrap();
     assert_eq!(second.manifest.previous_epoch, Some(0));
     assert_eq!(second.manifest.cumulative_total, 2 * EMISSION, "cumulative over both epochs");
     let before: BTreeMap<Pubkey, u64> = first.file.as_ref().unwrap().leaves().iter().copied().collect();
@@ -130,45 +160,46 @@ async fn epochs_add_up_publish_once_and_verify_from_their_published_inputs() {
 
     // A different result for a published epoch is refused, and the published file stays.
     let other = EpochSpec { emission: EMISSION + 1, ..spec(0) };
-    match publish_epoch(&store, &files, &facts.inputs(), &other, &config()).await {
+    match publish_epoch(&store, &files, &facts.inputs(&segments_0), &other, &config()).await {
         Err(EpochError::Files(FilesError::Conflict { path })) => assert!(path.ends_with("00000000000000000000.json"), "{path}"),
         other => panic!("expected a conflict, got {other:?}"),
     }
     assert_eq!(files.reward_file_bytes(&pool, 0).await.unwrap(), first.file_bytes);
 
-    // Anyone with the reports and the published objects recomputes the same root: no chain, no
-    // directory, no configuration of their own...
+    // Anyone with read access to the log and the epoch store recomputes the same root: no
+    // database, no chain, no directory, no configuration of their own...
+    let fresh_log = Objects::open(dir.path().join("log").to_str().unwrap()).unwrap();
     for (epoch, computed) in [(0, &first), (1, &second)] {
-        let verified = verify_epoch(&store, &files, &pool, epoch).await.unwrap();
+        let verified = verify_epoch(&fresh_log, &files, &pool, epoch).await.unwrap();
         assert_eq!(verified, Verification::Matches { root: computed.manifest.root.clone() });
     }
-    // ...and a store that lacks a report learns which leaf differs first.
-    let honest = fleet.devices.iter().find(|d| d.role == Role::Honest && d.kind == fieldproof_oracle::devices::DeviceKind::Hotspot).unwrap();
-    sqlx::query("DELETE FROM reports WHERE device = $1 AND kind = 0").bind(honest.key.verifying_key().to_bytes().to_vec()).execute(store.pool()).await.unwrap();
-    match verify_epoch(&store, &files, &pool, 0).await.unwrap() {
-        Verification::Differs { first: Some(_), published_root, recomputed_root } => assert_ne!(published_root, recomputed_root),
-        other => panic!("expected a difference, got {other:?}"),
-    }
-    assert!(matches!(verify_epoch(&store, &files, &pool, 5).await, Err(EpochError::NotPublished { epoch: 5, .. })));
-    // A published input that is not what the manifest names is refused, not used.
+    assert!(matches!(verify_epoch(&fresh_log, &files, &pool, 5).await, Err(EpochError::NotPublished { epoch: 5, .. })));
+    // ...a log that lacks a segment the manifest names is an error, not another root...
+    let segment = dir.path().join("log").join(fieldproof_oracle::log::segment_path(&segments_0[0]).as_ref());
+    let kept = std::fs::read(&segment).unwrap();
+    std::fs::remove_file(&segment).unwrap();
+    assert!(matches!(verify_epoch(&fresh_log, &files, &pool, 0).await, Err(EpochError::Log(_))));
+    std::fs::write(&segment, kept).unwrap();
+    // ...and a published input that is not what the manifest names is refused, not used.
     let directory = EpochFiles::directory_path(&first.manifest.input.directory);
     std::fs::write(dir.path().join("epochs").join(directory.as_ref()), b"tampered").unwrap();
-    assert!(matches!(verify_epoch(&store, &files, &pool, 0).await, Err(EpochError::Files(FilesError::Malformed { .. }))));
+    assert!(matches!(verify_epoch(&fresh_log, &files, &pool, 0).await, Err(EpochError::Files(FilesError::Malformed { .. }))));
 }
 
 #[tokio::test]
 async fn mapping_epochs_hand_their_mapped_cells_to_the_next() {
     let fleet = fleet();
-    let (store, dir) = sqlite_with_traffic(&fleet, 6).await;
-    let facts = Facts::of(&fleet, &store);
+    let (store, log, dir) = sqlite_with_traffic(&fleet, 6).await;
+    let facts = Facts::of(&fleet, &store, &log);
     let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap()).unwrap();
     let pool = Pubkey::new_unique();
     let spec = |epoch: u64| EpochSpec { pool, stream: RewardStream::Mapping, epoch, emission: EMISSION };
-    let first = publish_epoch(&store, &files, &facts.inputs(), &spec(0), &config()).await.unwrap();
-    let second = publish_epoch(&store, &files, &facts.inputs(), &spec(1), &config()).await.unwrap();
+    let (segments_0, segments_1) = (facts.segments(RewardStream::Mapping, 0).await, facts.segments(RewardStream::Mapping, 1).await);
+    let first = publish_epoch(&store, &files, &facts.inputs(&segments_0), &spec(0), &config()).await.unwrap();
+    let second = publish_epoch(&store, &files, &facts.inputs(&segments_1), &spec(1), &config()).await.unwrap();
     assert!(first.manifest.cells.is_some());
     assert_eq!(second.manifest.previous_cells, first.manifest.cells, "epoch 1 starts from the cells epoch 0 left");
-    assert_eq!(verify_epoch(&store, &files, &pool, 1).await.unwrap(), Verification::Matches { root: second.manifest.root.clone() });
+    assert_eq!(verify_epoch(&log, &files, &pool, 1).await.unwrap(), Verification::Matches { root: second.manifest.root.clone() });
 }
 
 /// The same reports give byte-identical files on SQLite and PostgreSQL, on one core or two.
@@ -185,12 +216,14 @@ fn the_same_inputs_give_the_same_bytes_on_every_back_end_and_core_count() {
             tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
                 let mut out = Vec::new();
                 for ((store, _dir), back_end) in support::stores().await.into_iter().zip(["SQLite", "PostgreSQL"]) {
-                    store_traffic(&store, &fleet, 2).await;
-                    let facts = Facts::of(&fleet, &store);
+                    let logs = tempfile::tempdir().unwrap();
+                    let log = store_traffic(&store, logs.path(), &fleet, 2).await;
+                    let facts = Facts::of(&fleet, &store, &log);
                     let mut bytes = Vec::new();
                     for stream in [RewardStream::Coverage, RewardStream::Mapping] {
                         let spec = EpochSpec { pool, stream, epoch: 0, emission: EMISSION };
-                        let computed = compute(&store, &facts.inputs(), &Previous::default(), &spec, &config()).await.unwrap();
+                        let segments = facts.segments(stream, 0).await;
+                        let computed = compute(&facts.inputs(&segments), &Previous::default(), &spec, &config()).await.unwrap();
                         bytes.push(computed.file_bytes.expect("rewards were earned"));
                     }
                     out.push((format!("{back_end} on {threads} core(s)"), bytes[0].clone(), bytes[1].clone()));

@@ -93,6 +93,7 @@ pub async fn open(config: &LogConfig, store: Store, oracle: String, delay_ms: i6
         instance: config.instance.clone(),
         bucket_ms: config.bucket_ms(),
         delay_ms,
+        pass: tokio::sync::Mutex::new(()),
     };
     Ok(OpenedLog { objects, writer, writer_task, sealer })
 }

@@ -23,11 +23,14 @@ pub struct Sealer {
     pub bucket_ms: i64,
     /// A bucket is sealed this long after its end: the clock-skew window and a grace.
     pub delay_ms: i64,
+    /// One pass at a time: two passes would race to seal the same buckets.
+    pub pass: tokio::sync::Mutex<()>,
 }
 
 impl Sealer {
     /// Seals every bucket that ended more than `delay_ms` before `now_ms`; returns how many.
     pub async fn seal_due(&self, now_ms: i64) -> Result<usize, LogError> {
+        let _pass = self.pass.lock().await;
         let due = bucket_of(now_ms.saturating_sub(self.delay_ms), self.bucket_ms);
         let wal_buckets = wal::buckets(&self.wal_dir)?;
         let from = match self.sealed_below().await? {

@@ -85,6 +85,8 @@ pub struct EpochDriver<C: Chain> {
     /// This oracle's log store, and its peers' logs.
     pub log: Objects,
     pub peer_logs: Vec<PeerLog>,
+    /// This oracle's identity in the log: its instances' watermarks say what it sealed.
+    pub oracle_id: String,
     pub bucket_ms: i64,
     pub root_validity_secs: i64,
     /// How long after its end an epoch is computed: the witnesses of its last beacons are signed
@@ -264,8 +266,7 @@ impl<C: Chain> EpochDriver<C> {
     /// True once every instance of this oracle has sealed the buckets up to `bucket`.
     async fn sealed_through(&self, bucket: u64) -> Result<bool, QuorumError> {
         use sqlx::Row;
-        let oracle = Pubkey::new_from_array(self.key.verifying_key().to_bytes()).to_string();
-        let row = sqlx::query("SELECT MIN(sealed_below) AS w FROM log_instances WHERE oracle = $1").bind(oracle).fetch_one(self.store.pool()).await.map_err(StoreError::from)?;
+        let row = sqlx::query("SELECT MIN(sealed_below) AS w FROM log_instances WHERE oracle = $1").bind(&self.oracle_id).fetch_one(self.store.pool()).await.map_err(StoreError::from)?;
         let watermark: Option<i64> = row.try_get("w").map_err(StoreError::from)?;
         Ok(watermark.is_some_and(|w| i64::try_from(bucket).is_ok_and(|b| b < w)))
     }

@@ -50,7 +50,7 @@ const SELECTION_DOMAIN: &[u8] = b"fieldproof:witness-selection:v1";
 /// witnesses signed until `window.end_ms + 2·lag`, and the heartbeats and sessions of the window;
 /// see [`coverage_span`].
 pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFacts, config: &VerificationConfig) -> CoverageJudgement {
-    let reports = super::canonical(reports);
+    let (reports, replays) = super::canonical(reports);
     let mut beacons: HashMap<[u8; 32], (&InputReport, &BeaconReport)> = HashMap::new();
     let mut beaconers: HashSet<[u8; 32]> = HashSet::new();
     for report in &reports {
@@ -119,6 +119,7 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
         verdicts.push(Judged::of(r, reason));
     }
 
+    verdicts.extend(replays.iter().filter(|r| window.contains(r.signed_at_ms())).map(|r| Judged::of(r, Some(Reason::ReplayedNonce))));
     for report in reports.iter().filter(|r| window.contains(r.signed_at_ms())) {
         let reason = match &report.body {
             ReportBody::Heartbeat(h) => check_heartbeat(report, h, facts, config).err(),

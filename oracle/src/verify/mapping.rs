@@ -48,7 +48,7 @@ struct Track<'a> {
 
 /// Judges the segments of `window`; `reports` holds those of [`mapping_span`].
 pub fn judge_mapping(reports: Vec<InputReport>, window: Window, facts: &ChainFacts, config: &VerificationConfig) -> MappingJudgement {
-    let reports = super::canonical(reports);
+    let (reports, replays) = super::canonical(reports);
     let checked: Vec<(&InputReport, Result<Track, Reason>)> = reports
         .par_iter()
         .filter_map(|r| match &r.body {
@@ -62,6 +62,7 @@ pub fn judge_mapping(reports: Vec<InputReport>, window: Window, facts: &ChainFac
 
     let in_window: Vec<&InputReport> = checked.iter().map(|(r, _)| *r).filter(|r| window.contains(r.signed_at_ms())).collect();
     let mut judged: Vec<Judged> = in_window.iter().map(|r| Judged::of(r, verdicts.get(&r.id).and_then(|v| v.as_ref().err().copied()))).collect();
+    judged.extend(replays.iter().filter(|r| window.contains(r.signed_at_ms())).map(|r| Judged::of(r, Some(Reason::ReplayedNonce))));
     judged.sort_unstable_by_key(|v| v.id);
     let segments = in_window
         .iter()

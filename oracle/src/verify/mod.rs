@@ -25,6 +25,8 @@ pub use mapping::{judge_mapping, mapping_span, MappingJudgement, ValidSegment};
 pub use reason::Reason;
 pub use region::Region;
 
+use std::collections::HashMap;
+
 use fieldproof_reports::{ReportBody, ReportKind};
 
 /// The time window whose reports an epoch judges: `[start_ms, end_ms)` of signed time.
@@ -63,11 +65,17 @@ impl InputReport {
 }
 
 /// Sorts reports into the canonical order and drops repeated ids (the same report from two
-/// oracles).
-pub fn canonical(mut reports: Vec<InputReport>) -> Vec<InputReport> {
+/// oracles). Of two reports of one device with one nonce (a replay that two oracles each
+/// accepted once), the lowest id stands: the others are returned apart, to be refused.
+pub fn canonical(mut reports: Vec<InputReport>) -> (Vec<InputReport>, Vec<InputReport>) {
     reports.sort_unstable_by_key(InputReport::order_key);
     reports.dedup_by(|a, b| a.id == b.id);
-    reports
+    let mut first: HashMap<([u8; 32], [u8; 16]), [u8; 32]> = HashMap::new();
+    for r in &reports {
+        let slot = first.entry((r.device(), r.body.header().nonce)).or_insert(r.id);
+        *slot = (*slot).min(r.id);
+    }
+    reports.into_iter().partition(|r| first.get(&(r.device(), r.body.header().nonce)) == Some(&r.id))
 }
 
 /// The verdict on one report.

@@ -2,6 +2,7 @@
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reason {
+    ReplayedNonce,
     UnknownDevice,
     InactiveDevice,
     Denylisted,
@@ -40,6 +41,7 @@ pub enum Reason {
 impl Reason {
     pub fn code(self) -> &'static str {
         match self {
+            Reason::ReplayedNonce => "replayed_nonce",
             Reason::UnknownDevice => "unknown_device",
             Reason::InactiveDevice => "inactive_device",
             Reason::Denylisted => "denylisted",
@@ -80,6 +82,7 @@ impl Reason {
     /// refused report).
     pub fn explanation(self) -> &'static str {
         match self {
+            Reason::ReplayedNonce => "The device sent two different reports with the same nonce (to different oracles): only the first by report id counts.",
             Reason::UnknownDevice => "The device was not registered on the network when it reported.",
             Reason::InactiveDevice => "The device was deactivated by the network when it reported.",
             Reason::Denylisted => "The device is on the network's denylist.",
@@ -121,7 +124,8 @@ impl Reason {
         Self::ALL.iter().copied().find(|r| r.code() == code)
     }
 
-    pub const ALL: [Reason; 33] = [
+    pub const ALL: [Reason; 34] = [
+        Reason::ReplayedNonce,
         Reason::UnknownDevice,
         Reason::InactiveDevice,
         Reason::Denylisted,

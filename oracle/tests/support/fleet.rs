@@ -5,7 +5,7 @@ use std::sync::Arc;
 use fieldproof_oracle::chain_blocks::{BlockCache, BlockSource, SimulatedChain};
 use fieldproof_oracle::devices::{DeviceDirectory, DeviceEntry};
 use fieldproof_oracle::simulate::{Cheaters, Fleet, FleetSpec, SimReport};
-use fieldproof_oracle::storage::{NewReport, ReportWriter, Store, WriterConfig};
+use fieldproof_oracle::storage::{NewReport, Store};
 
 /// A fleet with a cheater of every class among its honest devices.
 pub fn fleet() -> Fleet {
@@ -39,18 +39,31 @@ pub fn traffic(fleet: &Fleet, start_ms: u64, rounds: u64) -> Vec<SimReport> {
     fleet.traffic(start_ms, rounds, |at| chain.entropy_at(at))
 }
 
-/// Stores `reports` as ingest would have accepted them (replays refused as ingest refuses them).
-pub async fn store_reports<'a>(store: &Store, reports: impl IntoIterator<Item = &'a SimReport>) {
-    let (writer, task) = ReportWriter::start(store.clone(), WriterConfig::default()).await.unwrap();
-    for sim in reports {
-        let at = i64::try_from(sim.report.body.header().timestamp_ms).unwrap();
-        writer.insert(NewReport::accepted(&sim.report, sim.report.to_bytes(), at + 1_000, "test".into())).await.unwrap();
-    }
-    drop(writer);
-    task.await.unwrap();
+/// A test oracle's report log in `dir`, its identity "local", sealing a bucket 315 s after its
+/// end (the default skew window and grace).
+pub async fn open_log(store: &Store, dir: &std::path::Path) -> fieldproof_oracle::log::OpenedLog {
+    fieldproof_oracle::log::open(&log_config(dir), store.clone(), "local".into(), 315_000).await.unwrap()
 }
 
-/// Stores `rounds` ten-minute rounds of the fleet's traffic from `start_ms`.
-pub async fn store_traffic(store: &Store, fleet: &Fleet, start_ms: u64, rounds: u64) {
-    store_reports(store, &traffic(fleet, start_ms, rounds)).await;
+/// The `[log]` of a test oracle in `dir`.
+pub fn log_config(dir: &std::path::Path) -> fieldproof_oracle::log::LogConfig {
+    fieldproof_oracle::log::LogConfig { store: dir.join("log").display().to_string(), wal_dir: dir.join("wal"), ..Default::default() }
+}
+
+/// Ingests `reports` through `writer`, as if each arrived a second after it was signed, and
+/// seals every bucket they fall in.
+pub async fn ingest<'a>(writer: &fieldproof_oracle::log::ReportWriter, sealer: &fieldproof_oracle::log::Sealer, reports: impl IntoIterator<Item = &'a SimReport>) {
+    let mut last = 0;
+    for sim in reports {
+        let at = i64::try_from(sim.report.body.header().timestamp_ms).unwrap();
+        last = last.max(at);
+        writer.insert(NewReport::accepted(&sim.report, sim.report.to_bytes(), at + 1_000, "test".into())).await.unwrap();
+    }
+    sealer.seal_due(last + sealer.delay_ms + 2 * sealer.bucket_ms).await.unwrap();
+}
+
+/// The segments this oracle's log holds of the buckets `stream`'s `epoch` spans.
+pub async fn segments(store: &Store, stream: fieldproof_oracle::epoch::RewardStream, window: fieldproof_oracle::verify::Window) -> Vec<[u8; 32]> {
+    let (_, span) = fieldproof_oracle::epoch::stream_input(stream, window, &fieldproof_oracle::verify::VerificationConfig::default());
+    fieldproof_oracle::log::local(store, fieldproof_oracle::log::buckets_of(span, fieldproof_oracle::log::LogConfig::default().bucket_ms())).await.unwrap()
 }
