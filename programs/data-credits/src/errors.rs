@@ -80,8 +80,6 @@ pub enum DataCreditsError {
     NoPendingChange,
     #[msg("the pending change's time lock has not elapsed")]
     TimeLockNotElapsed,
-    #[msg("signer is not the escrow's payer")]
-    NotEscrowPayer,
     #[msg("no withdrawal was requested, or its notice has not passed")]
     WithdrawalNotDue,
 }

@@ -18,8 +18,8 @@ pub enum TreasuryError {
     NotMintAuthority,
     #[msg("signer is not the treasury authority")]
     NotAuthority,
-    #[msg("no authority change is pending, or the signer is not the proposed authority")]
-    NotPendingAuthority,
+    #[msg("no such role change is pending, or the signer is not its proposed holder")]
+    NotPendingHolder,
     #[msg("this epoch has already been emitted")]
     EpochAlreadyEmitted,
     #[msg("epochs are emitted in order: an earlier epoch has not been emitted yet")]
@@ -64,8 +64,6 @@ pub enum TreasuryError {
     GuardianIsAuthority,
     #[msg("signer is neither the treasury's guardian nor its authority")]
     NotAuthorityOrGuardian,
-    #[msg("no such role change is pending, or the signer is not its proposed holder")]
-    NotPendingHolder,
     #[msg("no change of this role is pending")]
     NoPendingRole,
 }

@@ -34,7 +34,10 @@ impl Setup {
     /// A funded pool whose active root grants `leaves`, written as the reward file
     /// `rewards.json`; the owner's keypair is `owner.json`, and they pay their own fees.
     async fn with_rewards(world: Arc<World>, network: Option<Network>, owner: Keypair, leaves: &[(Pubkey, u64)]) -> Self {
-        let pool = PoolWorld::on(world, 0).await;
+        let pool = match &network {
+            Some(network) => PoolWorld::of_network_token(world, network.network_mint, network.authority.insecure_clone(), 0).await,
+            None => PoolWorld::on(world, 0).await,
+        };
         let file = RewardFile::new(pool.pool, 1, leaves.to_vec()).unwrap();
         let args = pool.root_args(1, &pool::rewards(leaves), u64::try_from(file.cumulative_total()).unwrap()).await;
         pool.post(args, &[0, 1]).await.expect("post root");

@@ -16,7 +16,7 @@ pub struct RequestWithdrawal<'info> {
     #[account(
         mut,
         has_one = config @ DataCreditsError::WrongConfig,
-        has_one = payer @ DataCreditsError::NotEscrowPayer,
+        // The seeds bind the escrow to the signing payer: nobody else's escrow matches them.
         seeds = [ESCROW_SEED, config.key().as_ref(), payer.key().as_ref(), router.as_ref()],
         bump = escrow.bump,
     )]
