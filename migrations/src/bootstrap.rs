@@ -1,6 +1,12 @@
 //! The bootstrap: each part of the network, in dependency order, created when missing, left
 //! alone when it matches the plan, updated where the program allows a direct update (makers,
 //! network fees), and reported as differing where only a time-locked proposal may change it.
+//!
+//! The order follows the chain of custody the programs enforce: the deployer, still the network
+//! token's mint authority, creates the data-credits config (only the mint authority may); as its
+//! authority it creates the device network (only the DC authority may); as the network's
+//! authority it creates the pools (only the network authority may); last, the treasury takes
+//! the mint authority over. Nobody else can take any of these addresses first.
 use anchor_lang::prelude::Rent;
 use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
@@ -47,6 +53,9 @@ pub struct Step {
 /// The network's addresses, as bootstrapped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deployment {
+    /// The guardian of the pools, the data-credits config and the treasury, unless the plan
+    /// names its own: the key directory's `guardian` key.
+    pub guardian: Pubkey,
     pub network_mint: Pubkey,
     pub token_program: Pubkey,
     pub treasury: Pubkey,
@@ -94,17 +103,11 @@ pub async fn bootstrap<C: Chain>(
     run.record(step, &mut progress);
     let mint = mint.pubkey();
 
-    let mut pools = Vec::with_capacity(plan.pools.len());
-    for pool in &plan.pools {
-        let step = run.pool(&mint, &token_program, pool).await?;
-        pools.push(step.address);
-        run.record(step, &mut progress);
-    }
-    let step = run.treasury(&mint, &token_program).await?;
-    let treasury = step.address;
-    run.record(step, &mut progress);
+    // The guardian must be another key than the deployer, which holds every authority.
+    let guardian = keys.get_or_create("guardian")?.pubkey();
+    let start_ts = run.start_ts(&mint).await?;
 
-    let step = run.data_credits(&mint, &treasury).await?;
+    let step = run.data_credits(&mint, start_ts, guardian).await?;
     let dc_config = step.address;
     run.record(step, &mut progress);
     let step = run.price_oracle(&dc_config).await?;
@@ -113,6 +116,17 @@ pub async fn bootstrap<C: Chain>(
     let step = run.registry(&dc_config).await?;
     let network = step.address;
     run.record(step, &mut progress);
+
+    let mut pools = Vec::with_capacity(plan.pools.len());
+    for pool in &plan.pools {
+        let step = run.pool(&mint, &token_program, pool, guardian).await?;
+        pools.push(step.address);
+        run.record(step, &mut progress);
+    }
+    let step = run.treasury(&mint, &token_program, start_ts, guardian).await?;
+    let treasury = step.address;
+    run.record(step, &mut progress);
+
     let device_tree = match plan.registry.device_tree {
         Some(tree) => {
             let step = run.device_tree(&network, tree, keys).await?;
@@ -130,6 +144,7 @@ pub async fn bootstrap<C: Chain>(
     }
 
     let deployment = Deployment {
+        guardian,
         network_mint: mint,
         token_program,
         treasury,
@@ -204,10 +219,10 @@ impl<C: Chain> Run<'_, C> {
         Ok(step("network token mint", address, Outcome::Created))
     }
 
-    async fn pool(&self, mint: &Pubkey, token_program: &Pubkey, plan: &PoolPlan) -> Result<Step, BootstrapError> {
+    async fn pool(&self, mint: &Pubkey, token_program: &Pubkey, plan: &PoolPlan, default_guardian: Pubkey) -> Result<Step, BootstrapError> {
         let address = reward_pool::pool_address(mint, plan.id);
         let what = format!("reward pool {}", plan.id);
-        let guardian = plan.guardian.unwrap_or(self.deployer());
+        let guardian = plan.guardian.unwrap_or(default_guardian);
         if let Some(pool) = self.client.optional_account::<Pool>(&address).await? {
             let mut d = Vec::new();
             differ("oracles", &pool.oracles.keys().to_vec(), &plan.oracles, &mut d);
@@ -215,6 +230,7 @@ impl<C: Chain> Run<'_, C> {
             differ("guardian", &pool.guardian, &guardian, &mut d);
             differ("dispute window", &pool.dispute_window_secs, &plan.dispute_window_secs, &mut d);
             differ("breaker", &pool.breaker.config, &plan.breaker, &mut d);
+            differ("time lock", &pool.timelock_secs, &plan.timelock_secs, &mut d);
             return Ok(step(what, address, compare(d)));
         }
         let args = CreatePoolArgs {
@@ -224,6 +240,7 @@ impl<C: Chain> Run<'_, C> {
             threshold: plan.threshold,
             dispute_window_secs: plan.dispute_window_secs,
             breaker: plan.breaker,
+            timelock_secs: plan.timelock_secs,
         };
         self.send(&[reward_pool::create_pool(&self.deployer(), &self.deployer(), mint, token_program, args)], &[]).await?;
         Ok(step(what, address, Outcome::Created))
@@ -257,21 +274,34 @@ impl<C: Chain> Run<'_, C> {
         }
     }
 
+    /// The start of epoch 0 of the treasury and of the data-credits burns: the plan's, else the
+    /// one already on chain (the treasury's, or the DC config's when a run stopped between the
+    /// two), else the cluster's clock now.
+    async fn start_ts(&self, mint: &Pubkey) -> Result<i64, BootstrapError> {
+        if let Some(existing) = self.client.optional_account::<Treasury>(&treasury::treasury_address(mint)).await? {
+            return Ok(self.plan.treasury.start_ts.unwrap_or(existing.params.schedule.start_ts));
+        }
+        if let Some(start) = self.plan.treasury.start_ts {
+            return Ok(start);
+        }
+        if let Some(dc) = self.client.optional_account::<DataCreditsConfig>(&data_credits::config_address(mint)).await? {
+            return Ok(dc.epoch_start);
+        }
+        Ok(self.client.chain().clock().await?.unix_timestamp)
+    }
+
     /// The treasury takes over the mint authority; the premint, if any, is minted to the
     /// deployer in the same transaction, so it happens exactly once.
-    async fn treasury(&self, mint: &Pubkey, token_program: &Pubkey) -> Result<Step, BootstrapError> {
+    async fn treasury(&self, mint: &Pubkey, token_program: &Pubkey, start_ts: i64, default_guardian: Pubkey) -> Result<Step, BootstrapError> {
         let address = treasury::treasury_address(mint);
+        let guardian = self.plan.treasury.guardian.unwrap_or(default_guardian);
         if let Some(existing) = self.client.optional_account::<Treasury>(&address).await? {
-            let start_ts = self.plan.treasury.start_ts.unwrap_or(existing.params.schedule.start_ts);
             let mut d = Vec::new();
             differ("params", &existing.params, &self.treasury_params(mint, start_ts), &mut d);
+            differ("guardian", &existing.guardian, &guardian, &mut d);
             return Ok(step("treasury", address, compare(d)));
         }
-        let start_ts = match self.plan.treasury.start_ts {
-            Some(start) => start,
-            None => self.client.chain().clock().await?.unix_timestamp,
-        };
-        let args = treasury::InitializeArgs { authority: self.deployer(), params: self.treasury_params(mint, start_ts) };
+        let args = treasury::InitializeArgs { authority: self.deployer(), guardian, params: self.treasury_params(mint, start_ts) };
         let mut instructions = Vec::new();
         let premint = self.plan.network_token.premint;
         if premint > 0 {
@@ -288,29 +318,31 @@ impl<C: Chain> Run<'_, C> {
         Ok(step("treasury", address, Outcome::Created))
     }
 
-    async fn data_credits(&self, mint: &Pubkey, treasury: &Pubkey) -> Result<Step, BootstrapError> {
+    /// Created by the deployer while it is still the network token's mint authority, with the
+    /// treasury's epochs.
+    async fn data_credits(&self, mint: &Pubkey, start_ts: i64, default_guardian: Pubkey) -> Result<Step, BootstrapError> {
         let address = data_credits::config_address(mint);
         let plan = &self.plan.data_credits;
         let burn_authority = plan.burn_authority.unwrap_or(self.deployer());
+        let guardian = plan.guardian.unwrap_or(default_guardian);
         let price_source = PriceSource::Quorum { oracle: data_credits::price_oracle_address(&address) };
+        let epoch_start = plan.epoch_start.unwrap_or(start_ts);
         if let Some(config) = self.client.optional_account::<DataCreditsConfig>(&address).await? {
             let mut d = Vec::new();
             differ("burn authority", &config.burn_authority, &burn_authority, &mut d);
+            differ("guardian", &config.guardian, &guardian, &mut d);
+            differ("time lock", &config.timelock_secs, &plan.timelock_secs, &mut d);
             differ("price source", &config.price_source, &price_source, &mut d);
             differ("max price staleness", &config.max_price_staleness_secs, &plan.max_price_staleness_secs, &mut d);
             differ("epoch length", &config.epoch_length_secs, &plan.epoch_length_secs, &mut d);
-            if let Some(start) = plan.epoch_start {
-                differ("epoch start", &config.epoch_start, &start, &mut d);
-            }
+            differ("epoch start", &config.epoch_start, &epoch_start, &mut d);
             differ("breaker", &config.breaker.config, &plan.breaker, &mut d);
             return Ok(step("data credits", address, compare(d)));
         }
-        let epoch_start = match plan.epoch_start {
-            Some(start) => start,
-            None => self.client.account::<Treasury>(treasury).await?.params.schedule.start_ts,
-        };
         let args = data_credits::InitializeArgs {
             burn_authority,
+            guardian,
+            timelock_secs: plan.timelock_secs,
             price_source,
             max_price_staleness_secs: plan.max_price_staleness_secs,
             epoch_start,
@@ -325,13 +357,11 @@ impl<C: Chain> Run<'_, C> {
         let address = data_credits::price_oracle_address(dc_config);
         let plan = &self.plan.data_credits;
         if let Some(oracle) = self.client.optional_account::<PriceOracle>(&address).await? {
+            // A new submitter set waits out the config's time lock (propose_price_submitters).
             let mut d = Vec::new();
             differ("price expo", &oracle.expo, &plan.price_expo, &mut d);
-            if d.is_empty() && (oracle.submitters() != plan.price_submitters.as_slice() || oracle.min_submissions != plan.min_submissions) {
-                let set = data_credits::set_price_submitters(&self.deployer(), dc_config, plan.price_submitters.clone(), plan.min_submissions);
-                self.send(&[set], &[]).await?;
-                return Ok(step("DC price oracle", address, Outcome::Updated));
-            }
+            differ("price submitters", &oracle.submitters().to_vec(), &plan.price_submitters, &mut d);
+            differ("min submissions", &oracle.min_submissions, &plan.min_submissions, &mut d);
             return Ok(step("DC price oracle", address, compare(d)));
         }
         let args = data_credits::InitializePriceOracleArgs {

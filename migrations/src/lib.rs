@@ -1,7 +1,10 @@
 //! Bootstraps a Fieldproof network on any cluster from a [`NetworkPlan`] (a TOML file): the
 //! network token mint, the reward pools with their oracle sets, guardians and dispute windows,
 //! the treasury and its emission schedule, data credits and their price oracle, the device
-//! registry's network, its Bubblegum device tree and the approved makers.
+//! registry's network, its Bubblegum device tree and the approved makers, created in the order
+//! the programs' chain of custody requires (the mint authority creates the data-credits config,
+//! its authority the network, the network's authority the pools; then the treasury takes the
+//! mint authority).
 //!
 //! Idempotent: every step reads the chain first, so a second run with the same plan sends
 //! nothing and says so, and a run cut short (a crash, a dropped connection) is finished by
@@ -29,7 +32,7 @@ mod plan;
 
 pub use bootstrap::{bootstrap, Deployment, Outcome, Report, Step};
 pub use keys::KeyDir;
-pub use plan::{DataCreditsPlan, MakerPlan, NetworkPlan, PoolPlan, RegistryPlan, TokenPlan, TreasuryPlan, TreePlan, CLAIM_PROOF_NODES};
+pub use plan::{DataCreditsPlan, MakerPlan, NetworkPlan, PoolPlan, RegistryPlan, TokenPlan, TreasuryPlan, TreePlan, CLAIM_PROOF_NODES, DEFAULT_TIMELOCK_SECS};
 
 /// Why a bootstrap stopped. Everything created before the error stays, and a rerun continues.
 #[derive(Debug, thiserror::Error)]

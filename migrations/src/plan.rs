@@ -13,6 +13,9 @@ use crate::BootstrapError;
 pub const CLAIM_PROOF_NODES: u32 = 5;
 /// Deepest canopy account compression accepts.
 pub const MAX_CANOPY_DEPTH: u32 = 17;
+/// Time lock of the pools and the data-credits config when the plan names none: a day for the
+/// guardian to see and cancel a loosening change. It is a floor the programs never let go down.
+pub const DEFAULT_TIMELOCK_SECS: i64 = 86_400;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +57,12 @@ pub struct TreasuryPlan {
     /// Share in basis points of each emission split by the epoch's DC usage per pool category.
     #[serde(default)]
     pub usage_bps: u16,
+    /// Delay of every parameter change; a floor: later changes may only raise it.
     pub timelock_secs: i64,
+    /// Cancels pending parameter changes; the key directory's `guardian` key when absent.
+    #[serde(default, deserialize_with = "optional_pubkey")]
+    pub guardian: Option<Pubkey>,
+    /// Must be absolute, at least one epoch's emission and the schedule's pace.
     #[serde(deserialize_with = "breaker")]
     pub breaker: BreakerConfig,
 }
@@ -71,11 +79,20 @@ pub struct DataCreditsPlan {
     /// Decimal exponent of every submitted price (-8: 150000000 is $1.50).
     pub price_expo: i32,
     pub max_price_staleness_secs: i64,
-    /// Start of burn epoch 0; the treasury's start when absent, so both count the same epochs.
+    /// Start of burn epoch 0; the treasury's start when absent. The treasury requires the two
+    /// to count the same epochs, so when given it must be the treasury's `start_ts`.
     pub epoch_start: Option<i64>,
+    /// Must be the treasury's `epoch_length_secs`.
     pub epoch_length_secs: i64,
+    /// Must be absolute: its base, the DC supply, starts at zero.
     #[serde(deserialize_with = "breaker")]
     pub breaker: BreakerConfig,
+    /// Cancels pending loosening changes; the key directory's `guardian` key when absent.
+    #[serde(default, deserialize_with = "optional_pubkey")]
+    pub guardian: Option<Pubkey>,
+    /// Delay of every loosening change; [`DEFAULT_TIMELOCK_SECS`] when absent.
+    #[serde(default = "default_timelock")]
+    pub timelock_secs: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,15 +136,24 @@ pub struct PoolPlan {
     /// DC usage category whose burns weight this pool's usage share.
     #[serde(default)]
     pub category: u8,
-    /// Vetoes pending roots and oracle sets; the deployer when absent.
+    /// Vetoes pending roots and cancels pending changes; the key directory's `guardian` key
+    /// when absent (never the deployer, which is the pool's authority).
     #[serde(default, deserialize_with = "optional_pubkey")]
     pub guardian: Option<Pubkey>,
     #[serde(deserialize_with = "pubkeys")]
     pub oracles: Vec<Pubkey>,
+    /// A strict majority of the oracles, and at least 2.
     pub threshold: u8,
     pub dispute_window_secs: i64,
     #[serde(deserialize_with = "breaker")]
     pub breaker: BreakerConfig,
+    /// Delay of every loosening change; [`DEFAULT_TIMELOCK_SECS`] when absent.
+    #[serde(default = "default_timelock")]
+    pub timelock_secs: i64,
+}
+
+fn default_timelock() -> i64 {
+    DEFAULT_TIMELOCK_SECS
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +205,9 @@ impl NetworkPlan {
             if pool.threshold == 0 || usize::from(pool.threshold) > pool.oracles.len() {
                 return bad(format!("pools[{i}]: threshold {} of {} oracles", pool.threshold, pool.oracles.len()));
             }
+            if pool.threshold < 2 || 2 * usize::from(pool.threshold) <= pool.oracles.len() {
+                return bad(format!("pools[{i}]: threshold {} of {} oracles is not a majority of at least 2", pool.threshold, pool.oracles.len()));
+            }
         }
         for (i, maker) in self.makers.iter().enumerate() {
             if self.makers[..i].iter().any(|m| m.id == maker.id) {
@@ -186,6 +215,18 @@ impl NetworkPlan {
             }
         }
         let dc = &self.data_credits;
+        let treasury = &self.treasury;
+        if dc.epoch_length_secs != treasury.epoch_length_secs || (dc.epoch_start.is_some() && treasury.start_ts.is_some() && dc.epoch_start != treasury.start_ts) {
+            return bad("data_credits: its epochs (epoch_start, epoch_length_secs) must be the treasury's: the usage split reads the burns of the same epoch".into());
+        }
+        if dc.epoch_start.is_some() && treasury.start_ts.is_none() {
+            return bad("data_credits.epoch_start needs treasury.start_ts: the two must be the same".into());
+        }
+        for (what, breaker) in [("treasury", &treasury.breaker), ("data_credits", &dc.breaker)] {
+            if breaker.absolute_threshold().is_none() {
+                return bad(format!("{what}.breaker: a mint's breaker needs max_amount (its base, a supply, can be zero)"));
+            }
+        }
         if dc.min_submissions == 0 || usize::from(dc.min_submissions) > dc.price_submitters.len() {
             return bad(format!("data_credits: min_submissions {} of {} price submitters", dc.min_submissions, dc.price_submitters.len()));
         }

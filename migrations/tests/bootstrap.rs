@@ -42,7 +42,7 @@ min_submissions = 1
 price_expo = -8
 max_price_staleness_secs = 600
 epoch_length_secs = 86400
-breaker = {{ window_secs = 3600, max_bps = 1000 }}
+breaker = {{ window_secs = 3600, max_amount = 1000000000 }}
 
 [registry]
 onboarding_fee = 50
@@ -62,7 +62,7 @@ id = 1
 weight = 1
 category = 1
 oracles = [{oracles}]
-threshold = 1
+threshold = 2
 dispute_window_secs = 60
 breaker = {{ window_secs = 3600, max_amount = 1000000 }}
 
@@ -115,20 +115,27 @@ async fn a_plan_becomes_a_network() {
     assert_eq!(treasury.params.breaker.threshold, Threshold::Absolute(2_000_000));
     assert_eq!((treasury.authority, treasury.params.dc_config), (deployer, d.dc_config));
 
-    // Pools: the oracle set, threshold, guardian (the deployer by default), dispute window.
+    // Pools: the oracle set, threshold, the guardian (the key directory's, never the deployer
+    // that holds the authority), dispute window, time lock.
+    let guardian = solana_keypair::read_keypair_file(keys.path().join("guardian.json")).expect("the guardian's key").pubkey();
+    assert_ne!(guardian, deployer);
+    assert_eq!(d.guardian, guardian);
     let pool: Pool = world.client.account(&d.pools[0]).await.unwrap();
     assert_eq!((pool.oracles.keys(), pool.oracles.threshold), (oracles.as_slice(), 2));
-    assert_eq!((pool.guardian, pool.authority, pool.dispute_window_secs), (deployer, deployer, 60));
+    assert_eq!((pool.guardian, pool.authority, pool.dispute_window_secs), (guardian, deployer, 60));
+    assert_eq!((pool.network, pool.timelock_secs), (d.network, fieldproof_migrations::DEFAULT_TIMELOCK_SECS));
     assert_eq!(pool.breaker.config.threshold, Threshold::Percent(500));
+    assert_eq!(treasury.guardian, guardian);
 
     // Data credits count epochs from the treasury's start, priced by the submitter.
     let dc: DataCreditsConfig = world.client.account(&d.dc_config).await.unwrap();
     assert_eq!((dc.epoch_start, dc.burn_authority, dc.dc_mint), (treasury.params.schedule.start_ts, deployer, d.dc_mint));
+    assert_eq!((dc.authority, dc.guardian, dc.epoch_length_secs), (deployer, guardian, treasury.params.schedule.epoch_length_secs));
     let price: PriceOracle = world.client.account(&fieldproof_sdk::data_credits::price_oracle_address(&d.dc_config)).await.unwrap();
     assert_eq!((price.submitters(), price.min_submissions, price.expo), (&oracles[..1], 1, -8));
 
     let network: NetworkConfig = world.client.account(&d.network).await.unwrap();
-    assert_eq!((network.onboarding_fee, network.location_fee, network.dc_mint), (50, 10, d.dc_mint));
+    assert_eq!((network.onboarding_fee, network.location_fee, network.dc_mint, network.authority), (50, 10, d.dc_mint, deployer));
     let maker: Maker = world.client.account(&d.makers[0]).await.unwrap();
     assert_eq!((maker.id.to_string(), maker.attestation_key.to_string(), maker.quota, maker.approved), (MAKER_ID.into(), MAKER_KEY.into(), 100, true));
     assert_eq!(d.device_tree, None);
@@ -155,24 +162,25 @@ async fn a_run_cut_short_is_finished_by_the_next() {
     let world = World::start().await;
     let keys = tempfile::tempdir().unwrap();
     let oracles = oracles();
-    // The second pool's oracle set repeats a key: the program refuses it, after the mint and
-    // the first pool were created.
-    let broken = plan_text(&oracles, "").replacen(
-        &format!("oracles = [\"{}\", \"{}\", \"{}\"]\nthreshold = 1", oracles[0], oracles[1], oracles[2]),
-        &format!("oracles = [\"{}\", \"{}\"]\nthreshold = 1", oracles[0], oracles[0]),
-        1,
-    );
+    // The second pool's oracle set repeats a key: the program refuses it, after the mint, the
+    // data-credits config and its price oracle, the device network and the first pool.
+    let all = format!("oracles = [\"{}\", \"{}\", \"{}\"]\nthreshold = 2\ndispute_window_secs = 60\nbreaker = {{ window_secs = 3600, max_amount", oracles[0], oracles[1], oracles[2]);
+    let repeated = format!("oracles = [\"{}\", \"{}\", \"{}\"]\nthreshold = 2\ndispute_window_secs = 60\nbreaker = {{ window_secs = 3600, max_amount", oracles[0], oracles[0], oracles[1]);
+    let broken = plan_text(&oracles, "").replacen(&all, &repeated, 1);
+    assert_ne!(broken, plan_text(&oracles, ""));
     let broken = NetworkPlan::parse(&broken).unwrap();
     let mut seen = Vec::new();
     let stopped = bootstrap(&world.client, &world.payer(), &broken, &KeyDir::new(keys.path()), |s| seen.push(s.clone())).await;
     assert!(matches!(stopped, Err(BootstrapError::Sdk(SdkError::Program { .. }))), "{stopped:?}");
-    assert_eq!(seen.iter().map(|s| (s.what.as_str(), &s.outcome)).collect::<Vec<_>>(), [("network token mint", &Outcome::Created), ("reward pool 0", &Outcome::Created)]);
+    let created = [&Outcome::Created; 5];
+    assert_eq!(seen.iter().map(|s| s.what.as_str()).collect::<Vec<_>>(), ["network token mint", "data credits", "DC price oracle", "device network", "reward pool 0"]);
+    assert_eq!(seen.iter().map(|s| &s.outcome).collect::<Vec<_>>(), created);
 
     let plan = NetworkPlan::parse(&plan_text(&oracles, "")).unwrap();
     let report = run(&world, &plan, &KeyDir::new(keys.path())).await.expect("the rerun");
     let outcomes: Vec<_> = report.steps.iter().map(|s| &s.outcome).collect();
-    assert_eq!(outcomes[..2], [&Outcome::Unchanged, &Outcome::Unchanged]);
-    assert!(outcomes[2..].iter().all(|o| **o == Outcome::Created), "{outcomes:?}");
+    assert_eq!(outcomes[..5], [&Outcome::Unchanged; 5]);
+    assert!(outcomes[5..].iter().all(|o| **o == Outcome::Created), "{outcomes:?}");
     assert_eq!(report.deployment.network_mint, seen[0].address, "the rerun found the mint's key");
 }
 
@@ -184,8 +192,8 @@ async fn a_changed_plan_updates_what_may_change_and_reports_the_rest() {
     let text = plan_text(&oracles, "");
     run(&world, &NetworkPlan::parse(&text).unwrap(), &KeyDir::new(keys.path())).await.expect("bootstrap");
 
-    // Fees and makers change directly; an oracle set and the schedule only through the
-    // programs' time-locked proposals, which the bootstrap does not make.
+    // Fees and makers change directly; an oracle set, the schedule and the price submitters only
+    // through the programs' time-locked proposals, which the bootstrap does not make.
     let changed = text
         .replace("onboarding_fee = 50", "onboarding_fee = 60")
         .replace("quota = 100", "quota = 200")
@@ -199,13 +207,13 @@ async fn a_changed_plan_updates_what_may_change_and_reports_the_rest() {
     assert!(matches!(outcome("reward pool 0"), Outcome::Differs(why) if why.contains("threshold: on chain 2, in the plan 3")));
     assert!(matches!(outcome("treasury"), Outcome::Differs(why) if why.contains("initial_emission: 1000000")));
     assert_eq!(outcome("reward pool 1"), Outcome::Unchanged);
-    assert_eq!(outcome("DC price oracle"), Outcome::Updated);
+    assert!(matches!(outcome("DC price oracle"), Outcome::Differs(why) if why.contains("price submitters")));
 
     let network: NetworkConfig = world.client.account(&report.deployment.network).await.unwrap();
     let maker: Maker = world.client.account(&report.deployment.makers[0]).await.unwrap();
     assert_eq!((network.onboarding_fee, maker.quota), (60, 200));
     let price: PriceOracle = world.client.account(&fieldproof_sdk::data_credits::price_oracle_address(&report.deployment.dc_config)).await.unwrap();
-    assert_eq!(price.submitters(), &oracles[..2]);
+    assert_eq!(price.submitters(), &oracles[..1], "a differing submitter set is reported, not changed");
     let pool: Pool = world.client.account(&report.deployment.pools[0]).await.unwrap();
     assert_eq!(pool.oracles.threshold, 2, "a differing oracle set is reported, not changed");
 }
@@ -248,7 +256,11 @@ fn plans_with_mistakes_are_refused_with_the_reason() {
     assert!(refused(plan_text(&oracles, "typo = 1")).contains("unknown field `typo`"));
     assert!(refused(plan_text(&oracles, "").replace(MAKER_KEY, "not-a-key")).contains("`not-a-key` is not a base-58 public key"));
     assert!(refused(plan_text(&oracles, "").replacen("threshold = 2", "threshold = 4", 1)).contains("pools[0]: threshold 4 of 3 oracles"));
-    assert!(refused(plan_text(&oracles, "").replace("max_bps = 1000", "max_bps = 1000, max_amount = 5")).contains("exactly one of max_amount and max_bps"));
+    assert!(refused(plan_text(&oracles, "").replacen("threshold = 2", "threshold = 1", 1)).contains("pools[0]: threshold 1 of 3 oracles is not a majority of at least 2"));
+    assert!(refused(plan_text(&oracles, "").replace("max_amount = 1000000000 }", "max_bps = 1000 }")).contains("data_credits.breaker: a mint's breaker needs max_amount"));
+    let mismatched = plan_text(&oracles, "").replacen("epoch_length_secs = 86400\ninitial_emission", "epoch_length_secs = 3600\ninitial_emission", 1);
+    assert!(refused(mismatched).contains("must be the treasury's"));
+    assert!(refused(plan_text(&oracles, "").replace("max_bps = 500", "max_bps = 500, max_amount = 5")).contains("exactly one of max_amount and max_bps"));
     assert!(refused(plan_text(&oracles, "").replace("id = 1", "id = 0")).contains("pools[1]: id 0 appears twice"));
     assert!(refused(plan_text(&oracles, "").replace("min_submissions = 1", "min_submissions = 2")).contains("min_submissions 2 of 1"));
     let deep_canopy = plan_text(&oracles, "").replacen("[[pools]]", "device_tree = { max_depth = 10, max_buffer_size = 8, canopy_depth = 10 }\n\n[[pools]]", 1);

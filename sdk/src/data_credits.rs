@@ -7,8 +7,11 @@ use data_credits::accounts as program_accounts;
 use data_credits::instruction as program_instruction;
 use data_credits::state::{CONFIG_SEED, DC_MINT_SEED, EPOCH_BURNS_SEED, ESCROW_SEED, PRICE_ORACLE_SEED};
 
-pub use data_credits::instructions::{InitializeArgs, InitializePriceOracleArgs, UpdateConfigArgs};
-pub use data_credits::state::{DataCreditsConfig, DelegatedEscrow, EpochBurns, PriceOracle, PriceSource, PriceSubmission, Role};
+pub use data_credits::instructions::{InitializeArgs, InitializePriceOracleArgs};
+pub use data_credits::state::{
+    DataCreditsConfig, DelegatedEscrow, EpochBurns, PendingKey, PendingSettings, PendingSubmitters, PriceOracle, PriceSource,
+    PriceSubmission, Role, Settings, SubmitterSet, MAX_TIMELOCK_SECS, WITHDRAWAL_NOTICE_EPOCHS,
+};
 pub use data_credits::ID;
 
 /// The Token-2022 program, which owns the DC mint.
@@ -53,7 +56,9 @@ fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Ins
     Instruction { program_id: ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
-/// Creates the configuration and the DC mint for `network_mint`.
+/// Creates the configuration and the DC mint for `network_mint`. `authority` must be the
+/// network token's mint authority (it becomes the configuration's authority), so this comes
+/// before the treasury takes the mint authority over.
 pub fn initialize(payer: &Pubkey, authority: &Pubkey, network_mint: &Pubkey, args: InitializeArgs) -> Instruction {
     let config = config_address(network_mint);
     instruction(
@@ -176,11 +181,28 @@ pub fn initialize_price_oracle(payer: &Pubkey, authority: &Pubkey, config: &Pubk
     )
 }
 
-/// Replaces the price submitters (the authority).
-pub fn set_price_submitters(authority: &Pubkey, config: &Pubkey, submitters: Vec<Pubkey>, min_submissions: u8) -> Instruction {
+/// Proposes new price submitters (the authority); they may be applied after the time lock, and
+/// the guardian can cancel them until then.
+pub fn propose_price_submitters(authority: &Pubkey, config: &Pubkey, submitters: Vec<Pubkey>, min_submissions: u8) -> Instruction {
     instruction(
-        program_accounts::SetPriceSubmitters { authority: *authority, config: *config, price_oracle: price_oracle_address(config) },
-        program_instruction::SetPriceSubmitters { submitters, min_submissions },
+        program_accounts::ProposePriceSubmitters { authority: *authority, config: *config, price_oracle: price_oracle_address(config) },
+        program_instruction::ProposePriceSubmitters { submitters, min_submissions },
+    )
+}
+
+/// Applies the pending price submitters once the time lock has passed (the authority).
+pub fn apply_price_submitters(authority: &Pubkey, config: &Pubkey) -> Instruction {
+    instruction(
+        program_accounts::ApplyPriceSubmitters { authority: *authority, config: *config, price_oracle: price_oracle_address(config) },
+        program_instruction::ApplyPriceSubmitters {},
+    )
+}
+
+/// Cancels the pending price submitters (the guardian or the authority).
+pub fn cancel_price_submitters(signer: &Pubkey, config: &Pubkey) -> Instruction {
+    instruction(
+        program_accounts::CancelPriceSubmitters { signer: *signer, config: *config, price_oracle: price_oracle_address(config) },
+        program_instruction::CancelPriceSubmitters {},
     )
 }
 
@@ -192,12 +214,69 @@ pub fn submit_price(submitter: &Pubkey, config: &Pubkey, price: u64) -> Instruct
     )
 }
 
-/// Changes the price source, staleness limit and breaker (the authority).
-pub fn update_config(config: &Pubkey, authority: &Pubkey, args: UpdateConfigArgs) -> Instruction {
-    instruction(program_accounts::UpdateConfig { config: *config, authority: *authority }, program_instruction::UpdateConfig { args })
+/// Tightens the settings at once (the authority): the same price source, a staleness limit no
+/// longer, a breaker no looser; anything else is refused (`ChangeLoosensSafety`).
+pub fn tighten_config(config: &Pubkey, authority: &Pubkey, settings: Settings) -> Instruction {
+    instruction(program_accounts::TightenConfig { config: *config, authority: *authority }, program_instruction::TightenConfig { settings })
 }
 
-/// Proposes `new_holder` for `role` (the authority); `new_holder` then accepts.
+/// Proposes new settings (the authority), loosening ones included; they may be applied after
+/// the time lock, and the guardian can cancel them until then.
+pub fn propose_config(config: &Pubkey, authority: &Pubkey, settings: Settings) -> Instruction {
+    instruction(program_accounts::ProposeConfig { config: *config, authority: *authority }, program_instruction::ProposeConfig { settings })
+}
+
+/// Applies the pending settings once the time lock has passed (the authority).
+pub fn apply_config(config: &Pubkey, authority: &Pubkey) -> Instruction {
+    instruction(program_accounts::ApplyConfig { config: *config, authority: *authority }, program_instruction::ApplyConfig {})
+}
+
+/// Cancels the pending settings (the guardian or the authority).
+pub fn cancel_config(config: &Pubkey, signer: &Pubkey) -> Instruction {
+    instruction(program_accounts::CancelConfig { config: *config, signer: *signer }, program_instruction::CancelConfig {})
+}
+
+/// Raises the time lock to `timelock_secs` at once (the authority); it never goes down.
+pub fn raise_timelock(config: &Pubkey, authority: &Pubkey, timelock_secs: i64) -> Instruction {
+    instruction(program_accounts::RaiseTimelock { config: *config, authority: *authority }, program_instruction::RaiseTimelock { timelock_secs })
+}
+
+/// Announces that `payer` will take back what is left in its escrow for `router`, after
+/// [`WITHDRAWAL_NOTICE_EPOCHS`] burn epochs.
+pub fn request_withdrawal(payer: &Pubkey, config: &Pubkey, router: Pubkey) -> Instruction {
+    instruction(
+        program_accounts::RequestWithdrawal { payer: *payer, config: *config, escrow: escrow_address(config, payer, &router) },
+        program_instruction::RequestWithdrawal { router },
+    )
+}
+
+/// Takes back every DC left in `payer`'s escrow for `router` into `destination` (a DC account of
+/// the payer's), once the notice of [`request_withdrawal`] has passed.
+pub fn withdraw_delegated(payer: &Pubkey, config: &Pubkey, router: Pubkey, destination: &Pubkey) -> Instruction {
+    let dc_mint = dc_mint_address(config);
+    let escrow = escrow_address(config, payer, &router);
+    instruction(
+        program_accounts::WithdrawDelegated {
+            payer: *payer,
+            config: *config,
+            escrow,
+            escrow_dc_account: escrow_dc_account_address(&escrow, &dc_mint),
+            destination: *destination,
+            dc_mint,
+            token_program: DC_TOKEN_PROGRAM,
+        },
+        program_instruction::WithdrawDelegated { router },
+    )
+}
+
+/// Drops a pending role change: a new burn authority or guardian by the guardian or the
+/// authority, a new authority by the authority.
+pub fn cancel_role(config: &Pubkey, signer: &Pubkey, role: Role) -> Instruction {
+    instruction(program_accounts::CancelRole { config: *config, signer: *signer }, program_instruction::CancelRole { role })
+}
+
+/// Proposes `new_holder` for `role` (the authority); `new_holder` then accepts: at once for the
+/// authority, after the time lock for the burn authority and the guardian.
 pub fn propose_role(config: &Pubkey, authority: &Pubkey, role: Role, new_holder: Pubkey) -> Instruction {
     instruction(program_accounts::ProposeRole { config: *config, authority: *authority }, program_instruction::ProposeRole { role, new_holder })
 }

@@ -52,15 +52,19 @@ error_table!(reward_pool_errors, "reward_pool", reward_pool::errors::RewardPoolE
     InsufficientSignatures, NoPendingRoot, DisputeWindowOpen, NoActiveRoot, ProofTooLong,
     InvalidProof, NothingToClaim, ExceedsRootTotal, CircuitBreakerTripped, WrongRecipient,
     NoPendingOracleSet, OracleSetTimeLocked, ArithmeticOverflow, WrongTree, WrongTreeOwner, OwnershipProofTooLong,
+    OracleThresholdTooLow, InvalidTimeLock, TimeLockNotRaised, GuardianIsAuthority, NotNetworkAuthority,
+    WrongDcConfig, WrongNetworkMint, WrongNetwork, PendingRootInDisputeWindow, EpochTooFarAhead,
+    ChangeLoosensSafety, NoPendingConfig, TimeLockNotElapsed, NoPendingRole,
 ]);
 
 error_table!(treasury_errors, "treasury", treasury::errors::TreasuryError, [
     InvalidSchedule, InvalidRecipients, InvalidUsageShare, InvalidTimeLock, InvalidBreakerConfig,
-    WrongTokenProgram, NotMintAuthority, NotAuthority, NotPendingAuthority, EpochAlreadyEmitted,
+    WrongTokenProgram, NotMintAuthority, NotAuthority, NotPendingHolder, EpochAlreadyEmitted,
     EpochOutOfOrder, EpochNotEnded, MissingEpochBurns, WrongEpochBurns, RecipientCountMismatch,
     WrongRecipientAccount, RecipientNotTokenAccount, RecipientWrongMint, RecipientNotWritable,
     CircuitBreakerTripped, ChangeAlreadyPending, NoPendingChange, TimeLockNotElapsed,
-    ArithmeticOverflow,
+    ArithmeticOverflow, BreakerNeedsAbsoluteThreshold, BreakerBelowEmission, TimeLockDecreased,
+    WrongDcConfig, ScheduleMismatch, GuardianIsAuthority, NotAuthorityOrGuardian, NoPendingRole,
 ]);
 
 error_table!(data_credits_errors, "data_credits", data_credits::errors::DataCreditsError, [
@@ -70,6 +74,9 @@ error_table!(data_credits_errors, "data_credits", data_credits::errors::DataCred
     MalformedPriceAccount, PriceNotFullyVerified, WrongPriceFeed, StalePrice, NonPositivePrice,
     PriceExponentOutOfRange, NotEnoughFreshPrices, InvalidSubmitterSet, NotSubmitter, ZeroAmount,
     ZeroDataCredits, WrongTokenOwner, InsufficientEscrow, InvalidCategory, ArithmeticOverflow,
+    NotMintAuthority, InvalidTimeLock, TimeLockNotRaised, GuardianIsAuthority, NotAuthorityOrGuardian,
+    BreakerNeedsAbsoluteThreshold, ChangeLoosensSafety, NoPendingChange, TimeLockNotElapsed,
+    WithdrawalNotDue,
 ]);
 
 error_table!(device_registry_errors, "device_registry", device_registry::errors::RegistryError, [
@@ -77,7 +84,7 @@ error_table!(device_registry_errors, "device_registry", device_registry::errors:
     NotActiveTree, NoActiveTree, WrongTree, WrongTreeOwner, DeviceAlreadyRegistered, MakerRevoked,
     QuotaExhausted, MissingSignatures, MalformedSignatureInstruction, MissingDeviceSignature,
     MissingMakerSignature, InsufficientDataCredits, DeviceInactive, StatusUnchanged, InvalidH3Cell,
-    InvalidElevation, InvalidGain, ProofTooLong, ArithmeticOverflow,
+    InvalidElevation, InvalidGain, ProofTooLong, ArithmeticOverflow, NotDcAuthority,
 ]);
 
 /// Resolves `code` returned by `program` to its name, for the Fieldproof programs' own errors.

@@ -13,9 +13,12 @@ use reward_pool::state::{CLAIM_SEED, POOL_SEED, VAULT_SEED};
 
 use crate::device_registry::{DeviceOwnership, SPL_ACCOUNT_COMPRESSION_ID};
 
-pub use reward_pool::instructions::{ClaimArgs, CreatePoolArgs, OracleSetArgs, PostRootArgs, UpdatePoolConfigArgs};
+pub use reward_pool::instructions::{ClaimArgs, CreatePoolArgs, OracleSetArgs, PostRootArgs};
 pub use reward_pool::message::RootMessage;
-pub use reward_pool::state::{ClaimRecord, OracleSet, PendingOracleSet, PendingRoot, Pool, Role, RootState};
+pub use reward_pool::state::{
+    ClaimRecord, OracleSet, PendingGuardian, PendingOracleSet, PendingPoolConfig, PendingRoot, Pool, PoolConfig, Role, RootState,
+    MAX_DISPUTE_WINDOW_SECS, MAX_EPOCH_STEP, MAX_TIMELOCK_SECS,
+};
 pub use reward_pool::ID;
 
 /// The pool of reward stream `id` paid in `mint`.
@@ -37,14 +40,18 @@ fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Ins
     Instruction { program_id: ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
-/// Creates the pool `args.id` for `mint` and its vault. `token_program` owns `mint` (SPL Token
-/// or Token-2022).
+/// Creates the pool `args.id` for `mint` and its vault. `mint` is the token of a device network
+/// (its data-credits config and network are derived from it) and `authority` is that network's
+/// authority, which the program requires. `token_program` owns `mint` (SPL Token or Token-2022).
 pub fn create_pool(payer: &Pubkey, authority: &Pubkey, mint: &Pubkey, token_program: &Pubkey, args: CreatePoolArgs) -> Instruction {
     let pool = pool_address(mint, args.id);
+    let dc_config = crate::data_credits::config_address(mint);
     instruction(
         program_accounts::CreatePool {
             payer: *payer,
             authority: *authority,
+            network: crate::device_registry::network_address(&dc_config),
+            dc_config,
             pool,
             vault: vault_address(&pool),
             mint: *mint,
@@ -56,7 +63,10 @@ pub fn create_pool(payer: &Pubkey, authority: &Pubkey, mint: &Pubkey, token_prog
 }
 
 /// Posts a root. Must directly follow the Ed25519 precompile instruction carrying the oracle
-/// signatures over `args.message(pool)`; [`post_root_with_signatures`] builds both.
+/// signatures over `args.message(pool)`; [`post_root_with_signatures`] builds both. A pending
+/// root whose dispute window has passed is activated by it; while the pending root is still in
+/// its window the program refuses (`PendingRootInDisputeWindow`): wait until
+/// `pool.pending.activates_at`, then post.
 pub fn post_root(pool: &Pubkey, args: PostRootArgs) -> Instruction {
     instruction(
         program_accounts::PostRoot {
@@ -90,7 +100,8 @@ pub fn activate_root(pool: &Pubkey) -> Instruction {
     instruction(program_accounts::ActivateRoot { pool: *pool }, program_instruction::ActivateRoot {})
 }
 
-/// Vetoes `pool`'s pending root (the guardian only).
+/// Vetoes `pool`'s pending root (the guardian only). It bumps the pool's config version: every
+/// signature gathered before, the vetoed root's included, can no longer be posted.
 pub fn veto_root(pool: &Pubkey, guardian: &Pubkey) -> Instruction {
     instruction(program_accounts::VetoRoot { pool: *pool, guardian: *guardian }, program_instruction::VetoRoot {})
 }
@@ -157,7 +168,8 @@ pub fn set_destination(payer: &Pubkey, owner: &Pubkey, pool: &Pubkey, ownership:
     ix
 }
 
-/// Proposes a new oracle set (the authority); it applies after the pool's time lock.
+/// Proposes a new oracle set (the authority): 2 to 10 keys, a strict majority threshold. It may
+/// be applied after the pool's time lock, and the guardian can cancel it until then.
 pub fn propose_oracle_set(pool: &Pubkey, authority: &Pubkey, oracle_set: OracleSetArgs) -> Instruction {
     instruction(
         program_accounts::ProposeOracleSet { pool: *pool, authority: *authority },
@@ -175,7 +187,8 @@ pub fn cancel_oracle_set(pool: &Pubkey, signer: &Pubkey) -> Instruction {
     instruction(program_accounts::CancelOracleSet { pool: *pool, signer: *signer }, program_instruction::CancelOracleSet {})
 }
 
-/// Proposes `new_holder` for `role` (the authority); `new_holder` then accepts.
+/// Proposes `new_holder` for `role` (the authority); `new_holder` then accepts: at once for the
+/// authority, after the pool's time lock for the guardian (which the guardian can cancel).
 pub fn propose_role(pool: &Pubkey, authority: &Pubkey, role: Role, new_holder: Pubkey) -> Instruction {
     instruction(
         program_accounts::ProposeRole { pool: *pool, authority: *authority },
@@ -188,10 +201,35 @@ pub fn accept_role(pool: &Pubkey, new_holder: &Pubkey, role: Role) -> Instructio
     instruction(program_accounts::AcceptRole { pool: *pool, new_holder: *new_holder }, program_instruction::AcceptRole { role })
 }
 
-/// Changes the dispute window and the vault's circuit breaker (the authority).
-pub fn update_pool_config(pool: &Pubkey, authority: &Pubkey, args: UpdatePoolConfigArgs) -> Instruction {
-    instruction(
-        program_accounts::UpdatePoolConfig { pool: *pool, authority: *authority },
-        program_instruction::UpdatePoolConfig { args },
-    )
+/// Drops a pending role change: a new guardian by the guardian or the authority, a new authority
+/// by the authority.
+pub fn cancel_role(pool: &Pubkey, signer: &Pubkey, role: Role) -> Instruction {
+    instruction(program_accounts::CancelRole { pool: *pool, signer: *signer }, program_instruction::CancelRole { role })
+}
+
+/// Tightens the dispute window and the vault's circuit breaker at once (the authority); the
+/// program refuses any part that loosens (`ChangeLoosensSafety`): propose it instead.
+pub fn tighten_pool_config(pool: &Pubkey, authority: &Pubkey, config: PoolConfig) -> Instruction {
+    instruction(program_accounts::TightenPoolConfig { pool: *pool, authority: *authority }, program_instruction::TightenPoolConfig { config })
+}
+
+/// Proposes a dispute window and breaker (the authority), loosening ones included; they may be
+/// applied after the pool's time lock, and the guardian can cancel them until then.
+pub fn propose_pool_config(pool: &Pubkey, authority: &Pubkey, config: PoolConfig) -> Instruction {
+    instruction(program_accounts::ProposePoolConfig { pool: *pool, authority: *authority }, program_instruction::ProposePoolConfig { config })
+}
+
+/// Applies the pending configuration once its time lock has passed (the authority).
+pub fn apply_pool_config(pool: &Pubkey, authority: &Pubkey) -> Instruction {
+    instruction(program_accounts::ApplyPoolConfig { pool: *pool, authority: *authority }, program_instruction::ApplyPoolConfig {})
+}
+
+/// Cancels the pending configuration (the guardian or the authority).
+pub fn cancel_pool_config(pool: &Pubkey, signer: &Pubkey) -> Instruction {
+    instruction(program_accounts::CancelPoolConfig { pool: *pool, signer: *signer }, program_instruction::CancelPoolConfig {})
+}
+
+/// Raises the pool's time lock to `timelock_secs` at once (the authority); it never goes down.
+pub fn raise_timelock(pool: &Pubkey, authority: &Pubkey, timelock_secs: i64) -> Instruction {
+    instruction(program_accounts::RaiseTimelock { pool: *pool, authority: *authority }, program_instruction::RaiseTimelock { timelock_secs })
 }

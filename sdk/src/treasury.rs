@@ -10,7 +10,7 @@ use crate::data_credits::epoch_burns_address as data_credits_epoch_burns;
 
 pub use treasury::emission::{split, Split};
 pub use treasury::instructions::InitializeArgs;
-pub use treasury::state::{Params, PendingParams, Recipient, Schedule, Treasury};
+pub use treasury::state::{Params, PendingGuardian, PendingParams, Recipient, Role, Schedule, Treasury, MAX_TIMELOCK_SECS};
 pub use treasury::ID;
 
 /// The treasury of the network token `mint`.
@@ -23,7 +23,8 @@ fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Ins
 }
 
 /// Creates the treasury of `mint`, taking over the mint authority from `mint_authority`. The
-/// program checks the recipients' token accounts, so they follow as read-only accounts.
+/// data-credits config `args.params.dc_config` must exist, with the same epochs; the program
+/// checks the recipients' token accounts, so they follow as read-only accounts.
 pub fn initialize(payer: &Pubkey, mint_authority: &Pubkey, mint: &Pubkey, token_program: &Pubkey, args: InitializeArgs) -> Instruction {
     let recipients = recipient_metas(&args.params, false);
     let mut ix = instruction(
@@ -32,6 +33,7 @@ pub fn initialize(payer: &Pubkey, mint_authority: &Pubkey, mint: &Pubkey, token_
             mint_authority: *mint_authority,
             treasury: treasury_address(mint),
             mint: *mint,
+            dc_config: args.params.dc_config,
             token_program: *token_program,
             system_program: solana_sdk_ids::system_program::ID,
         },
@@ -68,12 +70,13 @@ pub fn emit_epoch(treasury: &Treasury, epoch: u64) -> Instruction {
     ix
 }
 
-/// Proposes new parameters (the authority); they apply after the time lock. The program checks
-/// the new recipients' token accounts, so they follow as read-only accounts.
+/// Proposes new parameters (the authority); they apply after the time lock, and the guardian can
+/// cancel them until then. The program checks the data-credits config they name and the new
+/// recipients' token accounts, so those follow as read-only accounts.
 pub fn propose_params(mint: &Pubkey, authority: &Pubkey, params: Params) -> Instruction {
     let recipients = recipient_metas(&params, false);
     let mut ix = instruction(
-        program_accounts::ProposeParams { treasury: treasury_address(mint), authority: *authority },
+        program_accounts::ProposeParams { treasury: treasury_address(mint), authority: *authority, dc_config: params.dc_config },
         program_instruction::ProposeParams { params },
     );
     ix.accounts.extend(recipients);
@@ -85,23 +88,33 @@ pub fn apply_params(mint: &Pubkey, authority: &Pubkey) -> Instruction {
     instruction(program_accounts::ApplyParams { treasury: treasury_address(mint), authority: *authority }, program_instruction::ApplyParams {})
 }
 
-/// Cancels the pending parameters (the authority).
-pub fn cancel_params(mint: &Pubkey, authority: &Pubkey) -> Instruction {
-    instruction(program_accounts::CancelParams { treasury: treasury_address(mint), authority: *authority }, program_instruction::CancelParams {})
+/// Cancels the pending parameters (the guardian or the authority).
+pub fn cancel_params(mint: &Pubkey, signer: &Pubkey) -> Instruction {
+    instruction(program_accounts::CancelParams { treasury: treasury_address(mint), signer: *signer }, program_instruction::CancelParams {})
 }
 
-/// Proposes `new_authority` (the authority); it then accepts.
-pub fn propose_authority(mint: &Pubkey, authority: &Pubkey, new_authority: Pubkey) -> Instruction {
+/// Proposes `new_holder` for `role` (the authority); `new_holder` then accepts: at once for the
+/// authority, after the time lock for the guardian (which the guardian can cancel).
+pub fn propose_role(mint: &Pubkey, authority: &Pubkey, role: Role, new_holder: Pubkey) -> Instruction {
     instruction(
-        program_accounts::ProposeAuthority { treasury: treasury_address(mint), authority: *authority },
-        program_instruction::ProposeAuthority { new_authority },
+        program_accounts::ProposeRole { treasury: treasury_address(mint), authority: *authority },
+        program_instruction::ProposeRole { role, new_holder },
     )
 }
 
-/// Accepts the proposed authority role (the proposed authority).
-pub fn accept_authority(mint: &Pubkey, new_authority: &Pubkey) -> Instruction {
+/// Accepts a proposed `role` (the proposed holder).
+pub fn accept_role(mint: &Pubkey, new_holder: &Pubkey, role: Role) -> Instruction {
     instruction(
-        program_accounts::AcceptAuthority { treasury: treasury_address(mint), new_authority: *new_authority },
-        program_instruction::AcceptAuthority {},
+        program_accounts::AcceptRole { treasury: treasury_address(mint), new_holder: *new_holder },
+        program_instruction::AcceptRole { role },
+    )
+}
+
+/// Drops a pending role change: a new guardian by the guardian or the authority, a new authority
+/// by the authority.
+pub fn cancel_role(mint: &Pubkey, signer: &Pubkey, role: Role) -> Instruction {
+    instruction(
+        program_accounts::CancelRole { treasury: treasury_address(mint), signer: *signer },
+        program_instruction::CancelRole { role },
     )
 }

@@ -34,7 +34,7 @@ impl Claims {
     async fn new(owner: &Pubkey, devices: u8) -> Self {
         let world = Arc::new(World::start().await);
         let network = Network::on(world.clone()).await;
-        let pool = PoolWorld::on(world, 0).await;
+        let pool = PoolWorld::of_network_token(world, network.network_mint, network.authority.insecure_clone(), 0).await;
         network.give_dc(&network.world.payer().pubkey(), 1_000_000).await;
         let mut issued = Vec::new();
         for seed in 0..devices {
@@ -240,7 +240,7 @@ async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction_through_t
 
     let world = Arc::new(World::start().await);
     let network = Network::with_tree(world.clone(), (20, 64, 15)).await;
-    let pool = PoolWorld::on(world.clone(), 0).await;
+    let pool = PoolWorld::of_network_token(world.clone(), network.network_mint, network.authority.insecure_clone(), 0).await;
     network.give_dc(&world.payer().pubkey(), 1_000_000).await;
     let owner = Keypair::new();
     let address = network.issue(&SigningKey::from_bytes(&[1; 32]), &owner.pubkey()).await.expect("issue");

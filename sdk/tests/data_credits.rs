@@ -3,10 +3,10 @@
 mod bank;
 
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
-use bank::{World, SPL_TOKEN, TOKEN_2022};
+use bank::{World, SPL_TOKEN, TIMELOCK_SECS, TOKEN_2022};
 use fieldproof_sdk::data_credits::{
     self, DataCreditsConfig, DelegatedEscrow, EpochBurns, InitializeArgs, InitializePriceOracleArgs, MintDataCreditsAccounts, PriceOracle,
-    PriceSource, Role, UpdateConfigArgs,
+    PriceSource, Role, Settings,
 };
 use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
 use solana_keypair::Keypair;
@@ -23,7 +23,9 @@ struct DcWorld {
     network_mint: Pubkey,
     config: Pubkey,
     dc_mint: Pubkey,
+    /// The network token's mint authority, which creates and governs the config.
     authority: Keypair,
+    guardian: Keypair,
     burn_authority: Keypair,
     submitter: Keypair,
     /// The payer's network-token and DC accounts.
@@ -44,10 +46,13 @@ impl DcWorld {
 
         let config = data_credits::config_address(&network_mint);
         let dc_mint = data_credits::dc_mint_address(&config);
-        let authority = Keypair::new();
+        let authority = network_authority;
+        let guardian = Keypair::new();
         let burn_authority = Keypair::new();
         let args = InitializeArgs {
             burn_authority: burn_authority.pubkey(),
+            guardian: guardian.pubkey(),
+            timelock_secs: TIMELOCK_SECS,
             price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&config) },
             max_price_staleness_secs: 60,
             epoch_start: world.clock().await.unix_timestamp,
@@ -64,7 +69,7 @@ impl DcWorld {
 
         world.send(&[create_associated_token_account_idempotent(&payer, &payer, &dc_mint, &TOKEN_2022)], &[]).await.expect("DC account");
         let dc_account = anchor_spl::associated_token::get_associated_token_address_with_program_id(&payer, &dc_mint, &TOKEN_2022);
-        Self { world, network_mint, config, dc_mint, authority, burn_authority, submitter, network_source, dc_account }
+        Self { world, network_mint, config, dc_mint, authority, guardian, burn_authority, submitter, network_source, dc_account }
     }
 
     async fn config(&self) -> DataCreditsConfig {
@@ -96,8 +101,15 @@ async fn configuration_and_price_oracle_decode() {
     assert_eq!(oracle.submissions[0].price, 150_000_000);
 
     let others = vec![Keypair::new().pubkey(), w.submitter.pubkey()];
-    let ix = data_credits::set_price_submitters(&w.authority.pubkey(), &w.config, others.clone(), 2);
-    w.world.send(&[ix], &[&w.authority]).await.expect("set submitters");
+    let ix = data_credits::propose_price_submitters(&w.authority.pubkey(), &w.config, others.clone(), 2);
+    w.world.send(&[ix.clone()], &[&w.authority]).await.expect("propose submitters");
+    let cancel = data_credits::cancel_price_submitters(&w.guardian.pubkey(), &w.config);
+    w.world.send(&[cancel], &[&w.guardian]).await.expect("the guardian cancels");
+    w.world.send(&[ix], &[&w.authority]).await.expect("propose again");
+    let apply = data_credits::apply_price_submitters(&w.authority.pubkey(), &w.config);
+    assert_eq!(refusal(w.world.send(&[apply.clone()], &[&w.authority]).await), "TimeLockNotElapsed");
+    w.world.advance_clock(TIMELOCK_SECS).await;
+    w.world.send(&[apply], &[&w.authority]).await.expect("apply submitters");
     let oracle: PriceOracle = w.world.client.account(&data_credits::price_oracle_address(&w.config)).await.unwrap();
     assert_eq!(&oracle.submitters[..2], others.as_slice());
     assert_eq!(oracle.min_submissions, 2);
@@ -137,21 +149,54 @@ async fn minting_fee_burns_and_delegated_usage_burns() {
 }
 
 #[tokio::test]
-async fn config_updates_and_roles_rotate() {
+async fn settings_tighten_at_once_or_loosen_through_the_time_lock_and_roles_rotate() {
     let w = DcWorld::new().await;
-    let args = UpdateConfigArgs {
-        price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&w.config) },
-        max_price_staleness_secs: 30,
-        breaker: breaker(),
-    };
-    w.world.send(&[data_credits::update_config(&w.config, &w.authority.pubkey(), args)], &[&w.authority]).await.expect("update");
+    let quorum = PriceSource::Quorum { oracle: data_credits::price_oracle_address(&w.config) };
+    let tighter = Settings { price_source: quorum, max_price_staleness_secs: 30, breaker: breaker() };
+    w.world.send(&[data_credits::tighten_config(&w.config, &w.authority.pubkey(), tighter)], &[&w.authority]).await.expect("tighten");
     assert_eq!(w.config().await.max_price_staleness_secs, 30);
+
+    let looser = Settings { max_price_staleness_secs: 120, ..tighter };
+    let ix = data_credits::tighten_config(&w.config, &w.authority.pubkey(), looser);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "ChangeLoosensSafety");
+    w.world.send(&[data_credits::propose_config(&w.config, &w.authority.pubkey(), looser)], &[&w.authority]).await.expect("propose");
+    w.world.send(&[data_credits::cancel_config(&w.config, &w.guardian.pubkey())], &[&w.guardian]).await.expect("the guardian cancels");
+    w.world.send(&[data_credits::propose_config(&w.config, &w.authority.pubkey(), looser)], &[&w.authority]).await.expect("propose again");
+    w.world.advance_clock(TIMELOCK_SECS).await;
+    w.world.send(&[data_credits::apply_config(&w.config, &w.authority.pubkey())], &[&w.authority]).await.expect("apply");
+    assert_eq!(w.config().await.max_price_staleness_secs, 120);
+    w.world.send(&[data_credits::raise_timelock(&w.config, &w.authority.pubkey(), TIMELOCK_SECS + 1)], &[&w.authority]).await.expect("raise");
+    assert_eq!(w.config().await.timelock_secs, TIMELOCK_SECS + 1);
 
     let next = Keypair::new();
     let ix = data_credits::propose_role(&w.config, &w.authority.pubkey(), Role::BurnAuthority, next.pubkey());
     w.world.send(&[ix], &[&w.authority]).await.expect("propose");
-    w.world.send(&[data_credits::accept_role(&w.config, &next.pubkey(), Role::BurnAuthority)], &[&next]).await.expect("accept");
+    let accept = data_credits::accept_role(&w.config, &next.pubkey(), Role::BurnAuthority);
+    assert_eq!(refusal(w.world.send(&[accept.clone()], &[&next]).await), "TimeLockNotElapsed");
+    w.world.advance_clock(TIMELOCK_SECS + 1).await;
+    w.world.send(&[accept], &[&next]).await.expect("accept");
     assert_eq!(w.config().await.burn_authority, next.pubkey());
+}
+
+#[tokio::test]
+async fn a_payer_takes_back_what_is_left_after_the_notice() {
+    let w = DcWorld::new().await;
+    w.mint_dc(TOKEN).await.expect("mint DC");
+    let payer = w.world.payer();
+    let router = Pubkey::new_unique();
+    w.world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 100, router)], &[]).await.expect("delegate");
+    let before = w.world.token_balance(w.dc_account).await;
+    let withdraw = data_credits::withdraw_delegated(&payer.pubkey(), &w.config, router, &w.dc_account);
+    assert_eq!(refusal(w.world.send(&[withdraw.clone()], &[]).await), "WithdrawalNotDue");
+    w.world.send(&[data_credits::request_withdrawal(&payer.pubkey(), &w.config, router)], &[]).await.expect("request");
+    let escrow: DelegatedEscrow = w.world.client.account(&data_credits::escrow_address(&w.config, &payer.pubkey(), &router)).await.unwrap();
+    assert_eq!(escrow.withdrawable_at - w.world.clock().await.unix_timestamp, data_credits::WITHDRAWAL_NOTICE_EPOCHS * 86_400);
+    // The notice is two burn epochs (two days here): only the in-process bank skips it.
+    if w.world.rpc_url().is_none() {
+        w.world.advance_clock(data_credits::WITHDRAWAL_NOTICE_EPOCHS * 86_400).await;
+        w.world.send(&[withdraw], &[]).await.expect("withdraw");
+        assert_eq!(w.world.token_balance(w.dc_account).await, before + 100);
+    }
 }
 
 /// The program's name for the refusal of `result`.
@@ -166,10 +211,13 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
     let payer = w.world.payer();
     let stranger = Keypair::new();
 
-    // A second network's configuration with a zero-length epoch.
-    let other_mint = w.world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
+    // A second network's configuration: by a stranger, then with a zero-length epoch.
+    let other_authority = Keypair::new();
+    let other_mint = w.world.create_mint(SPL_TOKEN, &other_authority.pubkey(), 6).await;
     let bad = InitializeArgs {
         burn_authority: stranger.pubkey(),
+        guardian: stranger.pubkey(),
+        timelock_secs: TIMELOCK_SECS,
         price_source: PriceSource::Quorum { oracle: Pubkey::new_unique() },
         max_price_staleness_secs: 60,
         epoch_start: 0,
@@ -177,7 +225,9 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
         breaker: breaker(),
     };
     let ix = data_credits::initialize(&payer.pubkey(), &stranger.pubkey(), &other_mint, bad.clone());
-    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "InvalidEpochLength");
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotMintAuthority");
+    let ix = data_credits::initialize(&payer.pubkey(), &other_authority.pubkey(), &other_mint, bad.clone());
+    assert_eq!(refusal(w.world.send(&[ix], &[&other_authority]).await), "InvalidEpochLength");
 
     assert_eq!(refusal(w.mint_dc(0).await), "ZeroAmount");
     let ix = data_credits::burn_fee(&payer.pubkey(), &payer.pubkey(), &w.config, &w.dc_account, 0, 0);
@@ -186,25 +236,38 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
     assert_eq!(refusal(w.world.send(&[ix], &[]).await), "ZeroAmount");
 
     // A stranger cannot give a configuration a price oracle, nor configure or feed one.
-    let other_authority = Keypair::new();
     let good = InitializeArgs { epoch_length_secs: 86_400, ..bad };
     let ix = data_credits::initialize(&payer.pubkey(), &other_authority.pubkey(), &other_mint, good);
     w.world.send(&[ix], &[&other_authority]).await.expect("a second configuration");
     let oracle_args = InitializePriceOracleArgs { submitters: vec![stranger.pubkey()], min_submissions: 1, expo: -8 };
     let ix = data_credits::initialize_price_oracle(&payer.pubkey(), &stranger.pubkey(), &data_credits::config_address(&other_mint), oracle_args);
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
-    let ix = data_credits::set_price_submitters(&w.authority.pubkey(), &w.config, vec![], 1);
+    let ix = data_credits::propose_price_submitters(&w.authority.pubkey(), &w.config, vec![], 1);
     assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "InvalidSubmitterSet");
+    let ix = data_credits::apply_price_submitters(&w.authority.pubkey(), &w.config);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "NoPendingChange");
+    let ix = data_credits::cancel_price_submitters(&stranger.pubkey(), &w.config);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthorityOrGuardian");
     let ix = data_credits::submit_price(&stranger.pubkey(), &w.config, 150_000_000);
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotSubmitter");
 
-    let args = UpdateConfigArgs {
+    let settings = Settings {
         price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&w.config) },
         max_price_staleness_secs: 0,
         breaker: breaker(),
     };
-    let ix = data_credits::update_config(&w.config, &w.authority.pubkey(), args);
+    let ix = data_credits::tighten_config(&w.config, &w.authority.pubkey(), settings);
     assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "InvalidStaleness");
+    let ix = data_credits::propose_config(&w.config, &stranger.pubkey(), settings);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = data_credits::apply_config(&w.config, &w.authority.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "NoPendingChange");
+    let ix = data_credits::cancel_config(&w.config, &stranger.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthorityOrGuardian");
+    let ix = data_credits::raise_timelock(&w.config, &w.authority.pubkey(), 1);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "TimeLockNotRaised");
+    let ix = data_credits::cancel_role(&w.config, &w.authority.pubkey(), Role::Guardian);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "NoPendingChange");
     let ix = data_credits::propose_role(&w.config, &stranger.pubkey(), Role::Authority, stranger.pubkey());
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
     let ix = data_credits::accept_role(&w.config, &stranger.pubkey(), Role::Authority);
@@ -216,4 +279,6 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
     let escrow = data_credits::escrow_address(&w.config, &payer.pubkey(), &router);
     let ix = data_credits::burn_delegated(&payer.pubkey(), &stranger.pubkey(), &w.config, &escrow, 1, 0, 0);
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotBurnAuthority");
+    let ix = data_credits::withdraw_delegated(&payer.pubkey(), &w.config, router, &w.dc_account);
+    assert_eq!(refusal(w.world.send(&[ix], &[]).await), "WithdrawalNotDue");
 }

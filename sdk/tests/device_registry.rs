@@ -9,7 +9,7 @@ use fieldproof_sdk::data_credits::{self, InitializeArgs, PriceSource};
 use fieldproof_sdk::device_registry::{
     self, DeviceInfo, DeviceKind, DeviceStatus, Location, Maker, MakerArgs, NetworkArgs, NetworkConfig,
 };
-use fieldproof_sdk::{BreakerConfig, Chain, Pubkey, SdkError, Threshold};
+use fieldproof_sdk::{Chain, Pubkey, SdkError};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -26,26 +26,19 @@ fn network_args(onboarding_fee: u64) -> NetworkArgs {
 
 /// A data-credits configuration whose epochs start at `now`.
 fn dc_args(now: i64) -> InitializeArgs {
-    InitializeArgs {
-        burn_authority: Pubkey::new_unique(),
-        price_source: PriceSource::Quorum { oracle: Pubkey::new_unique() },
-        max_price_staleness_secs: 60,
-        epoch_start: now,
-        epoch_length_secs: 86_400,
-        breaker: BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(u64::MAX) },
-    }
+    bank::dc_args(PriceSource::Quorum { oracle: Pubkey::new_unique() }, now, 86_400)
 }
 
 impl RegistryWorld {
     async fn new() -> Self {
         let world = World::start().await;
         let payer = world.payer().pubkey();
-        let network_mint = world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
-        let dc_authority = Keypair::new();
-        let args = dc_args(world.clock().await.unix_timestamp);
-        world.send(&[data_credits::initialize(&payer, &dc_authority.pubkey(), &network_mint, args)], &[&dc_authority]).await.unwrap();
-        let dc_config = data_credits::config_address(&network_mint);
+        // The mint authority creates the DC config; the DC authority creates the network.
         let authority = Keypair::new();
+        let network_mint = world.create_mint(SPL_TOKEN, &authority.pubkey(), 6).await;
+        let args = dc_args(world.clock().await.unix_timestamp);
+        world.send(&[data_credits::initialize(&payer, &authority.pubkey(), &network_mint, args)], &[&authority]).await.unwrap();
+        let dc_config = data_credits::config_address(&network_mint);
         let ix = device_registry::initialize_network(&payer, &authority.pubkey(), &dc_config, network_args(1_000));
         world.send(&[ix], &[&authority]).await.expect("initialize network");
         Self { network: device_registry::network_address(&dc_config), world, dc_config, authority }
@@ -164,14 +157,18 @@ async fn administration_refuses_a_bad_call_by_name() {
     let stranger = Keypair::new();
     let payer = w.world.payer().pubkey();
 
-    // A second network, over a second DC configuration, with a URI longer than Bubblegum takes.
-    let network_mint = w.world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
+    // A second network, over a second DC configuration: by a stranger, then with a URI longer
+    // than Bubblegum takes.
     let dc_authority = Keypair::new();
+    let network_mint = w.world.create_mint(SPL_TOKEN, &dc_authority.pubkey(), 6).await;
     let ix = data_credits::initialize(&payer, &dc_authority.pubkey(), &network_mint, dc_args(w.world.clock().await.unix_timestamp));
     w.world.send(&[ix], &[&dc_authority]).await.unwrap();
+    let dc_config = data_credits::config_address(&network_mint);
+    let ix = device_registry::initialize_network(&payer, &stranger.pubkey(), &dc_config, network_args(0));
+    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotDcAuthority");
     let long = NetworkArgs { metadata_uri: "x".repeat(201), ..network_args(0) };
-    let ix = device_registry::initialize_network(&payer, &stranger.pubkey(), &data_credits::config_address(&network_mint), long);
-    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "UriTooLong");
+    let ix = device_registry::initialize_network(&payer, &dc_authority.pubkey(), &dc_config, long);
+    assert_eq!(named(w.world.send(&[ix], &[&dc_authority]).await), "UriTooLong");
 
     let ix = device_registry::propose_authority(&w.network, &stranger.pubkey(), stranger.pubkey());
     assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");

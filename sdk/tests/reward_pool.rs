@@ -4,8 +4,8 @@
 mod bank;
 mod pool;
 
-use bank::SPL_TOKEN;
-use fieldproof_sdk::reward_pool::{self, ClaimRecord, CreatePoolArgs, OracleSetArgs, Pool, Role, UpdatePoolConfigArgs};
+use bank::{SPL_TOKEN, TIMELOCK_SECS};
+use fieldproof_sdk::reward_pool::{self, ClaimRecord, CreatePoolArgs, OracleSetArgs, Pool, PoolConfig, Role};
 use fieldproof_sdk::{Pubkey, SdkError};
 use pool::{breaker, oracle_pubkey, rewards, PoolWorld};
 use solana_keypair::Keypair;
@@ -22,6 +22,8 @@ async fn create_pool_decodes_with_its_arguments() {
     assert_eq!(pool.guardian, w.guardian.pubkey());
     assert_eq!(pool.oracles.keys(), w.oracles.iter().map(oracle_pubkey).collect::<Vec<_>>().as_slice());
     assert_eq!(pool.oracles.threshold, 2);
+    assert_eq!(pool.timelock_secs, TIMELOCK_SECS);
+    assert_eq!(pool.network, fieldproof_sdk::device_registry::network_address(&fieldproof_sdk::data_credits::config_address(&w.mint)));
 }
 
 #[tokio::test]
@@ -48,8 +50,10 @@ async fn pending_roots_activate_after_the_window_or_are_vetoed() {
     w.post(args, &[1, 2]).await.unwrap();
     assert_eq!(w.pool().await.pending.expect("pending").root.root, tree.root());
 
+    let version = w.pool().await.config_version;
     w.world.send(&[reward_pool::veto_root(&w.pool, &w.guardian.pubkey())], &[&w.guardian]).await.expect("veto");
     assert!(w.pool().await.pending.is_none());
+    assert_eq!(w.pool().await.config_version, version + 1, "the veto voids earlier signatures");
 
     // All three oracles sign this one: the compute-unit budget of post_root is for three.
     let args = w.root_args(2, &tree, 5).await;
@@ -64,10 +68,26 @@ async fn pending_roots_activate_after_the_window_or_are_vetoed() {
 }
 
 #[tokio::test]
-async fn oracle_set_rotation_and_cancellation() {
+async fn a_matured_root_is_activated_by_the_next_post() {
+    let w = PoolWorld::new(4).await;
+    let tree = rewards(&[(Pubkey::new_unique(), 5)]);
+    w.post(w.root_args(1, &tree, 5).await, &[0, 1]).await.unwrap();
+    let early = w.root_args(2, &tree, 5).await;
+    match w.post(early.clone(), &[0, 1]).await {
+        Err(SdkError::Program { error, .. }) => assert_eq!(error.name, "PendingRootInDisputeWindow"),
+        other => panic!("expected PendingRootInDisputeWindow, got {other:?}"),
+    }
+    w.world.advance_clock(5).await;
+    w.post(early, &[0, 1]).await.expect("posted once epoch 1 matured");
+    let pool = w.pool().await;
+    assert_eq!((pool.active.epoch, pool.pending.map(|p| p.root.epoch)), (1, Some(2)));
+}
+
+#[tokio::test]
+async fn oracle_set_rotation_waits_out_the_time_lock_and_the_guardian_cancels() {
     let w = PoolWorld::new(0).await;
-    let new_oracles: Vec<Pubkey> = (0..2).map(|_| Pubkey::new_unique()).collect();
-    let propose = |oracles: Vec<Pubkey>| reward_pool::propose_oracle_set(&w.pool, &w.authority.pubkey(), OracleSetArgs { oracles, threshold: 1 });
+    let new_oracles: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+    let propose = |oracles: Vec<Pubkey>| reward_pool::propose_oracle_set(&w.pool, &w.authority.pubkey(), OracleSetArgs { oracles, threshold: 2 });
 
     w.world.send(&[propose(new_oracles.clone())], &[&w.authority]).await.expect("propose");
     assert!(w.pool().await.pending_oracles.is_some());
@@ -76,31 +96,47 @@ async fn oracle_set_rotation_and_cancellation() {
 
     let version = w.pool().await.config_version;
     w.world.send(&[propose(new_oracles.clone())], &[&w.authority]).await.expect("propose again");
-    w.world.send(&[reward_pool::apply_oracle_set(&w.pool, &w.authority.pubkey())], &[&w.authority]).await.expect("apply");
+    let apply = reward_pool::apply_oracle_set(&w.pool, &w.authority.pubkey());
+    assert_eq!(refusal(w.world.send(&[apply.clone()], &[&w.authority]).await), "OracleSetTimeLocked");
+    w.world.advance_clock(TIMELOCK_SECS).await;
+    w.world.send(&[apply], &[&w.authority]).await.expect("apply");
     let pool = w.pool().await;
     assert_eq!(pool.oracles.keys(), new_oracles.as_slice());
     assert!(pool.config_version > version);
 }
 
 #[tokio::test]
-async fn roles_rotate_in_two_steps_and_config_updates() {
+async fn roles_rotate_and_the_configuration_tightens_at_once_or_loosens_through_the_time_lock() {
     let w = PoolWorld::new(0).await;
     let new_guardian = Keypair::new();
     let ix = reward_pool::propose_role(&w.pool, &w.authority.pubkey(), Role::Guardian, new_guardian.pubkey());
-    w.world.send(&[ix], &[&w.authority]).await.expect("propose role");
-    assert_eq!(w.pool().await.pending_guardian, new_guardian.pubkey());
-    w.world.send(&[reward_pool::accept_role(&w.pool, &new_guardian.pubkey(), Role::Guardian)], &[&new_guardian]).await.expect("accept");
+    w.world.send(&[ix.clone()], &[&w.authority]).await.expect("propose role");
+    assert_eq!(w.pool().await.pending_guardian.map(|p| p.guardian), Some(new_guardian.pubkey()));
+    w.world.send(&[reward_pool::cancel_role(&w.pool, &w.guardian.pubkey(), Role::Guardian)], &[&w.guardian]).await.expect("the guardian cancels");
+    w.world.send(&[ix], &[&w.authority]).await.expect("propose again");
+    let accept = reward_pool::accept_role(&w.pool, &new_guardian.pubkey(), Role::Guardian);
+    assert_eq!(refusal(w.world.send(&[accept.clone()], &[&new_guardian]).await), "TimeLockNotElapsed");
+    w.world.advance_clock(TIMELOCK_SECS).await;
+    w.world.send(&[accept], &[&new_guardian]).await.expect("accept");
     assert_eq!(w.pool().await.guardian, new_guardian.pubkey());
 
-    let args = UpdatePoolConfigArgs { dispute_window_secs: 42, breaker: breaker() };
-    w.world.send(&[reward_pool::update_pool_config(&w.pool, &w.authority.pubkey(), args.clone())], &[&w.authority]).await.expect("update");
+    let longer = PoolConfig { dispute_window_secs: 42, breaker: breaker() };
+    w.world.send(&[reward_pool::tighten_pool_config(&w.pool, &w.authority.pubkey(), longer)], &[&w.authority]).await.expect("tighten");
     assert_eq!(w.pool().await.dispute_window_secs, 42);
+    let shorter = PoolConfig { dispute_window_secs: 1, breaker: breaker() };
+    let ix = reward_pool::tighten_pool_config(&w.pool, &w.authority.pubkey(), shorter);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "ChangeLoosensSafety");
+    w.world.send(&[reward_pool::propose_pool_config(&w.pool, &w.authority.pubkey(), shorter)], &[&w.authority]).await.expect("propose");
+    w.world.send(&[reward_pool::cancel_pool_config(&w.pool, &w.authority.pubkey())], &[&w.authority]).await.expect("withdraw");
+    w.world.send(&[reward_pool::propose_pool_config(&w.pool, &w.authority.pubkey(), shorter)], &[&w.authority]).await.expect("propose again");
+    let apply = reward_pool::apply_pool_config(&w.pool, &w.authority.pubkey());
+    assert_eq!(refusal(w.world.send(&[apply.clone()], &[&w.authority]).await), "TimeLockNotElapsed");
+    w.world.advance_clock(TIMELOCK_SECS).await;
+    w.world.send(&[apply], &[&w.authority]).await.expect("apply");
+    assert_eq!(w.pool().await.dispute_window_secs, 1);
 
-    let intruder = Keypair::new();
-    match w.world.send(&[reward_pool::update_pool_config(&w.pool, &intruder.pubkey(), args)], &[&intruder]).await {
-        Err(SdkError::Program { error, .. }) => assert_eq!(error.name, "NotAuthority"),
-        other => panic!("expected NotAuthority, got {other:?}"),
-    }
+    w.world.send(&[reward_pool::raise_timelock(&w.pool, &w.authority.pubkey(), TIMELOCK_SECS + 1)], &[&w.authority]).await.expect("raise");
+    assert_eq!(w.pool().await.timelock_secs, TIMELOCK_SECS + 1);
 }
 
 #[tokio::test]
@@ -126,10 +162,21 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
     let stranger = Keypair::new();
     let payer = w.world.payer().pubkey();
 
-    let args = CreatePoolArgs { id: 8, guardian: stranger.pubkey(), oracles: vec![stranger.pubkey()], threshold: 0, dispute_window_secs: 0, breaker: breaker() };
-    let ix = reward_pool::create_pool(&payer, &stranger.pubkey(), &w.mint, &SPL_TOKEN, args);
-    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "InvalidOracleSet");
+    let args = CreatePoolArgs {
+        id: 8,
+        guardian: stranger.pubkey(),
+        oracles: vec![stranger.pubkey(), Pubkey::new_unique()],
+        threshold: 1,
+        dispute_window_secs: 0,
+        breaker: breaker(),
+        timelock_secs: TIMELOCK_SECS,
+    };
+    let ix = reward_pool::create_pool(&payer, &stranger.pubkey(), &w.mint, &SPL_TOKEN, args.clone());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotNetworkAuthority");
+    let ix = reward_pool::create_pool(&payer, &w.authority.pubkey(), &w.mint, &SPL_TOKEN, args);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "OracleThresholdTooLow");
     assert_eq!(refusal(w.world.send(&[reward_pool::veto_root(&w.pool, &w.guardian.pubkey())], &[&w.guardian]).await), "NoPendingRoot");
+    assert_eq!(refusal(w.world.send(&[reward_pool::activate_root(&w.pool)], &[]).await), "NoPendingRoot");
 
     // Claims and destinations need device cNFTs: tests/claims.rs refuses them by name.
     let oracle_set = OracleSetArgs { oracles: vec![stranger.pubkey()], threshold: 1 };
@@ -143,4 +190,17 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
     let ix = reward_pool::accept_role(&w.pool, &stranger.pubkey(), Role::Guardian);
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotPendingHolder");
+    let ix = reward_pool::cancel_role(&w.pool, &w.guardian.pubkey(), Role::Guardian);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.guardian]).await), "NoPendingRole");
+    let config = PoolConfig { dispute_window_secs: -1, breaker: breaker() };
+    let ix = reward_pool::tighten_pool_config(&w.pool, &w.authority.pubkey(), config);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "InvalidDisputeWindow");
+    let ix = reward_pool::propose_pool_config(&w.pool, &stranger.pubkey(), config);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = reward_pool::apply_pool_config(&w.pool, &w.authority.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "NoPendingConfig");
+    let ix = reward_pool::cancel_pool_config(&w.pool, &stranger.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthorityOrGuardian");
+    let ix = reward_pool::raise_timelock(&w.pool, &w.authority.pubkey(), 1);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "TimeLockNotRaised");
 }

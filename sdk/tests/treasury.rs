@@ -2,20 +2,21 @@
 //! decoded.
 mod bank;
 
-use bank::{World, SPL_TOKEN};
-use fieldproof_sdk::treasury::{self, InitializeArgs, Params, Recipient, Schedule, Treasury};
+use bank::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
+use fieldproof_sdk::data_credits::{self, PriceSource};
+use fieldproof_sdk::treasury::{self, InitializeArgs, Params, Recipient, Role, Schedule, Treasury};
 use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 // Short enough to wait out on a node (FIELDPROOF_RPC_URL).
 const EPOCH_SECS: i64 = 6;
-const TIMELOCK_SECS: i64 = 6;
 
 struct TreasuryWorld {
     world: World,
     mint: Pubkey,
     authority: Keypair,
+    guardian: Keypair,
     recipients: Vec<Pubkey>,
     params: Params,
 }
@@ -29,9 +30,13 @@ impl TreasuryWorld {
         for _ in 0..2 {
             recipients.push(world.create_token_account(SPL_TOKEN, &mint, &Pubkey::new_unique()).await);
         }
+        // The data-credits config first, with the treasury's epochs, while the mint authority
+        // can still create it.
+        let start_ts = world.clock().await.unix_timestamp;
+        let dc_config = world.create_network_of(&mint, &mint_authority, dc_args(PriceSource::Pyth { feed_id: [7; 32] }, start_ts, EPOCH_SECS)).await;
         let params = Params {
             schedule: Schedule {
-                start_ts: world.clock().await.unix_timestamp,
+                start_ts,
                 epoch_length_secs: EPOCH_SECS,
                 initial_emission: 1_000,
                 halving_interval_epochs: 0,
@@ -39,15 +44,16 @@ impl TreasuryWorld {
             },
             recipients: recipients.iter().map(|r| Recipient { token_account: *r, weight: 1, category: 0 }).collect(),
             usage_bps: 0,
-            dc_config: Pubkey::new_unique(),
+            dc_config,
             breaker: BreakerConfig { window_secs: 1, threshold: Threshold::Absolute(u64::MAX) },
             timelock_secs: TIMELOCK_SECS,
         };
         let authority = Keypair::new();
-        let args = InitializeArgs { authority: authority.pubkey(), params: params.clone() };
+        let guardian = Keypair::new();
+        let args = InitializeArgs { authority: authority.pubkey(), guardian: guardian.pubkey(), params: params.clone() };
         let ix = treasury::initialize(&world.payer().pubkey(), &mint_authority.pubkey(), &mint, &SPL_TOKEN, args);
         world.send(&[ix], &[&mint_authority]).await.expect("initialize");
-        Self { world, mint, authority, recipients, params }
+        Self { world, mint, authority, guardian, recipients, params }
     }
 
     async fn treasury(&self) -> Treasury {
@@ -83,7 +89,7 @@ async fn parameter_changes_are_time_locked_and_cancellable() {
 
     w.world.send(&[treasury::propose_params(&w.mint, &authority, changed.clone())], &[&w.authority]).await.expect("propose");
     assert!(w.treasury().await.pending_params.is_some());
-    w.world.send(&[treasury::cancel_params(&w.mint, &authority)], &[&w.authority]).await.expect("cancel");
+    w.world.send(&[treasury::cancel_params(&w.mint, &w.guardian.pubkey())], &[&w.guardian]).await.expect("the guardian cancels");
     assert!(w.treasury().await.pending_params.is_none());
 
     w.world.send(&[treasury::propose_params(&w.mint, &authority, changed)], &[&w.authority]).await.expect("propose again");
@@ -97,13 +103,21 @@ async fn parameter_changes_are_time_locked_and_cancellable() {
 }
 
 #[tokio::test]
-async fn authority_rotates_in_two_steps() {
+async fn roles_rotate_in_two_steps() {
     let w = TreasuryWorld::new().await;
     let next = Keypair::new();
-    w.world.send(&[treasury::propose_authority(&w.mint, &w.authority.pubkey(), next.pubkey())], &[&w.authority]).await.expect("propose");
+    w.world.send(&[treasury::propose_role(&w.mint, &w.authority.pubkey(), Role::Authority, next.pubkey())], &[&w.authority]).await.expect("propose");
     assert_eq!(w.treasury().await.pending_authority, next.pubkey());
-    w.world.send(&[treasury::accept_authority(&w.mint, &next.pubkey())], &[&next]).await.expect("accept");
+    w.world.send(&[treasury::accept_role(&w.mint, &next.pubkey(), Role::Authority)], &[&next]).await.expect("accept");
     assert_eq!(w.treasury().await.authority, next.pubkey());
+
+    let guardian = Keypair::new();
+    w.world.send(&[treasury::propose_role(&w.mint, &next.pubkey(), Role::Guardian, guardian.pubkey())], &[&next]).await.expect("propose");
+    let accept = treasury::accept_role(&w.mint, &guardian.pubkey(), Role::Guardian);
+    assert_eq!(refusal(w.world.send(&[accept.clone()], &[&guardian]).await), "TimeLockNotElapsed");
+    w.world.advance_clock(TIMELOCK_SECS).await;
+    w.world.send(&[accept], &[&guardian]).await.expect("accept after the time lock");
+    assert_eq!(w.treasury().await.guardian, guardian.pubkey());
 }
 
 /// The program's name for the refusal of `result`.
@@ -119,16 +133,28 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
 
     // Only the mint's current mint authority hands the mint to a treasury.
     let someone_elses = w.world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
-    let args = InitializeArgs { authority: stranger.pubkey(), params: w.params.clone() };
+    let args = InitializeArgs { authority: stranger.pubkey(), guardian: Pubkey::new_unique(), params: w.params.clone() };
     let ix = treasury::initialize(&w.world.payer().pubkey(), &stranger.pubkey(), &someone_elses, &SPL_TOKEN, args);
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotMintAuthority");
 
     let ix = treasury::propose_params(&w.mint, &stranger.pubkey(), w.params.clone());
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let shorter = Params { timelock_secs: TIMELOCK_SECS - 1, ..w.params.clone() };
+    let ix = treasury::propose_params(&w.mint, &w.authority.pubkey(), shorter);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "TimeLockDecreased");
+    let elsewhere = Params { dc_config: data_credits::config_address(&someone_elses), ..w.params.clone() };
+    let ix = treasury::propose_params(&w.mint, &w.authority.pubkey(), elsewhere);
+    assert!(w.world.send(&[ix], &[&w.authority]).await.is_err(), "a data-credits config that does not exist");
+    let ix = treasury::apply_params(&w.mint, &w.authority.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "NoPendingChange");
     let ix = treasury::cancel_params(&w.mint, &w.authority.pubkey());
     assert_eq!(refusal(w.world.send(&[ix], &[&w.authority]).await), "NoPendingChange");
-    let ix = treasury::propose_authority(&w.mint, &stranger.pubkey(), stranger.pubkey());
+    let ix = treasury::cancel_params(&w.mint, &stranger.pubkey());
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthorityOrGuardian");
+    let ix = treasury::propose_role(&w.mint, &stranger.pubkey(), Role::Authority, stranger.pubkey());
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
-    let ix = treasury::accept_authority(&w.mint, &stranger.pubkey());
-    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotPendingAuthority");
+    let ix = treasury::accept_role(&w.mint, &stranger.pubkey(), Role::Authority);
+    assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotPendingHolder");
+    let ix = treasury::cancel_role(&w.mint, &w.guardian.pubkey(), Role::Guardian);
+    assert_eq!(refusal(w.world.send(&[ix], &[&w.guardian]).await), "NoPendingRole");
 }

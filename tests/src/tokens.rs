@@ -15,7 +15,11 @@ pub const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
 impl Bank {
     /// Creates a mint owned by `token_program` with `authority` as mint authority.
     pub async fn create_mint(&mut self, token_program: Pubkey, authority: &Pubkey, decimals: u8) -> Pubkey {
-        let mint = Keypair::new();
+        self.create_mint_at(token_program, &Keypair::new(), authority, decimals).await
+    }
+
+    /// [`create_mint`](Self::create_mint) at the address of `mint`.
+    pub async fn create_mint_at(&mut self, token_program: Pubkey, mint: &Keypair, authority: &Pubkey, decimals: u8) -> Pubkey {
         let space = spl_token_2022::state::Mint::LEN;
         let rent = self.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(space);
         let payer = self.payer();
@@ -30,7 +34,7 @@ impl Bank {
             spl_token_2022::instruction::initialize_mint2(&token_program, &mint.pubkey(), authority, None, decimals)
                 .expect("initialize_mint2"),
         ];
-        self.send(&ixs, &[&mint]).await.expect("create mint");
+        self.send(&ixs, &[mint]).await.expect("create mint");
         mint.pubkey()
     }
 

@@ -1,12 +1,15 @@
-//! data-credits: DC minted at Pyth and oracle-quorum prices, non-transferability, fee burns,
-//! delegated usage burns, per-epoch totals, the minting circuit breaker and role rotation.
+//! data-credits: a config only the network token's mint authority creates, DC minted at Pyth and
+//! oracle-quorum prices, non-transferability, fee burns, delegated usage burns and the payer's
+//! withdrawal after a notice, per-epoch totals, the minting circuit breaker, tightening settings
+//! at once and loosening them (price source, staleness, breaker, submitters, burn authority,
+//! guardian) through a time lock the guardian can cancel, and role rotation.
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account;
 use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use anchor_spl::token_2022::spl_token_2022;
 use anchor_spl::token_2022::spl_token_2022::extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions};
 use data_credits::errors::DataCreditsError;
-use data_credits::instructions::{InitializeArgs, InitializePriceOracleArgs, UpdateConfigArgs};
+use data_credits::instructions::{InitializeArgs, InitializePriceOracleArgs};
 use data_credits::price::{PRICE_UPDATE_V2_DISCRIMINATOR, PYTH_RECEIVER_ID};
 use data_credits::state::*;
 use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
@@ -30,6 +33,8 @@ const DAY: i64 = 86_400;
 const PYTH_PRICE: i64 = 150_000_000;
 const PYTH_CONF: u64 = 2_000_000;
 const PYTH_EXPO: i32 = -8;
+/// The configs' time lock: every loosening change waits this long.
+const TIMELOCK: i64 = 3_600;
 
 fn wide_breaker() -> BreakerConfig {
     BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(u64::MAX) }
@@ -88,7 +93,9 @@ struct Fixture {
     network_mint: Pubkey,
     config: Pubkey,
     dc_mint: Pubkey,
+    /// The network token's mint authority, which creates the config and governs it.
     authority: Keypair,
+    guardian: Keypair,
     burn_authority: Keypair,
     user: Keypair,
     user_network: Pubkey,
@@ -154,7 +161,8 @@ impl Fixture {
             network_mint,
             config,
             dc_mint,
-            authority: Keypair::new(),
+            authority: network_authority.insecure_clone(),
+            guardian: Keypair::new(),
             burn_authority: Keypair::new(),
             user_dc: dc_ata(&dc_mint, &user.pubkey()),
             user,
@@ -164,6 +172,8 @@ impl Fixture {
         let now = fx.bank.now().await;
         let args = InitializeArgs {
             burn_authority: fx.burn_authority.pubkey(),
+            guardian: fx.guardian.pubkey(),
+            timelock_secs: TIMELOCK,
             price_source: PriceSource::Pyth { feed_id: FEED },
             max_price_staleness_secs: STALENESS,
             epoch_start: now,
@@ -302,12 +312,114 @@ impl Fixture {
         )
     }
 
-    fn update_config_ix(&self, signer: &Keypair, args: UpdateConfigArgs) -> Instruction {
+    fn tighten_ix(&self, signer: &Keypair, settings: Settings) -> Instruction {
         anchor_ix(
             data_credits::ID,
-            data_credits::accounts::UpdateConfig { config: self.config, authority: signer.pubkey() },
-            data_credits::instruction::UpdateConfig { args },
+            data_credits::accounts::TightenConfig { config: self.config, authority: signer.pubkey() },
+            data_credits::instruction::TightenConfig { settings },
         )
+    }
+
+    fn propose_config_ix(&self, signer: &Keypair, settings: Settings) -> Instruction {
+        anchor_ix(
+            data_credits::ID,
+            data_credits::accounts::ProposeConfig { config: self.config, authority: signer.pubkey() },
+            data_credits::instruction::ProposeConfig { settings },
+        )
+    }
+
+    fn apply_config_ix(&self, signer: &Keypair) -> Instruction {
+        anchor_ix(
+            data_credits::ID,
+            data_credits::accounts::ApplyConfig { config: self.config, authority: signer.pubkey() },
+            data_credits::instruction::ApplyConfig {},
+        )
+    }
+
+    fn cancel_config_ix(&self, signer: &Keypair) -> Instruction {
+        anchor_ix(
+            data_credits::ID,
+            data_credits::accounts::CancelConfig { config: self.config, signer: signer.pubkey() },
+            data_credits::instruction::CancelConfig {},
+        )
+    }
+
+    /// Proposes `settings`, waits out the time lock and applies them.
+    async fn change_settings(&mut self, settings: Settings) {
+        let authority = self.authority.insecure_clone();
+        let ix = self.propose_config_ix(&authority, settings);
+        self.bank.send(&[ix], &[&authority]).await.expect("propose settings");
+        self.bank.advance_clock(TIMELOCK).await;
+        let ix = self.apply_config_ix(&authority);
+        self.bank.send(&[ix], &[&authority]).await.expect("apply settings");
+    }
+
+    fn cancel_role_ix(&self, signer: &Keypair, role: Role) -> Instruction {
+        anchor_ix(
+            data_credits::ID,
+            data_credits::accounts::CancelRole { config: self.config, signer: signer.pubkey() },
+            data_credits::instruction::CancelRole { role },
+        )
+    }
+
+    fn raise_timelock_ix(&self, signer: &Keypair, timelock_secs: i64) -> Instruction {
+        anchor_ix(
+            data_credits::ID,
+            data_credits::accounts::RaiseTimelock { config: self.config, authority: signer.pubkey() },
+            data_credits::instruction::RaiseTimelock { timelock_secs },
+        )
+    }
+
+    fn submitters_accounts<T>(&self, signer: &Keypair, make: impl FnOnce(Pubkey, Pubkey, Pubkey) -> T) -> T {
+        make(signer.pubkey(), self.config, self.price_oracle())
+    }
+
+    fn propose_submitters_ix(&self, signer: &Keypair, submitters: Vec<Pubkey>, min_submissions: u8) -> Instruction {
+        let accounts = self.submitters_accounts(signer, |authority, config, price_oracle| data_credits::accounts::ProposePriceSubmitters { authority, config, price_oracle });
+        anchor_ix(data_credits::ID, accounts, data_credits::instruction::ProposePriceSubmitters { submitters, min_submissions })
+    }
+
+    fn apply_submitters_ix(&self, signer: &Keypair) -> Instruction {
+        let accounts = self.submitters_accounts(signer, |authority, config, price_oracle| data_credits::accounts::ApplyPriceSubmitters { authority, config, price_oracle });
+        anchor_ix(data_credits::ID, accounts, data_credits::instruction::ApplyPriceSubmitters {})
+    }
+
+    fn cancel_submitters_ix(&self, signer: &Keypair) -> Instruction {
+        let accounts = self.submitters_accounts(signer, |signer, config, price_oracle| data_credits::accounts::CancelPriceSubmitters { signer, config, price_oracle });
+        anchor_ix(data_credits::ID, accounts, data_credits::instruction::CancelPriceSubmitters {})
+    }
+
+    fn request_withdrawal_ix(&self, payer: &Keypair, router: Pubkey) -> Instruction {
+        anchor_ix(
+            data_credits::ID,
+            data_credits::accounts::RequestWithdrawal {
+                payer: payer.pubkey(),
+                config: self.config,
+                escrow: escrow_pda(&self.config, &payer.pubkey(), &router),
+            },
+            data_credits::instruction::RequestWithdrawal { router },
+        )
+    }
+
+    fn withdraw_ix(&self, payer: &Keypair, escrow_payer: &Pubkey, router: Pubkey, destination: Pubkey) -> Instruction {
+        let escrow = escrow_pda(&self.config, escrow_payer, &router);
+        anchor_ix(
+            data_credits::ID,
+            data_credits::accounts::WithdrawDelegated {
+                payer: payer.pubkey(),
+                config: self.config,
+                escrow,
+                escrow_dc_account: dc_ata(&self.dc_mint, &escrow),
+                destination,
+                dc_mint: self.dc_mint,
+                token_program: TOKEN_2022,
+            },
+            data_credits::instruction::WithdrawDelegated { router },
+        )
+    }
+
+    async fn settings(&mut self) -> Settings {
+        self.config().await.settings()
     }
 
     fn propose_role_ix(&self, signer: &Keypair, role: Role, new_holder: Pubkey) -> Instruction {
@@ -352,14 +464,8 @@ impl Fixture {
         );
         let authority = self.authority.insecure_clone();
         self.bank.send(&[ix], &[&authority]).await.expect("initialize price oracle");
-        let config = self.config().await;
-        let args = UpdateConfigArgs {
-            price_source: PriceSource::Quorum { oracle },
-            max_price_staleness_secs: config.max_price_staleness_secs,
-            breaker: config.breaker.config,
-        };
-        let ix = self.update_config_ix(&authority, args);
-        self.bank.send(&[ix], &[&authority]).await.expect("switch to the quorum price");
+        let settings = Settings { price_source: PriceSource::Quorum { oracle }, ..self.settings().await };
+        self.change_settings(settings).await;
         oracle
     }
 
@@ -386,6 +492,7 @@ async fn initialize_creates_a_non_transferable_dc_mint_owned_by_the_config() {
     let config = fx.config().await;
     assert_eq!(config.authority, fx.authority.pubkey());
     assert_eq!(config.burn_authority, fx.burn_authority.pubkey());
+    assert_eq!((config.guardian, config.timelock_secs), (fx.guardian.pubkey(), TIMELOCK));
     assert_eq!(config.network_mint, fx.network_mint);
     assert_eq!(config.dc_mint, fx.dc_mint);
     assert_eq!(config.price_source, PriceSource::Pyth { feed_id: FEED });
@@ -400,34 +507,50 @@ async fn initialize_creates_a_non_transferable_dc_mint_owned_by_the_config() {
     assert_eq!(Option::<Pubkey>::from(state.base.freeze_authority), None);
 
     // A second config for the same network token cannot be created.
-    let args = InitializeArgs {
-        burn_authority: fx.burn_authority.pubkey(),
+    let ix = initialize_ix(fx.bank.payer().pubkey(), fx.authority.pubkey(), fx.network_mint, valid_args(&fx.guardian.pubkey()));
+    let authority = fx.authority.insecure_clone();
+    assert!(fx.bank.send(&[ix], &[&authority]).await.is_err());
+}
+
+fn valid_args(guardian: &Pubkey) -> InitializeArgs {
+    InitializeArgs {
+        burn_authority: Pubkey::new_unique(),
+        guardian: *guardian,
+        timelock_secs: TIMELOCK,
         price_source: PriceSource::Pyth { feed_id: FEED },
         max_price_staleness_secs: STALENESS,
         epoch_start: 0,
         epoch_length_secs: DAY,
         breaker: wide_breaker(),
-    };
-    let ix = initialize_ix(fx.bank.payer().pubkey(), fx.authority.pubkey(), fx.network_mint, args);
-    let authority = fx.authority.insecure_clone();
-    assert!(fx.bank.send(&[ix], &[&authority]).await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn only_the_mint_authority_creates_the_config_of_its_token() {
+    // The config's address derives from the mint alone, and the device network's and the pools'
+    // from it: whoever created it first would govern the network's data credits.
+    let mut bank = Bank::start().await;
+    let mint_authority = Keypair::new();
+    let network_mint = bank.create_mint(SPL_TOKEN, &mint_authority.pubkey(), NETWORK_DECIMALS).await;
+    let config = Pubkey::find_program_address(&[CONFIG_SEED, network_mint.as_ref()], &data_credits::ID).0;
+    let squatter = Keypair::new();
+    let ix = initialize_ix(bank.payer().pubkey(), squatter.pubkey(), network_mint, valid_args(&Pubkey::new_unique()));
+    assert_program_error(bank.send(&[ix], &[&squatter]).await, DataCreditsError::NotMintAuthority);
+    assert!(!bank.exists(config).await, "nothing is created");
+    let ix = initialize_ix(bank.payer().pubkey(), mint_authority.pubkey(), network_mint, valid_args(&Pubkey::new_unique()));
+    bank.send(&[ix], &[&mint_authority]).await.expect("the mint authority creates it");
+    let created: DataCreditsConfig = bank.account(config).await;
+    assert_eq!(created.authority, mint_authority.pubkey());
 }
 
 #[tokio::test]
 async fn initialize_refuses_invalid_settings() {
     let mut bank = Bank::start().await;
-    let network_mint = bank.create_mint(SPL_TOKEN, &Pubkey::new_unique(), NETWORK_DECIMALS).await;
+    let authority = Keypair::new();
+    let network_mint = bank.create_mint(SPL_TOKEN, &authority.pubkey(), NETWORK_DECIMALS).await;
     let config = Pubkey::find_program_address(&[CONFIG_SEED, network_mint.as_ref()], &data_credits::ID).0;
     let dc_mint = Pubkey::find_program_address(&[DC_MINT_SEED, config.as_ref()], &data_credits::ID).0;
-    let authority = Keypair::new();
-    let valid = InitializeArgs {
-        burn_authority: Pubkey::new_unique(),
-        price_source: PriceSource::Pyth { feed_id: FEED },
-        max_price_staleness_secs: STALENESS,
-        epoch_start: 0,
-        epoch_length_secs: DAY,
-        breaker: wide_breaker(),
-    };
+    let valid = valid_args(&Pubkey::new_unique());
     let cases = [
         (InitializeArgs { max_price_staleness_secs: 0, ..valid.clone() }, DataCreditsError::InvalidStaleness),
         (InitializeArgs { epoch_length_secs: 0, ..valid.clone() }, DataCreditsError::InvalidEpochLength),
@@ -435,10 +558,19 @@ async fn initialize_refuses_invalid_settings() {
             InitializeArgs { breaker: BreakerConfig { window_secs: 0, threshold: Threshold::Absolute(1) }, ..valid.clone() },
             DataCreditsError::InvalidBreakerConfig,
         ),
+        // A share of the DC supply, which starts at zero, would refuse every mint.
+        (
+            InitializeArgs { breaker: BreakerConfig { window_secs: 60, threshold: Threshold::Percent(1_000) }, ..valid.clone() },
+            DataCreditsError::BreakerNeedsAbsoluteThreshold,
+        ),
         (
             InitializeArgs { price_source: PriceSource::Quorum { oracle: Pubkey::default() }, ..valid.clone() },
             DataCreditsError::InvalidPriceSource,
         ),
+        (InitializeArgs { timelock_secs: 0, ..valid.clone() }, DataCreditsError::InvalidTimeLock),
+        (InitializeArgs { timelock_secs: MAX_TIMELOCK_SECS + 1, ..valid.clone() }, DataCreditsError::InvalidTimeLock),
+        (InitializeArgs { guardian: authority.pubkey(), ..valid.clone() }, DataCreditsError::GuardianIsAuthority),
+        (InitializeArgs { guardian: Pubkey::default(), ..valid.clone() }, DataCreditsError::GuardianIsAuthority),
     ];
     for (args, error) in cases {
         let ix = initialize_ix(bank.payer().pubkey(), authority.pubkey(), network_mint, args);
@@ -611,34 +743,52 @@ async fn non_submitter_price_is_refused() {
 }
 
 #[tokio::test]
-async fn price_submitters_are_set_by_the_authority_only() {
+async fn new_price_submitters_wait_out_the_time_lock() {
     let mut fx = Fixture::new(wide_breaker()).await;
     let old = Keypair::new();
     let new = Keypair::new();
     let oracle = fx.use_quorum(&[&old], 1, -6).await;
     fx.submit_price(&old, 1_000_000).await.expect("submit");
-
-    let config = fx.config;
-    let set_ix = |signer: &Keypair, submitters: Vec<Pubkey>, min_submissions: u8| {
-        anchor_ix(
-            data_credits::ID,
-            data_credits::accounts::SetPriceSubmitters { authority: signer.pubkey(), config, price_oracle: oracle },
-            data_credits::instruction::SetPriceSubmitters { submitters, min_submissions },
-        )
-    };
-    let stranger = Keypair::new();
-    let ix = set_ix(&stranger, vec![stranger.pubkey()], 1);
-    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
     let authority = fx.authority.insecure_clone();
-    let ix = set_ix(&authority, vec![new.pubkey(), new.pubkey()], 1);
-    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidSubmitterSet);
-    let ix = set_ix(&authority, vec![new.pubkey()], 2);
-    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidSubmitterSet);
-    let state: PriceOracle = fx.bank.account(oracle).await;
-    assert_eq!(state.submitters(), &[old.pubkey()]);
+    let guardian = fx.guardian.insecure_clone();
+    let stranger = Keypair::new();
+    let unchanged: PriceOracle = fx.bank.account(oracle).await;
 
-    let ix = set_ix(&authority, vec![new.pubkey()], 1);
-    fx.bank.send(&[ix], &[&authority]).await.expect("set submitters");
+    let ix = fx.propose_submitters_ix(&stranger, vec![new.pubkey()], 1);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
+    let ix = fx.propose_submitters_ix(&guardian, vec![new.pubkey()], 1);
+    assert_program_error(fx.bank.send(&[ix], &[&guardian]).await, DataCreditsError::NotAuthority);
+    let ix = fx.propose_submitters_ix(&authority, vec![new.pubkey(), new.pubkey()], 1);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidSubmitterSet);
+    let ix = fx.propose_submitters_ix(&authority, vec![new.pubkey()], 2);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidSubmitterSet);
+    let ix = fx.apply_submitters_ix(&authority);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::NoPendingChange);
+    let now: PriceOracle = fx.bank.account(oracle).await;
+    assert_eq!((now.submitters, now.pending), (unchanged.submitters, None));
+
+    // The guardian cancels a proposal; a stranger cannot.
+    let ix = fx.propose_submitters_ix(&authority, vec![new.pubkey()], 1);
+    fx.bank.send(&[ix], &[&authority]).await.expect("propose");
+    let ix = fx.cancel_submitters_ix(&stranger);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthorityOrGuardian);
+    let ix = fx.cancel_submitters_ix(&guardian);
+    fx.bank.send(&[ix], &[&guardian]).await.expect("the guardian cancels");
+    let ix = fx.cancel_submitters_ix(&guardian);
+    assert_program_error(fx.bank.send(&[ix], &[&guardian]).await, DataCreditsError::NoPendingChange);
+
+    let ix = fx.propose_submitters_ix(&authority, vec![new.pubkey()], 1);
+    fx.bank.send(&[ix], &[&authority]).await.expect("propose again");
+    fx.bank.advance_clock(TIMELOCK - 1).await;
+    let ix = fx.apply_submitters_ix(&authority);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::TimeLockNotElapsed);
+    assert_program_error(fx.submit_price(&new, 3_000_000).await, DataCreditsError::NotSubmitter);
+    fx.submit_price(&old, 1_000_000).await.expect("the old set still rules");
+    fx.bank.advance_clock(1).await;
+    let ix = fx.apply_submitters_ix(&stranger);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
+    let ix = fx.apply_submitters_ix(&authority);
+    fx.bank.send(&[ix], &[&authority]).await.expect("apply");
     // The removed key's price no longer counts, and the removed key can no longer submit.
     fx.assert_mint_refused(oracle, TOKEN, DataCreditsError::NotEnoughFreshPrices).await;
     assert_program_error(fx.submit_price(&old, 1_000_000).await, DataCreditsError::NotSubmitter);
@@ -650,18 +800,10 @@ async fn price_submitters_are_set_by_the_authority_only() {
 async fn a_price_oracle_of_another_config_is_refused() {
     // Network B, in the same bank, runs its own quorum oracle with a much higher price.
     let mut fx = Fixture::new(wide_breaker()).await;
-    let mint_b = fx.bank.create_mint(SPL_TOKEN, &Pubkey::new_unique(), NETWORK_DECIMALS).await;
-    let config_b = Pubkey::find_program_address(&[CONFIG_SEED, mint_b.as_ref()], &data_credits::ID).0;
     let authority = fx.authority.insecure_clone();
-    let args = InitializeArgs {
-        burn_authority: Pubkey::new_unique(),
-        price_source: PriceSource::Pyth { feed_id: FEED },
-        max_price_staleness_secs: STALENESS,
-        epoch_start: 0,
-        epoch_length_secs: DAY,
-        breaker: wide_breaker(),
-    };
-    let ix = initialize_ix(fx.bank.payer().pubkey(), authority.pubkey(), mint_b, args);
+    let mint_b = fx.bank.create_mint(SPL_TOKEN, &authority.pubkey(), NETWORK_DECIMALS).await;
+    let config_b = Pubkey::find_program_address(&[CONFIG_SEED, mint_b.as_ref()], &data_credits::ID).0;
+    let ix = initialize_ix(fx.bank.payer().pubkey(), authority.pubkey(), mint_b, valid_args(&fx.guardian.pubkey()));
     fx.bank.send(&[ix], &[&authority]).await.expect("initialize network B");
     let oracle_b = Pubkey::find_program_address(&[PRICE_ORACLE_SEED, config_b.as_ref()], &data_credits::ID).0;
     let submitter = Keypair::new();
@@ -679,21 +821,16 @@ async fn a_price_oracle_of_another_config_is_refused() {
         },
     );
     fx.bank.send(&[ix], &[&authority]).await.expect("initialize B's oracle");
+
+    // Network A's authority points A at B's oracle: the account says it belongs to B.
+    let settings = Settings { price_source: PriceSource::Quorum { oracle: oracle_b }, ..fx.settings().await };
+    fx.change_settings(settings).await;
     let ix = anchor_ix(
         data_credits::ID,
         data_credits::accounts::SubmitPrice { submitter: submitter.pubkey(), price_oracle: oracle_b },
         data_credits::instruction::SubmitPrice { price: 1_000_000_000 },
     );
     fx.bank.send(&[ix], &[&submitter]).await.expect("submit to B's oracle");
-
-    // Network A's authority points A at B's oracle: the account says it belongs to B.
-    let args = UpdateConfigArgs {
-        price_source: PriceSource::Quorum { oracle: oracle_b },
-        max_price_staleness_secs: STALENESS,
-        breaker: wide_breaker(),
-    };
-    let ix = fx.update_config_ix(&authority, args);
-    fx.bank.send(&[ix], &[&authority]).await.expect("update config");
     fx.assert_mint_refused(oracle_b, TOKEN, DataCreditsError::WrongPriceAccount).await;
 }
 
@@ -896,66 +1033,127 @@ async fn circuit_breaker_trips_on_minting_and_recovers_after_the_window() {
 }
 
 #[tokio::test]
-async fn circuit_breaker_percent_of_supply() {
+async fn a_percent_breaker_is_refused_everywhere() {
+    // Its base is the DC supply: from a supply of zero, no share allows the first mint.
     let mut fx = Fixture::new(wide_breaker()).await;
-    fx.mint_dc(fx.pyth, 10 * TOKEN).await.expect("mint 1_480_000 DC");
     let authority = fx.authority.insecure_clone();
-    let config = fx.config().await;
-    // At most 10% of the supply per window; the 1_480_000 already minted still counts.
-    let args = UpdateConfigArgs {
-        price_source: config.price_source,
-        max_price_staleness_secs: STALENESS,
-        breaker: BreakerConfig { window_secs: 3_600, threshold: Threshold::Percent(1_000) },
-    };
-    let ix = fx.update_config_ix(&authority, args);
-    fx.bank.send(&[ix], &[&authority]).await.expect("update breaker");
-    fx.assert_mint_refused(fx.pyth, TOKEN, DataCreditsError::CircuitBreakerTripped).await;
-    fx.bank.advance_clock(3_600).await;
-    let now = fx.bank.now().await;
-    fx.set_pyth(PythUpdate::at(now)).await;
-    // 10% of 1_480_000 = 148_000 = exactly one token.
-    fx.assert_mint_refused(fx.pyth, TOKEN + 7, DataCreditsError::CircuitBreakerTripped).await;
-    assert_eq!(fx.minted_for(fx.pyth, TOKEN).await, 148_000);
+    let before = fx.config().await;
+    let percent = Settings { breaker: BreakerConfig { window_secs: 3_600, threshold: Threshold::Percent(1_000) }, ..fx.settings().await };
+    let ix = fx.propose_config_ix(&authority, percent);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::BreakerNeedsAbsoluteThreshold);
+    let ix = fx.tighten_ix(&authority, percent);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::BreakerNeedsAbsoluteThreshold);
+    let after = fx.config().await;
+    assert_eq!((after.breaker, after.pending_settings), (before.breaker, None));
 }
 
 #[tokio::test]
-async fn update_config_is_for_the_authority_with_valid_settings() {
+async fn tightening_the_settings_applies_at_once() {
+    let mut fx = Fixture::new(BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(1_000_000) }).await;
+    let authority = fx.authority.insecure_clone();
+    let current = fx.settings().await;
+    let tighter = Settings {
+        max_price_staleness_secs: 30,
+        breaker: BreakerConfig { window_secs: 7_200, threshold: Threshold::Absolute(500_000) },
+        ..current
+    };
+    let stranger = Keypair::new();
+    let ix = fx.tighten_ix(&stranger, tighter);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
+    let ix = fx.tighten_ix(&authority, Settings { max_price_staleness_secs: 0, ..tighter });
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidStaleness);
+    let ix = fx.tighten_ix(&authority, Settings { breaker: BreakerConfig { window_secs: 0, threshold: Threshold::Absolute(1) }, ..tighter });
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidBreakerConfig);
+    // Each loosening part is refused: a new source, a longer staleness, a looser breaker.
+    let looser = [
+        Settings { price_source: PriceSource::Pyth { feed_id: [3; 32] }, ..tighter },
+        Settings { max_price_staleness_secs: STALENESS + 1, ..tighter },
+        Settings { breaker: BreakerConfig { window_secs: 3_599, threshold: Threshold::Absolute(500_000) }, ..tighter },
+        Settings { breaker: BreakerConfig { window_secs: 7_200, threshold: Threshold::Absolute(1_000_001) }, ..tighter },
+    ];
+    for settings in looser {
+        let ix = fx.tighten_ix(&authority, settings);
+        assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::ChangeLoosensSafety);
+    }
+    assert_eq!(fx.settings().await, current, "nothing changed");
+
+    let ix = fx.tighten_ix(&authority, tighter);
+    fx.bank.send(&[ix], &[&authority]).await.expect("tighten");
+    assert_eq!(fx.settings().await, tighter);
+}
+
+#[tokio::test]
+async fn a_new_price_source_waits_out_the_time_lock_unless_the_guardian_cancels_it() {
     let mut fx = Fixture::new(wide_breaker()).await;
     let authority = fx.authority.insecure_clone();
-    let valid = UpdateConfigArgs {
-        price_source: PriceSource::Pyth { feed_id: [3; 32] },
-        max_price_staleness_secs: 30,
-        breaker: BreakerConfig { window_secs: 60, threshold: Threshold::Absolute(10) },
-    };
-    let before = fx.config().await;
+    let guardian = fx.guardian.insecure_clone();
     let stranger = Keypair::new();
-    let ix = fx.update_config_ix(&stranger, valid.clone());
-    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
-    let ix = fx.update_config_ix(&authority, UpdateConfigArgs { max_price_staleness_secs: 0, ..valid.clone() });
-    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidStaleness);
-    let bad_breaker = BreakerConfig { window_secs: 60, threshold: Threshold::Percent(10_001) };
-    let ix = fx.update_config_ix(&authority, UpdateConfigArgs { breaker: bad_breaker, ..valid.clone() });
-    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidBreakerConfig);
-    let unchanged = fx.config().await;
-    assert_eq!(
-        (unchanged.price_source, unchanged.max_price_staleness_secs, unchanged.breaker),
-        (before.price_source, before.max_price_staleness_secs, before.breaker)
-    );
+    let current = fx.settings().await;
+    let new_feed = Settings { price_source: PriceSource::Pyth { feed_id: [3; 32] }, max_price_staleness_secs: 600, ..current };
 
-    let ix = fx.update_config_ix(&authority, valid.clone());
-    fx.bank.send(&[ix], &[&authority]).await.expect("update config");
-    let config = fx.config().await;
-    assert_eq!(config.price_source, valid.price_source);
-    assert_eq!(config.max_price_staleness_secs, 30);
-    assert_eq!(config.breaker.config, valid.breaker);
+    let ix = fx.propose_config_ix(&stranger, new_feed);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
+    let ix = fx.propose_config_ix(&authority, Settings { max_price_staleness_secs: 0, ..new_feed });
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidStaleness);
+    let ix = fx.apply_config_ix(&authority);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::NoPendingChange);
+
+    let ix = fx.propose_config_ix(&authority, new_feed);
+    fx.bank.send(&[ix], &[&authority]).await.expect("propose");
+    let pending = fx.config().await.pending_settings.expect("pending");
+    assert_eq!((pending.settings, pending.applicable_at), (new_feed, fx.bank.now().await + TIMELOCK));
+    let ix = fx.cancel_config_ix(&stranger);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthorityOrGuardian);
+    let ix = fx.cancel_config_ix(&guardian);
+    fx.bank.send(&[ix], &[&guardian]).await.expect("the guardian cancels");
+    fx.bank.advance_clock(TIMELOCK).await;
+    let ix = fx.apply_config_ix(&authority);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::NoPendingChange);
+    assert_eq!(fx.settings().await, current);
+
+    let ix = fx.propose_config_ix(&authority, new_feed);
+    fx.bank.send(&[ix], &[&authority]).await.expect("propose again");
+    fx.bank.advance_clock(TIMELOCK - 1).await;
+    let ix = fx.apply_config_ix(&authority);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::TimeLockNotElapsed);
+    assert_eq!(fx.settings().await, current, "the old feed still rules");
+    fx.bank.advance_clock(1).await;
+    let ix = fx.apply_config_ix(&stranger);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
+    let ix = fx.apply_config_ix(&authority);
+    fx.bank.send(&[ix], &[&authority]).await.expect("apply");
+    assert_eq!(fx.settings().await, new_feed);
+    assert_eq!(fx.config().await.pending_settings, None);
     // The old feed is no longer accepted.
+    let now = fx.bank.now().await;
+    fx.set_pyth(PythUpdate::at(now)).await;
     fx.assert_mint_refused(fx.pyth, TOKEN, DataCreditsError::WrongPriceFeed).await;
+}
+
+#[tokio::test]
+async fn the_config_time_lock_only_rises() {
+    let mut fx = Fixture::new(wide_breaker()).await;
+    let authority = fx.authority.insecure_clone();
+    let stranger = Keypair::new();
+    let ix = fx.raise_timelock_ix(&stranger, 2 * TIMELOCK);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
+    for lower in [TIMELOCK, 1] {
+        let ix = fx.raise_timelock_ix(&authority, lower);
+        assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::TimeLockNotRaised);
+    }
+    let ix = fx.raise_timelock_ix(&authority, MAX_TIMELOCK_SECS + 1);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::InvalidTimeLock);
+    assert_eq!(fx.config().await.timelock_secs, TIMELOCK);
+    let ix = fx.raise_timelock_ix(&authority, 2 * TIMELOCK);
+    fx.bank.send(&[ix], &[&authority]).await.expect("raise");
+    assert_eq!(fx.config().await.timelock_secs, 2 * TIMELOCK);
 }
 
 #[tokio::test]
 async fn authority_rotation_is_two_step() {
     let mut fx = Fixture::new(wide_breaker()).await;
     let authority = fx.authority.insecure_clone();
+    let guardian = fx.guardian.insecure_clone();
     let new_authority = Keypair::new();
     let stranger = Keypair::new();
 
@@ -963,6 +1161,18 @@ async fn authority_rotation_is_two_step() {
     assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotAuthority);
     let ix = fx.accept_role_ix(&stranger, Role::Authority);
     assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, DataCreditsError::NotPendingHolder);
+
+    // Never to the guardian's key.
+    let ix = fx.propose_role_ix(&authority, Role::Authority, guardian.pubkey());
+    fx.bank.send(&[ix], &[&authority]).await.expect("propose");
+    let ix = fx.accept_role_ix(&guardian, Role::Authority);
+    assert_program_error(fx.bank.send(&[ix], &[&guardian]).await, DataCreditsError::GuardianIsAuthority);
+    let ix = fx.cancel_role_ix(&guardian, Role::Authority);
+    assert_program_error(fx.bank.send(&[ix], &[&guardian]).await, DataCreditsError::NotAuthority);
+    let ix = fx.cancel_role_ix(&authority, Role::Authority);
+    fx.bank.send(&[ix], &[&authority]).await.expect("withdraw");
+    let ix = fx.cancel_role_ix(&authority, Role::Authority);
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::NoPendingChange);
 
     let ix = fx.propose_role_ix(&authority, Role::Authority, new_authority.pubkey());
     fx.bank.send(&[ix], &[&authority]).await.expect("propose");
@@ -976,24 +1186,20 @@ async fn authority_rotation_is_two_step() {
     assert_eq!(fx.config().await.authority, authority.pubkey());
 
     let ix = fx.accept_role_ix(&new_authority, Role::Authority);
-    fx.bank.send(&[ix], &[&new_authority]).await.expect("accept");
+    fx.bank.send(&[ix], &[&new_authority]).await.expect("accept at once");
     let config = fx.config().await;
     assert_eq!((config.authority, config.pending_authority), (new_authority.pubkey(), Pubkey::default()));
 
-    let args = UpdateConfigArgs {
-        price_source: config.price_source,
-        max_price_staleness_secs: 120,
-        breaker: config.breaker.config,
-    };
-    let ix = fx.update_config_ix(&authority, args.clone());
+    let tighter = Settings { max_price_staleness_secs: 30, ..fx.settings().await };
+    let ix = fx.tighten_ix(&authority, tighter);
     assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::NotAuthority);
-    let ix = fx.update_config_ix(&new_authority, args);
-    fx.bank.send(&[ix], &[&new_authority]).await.expect("the new authority updates");
-    assert_eq!(fx.config().await.max_price_staleness_secs, 120);
+    let ix = fx.tighten_ix(&new_authority, tighter);
+    fx.bank.send(&[ix], &[&new_authority]).await.expect("the new authority tightens");
+    assert_eq!(fx.config().await.max_price_staleness_secs, 30);
 }
 
 #[tokio::test]
-async fn burn_authority_rotation_hands_over_usage_burns() {
+async fn burn_authority_rotation_waits_out_the_time_lock_and_hands_over_usage_burns() {
     let mut fx = Fixture::new(wide_breaker()).await;
     fx.mint_dc(fx.pyth, TOKEN).await.expect("mint DC");
     let router = Pubkey::new_unique();
@@ -1003,13 +1209,27 @@ async fn burn_authority_rotation_hands_over_usage_burns() {
     fx.bank.send(&[ix], &[&user]).await.expect("delegate");
 
     let authority = fx.authority.insecure_clone();
+    let guardian = fx.guardian.insecure_clone();
     let old = fx.burn_authority.insecure_clone();
     let new = Keypair::new();
+    // A new burn authority could burn every escrow: the guardian may object.
     let ix = fx.propose_role_ix(&authority, Role::BurnAuthority, new.pubkey());
     fx.bank.send(&[ix], &[&authority]).await.expect("propose");
     let ix = fx.accept_role_ix(&new, Role::BurnAuthority);
-    fx.bank.send(&[ix], &[&new]).await.expect("accept");
-    assert_eq!(fx.config().await.burn_authority, new.pubkey());
+    assert_program_error(fx.bank.send(&[ix], &[&new]).await, DataCreditsError::TimeLockNotElapsed);
+    let ix = fx.cancel_role_ix(&guardian, Role::BurnAuthority);
+    fx.bank.send(&[ix], &[&guardian]).await.expect("the guardian cancels");
+    fx.bank.advance_clock(TIMELOCK).await;
+    let ix = fx.accept_role_ix(&new, Role::BurnAuthority);
+    assert_program_error(fx.bank.send(&[ix], &[&new]).await, DataCreditsError::NotPendingHolder);
+    assert_eq!(fx.config().await.burn_authority, old.pubkey());
+
+    let ix = fx.propose_role_ix(&authority, Role::BurnAuthority, new.pubkey());
+    fx.bank.send(&[ix], &[&authority]).await.expect("propose again");
+    fx.bank.advance_clock(TIMELOCK).await;
+    let ix = fx.accept_role_ix(&new, Role::BurnAuthority);
+    fx.bank.send(&[ix], &[&new]).await.expect("accept after the time lock");
+    assert_eq!((fx.config().await.burn_authority, fx.config().await.pending_burn_authority), (new.pubkey(), None));
 
     let epoch = fx.current_epoch().await;
     let ix = fx.burn_delegated_ix(&old, escrow, 1_000, 0, epoch);
@@ -1018,3 +1238,89 @@ async fn burn_authority_rotation_hands_over_usage_burns() {
     fx.bank.send(&[ix], &[&new]).await.expect("the new burn authority burns");
     assert_eq!(fx.bank.token_balance(dc_ata(&fx.dc_mint, &escrow)).await, 9_000);
 }
+
+#[tokio::test]
+async fn a_new_guardian_waits_out_the_time_lock_and_is_never_the_authority() {
+    let mut fx = Fixture::new(wide_breaker()).await;
+    let authority = fx.authority.insecure_clone();
+    let guardian = fx.guardian.insecure_clone();
+    let next = Keypair::new();
+    let ix = fx.propose_role_ix(&authority, Role::Guardian, authority.pubkey());
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::GuardianIsAuthority);
+    let ix = fx.propose_role_ix(&authority, Role::Guardian, next.pubkey());
+    fx.bank.send(&[ix], &[&authority]).await.expect("propose");
+    let ix = fx.cancel_role_ix(&next, Role::Guardian);
+    assert_program_error(fx.bank.send(&[ix], &[&next]).await, DataCreditsError::NotAuthorityOrGuardian);
+    fx.bank.advance_clock(TIMELOCK - 1).await;
+    let ix = fx.accept_role_ix(&next, Role::Guardian);
+    assert_program_error(fx.bank.send(&[ix], &[&next]).await, DataCreditsError::TimeLockNotElapsed);
+    assert_eq!(fx.config().await.guardian, guardian.pubkey());
+    fx.bank.advance_clock(1).await;
+    let ix = fx.accept_role_ix(&next, Role::Guardian);
+    fx.bank.send(&[ix], &[&next]).await.expect("accept");
+    assert_eq!((fx.config().await.guardian, fx.config().await.pending_guardian), (next.pubkey(), None));
+    // The old guardian cancels nothing any more.
+    let settings = Settings { max_price_staleness_secs: 600, ..fx.settings().await };
+    let ix = fx.propose_config_ix(&authority, settings);
+    fx.bank.send(&[ix], &[&authority]).await.expect("propose");
+    let ix = fx.cancel_config_ix(&guardian);
+    assert_program_error(fx.bank.send(&[ix], &[&guardian]).await, DataCreditsError::NotAuthorityOrGuardian);
+}
+
+#[tokio::test]
+async fn the_payer_takes_back_delegated_dc_after_the_notice() {
+    let mut fx = Fixture::new(wide_breaker()).await;
+    fx.mint_dc(fx.pyth, TOKEN).await.expect("mint DC");
+    let router = Pubkey::new_unique();
+    let escrow = escrow_pda(&fx.config, &fx.user.pubkey(), &router);
+    let escrow_dc = dc_ata(&fx.dc_mint, &escrow);
+    let user = fx.user.insecure_clone();
+    let ix = fx.delegate_ix(router, 10_000);
+    fx.bank.send(&[ix], &[&user]).await.expect("delegate");
+    let user_dc = fx.user_dc;
+    let before = fx.bank.token_balance(user_dc).await;
+
+    // Nothing requested: nothing to take back; and only the payer may ask.
+    let ix = fx.withdraw_ix(&user, &user.pubkey(), router, user_dc);
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WithdrawalNotDue);
+    let stranger = Keypair::new();
+    let stranger_dc = fx.create_dc_account(&stranger.pubkey()).await;
+    let ix = fx.withdraw_ix(&stranger, &user.pubkey(), router, stranger_dc);
+    assert_program_error(fx.bank.send(&[ix], &[&stranger]).await, anchor_lang::error::ErrorCode::ConstraintSeeds);
+
+    let ix = fx.request_withdrawal_ix(&user, router);
+    fx.bank.send(&[ix], &[&user]).await.expect("request");
+    let due = fx.bank.now().await + WITHDRAWAL_NOTICE_EPOCHS * DAY;
+    let state: DelegatedEscrow = fx.bank.account(escrow).await;
+    assert_eq!(state.withdrawable_at, due);
+    // Asking again does not push the notice back.
+    fx.bank.advance_clock(10).await;
+    let ix = fx.request_withdrawal_ix(&user, router);
+    fx.bank.send(&[ix], &[&user]).await.expect("request again");
+    assert_eq!(fx.bank.account::<DelegatedEscrow>(escrow).await.withdrawable_at, due);
+
+    // During the notice the burn authority still burns the usage served.
+    let burn_authority = fx.burn_authority.insecure_clone();
+    let epoch = fx.current_epoch().await;
+    let ix = fx.burn_delegated_ix(&burn_authority, escrow, 4_000, 0, epoch);
+    fx.bank.send(&[ix], &[&burn_authority]).await.expect("burn usage");
+    let ix = fx.withdraw_ix(&user, &user.pubkey(), router, user_dc);
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WithdrawalNotDue);
+
+    let now = fx.bank.now().await;
+    fx.bank.advance_clock(due - now).await;
+    let supply = fx.bank.mint_supply(fx.dc_mint).await;
+    let ix = fx.withdraw_ix(&user, &user.pubkey(), router, stranger_dc);
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WrongTokenOwner);
+    let ix = fx.withdraw_ix(&user, &user.pubkey(), router, user_dc);
+    fx.bank.send(&[ix], &[&user]).await.expect("withdraw");
+    assert_eq!(fx.bank.token_balance(user_dc).await, before + 6_000);
+    assert_eq!(fx.bank.token_balance(escrow_dc).await, 0);
+    assert_eq!(fx.bank.mint_supply(fx.dc_mint).await, supply, "a withdrawal is no burn");
+    let state: DelegatedEscrow = fx.bank.account(escrow).await;
+    assert_eq!((state.delegated, state.burned, state.withdrawn, state.withdrawable_at), (10_000, 4_000, 6_000, 0));
+    // A second withdrawal needs a new request.
+    let ix = fx.withdraw_ix(&user, &user.pubkey(), router, user_dc);
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WithdrawalNotDue);
+}
+

@@ -1,5 +1,7 @@
 //! treasury: mint authority hand-over, per-epoch emissions (halving, hard cap, static and usage
-//! weighted splits), the circuit breaker, time-locked parameter changes and authority rotation.
+//! weighted splits, recipients that cannot receive), the circuit breaker and its bounds against
+//! the schedule, the data-credits epochs, time-locked parameter changes the guardian can cancel,
+//! a time lock that only rises, and role rotation.
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::AccountSerialize;
 use anchor_spl::token_2022::spl_token_2022;
@@ -7,16 +9,18 @@ use anchor_spl::token_2022::spl_token_2022::extension::StateWithExtensions;
 use data_credits::state::{EpochBurns, EPOCH_BURNS_SEED, MAX_CATEGORIES};
 use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
 use fieldproof_tests::bank::anchor_ix;
+use fieldproof_tests::network::dc_config_address;
 use fieldproof_tests::tokens::{SPL_TOKEN, TOKEN_2022};
 use fieldproof_tests::{assert_program_error, Bank};
 use solana_account::{Account, AccountSharedData};
 use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
+use solana_program_pack::Pack;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
 use treasury::errors::TreasuryError;
 use treasury::instructions::InitializeArgs;
-use treasury::state::{Params, Recipient, Schedule, Treasury, TREASURY_SEED};
+use treasury::state::{Params, Recipient, Role, Schedule, Treasury, MAX_TIMELOCK_SECS, TREASURY_SEED};
 
 const EPOCH: i64 = 100;
 const TIMELOCK: i64 = 1_000;
@@ -63,6 +67,7 @@ struct Fixture {
     mint_authority: Keypair,
     treasury: Pubkey,
     authority: Keypair,
+    guardian: Keypair,
     dc_config: Pubkey,
     /// The recipients' token accounts, in the stored order.
     recipients: Vec<Pubkey>,
@@ -108,10 +113,12 @@ impl Fixture {
             let holder = bank.create_token_account(setup.token_program, &mint, &Pubkey::new_unique()).await;
             bank.mint_tokens(setup.token_program, &mint, &holder, &mint_authority, setup.premint).await;
         }
-        let dc_config = Pubkey::new_unique();
+        // The treasury's data-credits config, counting the same epochs.
+        let start_ts = bank.now().await;
+        let (dc_config, _) = bank.create_network(mint, &mint_authority, start_ts, EPOCH).await;
         let params = Params {
             schedule: Schedule {
-                start_ts: bank.now().await,
+                start_ts,
                 epoch_length_secs: EPOCH,
                 initial_emission: setup.initial_emission,
                 halving_interval_epochs: setup.halving_interval_epochs,
@@ -138,6 +145,7 @@ impl Fixture {
             mint_authority,
             treasury: treasury_pda(&mint),
             authority: Keypair::new(),
+            guardian: Keypair::new(),
             dc_config,
             recipients,
             params,
@@ -153,6 +161,11 @@ impl Fixture {
     }
 
     fn initialize_ix(&self, mint_authority: &Pubkey, params: Params, recipient_accounts: &[Pubkey]) -> Instruction {
+        let args = InitializeArgs { authority: self.authority.pubkey(), guardian: self.guardian.pubkey(), params };
+        self.initialize_ix_with(mint_authority, args, recipient_accounts)
+    }
+
+    fn initialize_ix_with(&self, mint_authority: &Pubkey, args: InitializeArgs, recipient_accounts: &[Pubkey]) -> Instruction {
         let mut ix = anchor_ix(
             treasury::ID,
             treasury::accounts::Initialize {
@@ -160,10 +173,11 @@ impl Fixture {
                 mint_authority: *mint_authority,
                 treasury: self.treasury,
                 mint: self.mint,
+                dc_config: args.params.dc_config,
                 token_program: self.token_program,
                 system_program: anchor_lang::system_program::ID,
             },
-            treasury::instruction::Initialize { args: InitializeArgs { authority: self.authority.pubkey(), params } },
+            treasury::instruction::Initialize { args },
         );
         ix.accounts.extend(recipient_accounts.iter().map(|a| AccountMeta::new_readonly(*a, false)));
         ix
@@ -197,7 +211,7 @@ impl Fixture {
     fn propose_ix(&self, signer: &Pubkey, params: Params) -> Instruction {
         let mut ix = anchor_ix(
             treasury::ID,
-            treasury::accounts::ProposeParams { treasury: self.treasury, authority: *signer },
+            treasury::accounts::ProposeParams { treasury: self.treasury, authority: *signer, dc_config: params.dc_config },
             treasury::instruction::ProposeParams { params: params.clone() },
         );
         ix.accounts
@@ -222,28 +236,43 @@ impl Fixture {
     async fn cancel(&mut self, signer: &Keypair) -> Result<(), TransactionError> {
         let ix = anchor_ix(
             treasury::ID,
-            treasury::accounts::CancelParams { treasury: self.treasury, authority: signer.pubkey() },
+            treasury::accounts::CancelParams { treasury: self.treasury, signer: signer.pubkey() },
             treasury::instruction::CancelParams {},
         );
         self.bank.send(&[ix], &[signer]).await
     }
 
-    async fn propose_authority(&mut self, signer: &Keypair, new_authority: Pubkey) -> Result<(), TransactionError> {
+    async fn propose_role(&mut self, signer: &Keypair, role: Role, new_holder: Pubkey) -> Result<(), TransactionError> {
         let ix = anchor_ix(
             treasury::ID,
-            treasury::accounts::ProposeAuthority { treasury: self.treasury, authority: signer.pubkey() },
-            treasury::instruction::ProposeAuthority { new_authority },
+            treasury::accounts::ProposeRole { treasury: self.treasury, authority: signer.pubkey() },
+            treasury::instruction::ProposeRole { role, new_holder },
         );
         self.bank.send(&[ix], &[signer]).await
     }
 
-    async fn accept_authority(&mut self, signer: &Keypair) -> Result<(), TransactionError> {
+    async fn accept_role(&mut self, signer: &Keypair, role: Role) -> Result<(), TransactionError> {
         let ix = anchor_ix(
             treasury::ID,
-            treasury::accounts::AcceptAuthority { treasury: self.treasury, new_authority: signer.pubkey() },
-            treasury::instruction::AcceptAuthority {},
+            treasury::accounts::AcceptRole { treasury: self.treasury, new_holder: signer.pubkey() },
+            treasury::instruction::AcceptRole { role },
         );
         self.bank.send(&[ix], &[signer]).await
+    }
+
+    async fn cancel_role(&mut self, signer: &Keypair, role: Role) -> Result<(), TransactionError> {
+        let ix = anchor_ix(
+            treasury::ID,
+            treasury::accounts::CancelRole { treasury: self.treasury, signer: signer.pubkey() },
+            treasury::instruction::CancelRole { role },
+        );
+        self.bank.send(&[ix], &[signer]).await
+    }
+
+    /// Replaces the account at `key` (a recipient's token account, say), as its owner could.
+    fn set_account(&mut self, key: Pubkey, account: Option<Account>) {
+        let shared = account.map(AccountSharedData::from).unwrap_or_default();
+        self.bank.ctx.set_account(&key, &shared);
     }
 
     async fn state(&mut self) -> Treasury {
@@ -319,6 +348,7 @@ async fn initialize_takes_the_mint_authority_for_both_token_programs() {
         assert_eq!(state.token_program, token_program);
         assert_eq!(state.authority, fx.authority.pubkey());
         assert_eq!(state.pending_authority, Pubkey::default());
+        assert_eq!((state.guardian, state.pending_guardian), (fx.guardian.pubkey(), None));
         assert_eq!(state.params, fx.params);
         assert_eq!(state.pending_params, None);
         assert_eq!(state.next_epoch, 0);
@@ -363,8 +393,29 @@ async fn initialize_rejects_invalid_params_and_recipient_accounts() {
     too_much_usage.usage_bps = 10_001;
     let mut negative_timelock = fx.params.clone();
     negative_timelock.timelock_secs = -1;
+    let mut no_timelock = fx.params.clone();
+    no_timelock.timelock_secs = 0;
+    let mut endless_timelock = fx.params.clone();
+    endless_timelock.timelock_secs = MAX_TIMELOCK_SECS + 1;
     let mut bad_breaker = fx.params.clone();
     bad_breaker.breaker = BreakerConfig { window_secs: 0, threshold: Threshold::Absolute(1) };
+    // A share of the supply, which is zero before the first emission, allows nothing.
+    let mut percent_breaker = fx.params.clone();
+    percent_breaker.breaker = BreakerConfig { window_secs: 100, threshold: Threshold::Percent(10_000) };
+    // Below one epoch's emission of 1000: no epoch could ever be emitted.
+    let mut breaker_below_emission = fx.params.clone();
+    breaker_below_emission.breaker = BreakerConfig { window_secs: 1, threshold: Threshold::Absolute(999) };
+    // 1000 per 100-second epoch, but only 1500 per 1000 seconds: emissions would fall ever
+    // further behind the schedule.
+    let mut breaker_slower_than_schedule = fx.params.clone();
+    breaker_slower_than_schedule.breaker = BreakerConfig { window_secs: 1_000, threshold: Threshold::Absolute(1_500) };
+    // The data-credits epochs must be the treasury's.
+    let mut later_start = fx.params.clone();
+    later_start.schedule.start_ts += 1;
+    let mut other_length = fx.params.clone();
+    other_length.schedule.epoch_length_secs = EPOCH * 2;
+    let mut no_dc_config = fx.params.clone();
+    no_dc_config.dc_config = dc_config_address(&other_mint);
     let mut wrong_mint = fx.params.clone();
     wrong_mint.recipients[2].token_account = foreign;
     let wrong_mint_accounts = [recipients[0], recipients[1], foreign];
@@ -376,7 +427,14 @@ async fn initialize_rejects_invalid_params_and_recipient_accounts() {
         (duplicate, vec![recipients[0], recipients[0], recipients[2]], TreasuryError::InvalidRecipients),
         (too_much_usage, recipients.clone(), TreasuryError::InvalidUsageShare),
         (negative_timelock, recipients.clone(), TreasuryError::InvalidTimeLock),
+        (no_timelock, recipients.clone(), TreasuryError::InvalidTimeLock),
+        (endless_timelock, recipients.clone(), TreasuryError::InvalidTimeLock),
         (bad_breaker, recipients.clone(), TreasuryError::InvalidBreakerConfig),
+        (percent_breaker, recipients.clone(), TreasuryError::BreakerNeedsAbsoluteThreshold),
+        (breaker_below_emission, recipients.clone(), TreasuryError::BreakerBelowEmission),
+        (breaker_slower_than_schedule, recipients.clone(), TreasuryError::BreakerBelowEmission),
+        (later_start, recipients.clone(), TreasuryError::ScheduleMismatch),
+        (other_length, recipients.clone(), TreasuryError::ScheduleMismatch),
         (wrong_mint, wrong_mint_accounts.to_vec(), TreasuryError::RecipientWrongMint),
         (fx.params.clone(), recipients[..2].to_vec(), TreasuryError::RecipientCountMismatch),
         (fx.params.clone(), vec![recipients[1], recipients[0], recipients[2]], TreasuryError::WrongRecipientAccount),
@@ -386,6 +444,19 @@ async fn initialize_rejects_invalid_params_and_recipient_accounts() {
         assert_program_error(fx.bank.send(&[ix], &[&signer]).await, expected);
         assert!(!fx.bank.exists(fx.treasury).await);
     }
+    // A data-credits config that does not exist, or that belongs to another token.
+    let ix = fx.initialize_ix(&signer.pubkey(), no_dc_config.clone(), &recipients);
+    assert_program_error(fx.bank.send(&[ix], &[&signer]).await, anchor_lang::error::ErrorCode::AccountNotInitialized);
+    let now = fx.bank.now().await;
+    let (other_dc, _) = fx.bank.create_network(other_mint, &signer, now, EPOCH).await;
+    assert_eq!(other_dc, no_dc_config.dc_config);
+    let ix = fx.initialize_ix(&signer.pubkey(), no_dc_config, &recipients);
+    assert_program_error(fx.bank.send(&[ix], &[&signer]).await, TreasuryError::WrongDcConfig);
+    // The guardian is never the authority's key.
+    let args = InitializeArgs { authority: fx.authority.pubkey(), guardian: fx.authority.pubkey(), params: fx.params.clone() };
+    let ix = fx.initialize_ix_with(&signer.pubkey(), args, &recipients);
+    assert_program_error(fx.bank.send(&[ix], &[&signer]).await, TreasuryError::GuardianIsAuthority);
+    assert!(!fx.bank.exists(fx.treasury).await);
     let mint = fx.bank.raw_account(fx.mint).await.unwrap();
     assert_eq!(mint_authority_of(&mint), Some(signer.pubkey()), "the mint authority stayed");
 }
@@ -612,42 +683,74 @@ async fn wrong_recipient_accounts_are_rejected() {
 }
 
 #[tokio::test]
-async fn circuit_breaker_trips_and_recovers_after_the_window() {
-    let breaker = BreakerConfig { window_secs: 1_000, threshold: Threshold::Absolute(1_500) };
+async fn circuit_breaker_trips_on_a_catch_up_and_recovers_with_time() {
+    // 10,000 per 1,000 seconds: exactly the schedule's pace (1,000 per 100-second epoch), which
+    // never trips it; a crank that fell ten epochs behind catches up only as the window allows.
+    let breaker = BreakerConfig { window_secs: 1_000, threshold: Threshold::Absolute(10_000) };
     let mut fx = Fixture::new(Setup { breaker, ..Setup::default() }).await;
-    fx.emit_at_end(0, None).await;
-
-    // 100 s later, 900 of the first 1000 still count: 900 + 1000 > 1500.
-    fx.advance_to_end_of(1).await;
+    for epoch in 0..3 {
+        fx.emit_at_end(epoch, None).await;
+    }
+    fx.advance_to_end_of(15).await;
+    let mut caught_up = 3;
+    while fx.emit(caught_up, None).await.is_ok() {
+        caught_up += 1;
+    }
+    assert!(caught_up < 16, "the breaker let the whole catch-up through at once");
     let before = fx.snapshot().await;
-    assert_program_error(fx.emit(1, None).await, TreasuryError::CircuitBreakerTripped);
+    assert_program_error(fx.emit(caught_up, None).await, TreasuryError::CircuitBreakerTripped);
     fx.assert_unchanged(&before).await;
 
-    // At 500 s after the first emission 500 still count: 1500 is allowed.
-    fx.bank.advance_clock(400).await;
-    fx.emit(1, None).await.unwrap();
-    assert_eq!(fx.bank.mint_supply(fx.mint).await, 2_000);
-
-    // Right after, the window is full again; once it has passed, emission resumes.
-    fx.advance_to_end_of(2).await;
+    // 100 seconds later a tenth of the window has decayed: one more epoch fits.
+    fx.bank.advance_clock(100).await;
+    fx.emit(caught_up, None).await.expect("one more after a tenth of the window");
     let before = fx.snapshot().await;
-    assert_program_error(fx.emit(2, None).await, TreasuryError::CircuitBreakerTripped);
+    assert_program_error(fx.emit(caught_up + 1, None).await, TreasuryError::CircuitBreakerTripped);
     fx.assert_unchanged(&before).await;
     fx.bank.advance_clock(1_000).await;
-    fx.emit(2, None).await.unwrap();
-    assert_eq!(fx.bank.mint_supply(fx.mint).await, 3_000);
+    while fx.state().await.next_epoch <= 15 {
+        let next = fx.state().await.next_epoch;
+        fx.emit(next, None).await.expect("the catch-up resumes");
+    }
+    assert_eq!(fx.bank.mint_supply(fx.mint).await, 16_000);
 }
 
 #[tokio::test]
-async fn percent_circuit_breaker_follows_the_supply() {
-    // At most 50% of the supply before each emission per window.
-    let breaker = BreakerConfig { window_secs: 10_000, threshold: Threshold::Percent(5_000) };
-    let mut fx = Fixture::new(Setup { breaker, premint: 2_000, ..Setup::default() }).await;
-    fx.emit_at_end(0, None).await;
+async fn a_recipient_that_cannot_receive_is_skipped_and_the_others_are_paid() {
+    // One external recipient closing its token account (or having it frozen) must not stop
+    // every later emission: its share is not minted.
+    let mut fx = Fixture::new(Setup::default()).await;
+    let closed = fx.recipients[2];
+    fx.set_account(closed, None);
+    fx.advance_to_end_of(0).await;
+    fx.emit(0, None).await.expect("emit with a closed recipient");
+    assert_eq!(fx.balances().await, vec![334, 333, 0]);
+    assert_eq!(fx.bank.mint_supply(fx.mint).await, 667);
+    let state = fx.state().await;
+    assert_eq!((state.next_epoch, state.total_emitted), (1, 667));
+
+    // Frozen by the mint's freeze authority, or reopened as another mint's account: skipped too.
+    let frozen = fx.recipients[1];
+    let token_account = |mint: Pubkey, state| {
+        let mut data = vec![0u8; spl_token_2022::state::Account::LEN];
+        let account = spl_token_2022::state::Account { mint, owner: Pubkey::new_unique(), state, ..Default::default() };
+        spl_token_2022::state::Account::pack(account, &mut data).unwrap();
+        Account { lamports: 1_000_000_000, data, owner: SPL_TOKEN, executable: false, rent_epoch: 0 }
+    };
+    let mint = fx.mint;
+    fx.set_account(frozen, Some(token_account(mint, spl_token_2022::state::AccountState::Frozen)));
+    fx.set_account(closed, Some(token_account(Pubkey::new_unique(), spl_token_2022::state::AccountState::Initialized)));
     fx.advance_to_end_of(1).await;
+    fx.emit(1, None).await.expect("emit with a frozen recipient");
+    assert_eq!(fx.bank.token_balance(fx.recipients[0]).await, 668);
+    assert_eq!(fx.bank.mint_supply(fx.mint).await, 1_001);
+
+    // Its account's key still has to be the stored one.
+    let stranger = fx.bank.create_token_account(SPL_TOKEN, &mint, &Pubkey::new_unique()).await;
+    fx.advance_to_end_of(2).await;
     let before = fx.snapshot().await;
-    // Supply 3000: 50% is 1500, and about 990 of the first 1000 still count.
-    assert_program_error(fx.emit(1, None).await, TreasuryError::CircuitBreakerTripped);
+    let ix = fx.emit_ix_with(2, None, &[fx.recipients[0], fx.recipients[1], stranger]);
+    assert_program_error(fx.bank.send(&[ix], &[]).await, TreasuryError::WrongRecipientAccount);
     fx.assert_unchanged(&before).await;
 }
 
@@ -691,24 +794,43 @@ async fn parameter_change_waits_for_the_time_lock() {
 }
 
 #[tokio::test]
-async fn shortening_the_time_lock_goes_through_the_time_lock() {
+async fn the_time_lock_only_rises() {
     let mut fx = Fixture::new(Setup::default()).await;
     let authority = fx.authority.insecure_clone();
-    let mut no_lock = fx.params.clone();
-    no_lock.timelock_secs = 0;
-    fx.propose(&authority, no_lock.clone()).await.unwrap();
     let before = fx.snapshot().await;
-    assert_program_error(fx.apply(&authority).await, TreasuryError::TimeLockNotElapsed);
+    let mut shorter = fx.params.clone();
+    shorter.timelock_secs = TIMELOCK - 1;
+    assert_program_error(fx.propose(&authority, shorter).await, TreasuryError::TimeLockDecreased);
+    let mut none = fx.params.clone();
+    none.timelock_secs = 0;
+    assert_program_error(fx.propose(&authority, none).await, TreasuryError::InvalidTimeLock);
     fx.assert_unchanged(&before).await;
+
+    // Raising it waits out the current time lock like any change, then rules the next one.
+    let mut longer = fx.params.clone();
+    longer.timelock_secs = 2 * TIMELOCK;
+    fx.propose(&authority, longer.clone()).await.unwrap();
     fx.bank.advance_clock(TIMELOCK).await;
     fx.apply(&authority).await.unwrap();
-
-    // Only now do changes apply at once.
-    let mut bigger = no_lock.clone();
+    let mut bigger = longer.clone();
     bigger.schedule.initial_emission = 5;
-    fx.propose(&authority, bigger.clone()).await.unwrap();
-    fx.apply(&authority).await.unwrap();
-    assert_eq!(fx.state().await.params, bigger);
+    let proposed_at = fx.bank.now().await;
+    fx.propose(&authority, bigger).await.unwrap();
+    assert_eq!(fx.state().await.pending_params.unwrap().apply_after, proposed_at + 2 * TIMELOCK);
+}
+
+#[tokio::test]
+async fn proposals_name_the_treasurys_own_data_credits_epochs() {
+    let mut fx = Fixture::new(Setup::default()).await;
+    let authority = fx.authority.insecure_clone();
+    let before = fx.snapshot().await;
+    let mut moved = fx.params.clone();
+    moved.schedule.epoch_length_secs = EPOCH + 1;
+    assert_program_error(fx.propose(&authority, moved).await, TreasuryError::ScheduleMismatch);
+    let mut slow_breaker = fx.params.clone();
+    slow_breaker.breaker = BreakerConfig { window_secs: 1_000, threshold: Threshold::Absolute(1_500) };
+    assert_program_error(fx.propose(&authority, slow_breaker).await, TreasuryError::BreakerBelowEmission);
+    fx.assert_unchanged(&before).await;
 }
 
 #[tokio::test]
@@ -724,6 +846,11 @@ async fn pending_change_can_be_cancelled() {
     assert_program_error(fx.propose(&authority, fx.params.clone()).await, TreasuryError::ChangeAlreadyPending);
     fx.assert_unchanged(&before).await;
 
+    // The guardian cancels it (its veto); the authority could too (a withdrawal).
+    let guardian = fx.guardian.insecure_clone();
+    fx.cancel(&guardian).await.unwrap();
+    assert_eq!(fx.state().await.pending_params, None);
+    fx.propose(&authority, new_params.clone()).await.unwrap();
     fx.cancel(&authority).await.unwrap();
     assert_eq!(fx.state().await.pending_params, None);
     fx.bank.advance_clock(TIMELOCK).await;
@@ -766,23 +893,26 @@ async fn non_authority_is_rejected() {
 
     let before = fx.snapshot().await;
     assert_program_error(fx.propose(&stranger, new_params.clone()).await, TreasuryError::NotAuthority);
-    assert_program_error(fx.propose_authority(&stranger, stranger.pubkey()).await, TreasuryError::NotAuthority);
+    assert_program_error(fx.propose_role(&stranger, Role::Authority, stranger.pubkey()).await, TreasuryError::NotAuthority);
+    let guardian = fx.guardian.insecure_clone();
+    assert_program_error(fx.propose(&guardian, fx.params.clone()).await, TreasuryError::NotAuthority);
     fx.assert_unchanged(&before).await;
 
     fx.propose(&authority, new_params).await.unwrap();
     fx.bank.advance_clock(TIMELOCK).await;
     let before = fx.snapshot().await;
     assert_program_error(fx.apply(&stranger).await, TreasuryError::NotAuthority);
-    assert_program_error(fx.cancel(&stranger).await, TreasuryError::NotAuthority);
+    assert_program_error(fx.apply(&guardian).await, TreasuryError::NotAuthority);
+    assert_program_error(fx.cancel(&stranger).await, TreasuryError::NotAuthorityOrGuardian);
     fx.assert_unchanged(&before).await;
     // The mint authority of old has no say either.
     let old_mint_authority = fx.mint_authority.insecure_clone();
-    assert_program_error(fx.cancel(&old_mint_authority).await, TreasuryError::NotAuthority);
+    assert_program_error(fx.cancel(&old_mint_authority).await, TreasuryError::NotAuthorityOrGuardian);
     fx.assert_unchanged(&before).await;
 }
 
 // ---------------------------------------------------------------------------------------------
-// authority rotation
+// roles
 
 #[tokio::test]
 async fn authority_rotates_in_two_steps() {
@@ -793,17 +923,19 @@ async fn authority_rotates_in_two_steps() {
 
     // Nothing proposed: nobody can accept.
     let before = fx.snapshot().await;
-    assert_program_error(fx.accept_authority(&new).await, TreasuryError::NotPendingAuthority);
+    assert_program_error(fx.accept_role(&new, Role::Authority).await, TreasuryError::NotPendingHolder);
+    assert_program_error(fx.cancel_role(&old, Role::Authority).await, TreasuryError::NoPendingRole);
     fx.assert_unchanged(&before).await;
 
-    fx.propose_authority(&old, new.pubkey()).await.unwrap();
+    fx.propose_role(&old, Role::Authority, new.pubkey()).await.unwrap();
     assert_eq!(fx.state().await.pending_authority, new.pubkey());
     let before = fx.snapshot().await;
-    assert_program_error(fx.accept_authority(&stranger).await, TreasuryError::NotPendingAuthority);
-    assert_program_error(fx.accept_authority(&old).await, TreasuryError::NotPendingAuthority);
+    assert_program_error(fx.accept_role(&stranger, Role::Authority).await, TreasuryError::NotPendingHolder);
+    assert_program_error(fx.accept_role(&old, Role::Authority).await, TreasuryError::NotPendingHolder);
+    assert_program_error(fx.accept_role(&new, Role::Guardian).await, TreasuryError::NotPendingHolder);
     fx.assert_unchanged(&before).await;
 
-    fx.accept_authority(&new).await.unwrap();
+    fx.accept_role(&new, Role::Authority).await.unwrap();
     let state = fx.state().await;
     assert_eq!(state.authority, new.pubkey());
     assert_eq!(state.pending_authority, Pubkey::default());
@@ -813,20 +945,60 @@ async fn authority_rotates_in_two_steps() {
     assert_program_error(fx.propose(&old, params.clone()).await, TreasuryError::NotAuthority);
     fx.propose(&new, params).await.unwrap();
     // Accepting twice is not possible.
-    assert_program_error(fx.accept_authority(&new).await, TreasuryError::NotPendingAuthority);
+    assert_program_error(fx.accept_role(&new, Role::Authority).await, TreasuryError::NotPendingHolder);
 }
 
 #[tokio::test]
-async fn authority_proposal_can_be_withdrawn() {
+async fn authority_proposal_can_be_withdrawn_and_never_goes_to_the_guardian() {
     let mut fx = Fixture::new(Setup::default()).await;
     let old = fx.authority.insecure_clone();
+    let guardian = fx.guardian.insecure_clone();
     let new = Keypair::new();
-    fx.propose_authority(&old, new.pubkey()).await.unwrap();
-    fx.propose_authority(&old, Pubkey::default()).await.unwrap();
+    fx.propose_role(&old, Role::Authority, new.pubkey()).await.unwrap();
+    fx.propose_role(&old, Role::Authority, Pubkey::default()).await.unwrap();
     let before = fx.snapshot().await;
-    assert_program_error(fx.accept_authority(&new).await, TreasuryError::NotPendingAuthority);
+    assert_program_error(fx.accept_role(&new, Role::Authority).await, TreasuryError::NotPendingHolder);
     fx.assert_unchanged(&before).await;
+    fx.propose_role(&old, Role::Authority, guardian.pubkey()).await.unwrap();
+    let before = fx.snapshot().await;
+    assert_program_error(fx.cancel_role(&guardian, Role::Authority).await, TreasuryError::NotAuthority);
+    assert_program_error(fx.accept_role(&guardian, Role::Authority).await, TreasuryError::GuardianIsAuthority);
+    fx.assert_unchanged(&before).await;
+    fx.cancel_role(&old, Role::Authority).await.unwrap();
     assert_eq!(fx.state().await.authority, old.pubkey());
+}
+
+#[tokio::test]
+async fn a_new_guardian_waits_out_the_time_lock_and_the_guardian_can_cancel_it() {
+    let mut fx = Fixture::new(Setup::default()).await;
+    let authority = fx.authority.insecure_clone();
+    let guardian = fx.guardian.insecure_clone();
+    let next = Keypair::new();
+    let before = fx.snapshot().await;
+    assert_program_error(fx.propose_role(&authority, Role::Guardian, authority.pubkey()).await, TreasuryError::GuardianIsAuthority);
+    assert_program_error(fx.propose_role(&guardian, Role::Guardian, next.pubkey()).await, TreasuryError::NotAuthority);
+    fx.assert_unchanged(&before).await;
+
+    fx.propose_role(&authority, Role::Guardian, next.pubkey()).await.unwrap();
+    assert_program_error(fx.cancel_role(&next, Role::Guardian).await, TreasuryError::NotAuthorityOrGuardian);
+    fx.cancel_role(&guardian, Role::Guardian).await.expect("the guardian objects");
+    assert_program_error(fx.cancel_role(&guardian, Role::Guardian).await, TreasuryError::NoPendingRole);
+    fx.bank.advance_clock(TIMELOCK).await;
+    assert_program_error(fx.accept_role(&next, Role::Guardian).await, TreasuryError::NotPendingHolder);
+
+    fx.propose_role(&authority, Role::Guardian, next.pubkey()).await.unwrap();
+    fx.bank.advance_clock(TIMELOCK - 1).await;
+    let before = fx.snapshot().await;
+    assert_program_error(fx.accept_role(&next, Role::Guardian).await, TreasuryError::TimeLockNotElapsed);
+    fx.assert_unchanged(&before).await;
+    fx.bank.advance_clock(1).await;
+    fx.accept_role(&next, Role::Guardian).await.expect("accept after the time lock");
+    let state = fx.state().await;
+    assert_eq!((state.guardian, state.pending_guardian), (next.pubkey(), None));
+    // The old guardian cancels nothing any more.
+    fx.propose(&authority, fx.params.clone()).await.unwrap();
+    assert_program_error(fx.cancel(&guardian).await, TreasuryError::NotAuthorityOrGuardian);
+    fx.cancel(&next).await.unwrap();
 }
 
 #[tokio::test]

@@ -62,4 +62,24 @@ pub enum DataCreditsError {
     InvalidCategory,
     #[msg("arithmetic overflow")]
     ArithmeticOverflow,
+    #[msg("the signer is not the network token's mint authority")]
+    NotMintAuthority,
+    #[msg("a time lock must be between 1 second and 30 days")]
+    InvalidTimeLock,
+    #[msg("the time lock can only be raised")]
+    TimeLockNotRaised,
+    #[msg("the guardian and the authority must be different keys")]
+    GuardianIsAuthority,
+    #[msg("signer is neither the config's guardian nor its authority")]
+    NotAuthorityOrGuardian,
+    #[msg("the DC breaker's base is the DC supply, which starts at zero: its threshold must be absolute")]
+    BreakerNeedsAbsoluteThreshold,
+    #[msg("this change loosens the price source, the staleness limit or the breaker: propose it through the time lock")]
+    ChangeLoosensSafety,
+    #[msg("there is no such pending change")]
+    NoPendingChange,
+    #[msg("the pending change's time lock has not elapsed")]
+    TimeLockNotElapsed,
+    #[msg("no withdrawal was requested, or its notice has not passed")]
+    WithdrawalNotDue,
 }

@@ -12,7 +12,7 @@ pub mod price;
 pub mod state;
 
 use instructions::*;
-use state::Role;
+use state::{Role, Settings};
 
 declare_id!("HJHdJGaWerV4qLVh1h26xrjcUJsJ3UmX7Ebf4vxZDw2J");
 
@@ -44,20 +44,56 @@ pub mod data_credits {
         instructions::initialize_price_oracle::handler(ctx, args)
     }
 
-    pub fn set_price_submitters(
-        ctx: Context<SetPriceSubmitters>,
+    pub fn propose_price_submitters(
+        ctx: Context<ProposePriceSubmitters>,
         submitters: Vec<Pubkey>,
         min_submissions: u8,
     ) -> Result<()> {
-        instructions::set_price_submitters::handler(ctx, submitters, min_submissions)
+        instructions::propose_price_submitters::handler(ctx, submitters, min_submissions)
+    }
+
+    pub fn apply_price_submitters(ctx: Context<ApplyPriceSubmitters>) -> Result<()> {
+        instructions::apply_price_submitters::handler(ctx)
+    }
+
+    pub fn cancel_price_submitters(ctx: Context<CancelPriceSubmitters>) -> Result<()> {
+        instructions::cancel_price_submitters::handler(ctx)
     }
 
     pub fn submit_price(ctx: Context<SubmitPrice>, price: u64) -> Result<()> {
         instructions::submit_price::handler(ctx, price)
     }
 
-    pub fn update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) -> Result<()> {
-        instructions::update_config::handler(ctx, args)
+    pub fn tighten_config(ctx: Context<TightenConfig>, settings: Settings) -> Result<()> {
+        instructions::tighten_config::handler(ctx, settings)
+    }
+
+    pub fn propose_config(ctx: Context<ProposeConfig>, settings: Settings) -> Result<()> {
+        instructions::propose_config::handler(ctx, settings)
+    }
+
+    pub fn apply_config(ctx: Context<ApplyConfig>) -> Result<()> {
+        instructions::apply_config::handler(ctx)
+    }
+
+    pub fn cancel_config(ctx: Context<CancelConfig>) -> Result<()> {
+        instructions::cancel_config::handler(ctx)
+    }
+
+    pub fn raise_timelock(ctx: Context<RaiseTimelock>, timelock_secs: i64) -> Result<()> {
+        instructions::raise_timelock::handler(ctx, timelock_secs)
+    }
+
+    pub fn cancel_role(ctx: Context<CancelRole>, role: Role) -> Result<()> {
+        instructions::cancel_role::handler(ctx, role)
+    }
+
+    pub fn request_withdrawal(ctx: Context<RequestWithdrawal>, router: Pubkey) -> Result<()> {
+        instructions::request_withdrawal::handler(ctx, router)
+    }
+
+    pub fn withdraw_delegated(ctx: Context<WithdrawDelegated>, router: Pubkey) -> Result<()> {
+        instructions::withdraw_delegated::handler(ctx, router)
     }
 
     pub fn propose_role(ctx: Context<ProposeRole>, role: Role, new_holder: Pubkey) -> Result<()> {

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use fieldproof_circuit_breaker::WindowedBreaker;
+use fieldproof_circuit_breaker::{BreakerConfig, WindowedBreaker};
 
 use crate::errors::DataCreditsError;
 
@@ -23,6 +23,13 @@ pub const DC_PER_USD_EXPONENT: i32 = 5;
 pub const MAX_SUBMITTERS: usize = 10;
 /// Bound on price exponents, far beyond any real feed, so 10^exponent arithmetic stays small.
 pub const MAX_PRICE_EXPONENT: i32 = 18;
+/// Longest time lock: the authority raises it at once, so without a bound it could freeze
+/// every later change of the config.
+pub const MAX_TIMELOCK_SECS: i64 = 30 * 86_400;
+/// A payer's withdrawal of delegated DC waits this many burn epochs after it is requested, so
+/// the burn authority can still burn the usage already served (usage is burned in the epoch it
+/// is verified in).
+pub const WITHDRAWAL_NOTICE_EPOCHS: i64 = 2;
 
 /// Where the network token's USD price comes from.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
@@ -35,20 +42,72 @@ pub enum PriceSource {
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum Role {
-    /// Changes the configuration, the price oracle's submitters and the roles.
+    /// Proposes changes of the configuration, the price oracle's submitters and the roles;
+    /// hands over in two steps, at once (it gains no power by changing hands).
     Authority,
-    /// The oracle's key that burns delegated DC per usage batch.
+    /// The oracle's key that burns delegated DC per usage batch; a new one waits out the time
+    /// lock (it could burn every escrow).
     BurnAuthority,
+    /// Cancels pending loosening changes; a new one waits out the time lock.
+    Guardian,
+}
+
+/// A key proposed for a time-locked role, and when it may accept.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct PendingKey {
+    pub key: Pubkey,
+    pub applicable_at: i64,
+}
+
+/// What minting DC depends on: where the price comes from, how old it may be, and how fast DC
+/// may be minted.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct Settings {
+    pub price_source: PriceSource,
+    /// A price older than this is refused.
+    pub max_price_staleness_secs: i64,
+    pub breaker: BreakerConfig,
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<()> {
+        validate_settings(self.max_price_staleness_secs, &self.price_source)?;
+        self.breaker.validate().map_err(breaker_error)?;
+        // The breaker's base is the DC supply, which starts at zero: a share of it allows nothing.
+        require!(self.breaker.absolute_threshold().is_some(), DataCreditsError::BreakerNeedsAbsoluteThreshold);
+        Ok(())
+    }
+
+    /// Whether `self` is no looser than `current`: the same price source, a staleness limit no
+    /// longer, a breaker that lets no more out.
+    pub fn is_at_least_as_tight_as(&self, current: &Settings) -> bool {
+        self.price_source == current.price_source
+            && self.max_price_staleness_secs <= current.max_price_staleness_secs
+            && self.breaker.is_at_least_as_tight_as(&current.breaker)
+    }
+}
+
+/// Settings waiting out the time lock.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct PendingSettings {
+    pub settings: Settings,
+    pub applicable_at: i64,
 }
 
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct DataCreditsConfig {
     pub authority: Pubkey,
-    /// Proposed holders of the two roles; `Pubkey::default()` when none is pending.
+    /// Proposed authority; `Pubkey::default()` when none is pending.
     pub pending_authority: Pubkey,
     pub burn_authority: Pubkey,
-    pub pending_burn_authority: Pubkey,
+    pub pending_burn_authority: Option<PendingKey>,
+    /// Cancels pending loosening changes; never the authority's key.
+    pub guardian: Pubkey,
+    pub pending_guardian: Option<PendingKey>,
+    /// How long every loosening change waits. Fixed at creation as a floor: it can only rise.
+    pub timelock_secs: i64,
+    pub pending_settings: Option<PendingSettings>,
     /// The network token burned to mint DC (SPL Token or Token-2022).
     pub network_mint: Pubkey,
     /// The Token-2022 NonTransferable DC mint, a PDA whose mint authority is this config.
@@ -66,6 +125,20 @@ pub struct DataCreditsConfig {
 }
 
 impl DataCreditsConfig {
+    /// The price source, staleness limit and breaker in force.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            price_source: self.price_source,
+            max_price_staleness_secs: self.max_price_staleness_secs,
+            breaker: self.breaker.config,
+        }
+    }
+
+    /// When a change proposed at `now` may take effect.
+    pub fn unlocks_at(&self, now: i64) -> Result<i64> {
+        now.checked_add(self.timelock_secs).ok_or_else(|| DataCreditsError::ArithmeticOverflow.into())
+    }
+
     /// The burn epoch `now` falls in.
     pub fn epoch_at(&self, now: i64) -> Result<u64> {
         require!(now >= self.epoch_start, DataCreditsError::EpochNotStarted);
@@ -83,6 +156,13 @@ impl DataCreditsConfig {
         require!(self.epoch_at(now)? == epoch, DataCreditsError::EpochMismatch);
         Ok(())
     }
+}
+
+/// Whether `timelock_secs` may be a config's time lock: at least a second (a zero lock gives the
+/// guardian no time to cancel anything) and at most [`MAX_TIMELOCK_SECS`].
+pub fn validate_timelock(timelock_secs: i64) -> Result<()> {
+    require!((1..=MAX_TIMELOCK_SECS).contains(&timelock_secs), DataCreditsError::InvalidTimeLock);
+    Ok(())
 }
 
 pub fn validate_settings(max_price_staleness_secs: i64, price_source: &PriceSource) -> Result<()> {
@@ -116,16 +196,21 @@ pub struct PriceOracle {
     pub expo: i32,
     /// Slot i belongs to submitters[i].
     pub submissions: [PriceSubmission; MAX_SUBMITTERS],
+    /// A new submitter set waiting out the config's time lock.
+    pub pending: Option<PendingSubmitters>,
     pub bump: u8,
 }
 
-impl PriceOracle {
-    pub fn submitters(&self) -> &[Pubkey] {
-        &self.submitters[..usize::from(self.submitter_count)]
-    }
+/// A submitter set: 1 to 10 distinct keys, and how many fresh prices a reader needs.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct SubmitterSet {
+    pub keys: [Pubkey; MAX_SUBMITTERS],
+    pub count: u8,
+    pub min_submissions: u8,
+}
 
-    /// Replaces the submitter set and forgets every earlier submission.
-    pub fn set_submitters(&mut self, submitters: &[Pubkey], min_submissions: u8) -> Result<()> {
+impl SubmitterSet {
+    pub fn new(submitters: &[Pubkey], min_submissions: u8) -> Result<Self> {
         let distinct = submitters.iter().enumerate().all(|(i, k)| !submitters[..i].contains(k));
         require!(
             !submitters.is_empty()
@@ -135,12 +220,35 @@ impl PriceOracle {
                 && usize::from(min_submissions) <= submitters.len(),
             DataCreditsError::InvalidSubmitterSet
         );
-        self.submitters = [Pubkey::default(); MAX_SUBMITTERS];
-        self.submitters[..submitters.len()].copy_from_slice(submitters);
-        self.submitter_count = submitters.len() as u8;
-        self.min_submissions = min_submissions;
+        let mut keys = [Pubkey::default(); MAX_SUBMITTERS];
+        keys[..submitters.len()].copy_from_slice(submitters);
+        Ok(Self { keys, count: submitters.len() as u8, min_submissions })
+    }
+
+    pub fn keys(&self) -> &[Pubkey] {
+        &self.keys[..usize::from(self.count)]
+    }
+}
+
+/// A submitter set waiting out the config's time lock.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct PendingSubmitters {
+    pub set: SubmitterSet,
+    pub applicable_at: i64,
+}
+
+impl PriceOracle {
+    pub fn submitters(&self) -> &[Pubkey] {
+        &self.submitters[..usize::from(self.submitter_count)]
+    }
+
+    /// Replaces the submitter set and forgets every earlier submission, so a removed key's last
+    /// price cannot keep counting.
+    pub fn set_submitters(&mut self, set: &SubmitterSet) {
+        self.submitters = set.keys;
+        self.submitter_count = set.count;
+        self.min_submissions = set.min_submissions;
         self.submissions = [PriceSubmission::default(); MAX_SUBMITTERS];
-        Ok(())
     }
 }
 
@@ -155,6 +263,11 @@ pub struct DelegatedEscrow {
     /// Lifetime DC delegated into and burned out of the escrow.
     pub delegated: u64,
     pub burned: u64,
+    /// When the payer may take back what is left (`withdraw_delegated`); 0 when no withdrawal
+    /// was requested.
+    pub withdrawable_at: i64,
+    /// Lifetime DC the payer took back.
+    pub withdrawn: u64,
     pub bump: u8,
 }
 

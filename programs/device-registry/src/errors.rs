@@ -52,4 +52,6 @@ pub enum RegistryError {
     ProofTooLong,
     #[msg("arithmetic overflow")]
     ArithmeticOverflow,
+    #[msg("signer is not the data-credits config's authority")]
+    NotDcAuthority,
 }

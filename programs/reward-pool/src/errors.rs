@@ -2,11 +2,11 @@ use anchor_lang::prelude::*;
 
 #[error_code]
 pub enum RewardPoolError {
-    #[msg("oracle set must have 1 to 10 distinct keys and a threshold between 1 and their count")]
+    #[msg("oracle set must have at most 10 distinct non-default keys and a threshold no higher than their count")]
     InvalidOracleSet,
     #[msg("circuit breaker needs a non-zero window and a percent of at most 100%")]
     InvalidBreakerConfig,
-    #[msg("dispute window must not be negative")]
+    #[msg("dispute window must be between 0 and 7 days")]
     InvalidDisputeWindow,
     #[msg("signer is not the pool authority")]
     NotAuthority,
@@ -68,6 +68,34 @@ pub enum RewardPoolError {
     WrongTreeOwner,
     #[msg("more ownership proof nodes than the tree is deep")]
     OwnershipProofTooLong,
+    #[msg("an oracle threshold must be at least 2 and a strict majority of the set")]
+    OracleThresholdTooLow,
+    #[msg("a time lock must be between 1 second and 30 days")]
+    InvalidTimeLock,
+    #[msg("the time lock can only be raised")]
+    TimeLockNotRaised,
+    #[msg("the guardian and the authority must be different keys")]
+    GuardianIsAuthority,
+    #[msg("signer is not the device network's authority")]
+    NotNetworkAuthority,
+    #[msg("the data-credits config is not the device network's")]
+    WrongDcConfig,
+    #[msg("the pool's mint is not the device network's token")]
+    WrongNetworkMint,
+    #[msg("the device belongs to another network than the pool's")]
+    WrongNetwork,
+    #[msg("the pending root is still in its dispute window: wait until it can be activated, then post")]
+    PendingRootInDisputeWindow,
+    #[msg("the epoch is more than 1,000,000 past the newest posted epoch")]
+    EpochTooFarAhead,
+    #[msg("this change loosens the dispute window or the breaker: propose it through the time lock")]
+    ChangeLoosensSafety,
+    #[msg("there is no pending configuration change")]
+    NoPendingConfig,
+    #[msg("the pending change's time lock has not elapsed")]
+    TimeLockNotElapsed,
+    #[msg("no change of this role is pending")]
+    NoPendingRole,
 }
 
 /// The reward pool's names for an ownership proof refused before account compression saw it.

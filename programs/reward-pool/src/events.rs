@@ -1,16 +1,23 @@
 use anchor_lang::prelude::*;
 
+use fieldproof_circuit_breaker::BreakerConfig;
+
 use crate::state::Role;
 
 #[event]
 pub struct PoolCreated {
     pub pool: Pubkey,
+    pub network: Pubkey,
     pub mint: Pubkey,
     pub id: u16,
     pub authority: Pubkey,
     pub guardian: Pubkey,
     pub threshold: u8,
     pub oracle_count: u8,
+    pub config_version: u64,
+    pub timelock_secs: i64,
+    pub dispute_window_secs: i64,
+    pub breaker: BreakerConfig,
 }
 
 #[event]
@@ -40,6 +47,8 @@ pub struct RootVetoed {
     pub epoch: u64,
     pub root: [u8; 32],
     pub by: Pubkey,
+    /// The version after the veto: every signature gathered before it is void.
+    pub config_version: u64,
 }
 
 #[event]
@@ -88,6 +97,16 @@ pub struct RoleProposed {
     pub pool: Pubkey,
     pub role: Role,
     pub proposed: Pubkey,
+    /// When the proposed key may accept: at once for the authority, after the time lock for
+    /// the guardian.
+    pub applicable_at: i64,
+}
+
+#[event]
+pub struct RoleCancelled {
+    pub pool: Pubkey,
+    pub role: Role,
+    pub by: Pubkey,
 }
 
 #[event]
@@ -98,10 +117,30 @@ pub struct RoleAccepted {
     pub config_version: u64,
 }
 
+/// A configuration took effect: a tightening at once, or a proposal after its time lock.
 #[event]
 pub struct PoolConfigUpdated {
     pub pool: Pubkey,
     pub dispute_window_secs: i64,
-    pub breaker: fieldproof_circuit_breaker::BreakerConfig,
-    pub config_version: u64,
+    pub breaker: BreakerConfig,
+}
+
+#[event]
+pub struct PoolConfigProposed {
+    pub pool: Pubkey,
+    pub dispute_window_secs: i64,
+    pub breaker: BreakerConfig,
+    pub applicable_at: i64,
+}
+
+#[event]
+pub struct PoolConfigCancelled {
+    pub pool: Pubkey,
+    pub by: Pubkey,
+}
+
+#[event]
+pub struct TimeLockRaised {
+    pub pool: Pubkey,
+    pub timelock_secs: i64,
 }

@@ -2,6 +2,11 @@
 //! merkle root of every device's CUMULATIVE lifetime reward; after a dispute window the root
 //! becomes active and each asset's reward can be claimed against it, paying only what was not
 //! paid before.
+//!
+//! Safety (docs/security.md): every change that loosens the pool (a shorter dispute window, a
+//! looser breaker, a new oracle set, a new guardian) waits out a time lock the guardian can
+//! cancel, whose floor is fixed at creation; a veto voids every signature gathered before it; a
+//! matured pending root is activated before another is posted.
 use anchor_lang::prelude::*;
 
 pub mod errors;
@@ -12,7 +17,7 @@ pub mod state;
 
 use instructions::*;
 use device_registry::ownership::OwnershipProof;
-use state::Role;
+use state::{PoolConfig, Role};
 
 declare_id!("GcZdGAvDUcKz5fMHSEon61yHp2Z164JZszMxsR4uchvo");
 
@@ -64,7 +69,27 @@ pub mod reward_pool {
         instructions::accept_role::handler(ctx, role)
     }
 
-    pub fn update_pool_config(ctx: Context<UpdatePoolConfig>, args: UpdatePoolConfigArgs) -> Result<()> {
-        instructions::update_pool_config::handler(ctx, args)
+    pub fn cancel_role(ctx: Context<CancelRole>, role: Role) -> Result<()> {
+        instructions::cancel_role::handler(ctx, role)
+    }
+
+    pub fn tighten_pool_config(ctx: Context<TightenPoolConfig>, config: PoolConfig) -> Result<()> {
+        instructions::tighten_pool_config::handler(ctx, config)
+    }
+
+    pub fn propose_pool_config(ctx: Context<ProposePoolConfig>, config: PoolConfig) -> Result<()> {
+        instructions::propose_pool_config::handler(ctx, config)
+    }
+
+    pub fn apply_pool_config(ctx: Context<ApplyPoolConfig>) -> Result<()> {
+        instructions::apply_pool_config::handler(ctx)
+    }
+
+    pub fn cancel_pool_config(ctx: Context<CancelPoolConfig>) -> Result<()> {
+        instructions::cancel_pool_config::handler(ctx)
+    }
+
+    pub fn raise_timelock(ctx: Context<RaiseTimelock>, timelock_secs: i64) -> Result<()> {
+        instructions::raise_timelock::handler(ctx, timelock_secs)
     }
 }

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use fieldproof_circuit_breaker::WindowedBreaker;
+use fieldproof_circuit_breaker::{BreakerConfig, WindowedBreaker};
 
 use crate::errors::RewardPoolError;
 
@@ -7,6 +7,15 @@ pub const POOL_SEED: &[u8] = b"pool";
 pub const VAULT_SEED: &[u8] = b"vault";
 pub const CLAIM_SEED: &[u8] = b"claim";
 pub const MAX_ORACLES: usize = 10;
+/// Longest time lock a pool may have: the authority raises it at once, so without a bound it
+/// could freeze every later change of the pool (a new oracle set included).
+pub const MAX_TIMELOCK_SECS: i64 = 30 * 86_400;
+/// Longest dispute window: it is raised at once (a tightening), and a root must wait it out before
+/// the next one may be posted, so without a bound the authority could stop every claim.
+pub const MAX_DISPUTE_WINDOW_SECS: i64 = 7 * 86_400;
+/// Most epochs a root may skip past the newest posted one. Oracles skip epochs in which nothing
+/// was earned, but a root at epoch u64::MAX would leave no later epoch and brick the pool.
+pub const MAX_EPOCH_STEP: u64 = 1_000_000;
 
 /// A posted root and what it commits to.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace)]
@@ -28,16 +37,15 @@ pub struct OracleSet {
 }
 
 impl OracleSet {
+    /// A set of 2 to 10 distinct keys whose threshold is a strict majority of them (and so at
+    /// least 2): no single oracle key posts a root, and no two disjoint quorums exist.
     pub fn from_keys(keys: &[Pubkey], threshold: u8) -> Result<Self> {
-        let distinct = keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k));
+        let distinct = keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k) && *k != Pubkey::default());
         require!(
-            !keys.is_empty()
-                && keys.len() <= MAX_ORACLES
-                && distinct
-                && threshold >= 1
-                && usize::from(threshold) <= keys.len(),
+            keys.len() <= MAX_ORACLES && distinct && usize::from(threshold) <= keys.len(),
             RewardPoolError::InvalidOracleSet
         );
+        require!(threshold >= 2 && 2 * usize::from(threshold) > keys.len(), RewardPoolError::OracleThresholdTooLow);
         let mut set = OracleSet { count: keys.len() as u8, threshold, ..Default::default() };
         set.keys[..keys.len()].copy_from_slice(keys);
         Ok(set)
@@ -66,31 +74,80 @@ pub struct PendingOracleSet {
     pub applicable_at: i64,
 }
 
+/// A new guardian waiting out the pool's time lock; the current guardian can cancel it.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct PendingGuardian {
+    pub guardian: Pubkey,
+    /// When the proposed key may accept.
+    pub applicable_at: i64,
+}
+
+/// The settings that bound payouts: how long a root waits, and how fast the vault may drain.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct PoolConfig {
+    pub dispute_window_secs: i64,
+    pub breaker: BreakerConfig,
+}
+
+impl PoolConfig {
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            (0..=MAX_DISPUTE_WINDOW_SECS).contains(&self.dispute_window_secs),
+            RewardPoolError::InvalidDisputeWindow
+        );
+        self.breaker.validate().map_err(breaker_error)
+    }
+
+    /// Whether `self` is no looser than `current` in every part: a dispute window no shorter and
+    /// a breaker that lets no more out (see `BreakerConfig::is_at_least_as_tight_as`).
+    pub fn is_at_least_as_tight_as(&self, current: &PoolConfig) -> bool {
+        self.dispute_window_secs >= current.dispute_window_secs && self.breaker.is_at_least_as_tight_as(&current.breaker)
+    }
+}
+
+/// A loosening configuration waiting out the pool's time lock.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct PendingPoolConfig {
+    pub config: PoolConfig,
+    pub applicable_at: i64,
+}
+
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum Role {
+    /// Proposes changes; hands over in two steps, at once (it gains no power by changing hands).
     Authority,
+    /// Vetoes roots and cancels pending changes; a new guardian waits out the time lock.
     Guardian,
 }
 
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Pool {
+    /// The device network whose devices the pool pays (device-registry's NetworkConfig).
+    pub network: Pubkey,
     pub mint: Pubkey,
     pub id: u16,
     pub vault: Pubkey,
-    /// Changes the oracle set, roles and configuration.
+    /// Proposes changes of the oracle set, the guardian and the configuration.
     pub authority: Pubkey,
-    /// Can veto a pending root and a pending oracle set.
+    /// Vetoes pending roots and cancels pending changes; never the authority's key.
     pub guardian: Pubkey,
-    /// Proposed holders of the two roles; `Pubkey::default()` when none is pending.
+    /// Proposed authority; `Pubkey::default()` when none is pending.
     pub pending_authority: Pubkey,
-    pub pending_guardian: Pubkey,
+    pub pending_guardian: Option<PendingGuardian>,
     pub oracles: OracleSet,
     pub pending_oracles: Option<PendingOracleSet>,
-    /// Part of every root message: bumped by every change of who may sign, so signatures
-    /// gathered under an earlier configuration can no longer be posted.
+    /// Part of every root message. It starts at a value drawn from the pool's creation (slot,
+    /// time, address), so a pool at the same address on another cluster never shares it, and it
+    /// is bumped by every change of who may sign and by every veto: signatures gathered under
+    /// an earlier configuration, or for a vetoed root, can no longer be posted.
     pub config_version: u64,
+    /// How long every loosening change waits, during which the guardian can cancel it. Fixed at
+    /// creation as a floor: it can only be raised.
+    pub timelock_secs: i64,
     pub dispute_window_secs: i64,
+    /// A loosening of the dispute window or the breaker, waiting out the time lock.
+    pub pending_config: Option<PendingPoolConfig>,
     pub active: RootState,
     /// A posted root in its dispute window.
     pub pending: Option<PendingRoot>,
@@ -105,6 +162,16 @@ impl Pool {
     /// The newest posted root, pending or active: a new root must build on it.
     pub fn latest_root(&self) -> &RootState {
         self.pending.as_ref().map_or(&self.active, |p| &p.root)
+    }
+
+    /// The dispute window and the breaker in force.
+    pub fn config(&self) -> PoolConfig {
+        PoolConfig { dispute_window_secs: self.dispute_window_secs, breaker: self.breaker.config }
+    }
+
+    /// When a change proposed at `now` may take effect.
+    pub fn unlocks_at(&self, now: i64) -> Result<i64> {
+        now.checked_add(self.timelock_secs).ok_or_else(|| RewardPoolError::ArithmeticOverflow.into())
     }
 
     pub fn bump_version(&mut self) -> Result<()> {
@@ -152,4 +219,20 @@ pub fn breaker_error(e: fieldproof_circuit_breaker::BreakerError) -> Error {
         BreakerError::Tripped => RewardPoolError::CircuitBreakerTripped.into(),
         BreakerError::Overflow => RewardPoolError::ArithmeticOverflow.into(),
     }
+}
+
+/// Whether `timelock_secs` may be a pool's time lock: at least a second (a zero lock gives the
+/// guardian no time to cancel anything) and at most [`MAX_TIMELOCK_SECS`].
+pub fn validate_timelock(timelock_secs: i64) -> Result<()> {
+    require!((1..=MAX_TIMELOCK_SECS).contains(&timelock_secs), RewardPoolError::InvalidTimeLock);
+    Ok(())
+}
+
+/// The first config version of a pool created at `slot` and `unix_timestamp` at `pool`: a hash
+/// of the three, below 2^62 (room for every later bump) and above 0.
+pub fn initial_config_version(slot: u64, unix_timestamp: i64, pool: &Pubkey) -> u64 {
+    let digest = solana_sha256_hasher::hashv(&[&b"fieldproof:pool-version"[..], &slot.to_le_bytes(), &unix_timestamp.to_le_bytes(), pool.as_ref()]).to_bytes();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    (u64::from_le_bytes(first) >> 2).max(1)
 }

@@ -8,7 +8,7 @@ pub enum TreasuryError {
     InvalidRecipients,
     #[msg("usage share must be at most 10000 basis points")]
     InvalidUsageShare,
-    #[msg("time lock must not be negative")]
+    #[msg("time lock must be between 1 second and 30 days")]
     InvalidTimeLock,
     #[msg("circuit breaker needs a non-zero window and a percent of at most 100%")]
     InvalidBreakerConfig,
@@ -18,8 +18,8 @@ pub enum TreasuryError {
     NotMintAuthority,
     #[msg("signer is not the treasury authority")]
     NotAuthority,
-    #[msg("no authority change is pending, or the signer is not the proposed authority")]
-    NotPendingAuthority,
+    #[msg("no such role change is pending, or the signer is not its proposed holder")]
+    NotPendingHolder,
     #[msg("this epoch has already been emitted")]
     EpochAlreadyEmitted,
     #[msg("epochs are emitted in order: an earlier epoch has not been emitted yet")]
@@ -50,4 +50,20 @@ pub enum TreasuryError {
     TimeLockNotElapsed,
     #[msg("arithmetic overflow")]
     ArithmeticOverflow,
+    #[msg("the treasury's breaker is on the supply, which may be zero: its threshold must be absolute")]
+    BreakerNeedsAbsoluteThreshold,
+    #[msg("the breaker lets out less than one epoch's emission, or less than the schedule emits per window")]
+    BreakerBelowEmission,
+    #[msg("the time lock can only be raised")]
+    TimeLockDecreased,
+    #[msg("the data-credits config is not the one the parameters name, or is for another token")]
+    WrongDcConfig,
+    #[msg("the data-credits burn epochs are not the treasury's epochs (start and length)")]
+    ScheduleMismatch,
+    #[msg("the guardian and the authority must be different keys")]
+    GuardianIsAuthority,
+    #[msg("signer is neither the treasury's guardian nor its authority")]
+    NotAuthorityOrGuardian,
+    #[msg("no change of this role is pending")]
+    NoPendingRole,
 }

@@ -1,7 +1,8 @@
 //! Treasury: holds the network token's mint authority in a PDA and emits every epoch on a
 //! published schedule (halvings, hard supply cap), once per epoch through a permissionless
 //! crank, split into reward-pool vaults by static weights and optionally by the epoch's DC usage
-//! burns. Every emission passes a windowed circuit breaker; parameter changes are time-locked.
+//! burns. Every emission passes a windowed circuit breaker; parameter changes are time-locked
+//! and the guardian can cancel them.
 use anchor_lang::prelude::*;
 
 pub mod emission;
@@ -11,7 +12,7 @@ pub mod instructions;
 pub mod state;
 
 use instructions::*;
-use state::Params;
+use state::{Params, Role};
 
 declare_id!("7ghpvAn2KLVm4nbGKdrAVBind7vGaXwvmumZKHo7ZZrj");
 
@@ -39,11 +40,15 @@ pub mod treasury {
         instructions::cancel_params::handler(ctx)
     }
 
-    pub fn propose_authority(ctx: Context<ProposeAuthority>, new_authority: Pubkey) -> Result<()> {
-        instructions::propose_authority::handler(ctx, new_authority)
+    pub fn propose_role(ctx: Context<ProposeRole>, role: Role, new_holder: Pubkey) -> Result<()> {
+        instructions::propose_role::handler(ctx, role, new_holder)
     }
 
-    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
-        instructions::accept_authority::handler(ctx)
+    pub fn accept_role(ctx: Context<AcceptRole>, role: Role) -> Result<()> {
+        instructions::accept_role::handler(ctx, role)
+    }
+
+    pub fn cancel_role(ctx: Context<CancelRole>, role: Role) -> Result<()> {
+        instructions::cancel_role::handler(ctx, role)
     }
 }

@@ -255,10 +255,13 @@ async fn show_pool<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, address: P
     };
     let pending = pool.pending.as_ref().map(|p| json!({"root": root(&p.root), "activates_at": p.activates_at}));
     let mut human = format!(
-        "pool {address}\n  mint        {}\n  authority   {}\n  guardian    {}\n  oracles     {} of {} must sign (config version {})\n  active      epoch {}, total {}, {} leaves, root {}\n  claimed     {}\n",
+        "pool {address}\n  network     {}\n  mint        {}\n  authority   {}\n  guardian    {}\n  time lock   {} s\n  dispute     {} s\n  oracles     {} of {} must sign (config version {})\n  active      epoch {}, total {}, {} leaves, root {}\n  claimed     {}\n",
+        pool.network,
         pool.mint,
         pool.authority,
         pool.guardian,
+        pool.timelock_secs,
+        pool.dispute_window_secs,
         pool.oracles.threshold,
         pool.oracles.count,
         pool.config_version,
@@ -271,10 +274,26 @@ async fn show_pool<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, address: P
     if let Some(p) = &pool.pending {
         human.push_str(&format!("  pending     epoch {}, total {}, active from unix time {}\n", p.root.epoch, p.root.cumulative_total, p.activates_at));
     }
+    // What the guardian watches: every loosening change waiting out the time lock.
+    let mut changes = Vec::new();
+    if let Some(p) = &pool.pending_oracles {
+        let keys: Vec<String> = p.set.keys().iter().map(|k| k.to_string()).collect();
+        human.push_str(&format!("  proposed    oracles {} of {} [{}], applicable from unix time {}\n", p.set.threshold, p.set.count, keys.join(", "), p.applicable_at));
+        changes.push(json!({"change": "oracle_set", "oracles": keys, "threshold": p.set.threshold, "applicable_at": p.applicable_at}));
+    }
+    if let Some(p) = &pool.pending_config {
+        human.push_str(&format!("  proposed    dispute window {} s, breaker {:?}, applicable from unix time {}\n", p.config.dispute_window_secs, p.config.breaker, p.applicable_at));
+        changes.push(json!({"change": "config", "dispute_window_secs": p.config.dispute_window_secs, "breaker": format!("{:?}", p.config.breaker), "applicable_at": p.applicable_at}));
+    }
+    if let Some(p) = &pool.pending_guardian {
+        human.push_str(&format!("  proposed    guardian {}, applicable from unix time {}\n", p.guardian, p.applicable_at));
+        changes.push(json!({"change": "guardian", "guardian": p.guardian.to_string(), "applicable_at": p.applicable_at}));
+    }
     let json = json!({
-        "pool": address.to_string(), "mint": pool.mint.to_string(), "authority": pool.authority.to_string(),
+        "pool": address.to_string(), "network": pool.network.to_string(), "mint": pool.mint.to_string(), "authority": pool.authority.to_string(),
         "guardian": pool.guardian.to_string(), "oracles": oracles, "threshold": pool.oracles.threshold,
-        "config_version": pool.config_version, "active": root(&pool.active), "pending": pending,
+        "config_version": pool.config_version, "timelock_secs": pool.timelock_secs, "dispute_window_secs": pool.dispute_window_secs,
+        "active": root(&pool.active), "pending": pending, "pending_changes": changes,
         "total_claimed": pool.total_claimed,
     });
     Ok(Outcome { human, json })
@@ -499,12 +518,13 @@ async fn bootstrap<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, plan_path:
     // The oracles' reward epochs are the treasury's: their `[epochs]` start_ts and length_secs.
     let schedule = ctx.client.account::<fieldproof_sdk::treasury::Treasury>(&d.treasury).await?.params.schedule;
     human.push_str(&format!("epochs of {} s from {} (Unix time)\n", schedule.epoch_length_secs, schedule.start_ts));
+    human.push_str(&format!("guardian {} (its key: {}/guardian.json unless the plan names one)\n", d.guardian, keys.path().display()));
     human.push_str(if report.changed() { "the network now matches the plan\n" } else { "nothing to do: the network already matches the plan\n" });
     let list = |keys: &[Pubkey]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
     let json = json!({
         "changed": report.changed(),
         "steps": report.steps.iter().map(|s| json!({"what": s.what, "address": s.address.to_string(), "outcome": verb(&s.outcome)})).collect::<Vec<_>>(),
-        "network_mint": d.network_mint.to_string(), "token_program": d.token_program.to_string(), "treasury": d.treasury.to_string(),
+        "guardian": d.guardian.to_string(), "network_mint": d.network_mint.to_string(), "token_program": d.token_program.to_string(), "treasury": d.treasury.to_string(),
         "pools": list(&d.pools), "dc_config": d.dc_config.to_string(), "dc_mint": d.dc_mint.to_string(),
         "network": d.network.to_string(), "device_tree": d.device_tree.map(|t| t.to_string()), "makers": list(&d.makers),
         "keys": keys.path().display().to_string(),

@@ -34,7 +34,10 @@ impl Setup {
     /// A funded pool whose active root grants `leaves`, written as the reward file
     /// `rewards.json`; the owner's keypair is `owner.json`, and they pay their own fees.
     async fn with_rewards(world: Arc<World>, network: Option<Network>, owner: Keypair, leaves: &[(Pubkey, u64)]) -> Self {
-        let pool = PoolWorld::on(world, 0).await;
+        let pool = match &network {
+            Some(network) => PoolWorld::of_network_token(world, network.network_mint, network.authority.insecure_clone(), 0).await,
+            None => PoolWorld::on(world, 0).await,
+        };
         let file = RewardFile::new(pool.pool, 1, leaves.to_vec()).unwrap();
         let args = pool.root_args(1, &pool::rewards(leaves), u64::try_from(file.cumulative_total()).unwrap()).await;
         pool.post(args, &[0, 1]).await.expect("post root");
@@ -124,6 +127,16 @@ async fn pool_shows_the_active_root_and_a_wrong_pool_is_not_found() {
     let shown = execute(&Command::Pool { pool: setup.pool.pool.to_string() }, &ctx).await.unwrap();
     assert_eq!((shown.json["active"]["epoch"].as_u64(), shown.json["active"]["cumulative_total"].as_u64()), (Some(1), Some(40)));
     assert_eq!(shown.json["threshold"], 2);
+    assert_eq!(shown.json["timelock_secs"], bank::TIMELOCK_SECS);
+    assert_eq!(shown.json["pending_changes"].as_array().map(Vec::len), Some(0));
+
+    // A proposed change shows, for the guardian to see before it may apply.
+    let (authority, world) = (&setup.pool.authority, &setup.pool.world);
+    let proposal = fieldproof_sdk::reward_pool::OracleSetArgs { oracles: (0..3).map(|_| Pubkey::new_unique()).collect(), threshold: 2 };
+    world.send(&[fieldproof_sdk::reward_pool::propose_oracle_set(&setup.pool.pool, &authority.pubkey(), proposal)], &[authority]).await.unwrap();
+    let shown = execute(&Command::Pool { pool: setup.pool.pool.to_string() }, &ctx).await.unwrap();
+    assert_eq!(shown.json["pending_changes"][0]["change"], "oracle_set");
+    assert!(shown.human.contains("proposed    oracles 2 of 3"), "{}", shown.human);
 
     let missing = execute(&Command::Pool { pool: Pubkey::new_unique().to_string() }, &ctx).await.unwrap_err();
     assert_eq!(missing.exit_code(), 5, "{missing}");
@@ -212,6 +225,9 @@ async fn bootstrap_creates_the_network_then_finds_it_in_place_and_reports_drift(
     assert_eq!(second.json["network"], first.json["network"]);
     assert!(second.human.ends_with("nothing to do: the network already matches the plan\n"), "{}", second.human);
     assert!(second.human.lines().take_while(|l| !l.starts_with("epochs of")).all(|l| l.starts_with("in place")), "{}", second.human);
+    // The guardian is the key directory's, never the deployer.
+    let guardian = solana_keypair::read_keypair_file(dir.path().join("net-keys/guardian.json")).unwrap().pubkey();
+    assert_eq!((second.json["guardian"].as_str(), guardian == world.payer().pubkey()), (Some(guardian.to_string().as_str()), false));
 
     // An oracle threshold changes only through the pool's time-locked proposal.
     std::fs::write(&plan, localnet_plan_without_tree().replacen("threshold = 2", "threshold = 3", 1)).unwrap();

@@ -288,6 +288,39 @@ impl World {
             None => 0,
         }
     }
+
+    /// Creates the data-credits config (with `args`) and the device network of `mint`, both
+    /// governed by its mint authority `authority`, as the programs require. Returns the config.
+    pub async fn create_network_of(&self, mint: &Pubkey, authority: &Keypair, args: fieldproof_sdk::data_credits::InitializeArgs) -> Pubkey {
+        use fieldproof_sdk::{data_credits, device_registry};
+        let payer = self.payer().pubkey();
+        let dc_config = data_credits::config_address(mint);
+        let network = device_registry::NetworkArgs { onboarding_fee: 0, location_fee: 0, metadata_uri: "https://fieldproof.example/d.json".into() };
+        let ixs = [
+            data_credits::initialize(&payer, &authority.pubkey(), mint, args),
+            device_registry::initialize_network(&payer, &authority.pubkey(), &dc_config, network),
+        ];
+        self.send(&ixs, &[authority]).await.expect("the DC config and the network");
+        dc_config
+    }
+}
+
+/// Time lock of the tests' configs: short enough to wait out on a node.
+pub const TIMELOCK_SECS: i64 = 6;
+
+/// Data-credits arguments priced by `price_source`, with burn epochs from `epoch_start`, a fresh
+/// guardian and [`TIMELOCK_SECS`].
+pub fn dc_args(price_source: fieldproof_sdk::data_credits::PriceSource, epoch_start: i64, epoch_length_secs: i64) -> fieldproof_sdk::data_credits::InitializeArgs {
+    fieldproof_sdk::data_credits::InitializeArgs {
+        burn_authority: Pubkey::new_unique(),
+        guardian: Pubkey::new_unique(),
+        timelock_secs: TIMELOCK_SECS,
+        price_source,
+        max_price_staleness_secs: 600,
+        epoch_start,
+        epoch_length_secs,
+        breaker: fieldproof_sdk::BreakerConfig { window_secs: 3_600, threshold: fieldproof_sdk::Threshold::Absolute(u64::MAX) },
+    }
 }
 
 /// Appends each of our programs' top-level instructions in the transaction, with the compute

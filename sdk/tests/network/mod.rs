@@ -119,10 +119,13 @@ impl Network {
         let network_source = world.create_token_account(SPL_TOKEN, &network_mint, &payer).await;
         world.mint_tokens(SPL_TOKEN, &network_mint, &network_source, &mint_authority, 100_000_000).await;
 
-        let authority = Keypair::new();
+        // The mint authority creates the DC config and so governs it and the network.
+        let authority = mint_authority;
         let dc_config = data_credits::config_address(&network_mint);
         let args = InitializeArgs {
             burn_authority: Pubkey::new_unique(),
+            guardian: Pubkey::new_unique(),
+            timelock_secs: crate::bank::TIMELOCK_SECS,
             price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&dc_config) },
             max_price_staleness_secs: 600,
             epoch_start: world.clock().await.unix_timestamp,

@@ -10,7 +10,7 @@ use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::bank::{World, SPL_TOKEN};
+use crate::bank::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
 
 const FUNDING: u64 = 1_000_000;
 
@@ -37,11 +37,18 @@ impl PoolWorld {
         Self::on(Arc::new(World::start().await), dispute_window_secs).await
     }
 
-    /// A funded pool in `world`, shared with other fixtures.
+    /// A funded pool of a new network token in `world`, shared with other fixtures.
     pub async fn on(world: Arc<World>, dispute_window_secs: i64) -> Self {
         let mint_authority = Keypair::new();
         let mint = world.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
-        let authority = Keypair::new();
+        let price = fieldproof_sdk::data_credits::PriceSource::Pyth { feed_id: [7; 32] };
+        world.create_network_of(&mint, &mint_authority, dc_args(price, 0, 86_400)).await;
+        Self::of_network_token(world, mint, mint_authority, dispute_window_secs).await
+    }
+
+    /// A pool of the network token `mint`, whose device network exists and whose mint and
+    /// network authority is `authority` (it creates the pool and funds its vault).
+    pub async fn of_network_token(world: Arc<World>, mint: Pubkey, authority: Keypair, dispute_window_secs: i64) -> Self {
         let guardian = Keypair::new();
         let oracles: Vec<SigningKey> = (1..=3).map(|s| SigningKey::from_bytes(&[s; 32])).collect();
         let args = CreatePoolArgs {
@@ -51,11 +58,12 @@ impl PoolWorld {
             threshold: 2,
             dispute_window_secs,
             breaker: breaker(),
+            timelock_secs: TIMELOCK_SECS,
         };
         let ix = reward_pool::create_pool(&world.payer().pubkey(), &authority.pubkey(), &mint, &SPL_TOKEN, args);
         world.send(&[ix], &[&authority]).await.expect("create pool");
         let pool = reward_pool::pool_address(&mint, 7);
-        world.mint_tokens(SPL_TOKEN, &mint, &reward_pool::vault_address(&pool), &mint_authority, FUNDING).await;
+        world.mint_tokens(SPL_TOKEN, &mint, &reward_pool::vault_address(&pool), &authority, FUNDING).await;
         Self { world, mint, pool, authority, guardian, oracles }
     }
 

@@ -6,7 +6,6 @@ use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
 use fieldproof_merkle::{leaf_hash, MerkleTree};
 use fieldproof_tests::bank::anchor_ix;
 use fieldproof_tests::oracles::{signed_by, Oracle};
-use fieldproof_tests::tokens::SPL_TOKEN;
 use reward_pool::instructions::{ClaimArgs, CreatePoolArgs, PostRootArgs};
 use reward_pool::state::{CLAIM_SEED, POOL_SEED, VAULT_SEED};
 use solana_instruction::{AccountMeta, Instruction};
@@ -62,31 +61,29 @@ impl RewardPool {
         Self::with(r, 0, BreakerConfig { window_secs: 86_400, threshold: Threshold::Percent(10_000) }).await
     }
 
-    /// A funded pool with `dispute_window_secs` and `breaker`.
+    /// A funded pool 0 of the registry's network token, with `dispute_window_secs` and `breaker`.
     pub async fn with(r: &mut Registry, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
-        Self::of_token(r, SPL_TOKEN, dispute_window_secs, breaker).await
-    }
-
-    /// A funded pool of a mint of `token_program` (SPL Token or Token-2022).
-    pub async fn of_token(r: &mut Registry, token_program: Pubkey, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
-        let mint_authority = Keypair::new();
-        let mint = r.bank.create_mint(token_program, &mint_authority.pubkey(), 6).await;
-        let pool = Self::for_mint(r, token_program, mint, 0, dispute_window_secs, breaker).await;
-        r.bank.mint_tokens(token_program, &mint, &pool.vault, &mint_authority, FUNDING).await;
+        let pool = Self::unfunded(r, 0, dispute_window_secs, breaker).await;
+        let (token_program, mint, authority) = (r.network_token_program, r.network_mint, r.authority.insecure_clone());
+        r.bank.mint_tokens(token_program, &mint, &pool.vault, &authority, FUNDING).await;
         pool
     }
 
-    /// Pool `id` of an existing `mint`, unfunded (a treasury's emission funds it).
-    pub async fn for_mint(r: &mut Registry, token_program: Pubkey, mint: Pubkey, id: u16, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
+    /// Pool `id` of the registry's network token, created by the network's authority, unfunded
+    /// (a treasury's emission funds it).
+    pub async fn unfunded(r: &mut Registry, id: u16, dispute_window_secs: i64, breaker: BreakerConfig) -> Self {
+        let (token_program, mint) = (r.network_token_program, r.network_mint);
         let pool = Pubkey::find_program_address(&[POOL_SEED, mint.as_ref(), &id.to_le_bytes()], &reward_pool::ID).0;
         let vault = Pubkey::find_program_address(&[VAULT_SEED, pool.as_ref()], &reward_pool::ID).0;
         let oracles: Vec<Oracle> = (1..=3).map(Oracle::from_seed).collect();
-        let authority = Keypair::new();
+        let authority = r.authority.insecure_clone();
         let create = anchor_ix(
             reward_pool::ID,
             reward_pool::accounts::CreatePool {
                 payer: r.bank.payer().pubkey(),
                 authority: authority.pubkey(),
+                network: r.network,
+                dc_config: r.dc_config,
                 pool,
                 vault,
                 mint,
@@ -101,6 +98,7 @@ impl RewardPool {
                     threshold: 2,
                     dispute_window_secs,
                     breaker,
+                    timelock_secs: 3_600,
                 },
             },
         );

@@ -58,7 +58,12 @@ impl Device {
 
 pub struct Registry {
     pub bank: Bank,
+    /// The network token's mint authority, which created the DC config and so governs it, the
+    /// network and its pools.
     pub authority: Keypair,
+    /// The network token, whose pools pay the network's devices.
+    pub network_mint: Pubkey,
+    pub network_token_program: Pubkey,
     pub dc_config: Pubkey,
     pub dc_mint: Pubkey,
     pub network: Pubkey,
@@ -89,14 +94,19 @@ pub fn custom_error(result: Result<(), TransactionError>) -> u32 {
 
 impl Registry {
     /// A network whose tree has `depth` levels, a changelog buffer of `buffer` and a canopy of
-    /// `canopy` levels.
+    /// `canopy` levels, its token an SPL Token mint.
     pub async fn new(depth: u32, buffer: u32, canopy: u32) -> Self {
+        Self::with_token_program(depth, buffer, canopy, SPL_TOKEN).await
+    }
+
+    /// [`new`](Self::new), the network token a mint of `token_program`.
+    pub async fn with_token_program(depth: u32, buffer: u32, canopy: u32, token_program: Pubkey) -> Self {
         let ctx = crate::program_test().start_with_context().await;
         let mut bank = Bank::from_context(ctx);
         let payer = bank.payer();
         let authority = Keypair::new();
 
-        let network_mint = bank.create_mint(SPL_TOKEN, &authority.pubkey(), 6).await;
+        let network_mint = bank.create_mint(token_program, &authority.pubkey(), 6).await;
         let dc_config = Pubkey::find_program_address(&[CONFIG_SEED, network_mint.as_ref()], &data_credits::ID).0;
         let dc_mint = Pubkey::find_program_address(&[DC_MINT_SEED, dc_config.as_ref()], &data_credits::ID).0;
         let now = bank.now().await;
@@ -114,6 +124,8 @@ impl Registry {
             data_credits::instruction::Initialize {
                 args: InitializeArgs {
                     burn_authority: authority.pubkey(),
+                    guardian: Pubkey::new_unique(),
+                    timelock_secs: 3_600,
                     price_source: PriceSource::Pyth { feed_id: [7; 32] },
                     max_price_staleness_secs: 60,
                     epoch_start: now,
@@ -192,6 +204,8 @@ impl Registry {
         let mut registry = Self {
             bank,
             authority,
+            network_mint,
+            network_token_program: token_program,
             dc_config,
             dc_mint,
             network,

@@ -303,9 +303,10 @@ async fn only_the_active_root_pays() {
 async fn a_token_2022_pool_pays_claims() {
     use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
     use fieldproof_tests::tokens::TOKEN_2022;
-    let mut r = registry().await;
+    // The network's token is a Token-2022 mint, and so is its pool's.
+    let mut r = Registry::with_token_program(5, 8, 2, TOKEN_2022).await;
     let breaker = BreakerConfig { window_secs: 86_400, threshold: Threshold::Percent(10_000) };
-    let mut pool = RewardPool::of_token(&mut r, TOKEN_2022, 0, breaker).await;
+    let mut pool = RewardPool::with(&mut r, 0, breaker).await;
     let owner = Keypair::new();
     let (devices, rewards) = devices_with_rewards(&mut r, &owner.pubkey(), &[10, 20]).await;
     pool.post(&mut r, &rewards).await;

@@ -26,17 +26,17 @@ fn breaker() -> BreakerConfig {
 #[tokio::test]
 async fn treasury_emission_funds_the_pools_and_owners_claims_drain_exactly_the_root() {
     let mut r = Registry::new(5, 8, 2).await;
-    let mint_authority = Keypair::new();
-    let mint = r.bank.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
-    let mut coverage = RewardPool::for_mint(&mut r, SPL_TOKEN, mint, 0, 0, breaker()).await;
-    let mapping = RewardPool::for_mint(&mut r, SPL_TOKEN, mint, 1, 0, breaker()).await;
+    let (mint, mint_authority) = (r.network_mint, r.authority.insecure_clone());
+    let mut coverage = RewardPool::unfunded(&mut r, 0, 0, breaker()).await;
+    let mapping = RewardPool::unfunded(&mut r, 1, 0, breaker()).await;
 
-    // The treasury takes the mint authority and emits epoch 0 into the two vaults, 3:1.
+    // The treasury takes the mint authority and emits epoch 0 into the two vaults, 3:1. Its
+    // epochs are the network's data-credits epochs, which started when the registry was set up.
     let treasury = Pubkey::find_program_address(&[TREASURY_SEED, mint.as_ref()], &treasury::ID).0;
-    let now = r.bank.now().await;
+    let dc: data_credits::state::DataCreditsConfig = r.bank.account(r.dc_config).await;
     let params = Params {
         schedule: Schedule {
-            start_ts: now - EPOCH_SECS,
+            start_ts: dc.epoch_start,
             epoch_length_secs: EPOCH_SECS,
             initial_emission: EMISSION,
             halving_interval_epochs: 0,
@@ -47,10 +47,10 @@ async fn treasury_emission_funds_the_pools_and_owners_claims_drain_exactly_the_r
             Recipient { token_account: mapping.vault, weight: 1, category: 1 },
         ],
         usage_bps: 0,
-        dc_config: Pubkey::default(),
-        // Absolute, because a percent-of-supply limit would block the first emission (supply 0).
+        dc_config: r.dc_config,
+        // Absolute: a percent-of-supply limit would block the first emission (supply 0).
         breaker: breaker(),
-        timelock_secs: 0,
+        timelock_secs: 3_600,
     };
     let vaults = [coverage.vault, mapping.vault];
     let mut init = anchor_ix(
@@ -60,13 +60,25 @@ async fn treasury_emission_funds_the_pools_and_owners_claims_drain_exactly_the_r
             mint_authority: mint_authority.pubkey(),
             treasury,
             mint,
+            dc_config: r.dc_config,
             token_program: SPL_TOKEN,
             system_program: anchor_lang::system_program::ID,
         },
-        treasury::instruction::Initialize { args: treasury::instructions::InitializeArgs { authority: Pubkey::new_unique(), params } },
+        treasury::instruction::Initialize {
+            args: treasury::instructions::InitializeArgs { authority: Pubkey::new_unique(), guardian: Pubkey::new_unique(), params },
+        },
     );
     init.accounts.extend(vaults.iter().map(|v| AccountMeta::new_readonly(*v, false)));
     r.bank.send(&[init], &[&mint_authority]).await.expect("initialize treasury");
+
+    // Four devices, each with its own owner, issued in epoch 0 (their fees are booked in it).
+    let owners: Vec<Keypair> = (0..4).map(|_| Keypair::new()).collect();
+    let mut devices = Vec::new();
+    for owner in &owners {
+        devices.push(r.issue(&owner.pubkey()).await);
+    }
+
+    r.bank.advance_clock(EPOCH_SECS).await;
     let mut emit: Instruction = anchor_ix(
         treasury::ID,
         treasury::accounts::EmitEpoch { treasury, mint, epoch_burns: None, token_program: SPL_TOKEN },
@@ -77,12 +89,7 @@ async fn treasury_emission_funds_the_pools_and_owners_claims_drain_exactly_the_r
     assert_eq!(r.bank.token_balance(coverage.vault).await, 750_000);
     assert_eq!(r.bank.token_balance(mapping.vault).await, 250_000);
 
-    // Four devices, each with its own owner, rewarded with exactly what the coverage pool got.
-    let owners: Vec<Keypair> = (0..4).map(|_| Keypair::new()).collect();
-    let mut devices = Vec::new();
-    for owner in &owners {
-        devices.push(r.issue(&owner.pubkey()).await);
-    }
+    // The devices are rewarded with exactly what the coverage pool got.
     let amounts = [400_000, 200_000, 100_000, 50_000];
     let rewards = Rewards::new(devices.iter().zip(amounts).map(|(d, a)| (d.info.asset, a)).collect());
 

@@ -84,6 +84,8 @@ pub fn handler(ctx: Context<DelegateDataCredits>, amount: u64, router: Pubkey) -
         escrow.config = config.key();
         escrow.payer = payer;
         escrow.router = router;
+        escrow.withdrawable_at = 0;
+        escrow.withdrawn = 0;
         escrow.bump = ctx.bumps.escrow;
     }
     escrow.delegated = escrow.delegated.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;

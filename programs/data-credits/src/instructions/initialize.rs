@@ -13,21 +13,30 @@ use crate::state::*;
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct InitializeArgs {
     pub burn_authority: Pubkey,
+    /// Cancels pending loosening changes; must not be the authority's key.
+    pub guardian: Pubkey,
+    /// How long every loosening change waits; the floor for the config's life.
+    pub timelock_secs: i64,
     pub price_source: PriceSource,
     pub max_price_staleness_secs: i64,
     /// Start of burn epoch 0 (unix seconds); burns before it are refused.
     pub epoch_start: i64,
     pub epoch_length_secs: i64,
+    /// Must be absolute: its base, the DC supply, starts at zero.
     pub breaker: BreakerConfig,
 }
 
-/// Creates the config of one network token and its DC mint.
+/// Creates the config of one network token and its DC mint. Its address derives from the mint
+/// alone, and the device network's and the pools' follow from it, so only the network token's
+/// mint authority may create it: nobody can take the address first. (The bootstrap does it
+/// before it hands the mint authority to the treasury.)
 #[derive(Accounts)]
 pub struct Initialize<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// The config's authority; signs so that a config cannot be created in someone else's name.
+    /// The network token's mint authority, which becomes the config's authority.
     pub authority: Signer<'info>,
+    #[account(constraint = network_mint.mint_authority == Some(authority.key()).into() @ DataCreditsError::NotMintAuthority)]
     pub network_mint: Box<InterfaceAccount<'info, Mint>>,
     #[account(
         init,
@@ -46,8 +55,12 @@ pub struct Initialize<'info> {
 }
 
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
-    validate_settings(args.max_price_staleness_secs, &args.price_source)?;
+    let settings = Settings { price_source: args.price_source, max_price_staleness_secs: args.max_price_staleness_secs, breaker: args.breaker };
+    settings.validate()?;
     require!(args.epoch_length_secs > 0, DataCreditsError::InvalidEpochLength);
+    validate_timelock(args.timelock_secs)?;
+    let authority = ctx.accounts.authority.key();
+    require!(args.guardian != authority && args.guardian != Pubkey::default(), DataCreditsError::GuardianIsAuthority);
     let breaker = WindowedBreaker::new(args.breaker).map_err(breaker_error)?;
 
     let config_key = ctx.accounts.config.key();
@@ -55,10 +68,14 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
 
     let config = &mut ctx.accounts.config;
     config.set_inner(DataCreditsConfig {
-        authority: ctx.accounts.authority.key(),
+        authority,
         pending_authority: Pubkey::default(),
         burn_authority: args.burn_authority,
-        pending_burn_authority: Pubkey::default(),
+        pending_burn_authority: None,
+        guardian: args.guardian,
+        pending_guardian: None,
+        timelock_secs: args.timelock_secs,
+        pending_settings: None,
         network_mint: ctx.accounts.network_mint.key(),
         dc_mint: ctx.accounts.dc_mint.key(),
         price_source: args.price_source,
@@ -75,6 +92,8 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         dc_mint: config.dc_mint,
         authority: config.authority,
         burn_authority: config.burn_authority,
+        guardian: config.guardian,
+        timelock_secs: config.timelock_secs,
         price_source: config.price_source,
         max_price_staleness_secs: config.max_price_staleness_secs,
         epoch_start: config.epoch_start,

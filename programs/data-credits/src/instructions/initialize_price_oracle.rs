@@ -12,8 +12,9 @@ pub struct InitializePriceOracleArgs {
     pub expo: i32,
 }
 
-/// Creates the config's oracle-quorum price account. Minting reads it once the authority
-/// points the price source at it (`update_config`).
+/// Creates the config's oracle-quorum price account, with its first submitters (in force at
+/// once: minting reads it only when the price source names it, which the config's creation or a
+/// time-locked `propose_config` decides). Later submitter sets wait out the time lock.
 #[derive(Accounts)]
 pub struct InitializePriceOracle<'info> {
     #[account(mut)]
@@ -38,7 +39,8 @@ pub fn handler(ctx: Context<InitializePriceOracle>, args: InitializePriceOracleA
     oracle.config = ctx.accounts.config.key();
     oracle.expo = args.expo;
     oracle.bump = ctx.bumps.price_oracle;
-    oracle.set_submitters(&args.submitters, args.min_submissions)?;
+    oracle.set_submitters(&SubmitterSet::new(&args.submitters, args.min_submissions)?);
+    oracle.pending = None;
     emit!(PriceOracleInitialized {
         config: oracle.config,
         oracle: oracle.key(),

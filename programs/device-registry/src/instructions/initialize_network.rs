@@ -22,12 +22,14 @@ impl NetworkArgs {
     }
 }
 
-/// Creates the network of one data-credits config; its fees are paid in that config's DC.
+/// Creates the network of one data-credits config; its fees are paid in that config's DC. The
+/// network's address derives from the config alone, and reward pools bind to it, so only the
+/// config's authority may create it: nobody can take the address first.
 #[derive(Accounts)]
 pub struct InitializeNetwork<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// Signs so that no one can create a network in someone else's name.
+    /// The data-credits config's authority, which becomes the network's authority.
     pub authority: Signer<'info>,
     #[account(
         init,
@@ -37,6 +39,7 @@ pub struct InitializeNetwork<'info> {
         bump,
     )]
     pub network: Box<Account<'info, NetworkConfig>>,
+    #[account(constraint = dc_config.authority == authority.key() @ RegistryError::NotDcAuthority)]
     pub dc_config: Box<Account<'info, DataCreditsConfig>>,
     pub system_program: Program<'info, System>,
 }

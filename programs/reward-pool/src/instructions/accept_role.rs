@@ -4,7 +4,8 @@ use crate::errors::RewardPoolError;
 use crate::events::RoleAccepted;
 use crate::state::*;
 
-/// Second step of a role hand-over, signed by the proposed key. Bumps the config version.
+/// Second step of a role hand-over, signed by the proposed key (for the guardian, once the time
+/// lock has passed). Bumps the config version. The guardian and the authority stay two keys.
 #[derive(Accounts)]
 pub struct AcceptRole<'info> {
     #[account(mut)]
@@ -13,17 +14,23 @@ pub struct AcceptRole<'info> {
 }
 
 pub fn handler(ctx: Context<AcceptRole>, role: Role) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
     let pool = &mut ctx.accounts.pool;
     let holder = ctx.accounts.new_holder.key();
-    let pending = match role {
-        Role::Authority => &mut pool.pending_authority,
-        Role::Guardian => &mut pool.pending_guardian,
-    };
-    require!(*pending != Pubkey::default() && *pending == holder, RewardPoolError::NotPendingHolder);
-    *pending = Pubkey::default();
     match role {
-        Role::Authority => pool.authority = holder,
-        Role::Guardian => pool.guardian = holder,
+        Role::Authority => {
+            require!(pool.pending_authority != Pubkey::default() && pool.pending_authority == holder, RewardPoolError::NotPendingHolder);
+            require!(holder != pool.guardian, RewardPoolError::GuardianIsAuthority);
+            pool.pending_authority = Pubkey::default();
+            pool.authority = holder;
+        }
+        Role::Guardian => {
+            let pending = pool.pending_guardian.filter(|p| p.guardian == holder).ok_or(RewardPoolError::NotPendingHolder)?;
+            require!(now >= pending.applicable_at, RewardPoolError::TimeLockNotElapsed);
+            require!(holder != pool.authority, RewardPoolError::GuardianIsAuthority);
+            pool.pending_guardian = None;
+            pool.guardian = holder;
+        }
     }
     pool.bump_version()?;
     emit!(RoleAccepted { pool: pool.key(), role, holder, config_version: pool.config_version });

@@ -30,7 +30,9 @@ pub struct Claim<'info> {
     #[account(mut, has_one = vault, has_one = mint)]
     pub pool: Box<Account<'info, Pool>>,
     /// The device; only the registry writes DeviceInfo accounts, so its asset id and tree are
-    /// the ones Bubblegum minted.
+    /// the ones Bubblegum minted. Its status does not matter: an inactive device is paid what
+    /// the roots already grant it (see docs/security.md).
+    #[account(constraint = device.network == pool.network @ RewardPoolError::WrongNetwork)]
     pub device: Box<Account<'info, DeviceInfo>>,
     #[account(
         init_if_needed,

@@ -36,7 +36,9 @@ impl PostRootArgs {
 }
 
 /// Anyone may submit: what counts are the oracle signatures in the preceding Ed25519
-/// precompile instruction, over the root message of these arguments.
+/// precompile instruction, over the root message of these arguments. A pending root whose
+/// dispute window has passed is activated first; while one is still in its window, no root
+/// may be posted (the oracles wait until `pending.activates_at`, then post).
 #[derive(Accounts)]
 pub struct PostRoot<'info> {
     #[account(mut, has_one = vault)]
@@ -52,8 +54,16 @@ pub fn handler(ctx: Context<PostRoot>, args: PostRootArgs) -> Result<()> {
     let pool = &mut ctx.accounts.pool;
     require!(args.config_version == pool.config_version, RewardPoolError::ConfigVersionMismatch);
     require!(now <= args.expires_at, RewardPoolError::RootMessageExpired);
+    // A pending root is never replaced: a replacement would restart the dispute window, and with
+    // a window as long as an epoch no root would ever become active. One that has matured is
+    // promoted first; one still in its window makes the oracles wait until it matures.
+    if let Some(pending) = pool.pending {
+        require!(now >= pending.activates_at, RewardPoolError::PendingRootInDisputeWindow);
+    }
     let latest = *pool.latest_root();
     require!(args.epoch > latest.epoch, RewardPoolError::EpochNotIncreasing);
+    let furthest = latest.epoch.checked_add(MAX_EPOCH_STEP).ok_or(RewardPoolError::ArithmeticOverflow)?;
+    require!(args.epoch <= furthest, RewardPoolError::EpochTooFarAhead);
     require!(args.cumulative_total >= latest.cumulative_total, RewardPoolError::TotalDecreased);
     // Funding is what the vault holds plus what it already paid out.
     let funded = ctx.accounts.vault.amount.checked_add(pool.total_claimed).ok_or(RewardPoolError::ArithmeticOverflow)?;
@@ -62,6 +72,16 @@ pub fn handler(ctx: Context<PostRoot>, args: PostRootArgs) -> Result<()> {
     let message = args.message(pool.key()).to_bytes();
     require_quorum(&ctx.accounts.instructions, &pool.oracles, &message)?;
 
+    let pool_key = pool.key();
+    if let Some(matured) = pool.pending.take() {
+        pool.active = matured.root;
+        emit!(RootActivated {
+            pool: pool_key,
+            epoch: matured.root.epoch,
+            root: matured.root.root,
+            cumulative_total: matured.root.cumulative_total,
+        });
+    }
     let root = RootState {
         epoch: args.epoch,
         root: args.root,
@@ -72,7 +92,7 @@ pub fn handler(ctx: Context<PostRoot>, args: PostRootArgs) -> Result<()> {
     };
     let activates_at = now.checked_add(pool.dispute_window_secs).ok_or(RewardPoolError::ArithmeticOverflow)?;
     emit!(RootPosted {
-        pool: pool.key(),
+        pool: pool_key,
         epoch: root.epoch,
         root: root.root,
         cumulative_total: root.cumulative_total,
@@ -82,12 +102,10 @@ pub fn handler(ctx: Context<PostRoot>, args: PostRootArgs) -> Result<()> {
         activates_at,
     });
     if pool.dispute_window_secs == 0 {
-        // No dispute window (localnet): the root is active at once and supersedes any pending one.
+        // No dispute window (a local network): the root is active at once.
         pool.active = root;
-        pool.pending = None;
-        emit!(RootActivated { pool: pool.key(), epoch: root.epoch, root: root.root, cumulative_total: root.cumulative_total });
+        emit!(RootActivated { pool: pool_key, epoch: root.epoch, root: root.root, cumulative_total: root.cumulative_total });
     } else {
-        // A newer root supersedes a pending one (amounts are cumulative) and restarts the window.
         pool.pending = Some(PendingRoot { root, activates_at });
     }
     Ok(())

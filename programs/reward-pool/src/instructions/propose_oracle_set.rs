@@ -10,8 +10,9 @@ pub struct OracleSetArgs {
     pub threshold: u8,
 }
 
-/// First step of an oracle-set rotation: the new set waits one dispute window, during which the
-/// guardian can cancel it, before the authority applies it.
+/// First step of an oracle-set rotation: the new set waits out the pool's time lock, during
+/// which the guardian can cancel it, before the authority applies it. A new proposal replaces a
+/// pending one and starts its own time lock.
 #[derive(Accounts)]
 pub struct ProposeOracleSet<'info> {
     #[account(mut, has_one = authority @ RewardPoolError::NotAuthority)]
@@ -23,7 +24,7 @@ pub fn handler(ctx: Context<ProposeOracleSet>, args: OracleSetArgs) -> Result<()
     let now = Clock::get()?.unix_timestamp;
     let pool = &mut ctx.accounts.pool;
     let set = OracleSet::from_keys(&args.oracles, args.threshold)?;
-    let applicable_at = now.checked_add(pool.dispute_window_secs).ok_or(RewardPoolError::ArithmeticOverflow)?;
+    let applicable_at = pool.unlocks_at(now)?;
     pool.pending_oracles = Some(PendingOracleSet { set, applicable_at });
     emit!(OracleSetProposed { pool: pool.key(), oracles: args.oracles, threshold: args.threshold, applicable_at });
     Ok(())

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 use device_registry::ownership::{verify_owner, OwnershipProof};
 use device_registry::state::DeviceInfo;
 
-use crate::errors::ownership_error;
+use crate::errors::{ownership_error, RewardPoolError};
 use crate::events::DestinationSet;
 use crate::state::*;
 
@@ -16,6 +16,7 @@ pub struct SetDestination<'info> {
     /// The device cNFT's owner now, proven through account compression in the handler.
     pub owner: Signer<'info>,
     pub pool: Box<Account<'info, Pool>>,
+    #[account(constraint = device.network == pool.network @ RewardPoolError::WrongNetwork)]
     pub device: Box<Account<'info, DeviceInfo>>,
     #[account(
         init_if_needed,

@@ -10,7 +10,9 @@ use crate::state::*;
 
 /// Mints one epoch's emission into the recipients. Permissionless: anyone may crank it, once
 /// per epoch, in order, after the epoch is over. Remaining accounts: the recipients' token
-/// accounts (writable), in the stored order.
+/// accounts (writable), in the stored order. A recipient whose account cannot receive (closed
+/// by its owner, frozen) is skipped and its share not minted, so that no single recipient can
+/// stop the emissions of every other.
 #[derive(Accounts)]
 #[instruction(epoch: u64)]
 pub struct EmitEpoch<'info> {
@@ -37,13 +39,12 @@ pub fn handler<'info>(ctx: Context<'info, EmitEpoch<'info>>, epoch: u64) -> Resu
     require!(epoch >= treasury.next_epoch, TreasuryError::EpochAlreadyEmitted);
     require!(epoch == treasury.next_epoch, TreasuryError::EpochOutOfOrder);
     require!(now >= treasury.params.schedule.epoch_end(epoch)?, TreasuryError::EpochNotEnded);
-    treasury
-        .params
-        .check_recipient_accounts(ctx.remaining_accounts, &treasury.mint, &treasury.token_program)?;
-    require!(
-        ctx.remaining_accounts.iter().all(|a| a.is_writable),
-        TreasuryError::RecipientNotWritable
-    );
+    let recipients = &treasury.params.recipients;
+    require!(ctx.remaining_accounts.len() == recipients.len(), TreasuryError::RecipientCountMismatch);
+    for (recipient, account) in recipients.iter().zip(ctx.remaining_accounts) {
+        require_keys_eq!(account.key(), recipient.token_account, TreasuryError::WrongRecipientAccount);
+        require!(account.is_writable, TreasuryError::RecipientNotWritable);
+    }
 
     let usage = usage_by_category(
         ctx.accounts.epoch_burns.as_ref().map(|a| a.as_ref()),
@@ -53,17 +54,27 @@ pub fn handler<'info>(ctx: Context<'info, EmitEpoch<'info>>, epoch: u64) -> Resu
     )?;
 
     let supply_before = ctx.accounts.mint.supply;
-    let amount = treasury.params.schedule.emission(epoch, supply_before);
+    let scheduled = treasury.params.schedule.emission(epoch, supply_before);
+    let split = split(scheduled, &treasury.params.recipients, treasury.params.usage_bps, &usage)?;
+    let count = treasury.params.recipients.len();
+    let mut skipped = [0u64; MAX_RECIPIENTS];
+    let mut amount: u64 = 0;
+    for (i, to) in ctx.remaining_accounts.iter().enumerate() {
+        if can_receive(to, &treasury.mint, &treasury.token_program) {
+            amount = amount.checked_add(split.amounts[i]).ok_or(TreasuryError::ArithmeticOverflow)?;
+        } else {
+            skipped[i] = split.amounts[i];
+        }
+    }
     if amount > 0 {
         treasury.breaker.record(now, amount, supply_before).map_err(breaker_error)?;
     }
-    let split = split(amount, &treasury.params.recipients, treasury.params.usage_bps, &usage)?;
 
     let mint_key = treasury.mint;
     let bump = [treasury.bump];
     let seeds: &[&[&[u8]]] = &[&[TREASURY_SEED, mint_key.as_ref(), &bump]];
-    for (to, amount) in ctx.remaining_accounts.iter().zip(split.amounts) {
-        if amount == 0 {
+    for ((to, amount), skipped) in ctx.remaining_accounts.iter().zip(split.amounts).zip(skipped) {
+        if amount == 0 || skipped > 0 {
             continue;
         }
         token_interface::mint_to(
@@ -87,7 +98,8 @@ pub fn handler<'info>(ctx: Context<'info, EmitEpoch<'info>>, epoch: u64) -> Resu
         epoch,
         amount,
         usage_amount: split.usage_amount,
-        amounts: split.amounts[..treasury.params.recipients.len()].to_vec(),
+        amounts: split.amounts[..count].iter().zip(&skipped).map(|(a, s)| if *s > 0 { 0 } else { *a }).collect(),
+        skipped: skipped[..count].to_vec(),
         supply_after: supply_before.checked_add(amount).ok_or(TreasuryError::ArithmeticOverflow)?,
     });
     Ok(())
