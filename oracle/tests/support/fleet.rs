@@ -59,7 +59,13 @@ pub async fn ingest<'a>(writer: &fieldproof_oracle::log::ReportWriter, sealer: &
         last = last.max(at);
         writer.insert(NewReport::accepted(&sim.report, sim.report.to_bytes(), at + 1_000, "test".into())).await.unwrap();
     }
-    sealer.seal_due(last + sealer.delay_ms + 2 * sealer.bucket_ms).await.unwrap();
+    seal_until(sealer, last + 2 * sealer.bucket_ms).await;
+}
+
+/// Seals every bucket that ended before `until_ms`, as the oracle does once the clock-skew
+/// window has passed them.
+pub async fn seal_until(sealer: &fieldproof_oracle::log::Sealer, until_ms: i64) {
+    sealer.seal_due(until_ms + sealer.delay_ms).await.unwrap();
 }
 
 /// The segments this oracle's log holds of the buckets `stream`'s `epoch` spans.
