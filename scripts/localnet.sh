@@ -113,6 +113,12 @@ $app_dir
 [ingest]
 max_clock_skew_secs = 30      # the fleet's devices report as things happen; an epoch is computed this much sooner
 
+[log]                         # ten-second buckets: a minute's epoch is sealed about 45 s after its end
+store = "$state/log-$i"
+wal_dir = "$state/wal-$i"
+bucket_secs = 10
+seal_grace_secs = 5
+
 [registry]
 rpc_url = "$url"
 network = "$network"

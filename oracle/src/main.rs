@@ -91,6 +91,16 @@ enum Command {
         #[arg(long)]
         log_store: Option<String>,
     },
+    /// Rebuild the database's index of the report log (the reports and the segments held) from
+    /// the log store alone, e.g. into a new or lost database. Safe over a live index.
+    RebuildIndex {
+        /// Overrides `database_url`.
+        #[arg(long, env = "FIELDPROOF_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Overrides `log.store`.
+        #[arg(long)]
+        log_store: Option<String>,
+    },
     /// Print the configuration in effect, every default filled in, as TOML (a file --config reads).
     Config,
     /// Measure this machine: the ed25519 ceiling, HTTP ingest, the verifier and the peak memory
@@ -237,6 +247,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate { seed, hotspots, mappers, cheaters, write_devices, oracle, rounds, onboard } => {
             let spec = FleetSpec { seed, hotspots, mappers, cheaters: fieldproof_oracle::simulate::Cheaters::each(cheaters) };
             simulate(spec, write_devices, &oracle, rounds, &onboard).await
+        }
+        Command::RebuildIndex { database_url, log_store } => {
+            let store = fieldproof_oracle::storage::Store::open(&database_url.unwrap_or(config.database_url)).await?;
+            let log_store = log_store.unwrap_or(config.log.store);
+            let objects = fieldproof_oracle::objects::Objects::open(&log_store)?;
+            let rebuilt = fieldproof_oracle::log::rebuild_index(&store, &objects, config.log.bucket_ms()).await?;
+            println!("indexed {} reports of {} segments from {log_store}", rebuilt.reports, rebuilt.segments);
+            Ok(())
         }
         Command::Config => {
             print!("{}", config.to_toml()?);

@@ -83,6 +83,7 @@ impl Scene {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: format!("sqlite://{}", dir.path().join("oracle.sqlite").display()),
             epochs_store: epochs,
+            log: fieldproof_oracle::log::LogConfig::in_dir(dir.path()),
             registry: RegistryConfig { rpc_url: Some(url), network: Some(network.network.to_string()), refresh_secs: 1, ..RegistryConfig::default() },
             ..OracleConfig::default()
         };

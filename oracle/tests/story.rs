@@ -26,6 +26,7 @@ use fieldproof_oracle::onboard::{onboard, Onboarding};
 use fieldproof_oracle::quorum::config::{PeerConfig, PoolConfig};
 use fieldproof_oracle::quorum::{EpochRecord, EpochStatus, QuorumConfig};
 use fieldproof_oracle::serve::{self, RunningOracle};
+use fieldproof_oracle::log::LogConfig;
 use fieldproof_oracle::simulate::{Cheaters, Fleet, FleetSpec, Role, SimReport};
 use fieldproof_oracle::storage::Store;
 use fieldproof_sdk::data_credits;
@@ -243,6 +244,8 @@ fn oracles(url: &str, deployment: &Deployment, start_ts: i64, payer: &Path, dir:
                 listen: listen[i],
                 database_url: format!("sqlite://{}", dir.join(format!("oracle-{i}.sqlite")).display()),
                 epochs_store: dir.join(format!("epochs-{i}")).display().to_string(),
+                // Ten-second buckets: an epoch of 40 s is sealed about 50 s after its end.
+                log: LogConfig { bucket_secs: 10, seal_grace_secs: 5, ..LogConfig::in_dir(&dir.join(format!("oracle-{i}"))) },
                 // The round is sent at its start: mapping segments are signed when the drive ends,
                 // up to 30 s later.
                 ingest: IngestConfig { max_clock_skew_secs: 35, ..IngestConfig::default() },
@@ -385,7 +388,7 @@ async fn the_story_end_to_end() {
     oracles[2].start().await;
     for report in &acknowledged {
         let stored = oracles[2].store().report_by_id(&report.report_id().0).await.unwrap();
-        assert_eq!(stored.map(|s| s.report.body), Some(report.to_bytes()), "an acknowledged report survived the kill");
+        assert_eq!(stored.map(|s| s.body), Some(report.to_bytes()), "an acknowledged report survived the kill");
     }
     wait_for_devices(&oracles[2], fleet.devices.len()).await;
     send(&oracles[..2], second).await;

@@ -47,7 +47,7 @@ pub async fn open_log(store: &Store, dir: &std::path::Path) -> fieldproof_oracle
 
 /// The `[log]` of a test oracle in `dir`.
 pub fn log_config(dir: &std::path::Path) -> fieldproof_oracle::log::LogConfig {
-    fieldproof_oracle::log::LogConfig { store: dir.join("log").display().to_string(), wal_dir: dir.join("wal"), ..Default::default() }
+    fieldproof_oracle::log::LogConfig::in_dir(dir)
 }
 
 /// Ingests `reports` through `writer`, as if each arrived a second after it was signed, and
