@@ -250,7 +250,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::RebuildIndex { database_url, log_store } => {
             let store = fieldproof_oracle::storage::Store::open(&database_url.unwrap_or(config.database_url)).await?;
-            let log_store = log_store.unwrap_or(config.log.store);
+            let log_store = log_store.unwrap_or(config.log.store.clone());
             let objects = fieldproof_oracle::objects::Objects::open(&log_store)?;
             let rebuilt = fieldproof_oracle::log::rebuild_index(&store, &objects, config.log.bucket_ms()).await?;
             println!("indexed {} reports of {} segments from {log_store}", rebuilt.reports, rebuilt.segments);

@@ -216,7 +216,6 @@ impl RunningOracle {
         }
         // The writer stops once its last handle is gone: the API's went with the server.
         drop(self.writer);
-        drop(self.sealer);
         self.writer_task.await?;
         info!("oracle stopped");
         Ok(())

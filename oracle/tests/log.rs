@@ -47,9 +47,8 @@ async fn the_writer_logs_and_indexes_reports_and_refuses_duplicates_and_replays(
         // Durable in the log before the answer: the write-ahead file holds the two, exactly.
         let in_files: Vec<Vec<u8>> = log::wal::buckets(&dir.path().join("wal-0")).unwrap().into_iter().flat_map(|b| log::wal::read(&dir.path().join("wal-0"), b).unwrap()).collect();
         assert_eq!(in_files, vec![reports[0].report.to_bytes(), reports[1].report.to_bytes()]);
-        // The writer stops, having stored everything, once its last handle (the sealer holds one)
-        // is gone.
-        drop((writer, opened.writer, opened.sealer));
+        // The writer stops, having stored everything, once ingest's last handle is gone.
+        drop((writer, opened.writer));
         opened.writer_task.await.unwrap();
     }
 }

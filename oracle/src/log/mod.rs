@@ -23,7 +23,7 @@ pub use api::{router, LogApiState};
 pub use config::LogConfig;
 pub use sealer::Sealer;
 pub use union::{gather, local, Gathered, PeerLog};
-pub use writer::{InsertOutcome, ReportWriter, WriterConfig};
+pub use writer::{InsertOutcome, ReportWriter, SealingHandle, WriterConfig};
 
 use fieldproof_reports::SignedReport;
 use object_store::path::Path;
@@ -88,7 +88,7 @@ pub async fn open(config: &LogConfig, store: Store, oracle: String, delay_ms: i6
         store: sealer_store,
         objects: objects.clone(),
         wal_dir: config.wal_dir.clone(),
-        writer: writer.clone(),
+        writer: writer.downgrade(),
         oracle,
         instance: config.instance.clone(),
         bucket_ms: config.bucket_ms(),

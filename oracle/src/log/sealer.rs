@@ -8,7 +8,8 @@ use fieldproof_reports::SignedReport;
 use sqlx::Row;
 
 use super::segment::{self, Entry};
-use super::{bucket_of, index_path, segment_path, wal, BucketIndex, LogError, ReportWriter};
+use super::writer::SealingHandle;
+use super::{bucket_of, index_path, segment_path, wal, BucketIndex, LogError};
 use crate::objects::Objects;
 use crate::storage::Store;
 
@@ -16,7 +17,7 @@ pub struct Sealer {
     pub store: Store,
     pub objects: Objects,
     pub wal_dir: PathBuf,
-    pub writer: ReportWriter,
+    pub writer: SealingHandle,
     /// This oracle's identity (its key, base58) and this ingest process's instance name.
     pub oracle: String,
     pub instance: String,
