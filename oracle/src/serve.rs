@@ -67,7 +67,8 @@ pub async fn start(
     }
     let oracle_id = config.oracle_id()?;
     let log = crate::log::open(&config.log, store.clone(), oracle_id.clone(), config.seal_delay_ms()).await?;
-    let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), log.writer.clone(), devices, metrics));
+    let sealer_handle = Arc::new(log.sealer);
+    let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), log.writer.clone(), sealer_handle.clone(), devices, metrics));
     // Every configuration error is found before anything starts.
     let files = EpochFiles::open(&config.epochs_store)?;
     let driver = epoch_driver(config, store.clone(), files.clone(), log.objects.clone(), state.devices.clone(), denylist, blocks.clone())?;
@@ -124,7 +125,6 @@ pub async fn start(
         })
     };
     let entropy = tokio::spawn(crate::ingest::keep_entropy_current(state.clone(), blocks, Duration::from_secs(config.entropy.refresh_secs.max(1))));
-    let sealer_handle = Arc::new(log.sealer);
     let sealer = {
         let sealer = sealer_handle.clone();
         // A few passes per bucket, at most one a second.

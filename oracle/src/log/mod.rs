@@ -94,6 +94,7 @@ pub async fn open(config: &LogConfig, store: Store, oracle: String, delay_ms: i6
         bucket_ms: config.bucket_ms(),
         delay_ms,
         pass: tokio::sync::Mutex::new(()),
+        failing: std::sync::Mutex::new(None),
     };
     Ok(OpenedLog { objects, writer, writer_task, sealer })
 }
