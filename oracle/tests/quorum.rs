@@ -420,3 +420,30 @@ async fn epoch_of_everything(net: &Network, fleet: &Fleet, emission: u64) -> (Or
     let computed = fieldproof_oracle::epoch::compute(&inputs, &Default::default(), &spec, &net.rewards()).await.unwrap();
     (whole, computed)
 }
+
+/// A crash while computing or signing (the record of the epoch not yet stored) is finished by
+/// the next pass: the same candidate files, the same signature, one post.
+#[tokio::test]
+async fn a_crash_while_computing_or_signing_resumes_with_the_same_root() {
+    let net = Network::start().await;
+    let fleet = support::fleet::fleet();
+    let oracles = three_oracles(&net, &fleet).await;
+    let devices = support::fleet::directory(&fleet);
+    let first = driver(&net, &oracles, 0, devices.clone(), net.world.payer());
+    assert_eq!(status(&first, &net).await.unwrap(), EpochStatus::Signed);
+    let signed = record(&first, &net).await;
+    // The process died after publishing its candidate and before storing its record.
+    sqlx::query("DELETE FROM epochs").execute(first.store.pool()).await.unwrap();
+    let restarted = driver(&net, &oracles, 0, devices.clone(), net.world.payer());
+    assert_eq!(status(&restarted, &net).await.unwrap(), EpochStatus::Signed);
+    let again = record(&restarted, &net).await;
+    assert_eq!(again.candidate, signed.candidate, "the same candidate");
+    assert_eq!(again.own.map(|s| s.to_json()), signed.own.map(|s| s.to_json()), "the same signature");
+    let second = driver(&net, &oracles, 1, devices, net.world.payer());
+    assert_eq!(status(&second, &net).await.unwrap(), EpochStatus::Active);
+    assert_eq!(status(&restarted, &net).await.unwrap(), EpochStatus::Active);
+    assert!(record(&restarted, &net).await.post_tx.is_none(), "one post, by the second");
+    for o in oracles {
+        o.running.shutdown().await.unwrap();
+    }
+}
