@@ -318,7 +318,8 @@ async fn directory(config: &OracleConfig) -> anyhow::Result<fieldproof_oracle::d
             std::time::Duration::from_millis(config.registry.rpc_timeout_ms),
             solana_commitment_config::CommitmentConfig::finalized(),
         );
-        fieldproof_oracle::registry_sync::sync_devices(&chain, &network, &directory)
+        fieldproof_oracle::registry_sync::RegistryFollower::new(network)
+            .pass(&chain, &directory)
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the device registry at {url}: {e}"))?;
     }

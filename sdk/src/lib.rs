@@ -117,7 +117,7 @@ pub use fieldproof_merkle as merkle;
 #[cfg(feature = "program-test")]
 pub use chain::BanksChain;
 pub use claim_transactions::{wire_base64, ClaimTransactions, ClaimTransactionsError};
-pub use chain::{AccountFilter, Chain, ChainError, RetryPolicy, RpcChain};
+pub use chain::{AccountFilter, Chain, ChainError, ProgramChanges, RetryPolicy, RpcChain};
 pub use client::{claim_lookup_addresses, transaction_size, versioned_transaction_size, ClaimAllSummary, ClaimPlan, Client, PreparedClaim, RewardLeaf, SendOptions, MAX_TRANSACTION_BYTES};
 pub use error::SdkError;
 pub use fieldproof_reports as reports;
