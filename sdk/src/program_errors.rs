@@ -70,7 +70,7 @@ error_table!(treasury_errors, "treasury", treasury::errors::TreasuryError, [
 error_table!(data_credits_errors, "data_credits", data_credits::errors::DataCreditsError, [
     NotAuthority, NotBurnAuthority, NotPendingHolder, InvalidBreakerConfig, CircuitBreakerTripped,
     InvalidStaleness, InvalidEpochLength, InvalidPriceSource, WrongNetworkMint, WrongDcMint,
-    WrongConfig, EpochNotStarted, EpochMismatch, WrongPriceAccount, PriceAccountNotPyth,
+    EpochNotStarted, EpochMismatch, WrongPriceAccount, PriceAccountNotPyth,
     MalformedPriceAccount, PriceNotFullyVerified, WrongPriceFeed, StalePrice, NonPositivePrice,
     PriceExponentOutOfRange, NotEnoughFreshPrices, InvalidSubmitterSet, NotSubmitter, ZeroAmount,
     ZeroDataCredits, WrongTokenOwner, InsufficientEscrow, InvalidCategory, ArithmeticOverflow,

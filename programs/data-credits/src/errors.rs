@@ -22,8 +22,6 @@ pub enum DataCreditsError {
     WrongNetworkMint,
     #[msg("the DC mint is not the config's")]
     WrongDcMint,
-    #[msg("the escrow belongs to another config")]
-    WrongConfig,
     #[msg("the first burn epoch has not started yet")]
     EpochNotStarted,
     #[msg("the epoch named by the instruction is not the current epoch")]

@@ -8,6 +8,7 @@ use fieldproof_bubblegum_tests::registry::*;
 use fieldproof_tests::assert_program_error;
 use fieldproof_tests::tokens::SPL_TOKEN;
 use reward_pool::errors::RewardPoolError;
+use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -110,6 +111,11 @@ async fn another_tree_or_compression_program_is_refused_by_name() {
     let mut ix = pool.claim_ix(&r, &device, &owner.pubkey(), owners, &rewards, r.ownership(), r.proof_accounts(&device.info));
     ix.accounts[9].pubkey = SPL_NOOP; // compression_program
     assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::WrongTreeOwner);
+    // More proof nodes than the deepest tree has levels (30); one account 31 times keeps the
+    // transaction small.
+    let nodes = vec![AccountMeta::new_readonly(Pubkey::new_unique(), false); 31];
+    let ix = pool.claim_ix(&r, &device, &owner.pubkey(), owners, &rewards, r.ownership(), nodes);
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::OwnershipProofTooLong);
     assert_eq!(r.bank.token_balance(owners).await, 0);
 }
 

@@ -22,7 +22,6 @@ pub struct BurnDelegated<'info> {
     pub config: Box<Account<'info, DataCreditsConfig>>,
     #[account(
         mut,
-        has_one = config @ DataCreditsError::WrongConfig,
         seeds = [ESCROW_SEED, config.key().as_ref(), escrow.payer.as_ref(), escrow.router.as_ref()],
         bump = escrow.bump,
     )]

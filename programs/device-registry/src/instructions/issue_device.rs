@@ -27,7 +27,14 @@ pub struct IssueDeviceArgs {
 pub struct IssueDevice<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    #[account(mut, seeds = [NETWORK_SEED, network.dc_config.as_ref()], bump = network.bump)]
+    /// Checked for an active tree before `merkle_tree` is: a network without one has only the
+    /// default key as its tree, which no transaction can pass as writable.
+    #[account(
+        mut,
+        seeds = [NETWORK_SEED, network.dc_config.as_ref()],
+        bump = network.bump,
+        constraint = network.active_tree != Pubkey::default() @ RegistryError::NoActiveTree,
+    )]
     pub network: Box<Account<'info, NetworkConfig>>,
     #[account(
         mut,
@@ -81,7 +88,6 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
     let network_key = ctx.accounts.network.key();
     let device = &ctx.accounts.device;
     require_keys_eq!(device.network, Pubkey::default(), RegistryError::DeviceAlreadyRegistered);
-    require!(ctx.accounts.network.active_tree != Pubkey::default(), RegistryError::NoActiveTree);
     let maker = &ctx.accounts.maker;
     require!(maker.approved, RegistryError::MakerRevoked);
     require!(maker.issued < maker.quota, RegistryError::QuotaExhausted);
