@@ -1021,6 +1021,31 @@ async fn burn_fee_rejections_move_nothing() {
 }
 
 #[tokio::test]
+async fn burns_booked_into_other_totals_are_refused_by_name() {
+    let mut fx = Fixture::new(wide_breaker()).await;
+    fx.mint_dc(fx.pyth, TOKEN).await.expect("mint DC");
+    let user = fx.user.insecure_clone();
+    let epoch = fx.current_epoch().await;
+    let ix = fx.burn_fee_ix(&user, fx.user_dc, 1_000, epoch);
+    fx.bank.send(&[ix], &[&user]).await.expect("the epoch's first burn");
+    fx.bank.advance_clock(DAY).await;
+    let before = fx.balances().await;
+
+    // The next epoch's burn booked into this epoch's totals, or into an account that is no
+    // epoch's totals.
+    let mut ix = fx.burn_fee_ix(&user, fx.user_dc, 1_000, epoch + 1);
+    let next = epoch_burns_pda(&fx.config, epoch + 1);
+    ix = fieldproof_tests::bank::with_account(ix, next, epoch_burns_pda(&fx.config, epoch));
+    assert_program_error(fx.bank.send(&[ix.clone()], &[&user]).await, DataCreditsError::WrongEpochBurns);
+    let ix = fieldproof_tests::bank::with_account(ix, epoch_burns_pda(&fx.config, epoch), Pubkey::new_unique());
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WrongEpochBurns);
+    assert_eq!(fx.balances().await, before);
+    assert!(!fx.bank.exists(next).await);
+    let burns: EpochBurns = fx.bank.account(epoch_burns_pda(&fx.config, epoch)).await;
+    assert_eq!(burns.fees, 1_000);
+}
+
+#[tokio::test]
 async fn delegated_dc_is_burned_by_the_burn_authority_per_usage_category() {
     let mut fx = Fixture::new(wide_breaker()).await;
     fx.mint_dc(fx.pyth, TOKEN).await.expect("mint DC");

@@ -993,7 +993,7 @@ impl Fixture {
             issued_at: 0,
             bump: 255,
         };
-        let leaf = device_registry::ownership::leaf_schema(&info, owner, None).hash();
+        let leaf = device_registry::ownership::leaf_schema(&info.leaf(), owner, None).hash();
         let siblings = [[7; 32], [8; 32]];
         let root = keccak_pair(&keccak_pair(&leaf, &siblings[0]), &siblings[1]);
         // Account compression's layout: a 56-byte header (type 1, max buffer size, max depth),

@@ -80,4 +80,6 @@ pub enum DataCreditsError {
     TimeLockNotElapsed,
     #[msg("no withdrawal was requested, or its notice has not passed")]
     WithdrawalNotDue,
+    #[msg("the epoch's burn totals are another epoch's or config's, or not at their address")]
+    WrongEpochBurns,
 }

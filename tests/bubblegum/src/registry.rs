@@ -368,7 +368,7 @@ impl Registry {
 
     /// Updates the reference tree after `owner` became the owner of `device`.
     pub fn record_owner(&mut self, device: &DeviceInfo, owner: &Pubkey) {
-        self.device_tree.set(device.leaf_nonce as u32, leaf_schema(device, owner, None).hash());
+        self.device_tree.set(device.leaf_nonce as u32, leaf_schema(&device.leaf(), owner, None).hash());
     }
 
     /// Proof nodes as read-only accounts, from the leaf up, canopy levels left out.

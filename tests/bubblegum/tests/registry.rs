@@ -35,20 +35,17 @@ struct IssueState {
     root: [u8; 32],
     payer_dc: u64,
     maker_issued: u64,
-    devices_issued: u64,
 }
 
 async fn issue_state(r: &mut Registry, device_key: &Pubkey) -> IssueState {
     let payer = r.bank.payer().pubkey();
     let device = device_pda(&r.network, device_key);
     let maker: Maker = r.bank.account(r.maker).await;
-    let network: NetworkConfig = r.bank.account(r.network).await;
     IssueState {
         device_exists: r.bank.exists(device).await,
         root: r.onchain_root().await,
         payer_dc: r.dc_balance(&payer).await,
         maker_issued: maker.issued,
-        devices_issued: network.devices_issued,
     }
 }
 
@@ -331,10 +328,15 @@ async fn issue_refuses_by_name_what_is_not_the_networks_or_not_signed_here() {
     let (other_tree, _) = create_tree(&mut r.bank, &authority, 5, 8, 2).await;
     let ix = with_account(issue.clone(), r.tree, other_tree);
     assert_program_error(r.bank.send(&[sigs.clone(), ix], &[]).await, RegistryError::NotActiveTree);
-    // The fee burned in another network's DC.
-    let (_, other_dc_config, _) = create_dc_config(&mut r.bank, &authority, SPL_TOKEN).await;
+    // The fee burned in another network's DC: its config, or its DC mint.
+    let (_, other_dc_config, other_dc_mint) = create_dc_config(&mut r.bank, &authority, SPL_TOKEN).await;
     let ix = with_account(issue.clone(), r.dc_config, other_dc_config);
+    assert_program_error(r.bank.send(&[sigs.clone(), ix], &[]).await, RegistryError::WrongDcConfig);
+    let ix = with_account(issue.clone(), r.dc_mint, other_dc_mint);
     assert_program_error(r.bank.send(&[sigs.clone(), ix], &[]).await, RegistryError::WrongDcMint);
+    // The device's account anywhere but at its key's address.
+    let ix = with_account(issue.clone(), device_pda(&r.network, &device), Pubkey::new_unique());
+    assert_program_error(r.bank.send(&[sigs.clone(), ix], &[]).await, RegistryError::WrongDeviceAddress);
     assert_eq!(issue_state(&mut r, &device).await, before);
 
     r.bank.send(&[sigs, issue], &[]).await.expect("the same issue, as built");
