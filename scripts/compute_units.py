@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
 """Checks measured compute units against the budgets in docs/compute-units.md, and that every
-instruction was also refused by name at least once.
+instruction was also refused by name at least once on the node.
 
-    compute_units.py LOG TABLE [--update-table]
+    compute_units.py LOG [LOG ...] TABLE [--update-table [--set-budgets]]
 
-LOG has one `program Instruction units` line per instruction executed on a node and one
+Each LOG has one `program Instruction units` line per instruction executed on a node and one
 `! program discriminator ErrorName` line per instruction the node refused with a named error
-(written by the SDK tests' harness, sdk/tests/bank/mod.rs). TABLE is the markdown table
-`| program | instruction | budget | measured | refused with |`. Fails when an instruction used more than its
-budget, when an instruction with a budget never ran, or when one ran that has no row. Rows whose
-budget is `-` are not run on a node yet. A row whose instruction was never refused by name fails
-too, unless its `refused with` cell says `none yet` (an instruction that refuses nothing).
---update-table rewrites the measured and refused-with columns.
+(written by the SDK tests' harness, sdk/tests/bank/mod.rs). Several logs (several runs) are read
+as one: the most units any run measured count. TABLE is the markdown table
+`| program | instruction | budget | measured | refused with |`.
+
+Fails when an instruction used more than its budget, when an instruction of the table never ran,
+when one ran that has no row, when a row has no budget, and when an instruction was never refused
+by name, unless its `refused with` cell says `none yet` (an instruction that refuses nothing).
+
+--update-table rewrites the measured and refused-with columns from the logs; with --set-budgets
+it also sets every budget to the policy's: the most measured plus 10%, rounded up to a hundred.
 """
 import hashlib
+import math
 import re
 import sys
 
 ROW = re.compile(r"^\| *(\w+) *\| *(\w+) *\| *([\d,]+|-) *\| *([^|]*)\| *([^|]*)\|$")
+# A budget is the most measured plus this share, so a regression of that size fails CI.
+HEADROOM = 0.10
 
 
 def discriminator(instruction):
@@ -26,23 +33,33 @@ def discriminator(instruction):
     return hashlib.sha256(f"global:{snake}".encode()).hexdigest()[:16]
 
 
+def policy_budget(units):
+    return int(math.ceil(units * (1 + HEADROOM) / 100.0) * 100)
+
+
+def read_logs(paths):
+    measured, refused = {}, {}
+    for path in paths:
+        with open(path) as log:
+            for line in log:
+                if line.startswith("! "):
+                    _, program, disc, error = line.split()
+                    refused.setdefault((program, disc), set()).add(error)
+                    continue
+                program, instruction, units = line.split()
+                key = (program, instruction)
+                measured[key] = max(measured.get(key, 0), int(units))
+    return measured, refused
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     update = "--update-table" in sys.argv
-    if len(args) != 2:
+    set_budgets = "--set-budgets" in sys.argv
+    if len(args) < 2 or (set_budgets and not update):
         sys.exit(__doc__)
-    log_path, table_path = args
-
-    measured, refused = {}, {}
-    with open(log_path) as log:
-        for line in log:
-            if line.startswith("! "):
-                _, program, disc, error = line.split()
-                refused.setdefault((program, disc), set()).add(error)
-                continue
-            program, instruction, units = line.split()
-            key = (program, instruction)
-            measured[key] = max(measured.get(key, 0), int(units))
+    *log_paths, table_path = args
+    measured, refused = read_logs(log_paths)
 
     lines = open(table_path).read().split("\n")
     budgets, problems = {}, []
@@ -51,18 +68,24 @@ def main():
         if not m or m.group(1) == "program":
             continue
         key = (m.group(1), m.group(2))
-        budget = None if m.group(3) == "-" else int(m.group(3).replace(",", ""))
-        budgets[key] = budget
         units = measured.get(key)
-        if budget is not None and units is None:
-            problems.append(f"{key[0]}::{key[1]} has a budget but never ran")
+        budget = None if m.group(3) == "-" else int(m.group(3).replace(",", ""))
+        if set_budgets and units is not None:
+            budget = policy_budget(units)
+        budgets[key] = budget
         errors = sorted(refused.get((key[0], discriminator(key[1])), ()))
-        if budget is not None and not errors and m.group(5).strip() != "none yet":
-            problems.append(f"{key[0]}::{key[1]} was never refused by name")
+        name = f"{key[0]}::{key[1]}"
+        if units is None:
+            problems.append(f"{name} never ran on the node")
+        if budget is None:
+            problems.append(f"{name} has no budget")
+        if not errors and m.group(5).strip() != "none yet":
+            problems.append(f"{name} was never refused by name")
         if budget is not None and units is not None and units > budget:
-            problems.append(f"{key[0]}::{key[1]} used {units:,} CU, over its budget of {budget:,}")
+            problems.append(f"{name} used {units:,} CU, over its budget of {budget:,}")
         if update and units is not None:
-            lines[i] = f"| {key[0]} | {key[1]} | {m.group(3)} | {units:,} | {', '.join(errors) or 'none yet'} |"
+            shown = "-" if budget is None else f"{budget:,}"
+            lines[i] = f"| {key[0]} | {key[1]} | {shown} | {units:,} | {', '.join(errors) or 'none yet'} |"
     for key in sorted(measured.keys() - budgets.keys()):
         problems.append(f"{key[0]}::{key[1]} ran ({measured[key]:,} CU) but has no row in {table_path}")
 

@@ -13,7 +13,7 @@ pub use device_registry::bubblegum::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
 pub use device_registry::instructions::{AssertLocationArgs, IssueDeviceArgs, MakerArgs, NetworkArgs};
 pub use device_registry::onboarding::OnboardingMessage;
 pub use device_registry::ownership::{leaf_schema, OwnershipProof};
-pub use device_registry::state::{device_key_hash, DeviceInfo, DeviceKind, DeviceStatus, Location, Maker, NetworkConfig};
+pub use device_registry::state::{device_key_hash, DeviceInfo, DeviceKind, DeviceLeaf, DeviceStatus, Location, Maker, NetworkConfig};
 pub use device_registry::ID;
 
 use crate::AccountFilter;

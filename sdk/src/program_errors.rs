@@ -54,7 +54,7 @@ error_table!(reward_pool_errors, "reward_pool", reward_pool::errors::RewardPoolE
     NoPendingOracleSet, OracleSetTimeLocked, ArithmeticOverflow, WrongTree, WrongTreeOwner, OwnershipProofTooLong,
     OracleThresholdTooLow, InvalidTimeLock, TimeLockNotRaised, GuardianIsAuthority, NotNetworkAuthority,
     WrongDcConfig, WrongNetworkMint, WrongNetwork, PendingRootInDisputeWindow, EpochTooFarAhead,
-    ChangeLoosensSafety, NoPendingConfig, TimeLockNotElapsed, NoPendingRole,
+    ChangeLoosensSafety, NoPendingConfig, TimeLockNotElapsed, NoPendingRole, WrongClaimRecord, WrongVault, WrongMint,
 ]);
 
 error_table!(treasury_errors, "treasury", treasury::errors::TreasuryError, [
@@ -70,13 +70,13 @@ error_table!(treasury_errors, "treasury", treasury::errors::TreasuryError, [
 error_table!(data_credits_errors, "data_credits", data_credits::errors::DataCreditsError, [
     NotAuthority, NotBurnAuthority, NotPendingHolder, InvalidBreakerConfig, CircuitBreakerTripped,
     InvalidStaleness, InvalidEpochLength, InvalidPriceSource, WrongNetworkMint, WrongDcMint,
-    WrongConfig, EpochNotStarted, EpochMismatch, WrongPriceAccount, PriceAccountNotPyth,
+    EpochNotStarted, EpochMismatch, WrongPriceAccount, PriceAccountNotPyth,
     MalformedPriceAccount, PriceNotFullyVerified, WrongPriceFeed, StalePrice, NonPositivePrice,
     PriceExponentOutOfRange, NotEnoughFreshPrices, InvalidSubmitterSet, NotSubmitter, ZeroAmount,
     ZeroDataCredits, WrongTokenOwner, InsufficientEscrow, InvalidCategory, ArithmeticOverflow,
     NotMintAuthority, InvalidTimeLock, TimeLockNotRaised, GuardianIsAuthority, NotAuthorityOrGuardian,
     BreakerNeedsAbsoluteThreshold, ChangeLoosensSafety, NoPendingChange, TimeLockNotElapsed,
-    WithdrawalNotDue,
+    WithdrawalNotDue, WrongEpochBurns,
 ]);
 
 error_table!(device_registry_errors, "device_registry", device_registry::errors::RegistryError, [
@@ -84,7 +84,7 @@ error_table!(device_registry_errors, "device_registry", device_registry::errors:
     NotActiveTree, NoActiveTree, WrongTree, WrongTreeOwner, DeviceAlreadyRegistered, MakerRevoked,
     QuotaExhausted, MissingSignatures, MalformedSignatureInstruction, MissingDeviceSignature,
     MissingMakerSignature, InsufficientDataCredits, DeviceInactive, StatusUnchanged, InvalidH3Cell,
-    InvalidElevation, InvalidGain, ProofTooLong, ArithmeticOverflow, NotDcAuthority,
+    InvalidElevation, InvalidGain, ProofTooLong, ArithmeticOverflow, NotDcAuthority, WrongDcConfig, WrongDeviceAddress,
 ]);
 
 /// Resolves `code` returned by `program` to its name, for the Fieldproof programs' own errors.

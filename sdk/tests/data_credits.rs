@@ -35,8 +35,13 @@ struct DcWorld {
 
 impl DcWorld {
     /// A network whose DC price comes from the quorum price account, with one submitted price
-    /// and the payer holding network tokens and a DC account.
+    /// and the payer holding network tokens and a DC account; burn epochs of a day.
     async fn new() -> Self {
+        Self::with_epochs(86_400).await
+    }
+
+    /// [`DcWorld::new`] with burn epochs of `epoch_length_secs`.
+    async fn with_epochs(epoch_length_secs: i64) -> Self {
         let world = World::start().await;
         let payer = world.payer().pubkey();
         let network_authority = Keypair::new();
@@ -56,7 +61,7 @@ impl DcWorld {
             price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&config) },
             max_price_staleness_secs: 60,
             epoch_start: world.clock().await.unix_timestamp,
-            epoch_length_secs: 86_400,
+            epoch_length_secs,
             breaker: breaker(),
         };
         world.send(&[data_credits::initialize(&payer, &authority.pubkey(), &network_mint, args)], &[&authority]).await.expect("initialize");
@@ -168,9 +173,14 @@ async fn settings_tighten_at_once_or_loosen_through_the_time_lock_and_roles_rota
     w.world.send(&[data_credits::raise_timelock(&w.config, &w.authority.pubkey(), TIMELOCK_SECS + 1)], &[&w.authority]).await.expect("raise");
     assert_eq!(w.config().await.timelock_secs, TIMELOCK_SECS + 1);
 
+    // The guardian cancels a new burn authority; proposed again, it waits out the time lock.
     let next = Keypair::new();
     let ix = data_credits::propose_role(&w.config, &w.authority.pubkey(), Role::BurnAuthority, next.pubkey());
-    w.world.send(&[ix], &[&w.authority]).await.expect("propose");
+    w.world.send(&[ix.clone()], &[&w.authority]).await.expect("propose");
+    let cancel = data_credits::cancel_role(&w.config, &w.guardian.pubkey(), Role::BurnAuthority);
+    w.world.send(&[cancel], &[&w.guardian]).await.expect("the guardian cancels");
+    assert_eq!(w.config().await.pending_burn_authority, None);
+    w.world.send(&[ix], &[&w.authority]).await.expect("propose again");
     let accept = data_credits::accept_role(&w.config, &next.pubkey(), Role::BurnAuthority);
     assert_eq!(refusal(w.world.send(&[accept.clone()], &[&next]).await), "TimeLockNotElapsed");
     w.world.advance_clock(TIMELOCK_SECS + 1).await;
@@ -180,7 +190,9 @@ async fn settings_tighten_at_once_or_loosen_through_the_time_lock_and_roles_rota
 
 #[tokio::test]
 async fn a_payer_takes_back_what_is_left_after_the_notice() {
-    let w = DcWorld::new().await;
+    // Burn epochs of three seconds: the notice of two epochs is waited out on a node too.
+    const EPOCH_SECS: i64 = 3;
+    let w = DcWorld::with_epochs(EPOCH_SECS).await;
     w.mint_dc(TOKEN).await.expect("mint DC");
     let payer = w.world.payer();
     let router = Pubkey::new_unique();
@@ -190,13 +202,14 @@ async fn a_payer_takes_back_what_is_left_after_the_notice() {
     assert_eq!(refusal(w.world.send(&[withdraw.clone()], &[]).await), "WithdrawalNotDue");
     w.world.send(&[data_credits::request_withdrawal(&payer.pubkey(), &w.config, router)], &[]).await.expect("request");
     let escrow: DelegatedEscrow = w.world.client.account(&data_credits::escrow_address(&w.config, &payer.pubkey(), &router)).await.unwrap();
-    assert_eq!(escrow.withdrawable_at - w.world.clock().await.unix_timestamp, data_credits::WITHDRAWAL_NOTICE_EPOCHS * 86_400);
-    // The notice is two burn epochs (two days here): only the in-process bank skips it.
-    if w.world.rpc_url().is_none() {
-        w.world.advance_clock(data_credits::WITHDRAWAL_NOTICE_EPOCHS * 86_400).await;
-        w.world.send(&[withdraw], &[]).await.expect("withdraw");
-        assert_eq!(w.world.token_balance(w.dc_account).await, before + 100);
-    }
+    let notice = data_credits::WITHDRAWAL_NOTICE_EPOCHS * EPOCH_SECS;
+    let left = escrow.withdrawable_at - w.world.clock().await.unix_timestamp;
+    assert!((1..=notice).contains(&left), "the notice is two burn epochs from the request: {left} s left");
+    w.world.advance_clock(notice + 1).await;
+    w.world.send(&[withdraw], &[]).await.expect("withdraw");
+    assert_eq!(w.world.token_balance(w.dc_account).await, before + 100);
+    let escrow: DelegatedEscrow = w.world.client.account(&data_credits::escrow_address(&w.config, &payer.pubkey(), &router)).await.unwrap();
+    assert_eq!((escrow.withdrawable_at, escrow.withdrawn), (0, 100));
 }
 
 /// The program's name for the refusal of `result`.

@@ -111,8 +111,13 @@ async fn roles_rotate_in_two_steps() {
     w.world.send(&[treasury::accept_role(&w.mint, &next.pubkey(), Role::Authority)], &[&next]).await.expect("accept");
     assert_eq!(w.treasury().await.authority, next.pubkey());
 
+    // The guardian cancels its successor's proposal; proposed again, it waits out the time lock.
     let guardian = Keypair::new();
-    w.world.send(&[treasury::propose_role(&w.mint, &next.pubkey(), Role::Guardian, guardian.pubkey())], &[&next]).await.expect("propose");
+    let propose = treasury::propose_role(&w.mint, &next.pubkey(), Role::Guardian, guardian.pubkey());
+    w.world.send(&[propose.clone()], &[&next]).await.expect("propose");
+    w.world.send(&[treasury::cancel_role(&w.mint, &w.guardian.pubkey(), Role::Guardian)], &[&w.guardian]).await.expect("the guardian cancels");
+    assert_eq!(w.treasury().await.pending_guardian, None);
+    w.world.send(&[propose], &[&next]).await.expect("propose again");
     let accept = treasury::accept_role(&w.mint, &guardian.pubkey(), Role::Guardian);
     assert_eq!(refusal(w.world.send(&[accept.clone()], &[&guardian]).await), "TimeLockNotElapsed");
     w.world.advance_clock(TIMELOCK_SECS).await;

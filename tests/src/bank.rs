@@ -21,6 +21,17 @@ pub struct Bank {
     sent: u32,
 }
 
+/// `ix` with every account `from` replaced by `to`.
+pub fn with_account(mut ix: Instruction, from: Pubkey, to: Pubkey) -> Instruction {
+    let mut found = false;
+    for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == from) {
+        meta.pubkey = to;
+        found = true;
+    }
+    assert!(found, "the instruction has no account {from}");
+    ix
+}
+
 /// Builds an Anchor instruction from its generated accounts struct and instruction data.
 pub fn anchor_ix(program_id: Pubkey, accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction { program_id, accounts: accounts.to_account_metas(None), data: data.data() }
@@ -89,6 +100,20 @@ impl Bank {
         let mut clock = self.clock().await;
         clock.unix_timestamp += secs;
         self.ctx.set_sysvar(&clock);
+    }
+
+    /// Rewrites the Anchor account at `key` with `change` applied to its decoded state: how a
+    /// test reaches the refusals that guard states no instruction sequence gets to within a test
+    /// (a counter at its maximum, an index past its type).
+    pub async fn modify_account<T: AccountDeserialize + anchor_lang::AccountSerialize>(&mut self, key: Pubkey, change: impl FnOnce(&mut T)) {
+        let mut account = self.raw_account(key).await.unwrap_or_else(|| panic!("account {key} does not exist"));
+        let mut state = T::try_deserialize(&mut account.data.as_slice()).expect("account decodes");
+        change(&mut state);
+        let mut data = Vec::with_capacity(account.data.len());
+        state.try_serialize(&mut data).expect("account encodes");
+        data.resize(account.data.len(), 0);
+        account.data = data;
+        self.ctx.set_account(&key, &account.into());
     }
 
     /// Gives `key` `lamports` SOL lamports from the payer.

@@ -29,3 +29,20 @@ pub fn signed_by(message: &[u8], oracles: &[&Oracle]) -> Instruction {
     let signatures: Vec<_> = oracles.iter().map(|o| o.sign(message)).collect();
     fieldproof_ed25519::signatures_instruction(message, &signatures)
 }
+
+/// `ed25519` (a precompile instruction of [`fieldproof_ed25519::signatures_instruction`]) with
+/// every offset naming the transaction's instruction `index` instead of "this instruction". The
+/// runtime still verifies it when `index` is where it lands, but the programs accept only
+/// signatures over bytes of the precompile instruction itself, named so.
+pub fn naming_instruction(mut ed25519: Instruction, index: u16) -> Instruction {
+    // Header: signature count, padding; then 14 bytes of offsets per signature, of which the
+    // signature's, the public key's and the message's instruction indexes are at 2, 6 and 12.
+    let count = usize::from(ed25519.data[0]);
+    for entry in 0..count {
+        for at in [2, 6, 12] {
+            let at = 2 + entry * 14 + at;
+            ed25519.data[at..at + 2].copy_from_slice(&index.to_le_bytes());
+        }
+    }
+    ed25519
+}

@@ -834,6 +834,110 @@ async fn a_price_oracle_of_another_config_is_refused() {
     fx.assert_mint_refused(oracle_b, TOKEN, DataCreditsError::WrongPriceAccount).await;
 }
 
+/// A second network token of the fixture's authority and its DC config, with burn epochs from
+/// `epoch_start`; returns (mint, config, DC mint).
+async fn second_network(fx: &mut Fixture, epoch_start: i64) -> (Pubkey, Pubkey, Pubkey) {
+    let authority = fx.authority.insecure_clone();
+    let mint = fx.bank.create_mint(SPL_TOKEN, &authority.pubkey(), NETWORK_DECIMALS).await;
+    let config = Pubkey::find_program_address(&[CONFIG_SEED, mint.as_ref()], &data_credits::ID).0;
+    let args = InitializeArgs { epoch_start, ..valid_args(&fx.guardian.pubkey()) };
+    let ix = initialize_ix(fx.bank.payer().pubkey(), authority.pubkey(), mint, args);
+    fx.bank.send(&[ix], &[&authority]).await.expect("initialize the second network");
+    let dc_mint = Pubkey::find_program_address(&[DC_MINT_SEED, config.as_ref()], &data_credits::ID).0;
+    (mint, config, dc_mint)
+}
+
+#[tokio::test]
+async fn mints_of_another_network_are_refused_by_name() {
+    let mut fx = Fixture::new(wide_breaker()).await;
+    let (other_mint, _, other_dc_mint) = second_network(&mut fx, 0).await;
+    let user = fx.user.insecure_clone();
+    let other_source = fx.bank.create_token_account(SPL_TOKEN, &other_mint, &user.pubkey()).await;
+    let authority = fx.authority.insecure_clone();
+    fx.bank.mint_tokens(SPL_TOKEN, &other_mint, &other_source, &authority, TOKEN).await;
+    let ix = create_associated_token_account(&fx.bank.payer().pubkey(), &user.pubkey(), &other_dc_mint, &TOKEN_2022);
+    fx.bank.send(&[ix], &[]).await.expect("a DC account of the other network");
+    let other_dc = dc_ata(&other_dc_mint, &user.pubkey());
+    let before = fx.balances().await;
+
+    let mint_ix = |network_mint, source, dc_mint, recipient| {
+        let accounts = data_credits::accounts::MintDataCredits {
+            payer: user.pubkey(),
+            config: fx.config,
+            price_account: fx.pyth,
+            network_mint,
+            source,
+            dc_mint,
+            recipient,
+            network_token_program: SPL_TOKEN,
+            token_program: TOKEN_2022,
+        };
+        anchor_ix(data_credits::ID, accounts, data_credits::instruction::MintDataCredits { network_amount: TOKEN })
+    };
+    // The other network's tokens burned for this network's DC, and the other way round.
+    let ix = mint_ix(other_mint, other_source, fx.dc_mint, fx.user_dc);
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WrongNetworkMint);
+    let ix = mint_ix(fx.network_mint, fx.user_network, other_dc_mint, other_dc);
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WrongDcMint);
+
+    assert_eq!(fx.balances().await, before);
+    assert_eq!((fx.bank.token_balance(other_source).await, fx.bank.token_balance(other_dc).await), (TOKEN, 0));
+}
+
+#[tokio::test]
+async fn nothing_is_booked_before_the_first_burn_epoch() {
+    let mut fx = Fixture::new(wide_breaker()).await;
+    let now = fx.bank.now().await;
+    let (_, config, dc_mint) = second_network(&mut fx, now + DAY).await;
+    let user = fx.user.insecure_clone();
+    let ix = create_associated_token_account(&fx.bank.payer().pubkey(), &user.pubkey(), &dc_mint, &TOKEN_2022);
+    fx.bank.send(&[ix], &[]).await.expect("a DC account of the other network");
+    let ix = anchor_ix(
+        data_credits::ID,
+        data_credits::accounts::BurnFee {
+            payer: fx.bank.payer().pubkey(),
+            owner: user.pubkey(),
+            config,
+            dc_mint,
+            source: dc_ata(&dc_mint, &user.pubkey()),
+            epoch_burns: epoch_burns_pda(&config, 0),
+            token_program: TOKEN_2022,
+            system_program: anchor_lang::system_program::ID,
+        },
+        data_credits::instruction::BurnFee { amount: 1, epoch: 0 },
+    );
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::EpochNotStarted);
+    assert!(!fx.bank.exists(epoch_burns_pda(&config, 0)).await);
+}
+
+#[tokio::test]
+async fn prices_out_of_range_are_refused_by_name() {
+    let mut fx = Fixture::new(wide_breaker()).await;
+    let now = fx.bank.now().await;
+    // An exponent beyond 10^±18, from Pyth or for a quorum oracle.
+    fx.set_pyth(PythUpdate { exponent: 19, ..PythUpdate::at(now) }).await;
+    fx.assert_mint_refused(fx.pyth, TOKEN, DataCreditsError::PriceExponentOutOfRange).await;
+    let ix = anchor_ix(
+        data_credits::ID,
+        data_credits::accounts::InitializePriceOracle {
+            payer: fx.bank.payer().pubkey(),
+            authority: fx.authority.pubkey(),
+            config: fx.config,
+            price_oracle: fx.price_oracle(),
+            system_program: anchor_lang::system_program::ID,
+        },
+        data_credits::instruction::InitializePriceOracle {
+            args: InitializePriceOracleArgs { submitters: vec![Pubkey::new_unique()], min_submissions: 1, expo: -19 },
+        },
+    );
+    let authority = fx.authority.insecure_clone();
+    assert_program_error(fx.bank.send(&[ix], &[&authority]).await, DataCreditsError::PriceExponentOutOfRange);
+    assert!(!fx.bank.exists(fx.price_oracle()).await);
+    // The largest price at the largest exponent buys more DC than a u64 holds.
+    fx.set_pyth(PythUpdate { price: i64::MAX, conf: 0, exponent: 18, ..PythUpdate::at(now) }).await;
+    fx.assert_mint_refused(fx.pyth, TOKEN, DataCreditsError::ArithmeticOverflow).await;
+}
+
 #[tokio::test]
 async fn dc_cannot_be_transferred_between_holders() {
     let mut fx = Fixture::new(wide_breaker()).await;
@@ -914,6 +1018,31 @@ async fn burn_fee_rejections_move_nothing() {
     assert_eq!(fx.balances().await, before);
     assert!(!fx.bank.exists(epoch_burns_pda(&fx.config, epoch)).await, "no totals were booked");
     assert!(!fx.bank.exists(epoch_burns_pda(&fx.config, epoch + 1)).await);
+}
+
+#[tokio::test]
+async fn burns_booked_into_other_totals_are_refused_by_name() {
+    let mut fx = Fixture::new(wide_breaker()).await;
+    fx.mint_dc(fx.pyth, TOKEN).await.expect("mint DC");
+    let user = fx.user.insecure_clone();
+    let epoch = fx.current_epoch().await;
+    let ix = fx.burn_fee_ix(&user, fx.user_dc, 1_000, epoch);
+    fx.bank.send(&[ix], &[&user]).await.expect("the epoch's first burn");
+    fx.bank.advance_clock(DAY).await;
+    let before = fx.balances().await;
+
+    // The next epoch's burn booked into this epoch's totals, or into an account that is no
+    // epoch's totals.
+    let mut ix = fx.burn_fee_ix(&user, fx.user_dc, 1_000, epoch + 1);
+    let next = epoch_burns_pda(&fx.config, epoch + 1);
+    ix = fieldproof_tests::bank::with_account(ix, next, epoch_burns_pda(&fx.config, epoch));
+    assert_program_error(fx.bank.send(&[ix.clone()], &[&user]).await, DataCreditsError::WrongEpochBurns);
+    let ix = fieldproof_tests::bank::with_account(ix, epoch_burns_pda(&fx.config, epoch), Pubkey::new_unique());
+    assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WrongEpochBurns);
+    assert_eq!(fx.balances().await, before);
+    assert!(!fx.bank.exists(next).await);
+    let burns: EpochBurns = fx.bank.account(epoch_burns_pda(&fx.config, epoch)).await;
+    assert_eq!(burns.fees, 1_000);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
 use fieldproof_merkle::{leaf_hash, MerkleTree};
 use fieldproof_tests::bank::anchor_ix;
 use fieldproof_tests::network::network_address;
-use fieldproof_tests::oracles::{signed_by, Oracle};
+use fieldproof_tests::oracles::{naming_instruction, signed_by, Oracle};
 use fieldproof_tests::tokens::{SPL_TOKEN, TOKEN_2022};
 use fieldproof_tests::{assert_program_error, Bank};
 use reward_pool::errors::RewardPoolError;
@@ -492,6 +492,18 @@ async fn post_root_requires_the_precompile_instruction_first() {
 }
 
 #[tokio::test]
+async fn post_root_refuses_signatures_over_bytes_of_another_instruction() {
+    // The precompile verifies the signatures over whichever instruction its offsets name; only
+    // its own bytes are the root message the program reads back.
+    let mut fx = Fixture::new(0, wide_breaker()).await;
+    let args = fx.root_args(1, &rewards(&[5])).await;
+    let [sigs, post] = fx.post_ixs(args, &[0, 1]);
+    // The harness puts its compute-budget instruction first: the precompile is instruction 1.
+    let sigs = naming_instruction(sigs, 1);
+    fx.assert_refused(&[sigs, post], &[], RewardPoolError::MalformedSignatureInstruction).await;
+}
+
+#[tokio::test]
 async fn post_root_rejects_signatures_over_another_pool_program_version_or_epoch() {
     let mut fx = Fixture::new(0, wide_breaker()).await;
     let args = fx.root_args(1, &rewards(&[5, 7])).await;
@@ -662,6 +674,19 @@ async fn guardian_vetoes_a_pending_root() {
     // The oracles sign a corrected root for the same epoch under the new version.
     fx.post_rewards(1, &rewards(&[1_000])).await;
     assert_eq!(fx.pool().await.pending.unwrap().root.epoch, 1);
+}
+
+#[tokio::test]
+async fn a_config_version_at_its_end_is_refused_not_wrapped() {
+    // Versions start below 2^62 and rise by one per change: no pool gets there, but a version
+    // that wrapped would make old signatures valid again, so the bump is checked.
+    let mut fx = Fixture::new(HOUR, wide_breaker()).await;
+    fx.post_rewards(1, &rewards(&[1_000])).await;
+    let pool = fx.pool;
+    fx.bank.modify_account(pool, |p: &mut Pool| p.config_version = u64::MAX).await;
+    let guardian = fx.guardian.insecure_clone();
+    fx.assert_refused(&[fx.veto_ix(guardian.pubkey())], &[&guardian], RewardPoolError::ArithmeticOverflow).await;
+    assert!(fx.pool().await.pending.is_some(), "the root is still pending");
 }
 
 #[tokio::test]
@@ -968,7 +993,7 @@ impl Fixture {
             issued_at: 0,
             bump: 255,
         };
-        let leaf = device_registry::ownership::leaf_schema(&info, owner, None).hash();
+        let leaf = device_registry::ownership::leaf_schema(&info.leaf(), owner, None).hash();
         let siblings = [[7; 32], [8; 32]];
         let root = keccak_pair(&keccak_pair(&leaf, &siblings[0]), &siblings[1]);
         // Account compression's layout: a 56-byte header (type 1, max buffer size, max depth),

@@ -538,6 +538,18 @@ async fn epochs_are_emitted_in_order() {
 }
 
 #[tokio::test]
+async fn the_epoch_after_the_last_representable_one_is_refused_not_wrapped() {
+    // No treasury reaches epoch 2^64 - 1, but its end time and the next epoch are checked sums:
+    // the emission is refused by name rather than computed from a wrapped number.
+    let mut fx = Fixture::new(Setup::default()).await;
+    let treasury = fx.treasury;
+    fx.bank.modify_account(treasury, |t: &mut Treasury| t.next_epoch = u64::MAX).await;
+    let before = fx.snapshot().await;
+    assert_program_error(fx.emit(u64::MAX, None).await, TreasuryError::ArithmeticOverflow);
+    fx.assert_unchanged(&before).await;
+}
+
+#[tokio::test]
 async fn emission_halves_every_interval() {
     let mut fx = Fixture::new(Setup { recipients: vec![(1, 0)], halving_interval_epochs: 2, ..Setup::default() }).await;
     let mut emitted = Vec::new();

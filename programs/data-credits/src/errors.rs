@@ -22,8 +22,6 @@ pub enum DataCreditsError {
     WrongNetworkMint,
     #[msg("the DC mint is not the config's")]
     WrongDcMint,
-    #[msg("the escrow belongs to another config")]
-    WrongConfig,
     #[msg("the first burn epoch has not started yet")]
     EpochNotStarted,
     #[msg("the epoch named by the instruction is not the current epoch")]
@@ -82,4 +80,6 @@ pub enum DataCreditsError {
     TimeLockNotElapsed,
     #[msg("no withdrawal was requested, or its notice has not passed")]
     WithdrawalNotDue,
+    #[msg("the epoch's burn totals are another epoch's or config's, or not at their address")]
+    WrongEpochBurns,
 }

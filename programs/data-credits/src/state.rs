@@ -97,6 +97,15 @@ pub struct PendingSettings {
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct DataCreditsConfig {
+    // The fields up to `epoch_length_secs` are what fee burns read, first and in this order so
+    // they can be decoded alone (see [`ConfigHead`]).
+    /// The network token burned to mint DC (SPL Token or Token-2022).
+    pub network_mint: Pubkey,
+    /// The Token-2022 NonTransferable DC mint, a PDA whose mint authority is this config.
+    pub dc_mint: Pubkey,
+    /// Epoch e spans [epoch_start + e * epoch_length_secs, epoch_start + (e + 1) * epoch_length_secs).
+    pub epoch_start: i64,
+    pub epoch_length_secs: i64,
     pub authority: Pubkey,
     /// Proposed authority; `Pubkey::default()` when none is pending.
     pub pending_authority: Pubkey,
@@ -108,20 +117,57 @@ pub struct DataCreditsConfig {
     /// How long every loosening change waits. Fixed at creation as a floor: it can only rise.
     pub timelock_secs: i64,
     pub pending_settings: Option<PendingSettings>,
-    /// The network token burned to mint DC (SPL Token or Token-2022).
-    pub network_mint: Pubkey,
-    /// The Token-2022 NonTransferable DC mint, a PDA whose mint authority is this config.
-    pub dc_mint: Pubkey,
     pub price_source: PriceSource,
     /// A price older than this is refused.
     pub max_price_staleness_secs: i64,
-    /// Epoch e spans [epoch_start + e * epoch_length_secs, epoch_start + (e + 1) * epoch_length_secs).
-    pub epoch_start: i64,
-    pub epoch_length_secs: i64,
     /// Limits how much DC can be minted per window.
     pub breaker: WindowedBreaker,
     pub bump: u8,
     pub dc_mint_bump: u8,
+}
+
+/// The leading fields of a [`DataCreditsConfig`]: its mints and its burn epochs, all a fee burn
+/// needs. Their encoding is the start of the config's (checked by a test), so fee burns (and the
+/// registry, which names the epoch) decode them alone instead of the whole config.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConfigHead {
+    pub network_mint: Pubkey,
+    pub dc_mint: Pubkey,
+    pub epoch_start: i64,
+    pub epoch_length_secs: i64,
+}
+
+impl ConfigHead {
+    /// The head of the config at `account`, which must be a config of this program.
+    pub fn read(account: &AccountInfo) -> Result<Self> {
+        require_keys_eq!(*account.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+        let data = account.try_borrow_data()?;
+        require!(data.len() > 8 && data[..8] == *DataCreditsConfig::DISCRIMINATOR, ErrorCode::AccountDiscriminatorMismatch);
+        Self::deserialize(&mut &data[8..]).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
+    }
+
+    /// The burn epoch `now` falls in.
+    pub fn epoch_at(&self, now: i64) -> Result<u64> {
+        epoch_at(self.epoch_start, self.epoch_length_secs, now)
+    }
+
+    /// Refuses a burn booked under another epoch than the current one, so a transaction built
+    /// just before an epoch boundary cannot add to a closed epoch's totals.
+    pub fn require_current_epoch(&self, epoch: u64) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        require!(self.epoch_at(now)? == epoch, DataCreditsError::EpochMismatch);
+        Ok(())
+    }
+}
+
+/// The epoch of burns starting at `epoch_start`, `epoch_length_secs` long, that `now` falls in.
+fn epoch_at(epoch_start: i64, epoch_length_secs: i64, now: i64) -> Result<u64> {
+    require!(now >= epoch_start, DataCreditsError::EpochNotStarted);
+    // Both are non-negative here; unsigned division because SBF has no signed division.
+    let elapsed = now.checked_sub(epoch_start).ok_or(DataCreditsError::ArithmeticOverflow)?;
+    let elapsed = u64::try_from(elapsed).map_err(|_| error!(DataCreditsError::ArithmeticOverflow))?;
+    let length = u64::try_from(epoch_length_secs).map_err(|_| error!(DataCreditsError::ArithmeticOverflow))?;
+    elapsed.checked_div(length).ok_or(error!(DataCreditsError::ArithmeticOverflow))
 }
 
 impl DataCreditsConfig {
@@ -141,12 +187,7 @@ impl DataCreditsConfig {
 
     /// The burn epoch `now` falls in.
     pub fn epoch_at(&self, now: i64) -> Result<u64> {
-        require!(now >= self.epoch_start, DataCreditsError::EpochNotStarted);
-        // Both are non-negative here; unsigned division because SBF has no signed division.
-        let elapsed = now.checked_sub(self.epoch_start).ok_or(DataCreditsError::ArithmeticOverflow)?;
-        let elapsed = u64::try_from(elapsed).map_err(|_| error!(DataCreditsError::ArithmeticOverflow))?;
-        let length = u64::try_from(self.epoch_length_secs).map_err(|_| error!(DataCreditsError::ArithmeticOverflow))?;
-        elapsed.checked_div(length).ok_or(error!(DataCreditsError::ArithmeticOverflow))
+        epoch_at(self.epoch_start, self.epoch_length_secs, now)
     }
 
     /// Refuses a burn booked under another epoch than the current one, so a transaction built
@@ -285,13 +326,36 @@ pub struct EpochBurns {
 }
 
 impl EpochBurns {
-    /// Fills in the identity of a freshly created account; a no-op on an existing one.
-    pub fn open(&mut self, config: Pubkey, epoch: u64, bump: u8) {
-        if self.config == Pubkey::default() {
-            self.config = config;
-            self.epoch = epoch;
-            self.bump = bump;
+    /// The burn totals of `epoch` of `config` at `account`: decoded when they exist, created at
+    /// their canonical address (paid by `payer`) when they do not. Only this function creates
+    /// them, always at the canonical address, so totals of this program naming the config and
+    /// the epoch are THE totals: no address derivation is needed to open them.
+    pub fn open_or_create<'info>(
+        account: &AccountInfo<'info>,
+        config: &Pubkey,
+        epoch: u64,
+        payer: &AccountInfo<'info>,
+        system_program: &AccountInfo<'info>,
+    ) -> Result<Self> {
+        if *account.owner == crate::ID {
+            let burns = Self::try_deserialize(&mut &account.try_borrow_data()?[..])?;
+            require!(burns.config == *config && burns.epoch == epoch, DataCreditsError::WrongEpochBurns);
+            return Ok(burns);
         }
+        let epoch_seed = epoch.to_le_bytes();
+        let seeds: &[&[u8]] = &[EPOCH_BURNS_SEED, config.as_ref(), &epoch_seed];
+        let (address, bump) = fieldproof_pda::find_program_address(seeds, &crate::ID).ok_or(DataCreditsError::WrongEpochBurns)?;
+        require_keys_eq!(account.key(), address, DataCreditsError::WrongEpochBurns);
+        let signer: &[&[u8]] = &[EPOCH_BURNS_SEED, config.as_ref(), &epoch_seed, &[bump]];
+        fieldproof_pda::create_account(payer, account, system_program, signer, 8 + Self::INIT_SPACE, &crate::ID)?;
+        Ok(Self { config: *config, epoch, usage_by_category: [0; MAX_CATEGORIES], fees: 0, bump })
+    }
+
+    /// Writes the totals into their account (discriminator included).
+    pub fn store(&self, account: &AccountInfo) -> Result<()> {
+        let mut data = account.try_borrow_mut_data()?;
+        let mut out: &mut [u8] = &mut data;
+        self.try_serialize(&mut out)
     }
 }
 
@@ -301,5 +365,38 @@ pub fn breaker_error(e: fieldproof_circuit_breaker::BreakerError) -> Error {
         BreakerError::InvalidConfig => DataCreditsError::InvalidBreakerConfig.into(),
         BreakerError::Tripped => DataCreditsError::CircuitBreakerTripped.into(),
         BreakerError::Overflow => DataCreditsError::ArithmeticOverflow.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldproof_circuit_breaker::{BreakerConfig, Threshold};
+
+    #[test]
+    fn the_head_is_the_start_of_the_configs_encoding() {
+        let config = DataCreditsConfig {
+            network_mint: Pubkey::new_from_array([1; 32]),
+            dc_mint: Pubkey::new_from_array([2; 32]),
+            epoch_start: 3,
+            epoch_length_secs: 4,
+            authority: Pubkey::new_from_array([5; 32]),
+            pending_authority: Pubkey::default(),
+            burn_authority: Pubkey::new_from_array([6; 32]),
+            pending_burn_authority: Some(PendingKey { key: Pubkey::new_from_array([7; 32]), applicable_at: 8 }),
+            guardian: Pubkey::new_from_array([9; 32]),
+            pending_guardian: None,
+            timelock_secs: 10,
+            pending_settings: None,
+            price_source: PriceSource::Quorum { oracle: Pubkey::new_from_array([11; 32]) },
+            max_price_staleness_secs: 12,
+            breaker: WindowedBreaker { config: BreakerConfig { window_secs: 13, threshold: Threshold::Absolute(14) }, last_total: 15, last_ts: 16 },
+            bump: 17,
+            dc_mint_bump: 18,
+        };
+        let mut data = Vec::new();
+        config.try_serialize(&mut data).unwrap();
+        let head = ConfigHead::deserialize(&mut &data[8..]).unwrap();
+        assert_eq!((head.network_mint, head.dc_mint, head.epoch_start, head.epoch_length_secs), (config.network_mint, config.dc_mint, 3, 4));
     }
 }

@@ -6,7 +6,7 @@ pub enum RegistryError {
     NotAuthority,
     #[msg("no authority change is pending, or the signer is not the proposed authority")]
     NotPendingAuthority,
-    #[msg("the DC mint is not the data-credits config's mint")]
+    #[msg("the DC mint is not the network's")]
     WrongDcMint,
     #[msg("metadata URI is longer than 200 bytes")]
     UriTooLong,
@@ -54,4 +54,8 @@ pub enum RegistryError {
     ArithmeticOverflow,
     #[msg("signer is not the data-credits config's authority")]
     NotDcAuthority,
+    #[msg("the data-credits config is not the network's")]
+    WrongDcConfig,
+    #[msg("the device account is not at the address of the device key in this network")]
+    WrongDeviceAddress,
 }

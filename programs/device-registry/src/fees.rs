@@ -2,27 +2,46 @@
 //! burn totals.
 use anchor_lang::prelude::*;
 use anchor_spl::token_2022::Token2022;
-use anchor_spl::token_interface::{Mint, TokenAccount};
 use data_credits::program::DataCredits;
-use data_credits::state::DataCreditsConfig;
+use data_credits::state::ConfigHead;
 
 use crate::errors::RegistryError;
 use crate::state::NetworkConfig;
 
-/// The accounts a DC fee burn needs; data-credits validates them again in the CPI.
+/// The accounts a DC fee burn needs. The registry checks that they are the network's and names
+/// the epoch; data-credits and Token-2022 check the rest in the burn, once.
 #[derive(Accounts)]
 pub struct DcFee<'info> {
-    pub dc_config: Box<Account<'info, DataCreditsConfig>>,
+    /// CHECK: must be the network's data-credits config (checked in `burn`); data-credits reads it.
+    pub dc_config: UncheckedAccount<'info>,
+    /// CHECK: must be the network's DC mint (checked in `burn`); Token-2022 burns from it.
     #[account(mut)]
-    pub dc_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// The fee payer's DC account.
-    #[account(mut, token::mint = dc_mint, token::token_program = token_program)]
-    pub dc_source: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: the epoch's burn totals; data-credits checks its seeds and creates it if needed.
+    pub dc_mint: UncheckedAccount<'info>,
+    /// CHECK: the fee payer's DC account; data-credits checks its owner, Token-2022 its mint and
+    /// balance.
+    #[account(mut)]
+    pub dc_source: UncheckedAccount<'info>,
+    /// CHECK: the epoch's burn totals; data-credits checks their address and creates them if needed.
     #[account(mut)]
     pub epoch_burns: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token2022>,
     pub data_credits_program: Program<'info, DataCredits>,
+}
+
+/// Where a token account's owner and amount lie in it, and the length of its base state.
+const TOKEN_OWNER_AT: usize = 32;
+const TOKEN_AMOUNT_AT: usize = 64;
+const TOKEN_ACCOUNT_LEN: usize = 165;
+
+/// Whether `account` is a Token-2022 account of `owner` holding at least `amount`. Read here only
+/// to name the refusal before any CPI; the burn itself is what Token-2022 allows.
+fn holds(account: &AccountInfo, owner: &Pubkey, amount: u64) -> bool {
+    let Ok(data) = account.try_borrow_data() else { return false };
+    if *account.owner != anchor_spl::token_2022::ID || data.len() < TOKEN_ACCOUNT_LEN {
+        return false;
+    }
+    let balance = data[TOKEN_AMOUNT_AT..TOKEN_AMOUNT_AT + 8].try_into().map(u64::from_le_bytes).unwrap_or(0);
+    data[TOKEN_OWNER_AT..TOKEN_OWNER_AT + 32] == owner.to_bytes() && balance >= amount
 }
 
 impl<'info> DcFee<'info> {
@@ -35,17 +54,13 @@ impl<'info> DcFee<'info> {
         system_program: &AccountInfo<'info>,
         amount: u64,
     ) -> Result<()> {
-        require_keys_eq!(self.dc_config.key(), network.dc_config, RegistryError::WrongDcMint);
+        require_keys_eq!(self.dc_config.key(), network.dc_config, RegistryError::WrongDcConfig);
         require_keys_eq!(self.dc_mint.key(), network.dc_mint, RegistryError::WrongDcMint);
         if amount == 0 {
             return Ok(());
         }
-        // Checked here so the rejection is named rather than a token program error.
-        require!(
-            self.dc_source.owner == dc_owner.key() && self.dc_source.amount >= amount,
-            RegistryError::InsufficientDataCredits
-        );
-        let epoch = self.dc_config.epoch_at(Clock::get()?.unix_timestamp)?;
+        require!(holds(&self.dc_source, &dc_owner.key(), amount), RegistryError::InsufficientDataCredits);
+        let epoch = ConfigHead::read(&self.dc_config)?.epoch_at(Clock::get()?.unix_timestamp)?;
         data_credits::cpi::burn_fee(
             CpiContext::new(
                 self.data_credits_program.key(),

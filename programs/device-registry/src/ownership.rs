@@ -15,7 +15,7 @@ use mpl_bubblegum::types::LeafSchema;
 
 use crate::bubblegum::{MPL_ACCOUNT_COMPRESSION_ID, SPL_ACCOUNT_COMPRESSION_ID};
 use crate::errors::RegistryError;
-use crate::state::DeviceInfo;
+use crate::state::DeviceLeaf;
 
 /// Why an ownership proof was refused before account compression saw it. Each program that
 /// checks ownership maps these to its own named errors, so the codes stay in its own table.
@@ -59,7 +59,7 @@ pub struct OwnershipProof {
 }
 
 /// The device cNFT's leaf as it reads when `owner` owns it.
-pub fn leaf_schema(device: &DeviceInfo, owner: &Pubkey, delegate: Option<Pubkey>) -> LeafSchema {
+pub fn leaf_schema(device: &DeviceLeaf, owner: &Pubkey, delegate: Option<Pubkey>) -> LeafSchema {
     LeafSchema::V1 {
         id: device.asset,
         owner: *owner,
@@ -74,7 +74,7 @@ pub fn leaf_schema(device: &DeviceInfo, owner: &Pubkey, delegate: Option<Pubkey>
 /// CPI come back through `refuse` in the caller's own errors; account compression's refusal of
 /// the leaf (not the owner's, or a stale proof) is its own error.
 pub fn verify_owner<'info>(
-    device: &DeviceInfo,
+    device: &DeviceLeaf,
     owner: &Pubkey,
     proof: &OwnershipProof,
     merkle_tree: &AccountInfo<'info>,

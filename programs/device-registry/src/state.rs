@@ -34,7 +34,6 @@ pub struct NetworkConfig {
     /// URI of every device cNFT's off-chain metadata.
     #[max_len(MAX_URI_LEN)]
     pub metadata_uri: String,
-    pub devices_issued: u64,
     pub bump: u8,
 }
 
@@ -119,6 +118,8 @@ impl Location {
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct DeviceInfo {
+    // The fields up to `creator_hash` name the device's cNFT leaf and are what claims read: first
+    // and in this order so they can be decoded alone (see [`DeviceLeaf`]).
     pub network: Pubkey,
     /// The device's hardware ed25519 key.
     pub device_key: Pubkey,
@@ -143,7 +144,75 @@ pub struct DeviceInfo {
     pub bump: u8,
 }
 
+/// The leading fields of a [`DeviceInfo`]: the device's network and its cNFT leaf, what an
+/// ownership proof and a claim need. Their encoding is the start of the device's (checked by a
+/// test), so other programs decode them alone, for a fraction of the whole account's cost.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceLeaf {
+    pub network: Pubkey,
+    pub device_key: Pubkey,
+    pub asset: Pubkey,
+    pub tree: Pubkey,
+    pub leaf_nonce: u64,
+    pub data_hash: [u8; 32],
+    pub creator_hash: [u8; 32],
+}
+
+impl DeviceLeaf {
+    /// The leaf fields of the device at `account`, which must be a DeviceInfo of this program.
+    pub fn read(account: &AccountInfo) -> Result<Self> {
+        require_keys_eq!(*account.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+        let data = account.try_borrow_data()?;
+        require!(data.len() > 8 && data[..8] == *DeviceInfo::DISCRIMINATOR, ErrorCode::AccountDiscriminatorMismatch);
+        Self::deserialize(&mut &data[8..]).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
+    }
+}
+
+impl DeviceInfo {
+    pub fn leaf(&self) -> DeviceLeaf {
+        DeviceLeaf {
+            network: self.network,
+            device_key: self.device_key,
+            asset: self.asset,
+            tree: self.tree,
+            leaf_nonce: self.leaf_nonce,
+            data_hash: self.data_hash,
+            creator_hash: self.creator_hash,
+        }
+    }
+}
+
 /// The hash a device PDA is keyed by.
 pub fn device_key_hash(device_key: &Pubkey) -> [u8; 32] {
     solana_sha256_hasher::hash(device_key.as_ref()).to_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_leaf_is_the_start_of_the_devices_encoding() {
+        let device = DeviceInfo {
+            network: Pubkey::new_from_array([1; 32]),
+            device_key: Pubkey::new_from_array([2; 32]),
+            asset: Pubkey::new_from_array([3; 32]),
+            tree: Pubkey::new_from_array([4; 32]),
+            leaf_nonce: 5,
+            data_hash: [6; 32],
+            creator_hash: [7; 32],
+            maker: Pubkey::new_from_array([8; 32]),
+            kind: DeviceKind::Mapper,
+            status: DeviceStatus::Inactive,
+            location: Location { h3_cell: 9, elevation: 10, gain: 11 },
+            location_asserts: 12,
+            last_location_assert_at: 13,
+            onboarding_nonce: 14,
+            issued_at: 15,
+            bump: 16,
+        };
+        let mut data = Vec::new();
+        device.try_serialize(&mut data).unwrap();
+        assert_eq!(DeviceLeaf::deserialize(&mut &data[8..]).unwrap(), device.leaf());
+    }
 }

@@ -96,6 +96,12 @@ pub enum RewardPoolError {
     TimeLockNotElapsed,
     #[msg("no change of this role is pending")]
     NoPendingRole,
+    #[msg("the claim record is not the device's record in this pool, or not at its address")]
+    WrongClaimRecord,
+    #[msg("the vault is not the pool's")]
+    WrongVault,
+    #[msg("the mint is not the pool's")]
+    WrongMint,
 }
 
 /// The reward pool's names for an ownership proof refused before account compression saw it.

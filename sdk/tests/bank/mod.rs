@@ -46,13 +46,25 @@ anchor_processor!(treasury_entry, treasury);
 anchor_processor!(data_credits_entry, data_credits);
 anchor_processor!(device_registry_entry, device_registry);
 
-/// The name `program` gave its refusal of `result`.
+/// The name `program` gave its refusal of `result`. The caller asserts the name; it is recorded
+/// for the check that every named error is asserted by some test (`scripts/error_coverage.py`).
 #[track_caller]
 pub fn refusal(result: Result<(), fieldproof_sdk::SdkError>, program: &str) -> &'static str {
     match result {
-        Err(fieldproof_sdk::SdkError::Program { error, .. }) if error.program == program => error.name,
+        Err(fieldproof_sdk::SdkError::Program { error, .. }) if error.program == program => {
+            let lane = if std::env::var_os("FIELDPROOF_RPC_URL").is_some() { "node" } else { "native" };
+            append_refusal(lane, program, error.name);
+            error.name
+        }
         other => panic!("expected a refusal by {program}, got {other:?}"),
     }
+}
+
+/// Appends `lane program name` to the file named by `FIELDPROOF_REFUSAL_LOG`, when it is set.
+fn append_refusal(lane: &str, program: &str, name: &str) {
+    let Ok(path) = std::env::var("FIELDPROOF_REFUSAL_LOG") else { return };
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("the refusal log");
+    file.write_all(format!("{lane} {program} {name}\n").as_bytes()).expect("write the refusal log");
 }
 
 pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;

@@ -60,7 +60,7 @@ impl TreeMirror {
     fn path(&self, index: usize) -> (Vec<[u8; 32]>, [u8; 32]) {
         let leaves = self.leaves.lock().unwrap();
         let mut level: Vec<[u8; 32]> = (0..1usize << self.depth)
-            .map(|i| leaves.get(i).map_or([0; 32], |(device, owner)| device_registry::leaf_schema(device, owner, None).hash()))
+            .map(|i| leaves.get(i).map_or([0; 32], |(device, owner)| device_registry::leaf_schema(&device.leaf(), owner, None).hash()))
             .collect();
         let (mut path, mut at) = (Vec::new(), index);
         while level.len() > 1 {

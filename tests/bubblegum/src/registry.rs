@@ -42,6 +42,68 @@ pub fn tree_account_size(depth: u32, buffer: u32, canopy: u32) -> usize {
     header + tree + canopy
 }
 
+/// A network token of `token_program` whose mint authority is `authority`, and its data-credits
+/// config by that authority (Pyth-priced, burn epochs of a day from now); returns (mint, config,
+/// DC mint).
+pub async fn create_dc_config(bank: &mut Bank, authority: &Keypair, token_program: Pubkey) -> (Pubkey, Pubkey, Pubkey) {
+    let payer = bank.payer();
+    let network_mint = bank.create_mint(token_program, &authority.pubkey(), 6).await;
+    let dc_config = Pubkey::find_program_address(&[CONFIG_SEED, network_mint.as_ref()], &data_credits::ID).0;
+    let dc_mint = Pubkey::find_program_address(&[DC_MINT_SEED, dc_config.as_ref()], &data_credits::ID).0;
+    let now = bank.now().await;
+    let init_dc = anchor_ix(
+        data_credits::ID,
+        data_credits::accounts::Initialize {
+            payer: payer.pubkey(),
+            authority: authority.pubkey(),
+            network_mint,
+            config: dc_config,
+            dc_mint,
+            token_program: TOKEN_2022,
+            system_program: anchor_lang::system_program::ID,
+        },
+        data_credits::instruction::Initialize {
+            args: InitializeArgs {
+                burn_authority: authority.pubkey(),
+                guardian: Pubkey::new_unique(),
+                timelock_secs: 3_600,
+                price_source: PriceSource::Pyth { feed_id: [7; 32] },
+                max_price_staleness_secs: 60,
+                epoch_start: now,
+                epoch_length_secs: 86_400,
+                breaker: BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(u64::MAX) },
+            },
+        },
+    );
+    bank.send(&[init_dc], &[authority]).await.expect("initialize data credits");
+    (network_mint, dc_config, dc_mint)
+}
+
+/// A Bubblegum tree (`depth` levels, a changelog buffer of `buffer`, `canopy` levels kept in
+/// the account) created by `creator`; returns (tree, tree config).
+pub async fn create_tree(bank: &mut Bank, creator: &Keypair, depth: u32, buffer: u32, canopy: u32) -> (Pubkey, Pubkey) {
+    let payer = bank.payer();
+    let tree = Keypair::new();
+    let size = tree_account_size(depth, buffer, canopy);
+    let rent = bank.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(size);
+    let allocate =
+        anchor_lang::solana_program::system_instruction::create_account(&payer.pubkey(), &tree.pubkey(), rent, size as u64, &SPL_COMPRESSION);
+    let tree_config = mpl_bubblegum::accounts::TreeConfig::find_pda(&tree.pubkey()).0;
+    let create_tree = mpl_bubblegum::instructions::CreateTreeConfigBuilder::new()
+        .tree_config(tree_config)
+        .merkle_tree(tree.pubkey())
+        .payer(payer.pubkey())
+        .tree_creator(creator.pubkey())
+        .log_wrapper(SPL_NOOP)
+        .compression_program(SPL_COMPRESSION)
+        .max_depth(depth)
+        .max_buffer_size(buffer)
+        .public(false)
+        .instruction();
+    bank.send(&[allocate, create_tree], &[&tree, creator]).await.expect("create Bubblegum tree");
+    (tree.pubkey(), tree_config)
+}
+
 /// A device issued in the tests, with what its owner needs to prove ownership.
 #[derive(Clone)]
 pub struct Device {
@@ -106,35 +168,7 @@ impl Registry {
         let payer = bank.payer();
         let authority = Keypair::new();
 
-        let network_mint = bank.create_mint(token_program, &authority.pubkey(), 6).await;
-        let dc_config = Pubkey::find_program_address(&[CONFIG_SEED, network_mint.as_ref()], &data_credits::ID).0;
-        let dc_mint = Pubkey::find_program_address(&[DC_MINT_SEED, dc_config.as_ref()], &data_credits::ID).0;
-        let now = bank.now().await;
-        let init_dc = anchor_ix(
-            data_credits::ID,
-            data_credits::accounts::Initialize {
-                payer: payer.pubkey(),
-                authority: authority.pubkey(),
-                network_mint,
-                config: dc_config,
-                dc_mint,
-                token_program: TOKEN_2022,
-                system_program: anchor_lang::system_program::ID,
-            },
-            data_credits::instruction::Initialize {
-                args: InitializeArgs {
-                    burn_authority: authority.pubkey(),
-                    guardian: Pubkey::new_unique(),
-                    timelock_secs: 3_600,
-                    price_source: PriceSource::Pyth { feed_id: [7; 32] },
-                    max_price_staleness_secs: 60,
-                    epoch_start: now,
-                    epoch_length_secs: 86_400,
-                    breaker: BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(u64::MAX) },
-                },
-            },
-        );
-        bank.send(&[init_dc], &[&authority]).await.expect("initialize data credits");
+        let (network_mint, dc_config, dc_mint) = create_dc_config(&mut bank, &authority, token_program).await;
 
         let network = Pubkey::find_program_address(&[NETWORK_SEED, dc_config.as_ref()], &device_registry::ID).0;
         let init_network = anchor_ix(
@@ -157,41 +191,19 @@ impl Registry {
         bank.send(&[init_network], &[&authority]).await.expect("initialize network");
 
         // The authority creates the tree with Bubblegum, then makes the network PDA its delegate.
-        let tree = Keypair::new();
-        let size = tree_account_size(depth, buffer, canopy);
-        let rent = bank.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(size);
-        let allocate = anchor_lang::solana_program::system_instruction::create_account(
-            &payer.pubkey(),
-            &tree.pubkey(),
-            rent,
-            size as u64,
-            &SPL_COMPRESSION,
-        );
-        let tree_config = mpl_bubblegum::accounts::TreeConfig::find_pda(&tree.pubkey()).0;
-        let create_tree = mpl_bubblegum::instructions::CreateTreeConfigBuilder::new()
-            .tree_config(tree_config)
-            .merkle_tree(tree.pubkey())
-            .payer(payer.pubkey())
-            .tree_creator(authority.pubkey())
-            .log_wrapper(SPL_NOOP)
-            .compression_program(SPL_COMPRESSION)
-            .max_depth(depth)
-            .max_buffer_size(buffer)
-            .public(false)
-            .instruction();
-        bank.send(&[allocate, create_tree], &[&tree, &authority]).await.expect("create Bubblegum tree");
+        let (tree, tree_config) = create_tree(&mut bank, &authority, depth, buffer, canopy).await;
         let delegate = mpl_bubblegum::instructions::SetTreeDelegateBuilder::new()
             .tree_config(tree_config)
             .tree_creator(authority.pubkey())
             .new_tree_delegate(network)
-            .merkle_tree(tree.pubkey())
+            .merkle_tree(tree)
             .instruction();
         let set_active = anchor_ix(
             device_registry::ID,
             device_registry::accounts::SetActiveTree {
                 network,
                 authority: authority.pubkey(),
-                merkle_tree: tree.pubkey(),
+                merkle_tree: tree,
                 tree_config,
             },
             device_registry::instruction::SetActiveTree {},
@@ -209,7 +221,7 @@ impl Registry {
             dc_config,
             dc_mint,
             network,
-            tree: tree.pubkey(),
+            tree,
             tree_config,
             canopy,
             device_tree: DeviceTree::new(depth),
@@ -356,7 +368,7 @@ impl Registry {
 
     /// Updates the reference tree after `owner` became the owner of `device`.
     pub fn record_owner(&mut self, device: &DeviceInfo, owner: &Pubkey) {
-        self.device_tree.set(device.leaf_nonce as u32, leaf_schema(device, owner, None).hash());
+        self.device_tree.set(device.leaf_nonce as u32, leaf_schema(&device.leaf(), owner, None).hash());
     }
 
     /// Proof nodes as read-only accounts, from the leaf up, canopy levels left out.
@@ -373,6 +385,12 @@ impl Registry {
     }
 
     pub fn assert_location_ix(&self, device: &Device, owner: &Pubkey, ownership: OwnershipProof, proof: Vec<AccountMeta>) -> Instruction {
+        let args = AssertLocationArgs { h3_cell: H3_CELL, elevation: 12, gain: 40, ownership };
+        self.assert_location_ix_with(device, owner, args, proof)
+    }
+
+    /// The location assert of `args` by `owner`, with the ownership proof's `proof` nodes.
+    pub fn assert_location_ix_with(&self, device: &Device, owner: &Pubkey, args: AssertLocationArgs, proof: Vec<AccountMeta>) -> Instruction {
         let mut ix = anchor_ix(
             device_registry::ID,
             device_registry::accounts::AssertLocation {
@@ -385,9 +403,7 @@ impl Registry {
                 fee: self.fee_accounts(owner),
                 system_program: anchor_lang::system_program::ID,
             },
-            device_registry::instruction::AssertLocation {
-                args: AssertLocationArgs { h3_cell: H3_CELL, elevation: 12, gain: 40, ownership },
-            },
+            device_registry::instruction::AssertLocation { args },
         );
         ix.accounts.extend(proof);
         ix

@@ -6,8 +6,10 @@ use anchor_lang::prelude::Pubkey;
 use fieldproof_bubblegum_tests::pool::{claim_record, RewardPool, Rewards, FUNDING};
 use fieldproof_bubblegum_tests::registry::*;
 use fieldproof_tests::assert_program_error;
+use fieldproof_tests::bank::with_account;
 use fieldproof_tests::tokens::SPL_TOKEN;
 use reward_pool::errors::RewardPoolError;
+use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -110,6 +112,11 @@ async fn another_tree_or_compression_program_is_refused_by_name() {
     let mut ix = pool.claim_ix(&r, &device, &owner.pubkey(), owners, &rewards, r.ownership(), r.proof_accounts(&device.info));
     ix.accounts[9].pubkey = SPL_NOOP; // compression_program
     assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::WrongTreeOwner);
+    // More proof nodes than the deepest tree has levels (30); one account 31 times keeps the
+    // transaction small.
+    let nodes = vec![AccountMeta::new_readonly(Pubkey::new_unique(), false); 31];
+    let ix = pool.claim_ix(&r, &device, &owner.pubkey(), owners, &rewards, r.ownership(), nodes);
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::OwnershipProofTooLong);
     assert_eq!(r.bank.token_balance(owners).await, 0);
 }
 
@@ -328,4 +335,36 @@ async fn paid_out_rewards_still_count_as_funding() {
     assert_eq!(r.bank.token_balance(pool.vault).await, 0);
     // The vault is empty, yet a root carrying the paid total forward is within funding.
     pool.post(&mut r, &rewards).await;
+}
+
+#[tokio::test]
+async fn another_devices_record_vault_or_mint_is_refused_by_name() {
+    let mut r = registry().await;
+    let mut pool = RewardPool::new(&mut r).await;
+    let owner = Keypair::new();
+    let (first, second) = (r.issue(&owner.pubkey()).await, r.issue(&owner.pubkey()).await);
+    let owners = token_account(&mut r, &pool, &owner.pubkey()).await;
+    let rewards = Rewards::new(vec![(first.info.asset, 100), (second.info.asset, 50)]);
+    pool.post(&mut r, &rewards).await;
+    pool.claim(&mut r, &first, &owner, owners, &rewards).await.expect("the first device's claim");
+
+    let claim = pool.claim_ix(&r, &second, &owner.pubkey(), owners, &rewards, r.ownership(), r.proof_accounts(&second.info));
+    let own_record = claim_record(&pool.pool, &second.info.asset);
+    // The first device's record (it exists), or an address that is no device's record.
+    let ix = with_account(claim.clone(), own_record, claim_record(&pool.pool, &first.info.asset));
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::WrongClaimRecord);
+    let ix = with_account(claim.clone(), own_record, Pubkey::new_unique());
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::WrongClaimRecord);
+    // Another token account of the pool's mint as the vault; another mint.
+    let elsewhere = token_account(&mut r, &pool, &Pubkey::new_unique()).await;
+    let ix = with_account(claim.clone(), pool.vault, elsewhere);
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::WrongVault);
+    let other_mint = r.bank.create_mint(pool.token_program, &Pubkey::new_unique(), 6).await;
+    let ix = with_account(claim.clone(), pool.mint, other_mint);
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RewardPoolError::WrongMint);
+    assert!(!r.bank.exists(own_record).await, "no record was created");
+    assert_eq!(r.bank.token_balance(owners).await, 100);
+
+    r.bank.send(&[claim], &[&owner]).await.expect("the second device's claim, as built");
+    assert_eq!(r.bank.token_balance(owners).await, 150);
 }

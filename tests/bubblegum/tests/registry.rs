@@ -2,12 +2,15 @@
 //! device and maker attestation, its rejections, location asserts by the current cNFT owner.
 use anchor_lang::prelude::Pubkey;
 use device_registry::errors::RegistryError;
-use device_registry::ownership::OwnershipProof;
 use device_registry::state::{DeviceInfo, DeviceKind, DeviceStatus, Maker, NetworkConfig};
 use ed25519_dalek::SigningKey;
 use fieldproof_bubblegum_tests::registry::*;
-use fieldproof_tests::bank::anchor_ix;
+use device_registry::instructions::AssertLocationArgs;
 use fieldproof_tests::assert_program_error;
+use fieldproof_tests::bank::{anchor_ix, with_account};
+use fieldproof_tests::oracles::naming_instruction;
+use fieldproof_tests::tokens::SPL_TOKEN;
+use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -32,20 +35,17 @@ struct IssueState {
     root: [u8; 32],
     payer_dc: u64,
     maker_issued: u64,
-    devices_issued: u64,
 }
 
 async fn issue_state(r: &mut Registry, device_key: &Pubkey) -> IssueState {
     let payer = r.bank.payer().pubkey();
     let device = device_pda(&r.network, device_key);
     let maker: Maker = r.bank.account(r.maker).await;
-    let network: NetworkConfig = r.bank.account(r.network).await;
     IssueState {
         device_exists: r.bank.exists(device).await,
         root: r.onchain_root().await,
         payer_dc: r.dc_balance(&payer).await,
         maker_issued: maker.issued,
-        devices_issued: network.devices_issued,
     }
 }
 
@@ -283,4 +283,128 @@ async fn the_authority_deactivates_and_reactivates_a_device() {
 
     r.bank.send(&[reactivate], &[&authority]).await.expect("reactivate");
     r.bank.send(&[assert], &[&owner]).await.expect("assert after reactivation");
+}
+
+#[tokio::test]
+async fn the_active_tree_must_be_delegated_to_the_network_and_named_with_its_config() {
+    let mut r = registry().await;
+    let authority = r.authority.insecure_clone();
+    let (other_tree, other_config) = create_tree(&mut r.bank, &authority, 5, 8, 2).await;
+    let set_active = |tree, tree_config| {
+        anchor_ix(
+            device_registry::ID,
+            device_registry::accounts::SetActiveTree { network: r.network, authority: authority.pubkey(), merkle_tree: tree, tree_config },
+            device_registry::instruction::SetActiveTree {},
+        )
+    };
+    // The authority created the tree but never made the network its delegate: the registry
+    // could not mint into it.
+    assert_program_error(r.bank.send(&[set_active(other_tree, other_config)], &[&authority]).await, RegistryError::NotTreeDelegate);
+    // The tree config of another tree.
+    assert_program_error(r.bank.send(&[set_active(other_tree, r.tree_config)], &[&authority]).await, RegistryError::WrongTreeConfig);
+    let network: NetworkConfig = r.bank.account(r.network).await;
+    assert_eq!(network.active_tree, r.tree);
+}
+
+#[tokio::test]
+async fn issue_refuses_by_name_what_is_not_the_networks_or_not_signed_here() {
+    let mut r = registry().await;
+    let payer = r.bank.payer().pubkey();
+    r.give_dc(&payer, ONBOARDING_FEE).await;
+    let (device_key, device) = new_device_key();
+    let maker_key = r.maker_key.clone();
+    let before = issue_state(&mut r, &device).await;
+    let ixs = r.issue_ixs(&payer, &device, &Pubkey::new_unique(), DeviceKind::Hotspot, 1, [&device_key, &maker_key]);
+    let (sigs, issue) = (ixs[0].clone(), ixs[1].clone());
+
+    // No precompile instruction before it (the harness's compute-budget instruction is).
+    assert_program_error(r.bank.send(&[issue.clone()], &[]).await, RegistryError::MissingSignatures);
+    // Signatures the precompile checked over bytes of another instruction: here its own, named
+    // by index (1: after the compute-budget instruction) instead of as "this instruction".
+    let elsewhere = naming_instruction(sigs.clone(), 1);
+    assert_program_error(r.bank.send(&[elsewhere, issue.clone()], &[]).await, RegistryError::MalformedSignatureInstruction);
+    // Another tree than the network's active one.
+    let authority = r.authority.insecure_clone();
+    let (other_tree, _) = create_tree(&mut r.bank, &authority, 5, 8, 2).await;
+    let ix = with_account(issue.clone(), r.tree, other_tree);
+    assert_program_error(r.bank.send(&[sigs.clone(), ix], &[]).await, RegistryError::NotActiveTree);
+    // The fee burned in another network's DC: its config, or its DC mint.
+    let (_, other_dc_config, other_dc_mint) = create_dc_config(&mut r.bank, &authority, SPL_TOKEN).await;
+    let ix = with_account(issue.clone(), r.dc_config, other_dc_config);
+    assert_program_error(r.bank.send(&[sigs.clone(), ix], &[]).await, RegistryError::WrongDcConfig);
+    let ix = with_account(issue.clone(), r.dc_mint, other_dc_mint);
+    assert_program_error(r.bank.send(&[sigs.clone(), ix], &[]).await, RegistryError::WrongDcMint);
+    // The device's account anywhere but at its key's address.
+    let ix = with_account(issue.clone(), device_pda(&r.network, &device), Pubkey::new_unique());
+    assert_program_error(r.bank.send(&[sigs.clone(), ix], &[]).await, RegistryError::WrongDeviceAddress);
+    assert_eq!(issue_state(&mut r, &device).await, before);
+
+    r.bank.send(&[sigs, issue], &[]).await.expect("the same issue, as built");
+}
+
+#[tokio::test]
+async fn a_network_without_an_active_tree_issues_nothing() {
+    let mut r = registry().await;
+    let payer = r.bank.payer().pubkey();
+    let network = r.network;
+    r.bank.modify_account(network, |n: &mut NetworkConfig| n.active_tree = Pubkey::default()).await;
+    r.give_dc(&payer, ONBOARDING_FEE).await;
+    let (device_key, device) = new_device_key();
+    let maker_key = r.maker_key.clone();
+    let ixs = r.issue_ixs(&payer, &device, &Pubkey::new_unique(), DeviceKind::Hotspot, 1, [&device_key, &maker_key]);
+    // The only tree key such a network accepts is the default one, which no transaction can
+    // pass as writable: the network's missing tree is named first.
+    let issue = with_account(ixs[1].clone(), r.tree, Pubkey::default());
+    assert_program_error(r.bank.send(&[ixs[0].clone(), issue], &[]).await, RegistryError::NoActiveTree);
+    assert!(!r.bank.exists(device_pda(&r.network, &device)).await);
+}
+
+#[tokio::test]
+async fn location_asserts_refuse_impossible_places_and_proofs_by_name() {
+    let mut r = registry().await;
+    let owner = Keypair::new();
+    let device = r.issue(&owner.pubkey()).await;
+    r.give_dc(&owner.pubkey(), LOCATION_FEE).await;
+    let before = location_state(&mut r, &device.account, &owner.pubkey()).await;
+    let at = |h3_cell, elevation, gain| AssertLocationArgs { h3_cell, elevation, gain, ownership: r.ownership() };
+    let refused = [
+        (at(0, 12, 40), RegistryError::InvalidH3Cell),
+        (at(H3_CELL | 1 << 63, 12, 40), RegistryError::InvalidH3Cell),
+        (at(H3_CELL, -501, 40), RegistryError::InvalidElevation),
+        (at(H3_CELL, 9_001, 40), RegistryError::InvalidElevation),
+        (at(H3_CELL, 12, -1), RegistryError::InvalidGain),
+        (at(H3_CELL, 12, 151), RegistryError::InvalidGain),
+    ];
+    for (args, error) in refused {
+        let ix = r.assert_location_ix_with(&device, &owner.pubkey(), args, r.proof_accounts(&device.info));
+        assert_program_error(r.bank.send(&[ix], &[&owner]).await, error);
+    }
+
+    let good = r.assert_location_ix(&device, &owner.pubkey(), r.ownership(), r.proof_accounts(&device.info));
+    let authority = r.authority.insecure_clone();
+    let (other_tree, _) = create_tree(&mut r.bank, &authority, 5, 8, 2).await;
+    let ix = with_account(good.clone(), r.tree, other_tree);
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RegistryError::WrongTree);
+    let ix = with_account(good.clone(), SPL_COMPRESSION, SPL_NOOP);
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RegistryError::WrongTreeOwner);
+    // More proof nodes than the deepest tree has levels (30); one account 31 times keeps the
+    // transaction small.
+    let nodes = vec![AccountMeta::new_readonly(Pubkey::new_unique(), false); 31];
+    let ix = r.assert_location_ix(&device, &owner.pubkey(), r.ownership(), nodes);
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RegistryError::ProofTooLong);
+    assert_eq!(location_state(&mut r, &device.account, &owner.pubkey()).await, before);
+    r.bank.send(&[good], &[&owner]).await.expect("the same assert, as built");
+}
+
+#[tokio::test]
+async fn a_leaf_nonce_beyond_a_v1_leaf_index_is_refused_not_truncated() {
+    // V1 trees index leaves with u32; a device account only the registry writes never holds a
+    // larger nonce, but the conversion is checked rather than truncated onto another leaf.
+    let mut r = registry().await;
+    let owner = Keypair::new();
+    let device = r.issue(&owner.pubkey()).await;
+    r.give_dc(&owner.pubkey(), LOCATION_FEE).await;
+    r.bank.modify_account(device.account, |d: &mut DeviceInfo| d.leaf_nonce = u64::from(u32::MAX) + 1).await;
+    let ix = r.assert_location_ix(&device, &owner.pubkey(), r.ownership(), r.proof_accounts(&device.info));
+    assert_program_error(r.bank.send(&[ix], &[&owner]).await, RegistryError::ArithmeticOverflow);
 }

@@ -13,7 +13,6 @@ pub struct ApplyPriceSubmitters<'info> {
     pub config: Box<Account<'info, DataCreditsConfig>>,
     #[account(
         mut,
-        has_one = config @ DataCreditsError::WrongConfig,
         seeds = [PRICE_ORACLE_SEED, config.key().as_ref()],
         bump = price_oracle.bump,
     )]

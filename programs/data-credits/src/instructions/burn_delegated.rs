@@ -9,7 +9,6 @@ use crate::state::*;
 /// Burns DC out of a usage escrow for one verified usage batch, signed by the oracle's burn
 /// authority, and books it under the usage category of the current epoch.
 #[derive(Accounts)]
-#[instruction(amount: u64, category: u8, epoch: u64)]
 pub struct BurnDelegated<'info> {
     /// Pays the rent of the epoch's burn totals when this is its first burn.
     #[account(mut)]
@@ -22,7 +21,6 @@ pub struct BurnDelegated<'info> {
     pub config: Box<Account<'info, DataCreditsConfig>>,
     #[account(
         mut,
-        has_one = config @ DataCreditsError::WrongConfig,
         seeds = [ESCROW_SEED, config.key().as_ref(), escrow.payer.as_ref(), escrow.router.as_ref()],
         bump = escrow.bump,
     )]
@@ -36,14 +34,10 @@ pub struct BurnDelegated<'info> {
     pub escrow_dc_account: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(mut, mint::token_program = token_program)]
     pub dc_mint: Box<InterfaceAccount<'info, Mint>>,
-    #[account(
-        init_if_needed,
-        payer = payer,
-        space = 8 + EpochBurns::INIT_SPACE,
-        seeds = [EPOCH_BURNS_SEED, config.key().as_ref(), &epoch.to_le_bytes()],
-        bump,
-    )]
-    pub epoch_burns: Box<Account<'info, EpochBurns>>,
+    /// CHECK: the epoch's burn totals ([EPOCH_BURNS_SEED, config, epoch]), opened or created by
+    /// `EpochBurns::open_or_create`.
+    #[account(mut)]
+    pub epoch_burns: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token2022>,
     pub system_program: Program<'info, System>,
 }
@@ -72,10 +66,18 @@ pub fn handler(ctx: Context<BurnDelegated>, amount: u64, category: u8, epoch: u6
     )?;
     escrow.burned = escrow.burned.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
 
-    let burns = &mut ctx.accounts.epoch_burns;
-    burns.open(config, epoch, ctx.bumps.epoch_burns);
+    let burns_info = ctx.accounts.epoch_burns.to_account_info();
+    let mut burns = EpochBurns::open_or_create(
+        &burns_info,
+        &config,
+        epoch,
+        &ctx.accounts.payer.to_account_info(),
+        &ctx.accounts.system_program.to_account_info(),
+    )?;
     let slot = &mut burns.usage_by_category[usize::from(category)];
     *slot = slot.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
+    let epoch_category_total = *slot;
+    burns.store(&burns_info)?;
     emit!(DelegatedBurned {
         config,
         escrow: escrow.key(),
@@ -83,7 +85,7 @@ pub fn handler(ctx: Context<BurnDelegated>, amount: u64, category: u8, epoch: u6
         amount,
         category,
         epoch,
-        epoch_category_total: *slot,
+        epoch_category_total,
         escrow_balance: remaining,
     });
     Ok(())

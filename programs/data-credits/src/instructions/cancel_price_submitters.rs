@@ -15,7 +15,6 @@ pub struct CancelPriceSubmitters<'info> {
     pub config: Box<Account<'info, DataCreditsConfig>>,
     #[account(
         mut,
-        has_one = config @ DataCreditsError::WrongConfig,
         seeds = [PRICE_ORACLE_SEED, config.key().as_ref()],
         bump = price_oracle.bump,
     )]

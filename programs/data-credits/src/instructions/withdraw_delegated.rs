@@ -17,7 +17,6 @@ pub struct WithdrawDelegated<'info> {
     pub config: Box<Account<'info, DataCreditsConfig>>,
     #[account(
         mut,
-        has_one = config @ DataCreditsError::WrongConfig,
         // The seeds bind the escrow to the signing payer: nobody else's escrow matches them.
         seeds = [ESCROW_SEED, config.key().as_ref(), payer.key().as_ref(), router.as_ref()],
         bump = escrow.bump,

@@ -45,7 +45,7 @@ pub fn handler<'info>(ctx: Context<'info, AssertLocation<'info>>, args: AssertLo
     let location = Location::validated(args.h3_cell, args.elevation, args.gain)?;
     let owner = ctx.accounts.owner.key();
     verify_owner(
-        &ctx.accounts.device,
+        &ctx.accounts.device.leaf(),
         &owner,
         &args.ownership,
         &ctx.accounts.merkle_tree.to_account_info(),

@@ -51,7 +51,6 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: NetworkArgs) -> Result<()>
     network.dc_config = ctx.accounts.dc_config.key();
     network.dc_mint = ctx.accounts.dc_config.dc_mint;
     network.active_tree = Pubkey::default();
-    network.devices_issued = 0;
     network.bump = ctx.bumps.network;
     args.apply(network)?;
     emit!(NetworkInitialized {

@@ -2,9 +2,8 @@ use anchor_lang::prelude::*;
 use fieldproof_ed25519::{Ed25519Error, VerifiedSignatures};
 use mpl_bubblegum::hash::{hash_creators, hash_metadata};
 use mpl_bubblegum::instructions::MintV1CpiBuilder;
-use mpl_bubblegum::utils::get_asset_id;
 
-use crate::bubblegum::{device_metadata, read_tree_config, SPL_NOOP_ID};
+use crate::bubblegum::{asset_id, device_metadata, read_any_tree_config, SPL_NOOP_ID};
 use crate::errors::RegistryError;
 use crate::events::DeviceIssued;
 use crate::fees::*;
@@ -22,33 +21,35 @@ pub struct IssueDeviceArgs {
 /// Issues a device: the instruction just before this one must be an Ed25519 precompile check
 /// holding the device key's and the maker's attestation key's signatures over the onboarding
 /// digest. Mints the device cNFT to `owner` and burns the onboarding fee from the payer's DC.
+///
+/// Every device of the network goes through here, so the accounts that need no decoding stay
+/// undecoded: the device account is created by the handler (at the canonical address of its key,
+/// found for a fraction of Anchor's price), the fee accounts are data-credits' to check, and
+/// the tree config is Bubblegum's (docs/compute-units.md).
 #[derive(Accounts)]
 #[instruction(args: IssueDeviceArgs)]
 pub struct IssueDevice<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    #[account(mut, seeds = [NETWORK_SEED, network.dc_config.as_ref()], bump = network.bump)]
+    /// Read only, and without re-deriving its address: network configs are created only by
+    /// `initialize_network`, at their address, so an account of this type is a network. Checked
+    /// for an active tree before `merkle_tree` is: a network without one has only the default key
+    /// as its tree, which no transaction can pass as writable.
+    #[account(constraint = network.active_tree != Pubkey::default() @ RegistryError::NoActiveTree)]
     pub network: Box<Account<'info, NetworkConfig>>,
-    #[account(
-        mut,
-        seeds = [MAKER_SEED, network.key().as_ref(), maker.id.as_ref()],
-        bump = maker.bump,
-        has_one = network,
-    )]
+    /// Bound to the network by `has_one`; makers are created only by `approve_maker`, at their
+    /// address. `dup`: the only mutable account Anchor decodes here, so its duplicate check (a
+    /// hash set, about 1,500 units) has nothing to compare it with.
+    #[account(mut, dup, has_one = network)]
     pub maker: Box<Account<'info, Maker>>,
-    /// Created here; `init_if_needed` only so that a second registration of the same device key
-    /// fails with a named error instead of the system program's.
-    #[account(
-        init_if_needed,
-        payer = payer,
-        space = 8 + DeviceInfo::INIT_SPACE,
-        seeds = [DEVICE_SEED, network.key().as_ref(), &device_key_hash(&args.device_key)],
-        bump,
-    )]
-    pub device: Box<Account<'info, DeviceInfo>>,
+    /// CHECK: the device's account, [DEVICE_SEED, network, sha256(device key)] at its canonical
+    /// bump, created by the handler; a device key already registered is refused by name.
+    #[account(mut)]
+    pub device: UncheckedAccount<'info>,
     /// CHECK: receives the cNFT; bound by the signed onboarding message.
     pub owner: UncheckedAccount<'info>,
-    /// CHECK: Bubblegum's tree config of the active tree, checked when read and by Bubblegum.
+    /// CHECK: Bubblegum's tree config of the active tree: read (owner, discriminator) for its
+    /// mint count; Bubblegum checks that it is the tree's in the mint.
     #[account(mut)]
     pub tree_config: UncheckedAccount<'info>,
     /// CHECK: must be the network's active tree; Bubblegum and account compression check it.
@@ -79,9 +80,14 @@ fn signature_error(e: Ed25519Error) -> Error {
 
 pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
     let network_key = ctx.accounts.network.key();
-    let device = &ctx.accounts.device;
-    require_keys_eq!(device.network, Pubkey::default(), RegistryError::DeviceAlreadyRegistered);
-    require!(ctx.accounts.network.active_tree != Pubkey::default(), RegistryError::NoActiveTree);
+    let device_info = ctx.accounts.device.to_account_info();
+    // Only this instruction creates device accounts, always at the canonical address: an
+    // account of this program there is the key's earlier registration.
+    require_keys_neq!(*device_info.owner, crate::ID, RegistryError::DeviceAlreadyRegistered);
+    let key_hash = device_key_hash(&args.device_key);
+    let (address, device_bump) = fieldproof_pda::find_program_address(&[DEVICE_SEED, network_key.as_ref(), &key_hash], &crate::ID)
+        .ok_or(RegistryError::WrongDeviceAddress)?;
+    require_keys_eq!(device_info.key(), address, RegistryError::WrongDeviceAddress);
     let maker = &ctx.accounts.maker;
     require!(maker.approved, RegistryError::MakerRevoked);
     require!(maker.issued < maker.quota, RegistryError::QuotaExhausted);
@@ -113,7 +119,7 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
     // The asset id is Bubblegum's PDA of (tree, nonce) and the nonce is the tree's mint count
     // before this mint, so it is known before the CPI.
     let tree = ctx.accounts.merkle_tree.key();
-    let leaf_nonce = read_tree_config(&ctx.accounts.tree_config.to_account_info(), &tree)?.num_minted;
+    let leaf_nonce = read_any_tree_config(&ctx.accounts.tree_config.to_account_info())?.num_minted;
     let metadata = device_metadata(args.kind, &network.metadata_uri);
     let data_hash = hash_metadata(&metadata)?;
     let creator_hash = hash_creators(&metadata.creators);
@@ -131,10 +137,18 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
         .metadata(metadata)
         .invoke_signed(&[seeds])?;
 
-    let now = Clock::get()?.unix_timestamp;
-    let asset = get_asset_id(&tree, leaf_nonce);
-    let device = &mut ctx.accounts.device;
-    device.set_inner(DeviceInfo {
+    let device_seeds: &[&[u8]] = &[DEVICE_SEED, network_key.as_ref(), &key_hash, &[device_bump]];
+    fieldproof_pda::create_account(
+        &ctx.accounts.payer.to_account_info(),
+        &device_info,
+        &ctx.accounts.system_program.to_account_info(),
+        device_seeds,
+        8 + DeviceInfo::INIT_SPACE,
+        &crate::ID,
+    )?;
+    // No real seeds leave every bump on the curve; the error only keeps the search total.
+    let asset = asset_id(&tree, leaf_nonce).ok_or(RegistryError::ArithmeticOverflow)?;
+    let device = DeviceInfo {
         network: network_key,
         device_key: args.device_key,
         asset,
@@ -149,16 +163,16 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
         location_asserts: 0,
         last_location_assert_at: 0,
         onboarding_nonce: args.nonce,
-        issued_at: now,
-        bump: ctx.bumps.device,
-    });
+        issued_at: Clock::get()?.unix_timestamp,
+        bump: device_bump,
+    };
+    device.try_serialize(&mut &mut device_info.try_borrow_mut_data()?[..])?;
     let maker = &mut ctx.accounts.maker;
     maker.issued = maker.issued.checked_add(1).ok_or(RegistryError::ArithmeticOverflow)?;
-    let network = &mut ctx.accounts.network;
-    network.devices_issued = network.devices_issued.checked_add(1).ok_or(RegistryError::ArithmeticOverflow)?;
+    let network = &ctx.accounts.network;
     emit!(DeviceIssued {
         network: network_key,
-        device: ctx.accounts.device.key(),
+        device: address,
         device_key: args.device_key,
         asset,
         tree,

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{self, TokenInterface, TransferChecked};
 use device_registry::ownership::{verify_owner, OwnershipProof};
-use device_registry::state::DeviceInfo;
+use device_registry::state::DeviceLeaf;
 
 use crate::errors::{ownership_error, RewardPoolError};
 use crate::events::RewardClaimed;
@@ -21,33 +21,38 @@ pub struct ClaimArgs {
 
 /// Pays the current owner of a device cNFT (or the destination they set) what the active root
 /// grants the device beyond what was already paid.
+///
+/// The claim is the network's most frequent instruction, so its accounts are read in place
+/// rather than decoded whole (docs/compute-units.md): the pool's head ([`PoolHead`]), the
+/// device's leaf fields ([`DeviceLeaf`]), the vault's balance and the recipient's owner. Each is
+/// checked where it is read.
 #[derive(Accounts)]
 pub struct Claim<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// The device cNFT's owner now, proven through account compression in the handler.
+    /// The device cNFT's owner now, proven against the device's tree in the handler.
     pub owner: Signer<'info>,
-    #[account(mut, has_one = vault, has_one = mint)]
-    pub pool: Box<Account<'info, Pool>>,
-    /// The device; only the registry writes DeviceInfo accounts, so its asset id and tree are
-    /// the ones Bubblegum minted. Its status does not matter: an inactive device is paid what
-    /// the roots already grant it (see docs/security.md).
-    #[account(constraint = device.network == pool.network @ RewardPoolError::WrongNetwork)]
-    pub device: Box<Account<'info, DeviceInfo>>,
-    #[account(
-        init_if_needed,
-        payer = payer,
-        space = 8 + ClaimRecord::INIT_SPACE,
-        seeds = [CLAIM_SEED, pool.key().as_ref(), device.asset.as_ref()],
-        bump,
-    )]
-    pub claim_record: Box<Account<'info, ClaimRecord>>,
+    /// CHECK: a pool of this program (owner and discriminator checked by `PoolHead::read`).
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// The owner's token account, or the destination the owner set.
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
-    pub recipient: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub pool: UncheckedAccount<'info>,
+    /// CHECK: a DeviceInfo of the registry (checked by `DeviceLeaf::read`). Only the registry
+    /// writes them, so its asset id and tree are the ones Bubblegum minted. Its status does not
+    /// matter: an inactive device is paid what the roots already grant it (docs/security.md).
+    pub device: UncheckedAccount<'info>,
+    /// CHECK: the device's claim record in this pool ([CLAIM_SEED, pool, asset]), opened or
+    /// created by `ClaimRecord::open_or_create`.
+    #[account(mut)]
+    pub claim_record: UncheckedAccount<'info>,
+    /// CHECK: must be the pool's vault (checked against the pool's head).
+    #[account(mut)]
+    pub vault: UncheckedAccount<'info>,
+    /// CHECK: must be the pool's mint (checked against the pool's head); the token program
+    /// checks it and its decimals in the transfer.
+    pub mint: UncheckedAccount<'info>,
+    /// CHECK: a token account of `token_program`, the owner's or the destination they set
+    /// (checked in the handler); the token program checks its mint in the transfer.
+    #[account(mut)]
+    pub recipient: UncheckedAccount<'info>,
     /// CHECK: the device's tree, checked against the device and by account compression.
     pub merkle_tree: UncheckedAccount<'info>,
     /// CHECK: must be the program owning the tree; checked in `verify_owner`.
@@ -56,25 +61,60 @@ pub struct Claim<'info> {
     pub system_program: Program<'info, System>,
 }
 
+/// Bytes of an SPL token account's base state (Token-2022 accounts start the same way).
+const TOKEN_ACCOUNT_LEN: usize = 165;
+/// Where the token account's owner and amount lie in it.
+const TOKEN_OWNER_AT: usize = 32;
+const TOKEN_AMOUNT_AT: usize = 64;
+
+/// The owner of the token account `account` of `token_program`, or `None` when it is not one.
+fn token_account_owner(account: &AccountInfo, token_program: &Pubkey) -> Option<Pubkey> {
+    if account.owner != token_program {
+        return None;
+    }
+    let data = account.try_borrow_data().ok()?;
+    if data.len() < TOKEN_ACCOUNT_LEN {
+        return None;
+    }
+    data[TOKEN_OWNER_AT..TOKEN_OWNER_AT + 32].try_into().ok().map(Pubkey::new_from_array)
+}
+
+/// The balance of the pool's vault (a token account the pool created, so its layout is known).
+fn vault_amount(vault: &AccountInfo) -> Result<u64> {
+    let data = vault.try_borrow_data()?;
+    let amount = data.get(TOKEN_AMOUNT_AT..TOKEN_AMOUNT_AT + 8).ok_or(RewardPoolError::WrongVault)?;
+    Ok(u64::from_le_bytes(amount.try_into().map_err(|_| RewardPoolError::WrongVault)?))
+}
+
 pub fn handler<'info>(ctx: Context<'info, Claim<'info>>, args: ClaimArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let pool_key = ctx.accounts.pool.key();
-    let asset = ctx.accounts.device.asset;
-    let owner = ctx.accounts.owner.key();
-    let record = &mut ctx.accounts.claim_record;
-    record.open(pool_key, asset, ctx.bumps.claim_record);
+    let accounts = &ctx.accounts;
+    let pool_info = accounts.pool.to_account_info();
+    let mut pool = PoolHead::read(&pool_info)?;
+    let device = DeviceLeaf::read(&accounts.device)?;
+    require_keys_eq!(device.network, pool.network, RewardPoolError::WrongNetwork);
+    require_keys_eq!(accounts.vault.key(), pool.vault, RewardPoolError::WrongVault);
+    require_keys_eq!(accounts.mint.key(), pool.mint, RewardPoolError::WrongMint);
 
-    let recipient = &ctx.accounts.recipient;
+    let owner = accounts.owner.key();
+    let record_info = accounts.claim_record.to_account_info();
+    let mut record = ClaimRecord::open_or_create(
+        &record_info,
+        &pool_info.key(),
+        &device.asset,
+        &accounts.payer.to_account_info(),
+        &accounts.system_program.to_account_info(),
+    )?;
+    let recipient = accounts.recipient.key();
     let paid_where_due = match record.destination_of(&owner) {
-        Some(destination) => recipient.key() == destination,
-        None => recipient.owner == owner,
+        Some(destination) => recipient == destination,
+        None => token_account_owner(&accounts.recipient, &accounts.token_program.key()) == Some(owner),
     };
     require!(paid_where_due, RewardPoolError::WrongRecipient);
 
-    let pool = &mut ctx.accounts.pool;
     require!(pool.active.epoch > 0, RewardPoolError::NoActiveRoot);
     require!(args.proof.len() <= fieldproof_merkle::MAX_PROOF_LEN, RewardPoolError::ProofTooLong);
-    let leaf = fieldproof_merkle::leaf_hash(&asset.to_bytes(), args.cumulative_amount);
+    let leaf = fieldproof_merkle::leaf_hash(&device.asset.to_bytes(), args.cumulative_amount);
     require!(fieldproof_merkle::verify(&pool.active.root, leaf, &args.proof), RewardPoolError::InvalidProof);
 
     let owed = args.cumulative_amount.saturating_sub(record.claimed);
@@ -85,41 +125,41 @@ pub fn handler<'info>(ctx: Context<'info, Claim<'info>>, args: ClaimArgs) -> Res
     // Last of the checks: the dearest, and a CPI into account compression when the proof is
     // not for the tree's current root.
     verify_owner(
-        &ctx.accounts.device,
+        &device,
         &owner,
         &args.ownership,
-        &ctx.accounts.merkle_tree.to_account_info(),
-        &ctx.accounts.compression_program.to_account_info(),
+        &accounts.merkle_tree.to_account_info(),
+        &accounts.compression_program.to_account_info(),
         ctx.remaining_accounts,
         ownership_error,
     )?;
-    pool.breaker.record(now, owed, ctx.accounts.vault.amount).map_err(breaker_error)?;
+    pool.breaker.record(now, owed, vault_amount(&accounts.vault)?).map_err(breaker_error)?;
 
-    let mint_key = pool.mint;
-    let id = pool.id.to_le_bytes();
-    let bump = [pool.bump];
-    let seeds: &[&[&[u8]]] = &[&[POOL_SEED, mint_key.as_ref(), &id, &bump]];
+    let (id, bump) = pool.signer_seeds();
+    let seeds: &[&[&[u8]]] = &[&[POOL_SEED, pool.mint.as_ref(), &id, &bump]];
     token_interface::transfer_checked(
         CpiContext::new_with_signer(
-            ctx.accounts.token_program.key(),
+            accounts.token_program.key(),
             TransferChecked {
-                from: ctx.accounts.vault.to_account_info(),
-                mint: ctx.accounts.mint.to_account_info(),
-                to: ctx.accounts.recipient.to_account_info(),
-                authority: pool.to_account_info(),
+                from: accounts.vault.to_account_info(),
+                mint: accounts.mint.to_account_info(),
+                to: accounts.recipient.to_account_info(),
+                authority: pool_info.clone(),
             },
             seeds,
         ),
         owed,
-        ctx.accounts.mint.decimals,
+        pool.mint_decimals,
     )?;
 
     pool.total_claimed = total_claimed;
+    pool.write(&pool_info)?;
     record.claimed = args.cumulative_amount;
+    record.store(&record_info)?;
     emit!(RewardClaimed {
-        pool: pool_key,
-        asset,
-        recipient: ctx.accounts.recipient.key(),
+        pool: pool_info.key(),
+        asset: device.asset,
+        recipient,
         amount: owed,
         cumulative_claimed: record.claimed,
         epoch: pool.active.epoch,

@@ -78,8 +78,14 @@ pub fn handler(ctx: Context<CreatePool>, args: CreatePoolArgs) -> Result<()> {
     pool.set_inner(Pool {
         network: ctx.accounts.network.key(),
         mint: ctx.accounts.mint.key(),
-        id: args.id,
         vault: ctx.accounts.vault.key(),
+        id: args.id,
+        bump: ctx.bumps.pool,
+        vault_bump: ctx.bumps.vault,
+        mint_decimals: ctx.accounts.mint.decimals,
+        active: RootState::default(),
+        total_claimed: 0,
+        breaker,
         authority,
         guardian: args.guardian,
         pending_authority: Pubkey::default(),
@@ -90,12 +96,7 @@ pub fn handler(ctx: Context<CreatePool>, args: CreatePoolArgs) -> Result<()> {
         timelock_secs: args.timelock_secs,
         dispute_window_secs: args.dispute_window_secs,
         pending_config: None,
-        active: RootState::default(),
         pending: None,
-        total_claimed: 0,
-        breaker,
-        bump: ctx.bumps.pool,
-        vault_bump: ctx.bumps.vault,
     });
     emit!(PoolCreated {
         pool: pool_key,

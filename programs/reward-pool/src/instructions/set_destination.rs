@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use device_registry::ownership::{verify_owner, OwnershipProof};
-use device_registry::state::DeviceInfo;
+use device_registry::state::DeviceLeaf;
 
 use crate::errors::{ownership_error, RewardPoolError};
 use crate::events::DestinationSet;
@@ -8,24 +8,22 @@ use crate::state::*;
 
 /// The device cNFT's current owner chooses the token account its rewards are paid to;
 /// `Pubkey::default()` pays the owner's own token account again. The choice lapses when the
-/// device changes hands. Remaining accounts: the ownership proof's nodes, as for `claim`.
+/// device changes hands. Remaining accounts: the ownership proof's nodes, as for `claim`, whose
+/// way of reading the accounts this shares.
 #[derive(Accounts)]
 pub struct SetDestination<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// The device cNFT's owner now, proven through account compression in the handler.
+    /// The device cNFT's owner now, proven against the device's tree in the handler.
     pub owner: Signer<'info>,
-    pub pool: Box<Account<'info, Pool>>,
-    #[account(constraint = device.network == pool.network @ RewardPoolError::WrongNetwork)]
-    pub device: Box<Account<'info, DeviceInfo>>,
-    #[account(
-        init_if_needed,
-        payer = payer,
-        space = 8 + ClaimRecord::INIT_SPACE,
-        seeds = [CLAIM_SEED, pool.key().as_ref(), device.asset.as_ref()],
-        bump,
-    )]
-    pub claim_record: Box<Account<'info, ClaimRecord>>,
+    /// CHECK: a pool of this program (owner and discriminator checked by `PoolHead::read`).
+    pub pool: UncheckedAccount<'info>,
+    /// CHECK: a DeviceInfo of the registry (checked by `DeviceLeaf::read`).
+    pub device: UncheckedAccount<'info>,
+    /// CHECK: the device's claim record in this pool, opened or created by
+    /// `ClaimRecord::open_or_create`.
+    #[account(mut)]
+    pub claim_record: UncheckedAccount<'info>,
     /// CHECK: the device's tree, checked against the device and by account compression.
     pub merkle_tree: UncheckedAccount<'info>,
     /// CHECK: must be the program owning the tree; checked in `verify_owner`.
@@ -34,22 +32,32 @@ pub struct SetDestination<'info> {
 }
 
 pub fn handler<'info>(ctx: Context<'info, SetDestination<'info>>, destination: Pubkey, ownership: OwnershipProof) -> Result<()> {
-    let owner = ctx.accounts.owner.key();
+    let accounts = &ctx.accounts;
+    let pool = PoolHead::read(&accounts.pool)?;
+    let device = DeviceLeaf::read(&accounts.device)?;
+    require_keys_eq!(device.network, pool.network, RewardPoolError::WrongNetwork);
+    let owner = accounts.owner.key();
     verify_owner(
-        &ctx.accounts.device,
+        &device,
         &owner,
         &ownership,
-        &ctx.accounts.merkle_tree.to_account_info(),
-        &ctx.accounts.compression_program.to_account_info(),
+        &accounts.merkle_tree.to_account_info(),
+        &accounts.compression_program.to_account_info(),
         ctx.remaining_accounts,
         ownership_error,
     )?;
-    let pool = ctx.accounts.pool.key();
-    let asset = ctx.accounts.device.asset;
-    let record = &mut ctx.accounts.claim_record;
-    record.open(pool, asset, ctx.bumps.claim_record);
+    let pool_key = accounts.pool.key();
+    let record_info = accounts.claim_record.to_account_info();
+    let mut record = ClaimRecord::open_or_create(
+        &record_info,
+        &pool_key,
+        &device.asset,
+        &accounts.payer.to_account_info(),
+        &accounts.system_program.to_account_info(),
+    )?;
     record.destination = destination;
     record.destination_owner = owner;
-    emit!(DestinationSet { pool, asset, owner, destination });
+    record.store(&record_info)?;
+    emit!(DestinationSet { pool: pool_key, asset: device.asset, owner, destination });
     Ok(())
 }
