@@ -199,8 +199,10 @@ paused (kill -STOP), crashed or restarting, the other two go on, the fleet queue
 reports and resends them once it answers (within its 30 s skew window), and this screen says
 so; an oracle that exits is started again over its own files.
 INFO
-# What the fleet says of the oracles comes to this screen too.
-( tail -n 0 -F "$state/fleet.log" 2>/dev/null | grep --line-buffered -E "is away|is back|skipped" | sed -u 's/^/fleet: /' >&2 ) &
+# What the fleet says of the oracles comes to this screen too. `tail --pid` ends the pipeline
+# when this script ends: a tail left behind would hold this script's output open, and whoever
+# reads it (the browser tests) would wait for its end forever.
+tail --pid=$$ -n 0 -F "$state/fleet.log" 2>/dev/null | grep --line-buffered -E "is away|is back|skipped" | sed -u 's/^/fleet: /' >&2 &
 watcher_pid=$!
 # Until Ctrl-C, or until the validator or the fleet stops (its log says why). The validator runs
 # detached (start-validator.sh), so it is polled; an oracle that exits is started again.

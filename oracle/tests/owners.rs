@@ -50,7 +50,8 @@ impl Scene {
         let world = Arc::new(World::start().await);
         let url = world.rpc_url().expect("on a node");
         let network = Network::on(world.clone()).await;
-        let pool = PoolWorld::on(world.clone(), 0).await;
+        // The pool pays this network's devices (a claim refuses a device of another network).
+        let pool = PoolWorld::of_network_token(world.clone(), network.network_mint, network.authority.insecure_clone(), 0).await;
         network.give_dc(&world.payer().pubkey(), 1_000_000).await;
         let mut devices = Vec::new();
         for (seed, _) in amounts.iter().enumerate() {
