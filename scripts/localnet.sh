@@ -193,6 +193,7 @@ minute more), the oracles post each pool's root; it is active 30 s later. Then:
   target/debug/fieldproof --url $url --oracle ${urls[0]} --keypair $state/owner.json claim --pool $pool0
   target/debug/fieldproof --url $url --keypair $state/owner.json devices --network $network
   curl ${urls[0]}/v1/devices/<device key hex>/rejections     (what the oracles refused, and why)
+  target/debug/fieldproof-oracle tally --epochs-store $state/epochs-1 $(for p in $(field pools); do printf -- '--pool %s ' "$p"; done)  (what the fleet earned, by role: cheaters nothing)
 
 Ctrl-C stops the fleet, the oracles and the validator. The network is 2 of 3: while an oracle is
 paused (kill -STOP), crashed or restarting, the other two go on, the fleet queues that oracle's

@@ -35,17 +35,8 @@ enum Command {
     /// the cheaters asked for) to oracles, a beacon round every ten minutes. The same seed is the
     /// same fleet.
     Simulate {
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-        #[arg(long, default_value_t = 30)]
-        hotspots: usize,
-        #[arg(long, default_value_t = 10)]
-        mappers: usize,
-        /// Cheaters of every class among them (grinders in pairs): spoofers, loud witnesses,
-        /// replayers, location and power liars, fabricators, grinders, self-dealers, teleporting,
-        /// stitching, overlapping, backdating and stale-track dashcams.
-        #[arg(long, default_value_t = 1)]
-        cheaters: usize,
+        #[command(flatten)]
+        fleet: FleetArgs,
         /// Write the fleet's devices file here (for `serve --devices`).
         #[arg(long)]
         write_devices: Option<PathBuf>,
@@ -63,6 +54,19 @@ enum Command {
         resend_window_secs: u64,
         #[command(flatten)]
         onboard: OnboardArgs,
+    },
+    /// What a simulated fleet (the same fleet arguments as `simulate`) earned, by role, in the
+    /// newest published epoch of each pool: the devices found by key in the directory that epoch
+    /// recorded. Exits 1 when a role that cheats in every report it sends earned anything.
+    Tally {
+        #[command(flatten)]
+        fleet: FleetArgs,
+        /// A reward pool (base58); repeat it for each pool.
+        #[arg(long, required = true)]
+        pool: Vec<String>,
+        /// Overrides `epochs_store`.
+        #[arg(long)]
+        epochs_store: Option<String>,
     },
     /// Compute a pool's reward epoch from this oracle's report log (its sealed segments of the
     /// epoch) and publish its reward file and manifest to the epoch store. Rerunning an epoch
@@ -113,6 +117,28 @@ enum Command {
     /// Measure the epoch side: one epoch of a million-device network, the reward tree against
     /// rs_merkle, the proof API under wrk, side by side (see README). Ignores --config.
     BenchEpoch(fieldproof_oracle::bench_epoch::EpochBenchOptions),
+}
+
+/// Which simulated fleet: the same arguments give the same devices, keys and cheaters.
+#[derive(clap::Args)]
+struct FleetArgs {
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long, default_value_t = 30)]
+    hotspots: usize,
+    #[arg(long, default_value_t = 10)]
+    mappers: usize,
+    /// Cheaters of every class among them (grinders in pairs): spoofers, loud witnesses,
+    /// replayers, location and power liars, fabricators, grinders, self-dealers, teleporting,
+    /// stitching, overlapping, backdating and stale-track dashcams.
+    #[arg(long, default_value_t = 1)]
+    cheaters: usize,
+}
+
+impl FleetArgs {
+    fn spec(&self) -> FleetSpec {
+        FleetSpec { seed: self.seed, hotspots: self.hotspots, mappers: self.mappers, cheaters: fieldproof_oracle::simulate::Cheaters::each(self.cheaters) }
+    }
 }
 
 /// Which epoch of which pool, and the stores to read it from.
@@ -248,10 +274,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight");
             oracle.shutdown().await
         }
-        Command::Simulate { seed, hotspots, mappers, cheaters, write_devices, oracle, rounds, resend_window_secs, onboard } => {
-            let spec = FleetSpec { seed, hotspots, mappers, cheaters: fieldproof_oracle::simulate::Cheaters::each(cheaters) };
-            simulate(spec, write_devices, &oracle, rounds, resend_window_secs, &onboard).await
+        Command::Simulate { fleet, write_devices, oracle, rounds, resend_window_secs, onboard } => {
+            simulate(fleet.spec(), write_devices, &oracle, rounds, resend_window_secs, &onboard).await
         }
+        Command::Tally { fleet, pool, epochs_store } => tally(&Fleet::new(fleet.spec()), &pool, &epochs_store.unwrap_or(config.epochs_store)).await,
         Command::RebuildIndex { database_url, log_store } => {
             let store = fieldproof_oracle::storage::Store::open(&database_url.unwrap_or(config.database_url)).await?;
             let log_store = log_store.unwrap_or(config.log.store.clone());
@@ -383,6 +409,39 @@ async fn verify_epoch(pool: &str, epoch: u64, epochs_store: &str, log_store: &st
             )
         }
     }
+}
+
+async fn tally(fleet: &Fleet, pools: &[String], epochs_store: &str) -> anyhow::Result<()> {
+    let files = fieldproof_oracle::epoch::EpochFiles::open(epochs_store)?;
+    let mut paid_cheaters = Vec::new();
+    for pool in pools {
+        let address: fieldproof_sdk::Pubkey = pool.parse().map_err(|_| anyhow::anyhow!("--pool is not a base58 address: {pool}"))?;
+        let Some(file) = files.latest_file_before(&address, u64::MAX).await? else {
+            println!("pool {pool}: no reward file published yet");
+            continue;
+        };
+        let manifest = files.manifest(&address, file.epoch).await?.ok_or_else(|| anyhow::anyhow!("pool {pool}: epoch {} has a reward file but no manifest", file.epoch))?;
+        let hash = &manifest.input.directory;
+        let bytes = files.input_object("directory", &fieldproof_oracle::epoch::EpochFiles::directory_path(hash), hash).await?;
+        let directory = fieldproof_oracle::devices::DirectorySnapshot::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("pool {pool}: the directory of epoch {} does not decode: {e}", file.epoch))?;
+        let leaves: Vec<([u8; 32], u64)> = file.leaves().iter().map(|(asset, amount)| (asset.to_bytes(), *amount)).collect();
+        let kind = match manifest.stream {
+            fieldproof_oracle::epoch::RewardStream::Coverage => fieldproof_oracle::devices::DeviceKind::Hotspot,
+            fieldproof_oracle::epoch::RewardStream::Mapping => fieldproof_oracle::devices::DeviceKind::Mapper,
+        };
+        println!("pool {pool}, epoch {} ({} stream): cumulative rewards of the fleet's {kind:?}s by role", file.epoch, manifest.stream.as_str());
+        println!("  {:<14} {:>7} {:>7} {:>20}", "role", "devices", "earning", "amount");
+        for (role, earned) in fleet.earnings(Some(kind), &directory.entries, leaves.iter().map(|(asset, amount)| (asset, *amount))) {
+            println!("  {:<14} {:>7} {:>7} {:>20}", format!("{role:?}"), earned.devices, earned.earning, earned.amount);
+            if role.earns_nothing() && earned.amount > 0 {
+                paid_cheaters.push(format!("{role:?} in {pool}"));
+            }
+        }
+    }
+    // Replayers, stitchers, self-dealers and loud witnesses also send honest reports, which earn.
+    anyhow::ensure!(paid_cheaters.is_empty(), "cheaters were paid: {}", paid_cheaters.join(", "));
+    println!("every device that only cheats earned nothing");
+    Ok(())
 }
 
 async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[String], rounds: u64, resend_window_secs: u64, onboarding: &OnboardArgs) -> anyhow::Result<()> {

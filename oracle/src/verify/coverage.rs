@@ -78,7 +78,8 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
     }
 
     // Witnesses, each against the beacon whose payload it heard.
-    let witness_verdicts: Vec<(&InputReport, &WitnessReport, Option<&BeaconReport>, Result<(), Reason>)> = reports
+    type WitnessVerdict<'r> = (&'r InputReport, &'r WitnessReport, Option<&'r BeaconReport>, Result<(), Reason>);
+    let witness_verdicts: Vec<WitnessVerdict> = reports
         .par_iter()
         .filter_map(|r| {
             let ReportBody::Witness(w) = &r.body else { return None };
