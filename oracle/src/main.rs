@@ -331,9 +331,9 @@ async fn epoch_context(config: &mut OracleConfig, target: EpochTarget) -> anyhow
     })
 }
 
-/// The device directory an epoch command judges by: the devices file and, when configured, one
-/// pass over the registry.
-async fn directory(config: &OracleConfig) -> anyhow::Result<fieldproof_oracle::devices::DirectorySnapshot> {
+/// The device directory an epoch ending at `end_ms` is judged by: the devices file and, when
+/// configured, one pass over the registry, as of the epoch's end.
+async fn directory(config: &OracleConfig, end_ms: i64) -> anyhow::Result<fieldproof_oracle::devices::DirectorySnapshot> {
     let directory = DeviceDirectory::default();
     if let Some(path) = &config.devices_file {
         directory.load_file(path)?;
@@ -350,17 +350,17 @@ async fn directory(config: &OracleConfig) -> anyhow::Result<fieldproof_oracle::d
             .map_err(|e| anyhow::anyhow!("cannot read the device registry at {url}: {e}"))?;
     }
     anyhow::ensure!(!directory.is_empty(), "the device directory is empty: give --devices or configure [registry]");
-    Ok(directory.snapshot())
+    directory.snapshot_at(end_ms).ok_or_else(|| anyhow::anyhow!("the chain's clock has not reached the epoch's end ({end_ms} ms): compute it once it has"))
 }
 
 async fn epoch(mut config: OracleConfig, target: EpochTarget, stream: fieldproof_oracle::epoch::RewardStream, emission: u64) -> anyhow::Result<()> {
     use fieldproof_oracle::chain_blocks::{BlockCache, BlockSource};
     use fieldproof_oracle::epoch::{publish_epoch, stream_input, BlockFacts, EpochInputs, EpochSpec, ReportSet};
     let cx = epoch_context(&mut config, target).await?;
-    let directory = directory(&config).await?;
+    let (start_ms, end_ms) = config.epochs.window_ms(cx.epoch).ok_or_else(|| anyhow::anyhow!("epoch {} is out of range", cx.epoch))?;
+    let directory = directory(&config, end_ms).await?;
     let denylist = config.denylist()?;
     let blocks = BlockCache { store: cx.store.clone(), source: BlockSource::from_config(&config.entropy, config.registry.rpc_url.as_deref()) };
-    let (start_ms, end_ms) = config.epochs.window_ms(cx.epoch).ok_or_else(|| anyhow::anyhow!("epoch {} is out of range", cx.epoch))?;
     let (_, span) = stream_input(stream, fieldproof_oracle::verify::Window { start_ms, end_ms }, &config.verification);
     let segments = fieldproof_oracle::log::local(&cx.store, fieldproof_oracle::log::buckets_of(span, config.log.bucket_ms())).await?;
     let log = fieldproof_oracle::objects::Objects::open(&config.log.store)?;

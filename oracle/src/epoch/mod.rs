@@ -146,8 +146,9 @@ pub struct InputManifest {
     pub reports: u64,
     /// sha256 over the report ids ([`input_digest`]), hex.
     pub digest: String,
-    /// The chain slot the device directory was read at (none for a devices file).
-    pub directory_slot: Option<u64>,
+    /// The chain time (unix ms) the device directory is as of: the epoch's end (none for a
+    /// devices file).
+    pub directory_as_of_ms: Option<i64>,
     /// `inputs/directory/<hash>.bin`: the directory snapshot.
     pub directory: String,
     /// `inputs/blocks/<hash>.json`: the blocks the reports' entropy names.
@@ -293,7 +294,7 @@ pub async fn compute(
             segments: inputs.reports.segments.iter().map(hex::encode).collect(),
             reports: report_count,
             digest: hex::encode(digest),
-            directory_slot: inputs.directory.slot,
+            directory_as_of_ms: inputs.directory.as_of_ms,
             directory: hash_hex(&objects.directory),
             blocks: hash_hex(&objects.blocks),
             denylist: hash_hex(&objects.denylist),

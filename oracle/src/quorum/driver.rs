@@ -206,7 +206,11 @@ impl<C: Chain> EpochDriver<C> {
         };
         let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
         let Some(segments) = self.input(stream, epoch, now_ms).await? else { return Ok(false) };
-        let directory = self.devices.snapshot();
+        let (_, end_ms) = self.rewards.window_ms(epoch).ok_or(EpochError::OutOfRange(epoch))?;
+        let Some(directory) = self.devices.snapshot_at(end_ms) else {
+            tracing::debug!(epoch, "waiting for the device directory to read the chain past the epoch's end");
+            return Ok(false);
+        };
         let inputs = EpochInputs {
             reports: ReportSet { objects: &self.log, segments: &segments },
             directory: &directory,
