@@ -81,6 +81,10 @@ impl RegistryConfig {
 pub struct IngestConfig {
     /// Largest accepted request body in bytes; larger bodies get `oversize_body` unread.
     pub max_body_bytes: usize,
+    /// Most reports in one `POST /v1/reports/batch`; more get `batch_too_large`.
+    pub max_batch_reports: usize,
+    /// Largest batch body in bytes; larger ones get `oversize_body` unread.
+    pub max_batch_bytes: usize,
     /// How far a report's timestamp may be from the oracle's clock, either way.
     pub max_clock_skew_secs: u64,
     /// Reports one device may send per minute (burst up to the same number).
@@ -120,6 +124,8 @@ impl Default for IngestConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: fieldproof_reports::MAX_REPORT_BYTES,
+            max_batch_reports: fieldproof_reports::MAX_BATCH_REPORTS,
+            max_batch_bytes: fieldproof_reports::MAX_BATCH_BYTES,
             max_clock_skew_secs: 300,
             per_device_per_minute: 120,
             per_source_per_minute: 60_000,

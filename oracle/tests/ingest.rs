@@ -53,6 +53,12 @@ struct Oracle {
 
 impl Oracle {
     async fn start(ingest: IngestConfig, devices: &[(&SigningKey, bool)]) -> Self {
+        let keys: Vec<([u8; 32], bool)> = devices.iter().map(|(key, active)| (key.verifying_key().to_bytes(), *active)).collect();
+        Self::start_with_keys(ingest, &keys).await
+    }
+
+    /// An oracle whose directory holds these device keys (hotspots), active or not.
+    async fn start_with_keys(ingest: IngestConfig, devices: &[([u8; 32], bool)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_url = format!("sqlite://{}", dir.path().join("oracle.sqlite").display());
         let config = OracleConfig {
@@ -64,7 +70,7 @@ impl Oracle {
         };
         let directory = Arc::new(DeviceDirectory::default());
         for (key, active) in devices {
-            directory.upsert(key.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: *active, location_h3: None, elevation_m: 0, gain_ddbi: 0, asset: None });
+            directory.upsert(*key, DeviceEntry { kind: DeviceKind::Hotspot, active: *active, location_h3: None, elevation_m: 0, gain_ddbi: 0, asset: None });
         }
         let running = serve::start(&config, directory, Some(metrics())).await.unwrap();
         let url = format!("http://{}", running.addr);
@@ -269,4 +275,120 @@ async fn the_built_wallet_app_is_served_beside_the_api() {
     config.app_dir = Some(empty);
     let refused = serve::start(&config, Arc::new(DeviceDirectory::default()), None).await.err().expect("refused");
     assert!(refused.to_string().contains("npm run build"), "{refused}");
+}
+
+impl Oracle {
+    async fn post_batch(&self, body: Vec<u8>) -> (u16, Value) {
+        let res = self.http.post(format!("{}/v1/reports/batch", self.url)).body(body).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap())
+    }
+}
+
+/// A report of the small-order device key `identity` whose "signature" (R the identity, s = 0)
+/// passes a cofactored check for every message, and a strict one for none.
+fn forged_by_a_weak_key(identity: [u8; 32]) -> SignedReport {
+    let body = ReportBody::Heartbeat(HeartbeatReport {
+        header: ReportHeader { device_key: identity, timestamp_ms: now_ms(), nonce: [9; 16] },
+        location_h3: 0x8828308281fffff,
+        uptime_s: 1,
+        firmware_version: 7,
+    });
+    let mut signature = [0u8; 64];
+    signature[0] = 1;
+    SignedReport { body, signature }
+}
+
+#[tokio::test]
+async fn a_batch_answers_each_report_and_no_bad_report_refuses_another() {
+    let (device, retired, stranger) = (key(1), key(2), key(3));
+    // The identity point: a small-order ("weak") key, which a device registry should never hold.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let keys = [(device.verifying_key().to_bytes(), true), (retired.verifying_key().to_bytes(), false), (identity, true)];
+    let oracle = Oracle::start_with_keys(IngestConfig::default(), &keys).await;
+
+    let first = heartbeat(&device, 1, 60);
+    let mut forged = heartbeat(&device, 2, 60);
+    forged.signature[10] ^= 1;
+    let second = heartbeat(&device, 3, 60);
+    let wires: Vec<Vec<u8>> = vec![
+        first.to_bytes(),
+        forged.to_bytes(),
+        heartbeat(&stranger, 1, 60).to_bytes(),
+        heartbeat(&retired, 1, 60).to_bytes(),
+        heartbeat_at(&device, 4, 60, now_ms() - 3_600_000).to_bytes(),
+        b"definitely not borsh".to_vec(),
+        second.to_bytes(),
+        first.to_bytes(),
+        // The second's nonce again, other content: a replay.
+        heartbeat(&device, 3, 61).to_bytes(),
+        forged_by_a_weak_key(identity).to_bytes(),
+    ];
+    let (status, json) = oracle.post_batch(borsh::to_vec(&wires).unwrap()).await;
+    assert_eq!(status, 200, "{json}");
+    let answers: Vec<(u64, Option<&str>)> = json["results"].as_array().unwrap().iter().map(|r| (r["status"].as_u64().unwrap(), r["code"].as_str())).collect();
+    assert_eq!(
+        answers,
+        vec![
+            (202, None),
+            (401, Some("bad_signature")),
+            (403, Some("unknown_device")),
+            (403, Some("inactive_device")),
+            (422, Some("clock_skew")),
+            (400, Some("malformed_encoding")),
+            (202, None),
+            (409, Some("duplicate_report")),
+            (409, Some("replayed_nonce")),
+            (401, Some("bad_signature")),
+        ]
+    );
+    assert_eq!(json["results"][0]["id"], first.report_id().to_hex());
+    assert!(json["results"][1]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(oracle.stored().await, 2);
+    for report in [&first, &second] {
+        assert_eq!(oracle.running.store.report_by_id(&report.report_id().0).await.unwrap().expect("stored").body, report.to_bytes());
+    }
+
+    // Alone beside good reports, the weak key's forgery would pass a batch's cofactored check:
+    // it is checked strictly, and refused.
+    let third = heartbeat(&device, 5, 60);
+    let (_, json) = oracle.post_batch(borsh::to_vec(&vec![third.to_bytes(), forged_by_a_weak_key(identity).to_bytes()]).unwrap()).await;
+    let answers: Vec<(u64, Option<&str>)> = json["results"].as_array().unwrap().iter().map(|r| (r["status"].as_u64().unwrap(), r["code"].as_str())).collect();
+    assert_eq!(answers, vec![(202, None), (401, Some("bad_signature"))], "{json}");
+    assert_eq!(oracle.stored().await, 3);
+
+    // Refused whole, nothing stored: more reports than allowed, a body that is no batch, a body
+    // above the batch limit.
+    let few = Oracle::start(IngestConfig { max_batch_reports: 1, max_batch_bytes: 4_096, ..IngestConfig::default() }, &[(&device, true)]).await;
+    for (body, status, code) in [
+        (borsh::to_vec(&vec![heartbeat(&device, 7, 1).to_bytes(), heartbeat(&device, 8, 1).to_bytes()]).unwrap(), 413, "batch_too_large"),
+        (borsh::to_vec(&vec![heartbeat(&device, 7, 1).to_bytes()]).unwrap()[..50].to_vec(), 400, "malformed_encoding"),
+        (vec![0u8; 4_097], 413, "oversize_body"),
+    ] {
+        let (got, json) = few.post_batch(body).await;
+        assert_eq!((got, json["code"].as_str()), (status, Some(code)), "{json}");
+    }
+    assert_eq!(few.stored().await, 0);
+}
+
+#[tokio::test]
+async fn the_sdk_sends_a_batch_and_reads_each_answer() {
+    let device = key(1);
+    let oracle = Oracle::start(IngestConfig::default(), &[(&device, true)]).await;
+    let client = fieldproof_sdk::OracleClient::new(oracle.url.clone(), std::time::Duration::from_secs(5)).unwrap();
+    let (first, second) = (heartbeat(&device, 1, 1), heartbeat(&device, 2, 2));
+    let mut forged = heartbeat(&device, 3, 3);
+    forged.signature[0] ^= 1;
+    let outcomes = client.submit_batch(&[first.clone(), forged, second.clone(), first.clone()]).await.unwrap();
+    assert_eq!(outcomes[0].as_ref().unwrap(), &first.report_id());
+    assert!(matches!(&outcomes[1], Err(fieldproof_sdk::OracleApiError::Rejected { status: 401, code, .. }) if code == "bad_signature"), "{:?}", outcomes[1]);
+    assert_eq!(outcomes[2].as_ref().unwrap(), &second.report_id());
+    assert!(matches!(&outcomes[3], Err(fieldproof_sdk::OracleApiError::Rejected { status: 409, code, .. }) if code == "duplicate_report"), "{:?}", outcomes[3]);
+    // Over the device's rate limit a report is to be sent again later, not given up.
+    let limited = Oracle::start(IngestConfig { per_device_per_minute: 1, ..IngestConfig::default() }, &[(&device, true)]).await;
+    let client = fieldproof_sdk::OracleClient::new(limited.url.clone(), std::time::Duration::from_secs(5)).unwrap();
+    let outcomes = client.submit_batch(&[first.clone(), second.clone()]).await.unwrap();
+    assert!(outcomes[0].is_ok());
+    assert!(matches!(&outcomes[1], Err(fieldproof_sdk::OracleApiError::Unavailable(reason)) if reason.starts_with("rate_limited")), "{:?}", outcomes[1]);
 }

@@ -46,6 +46,20 @@ struct Accepted {
     id: String,
 }
 
+/// The answer to `POST /v1/reports/batch`: one entry per report, in order.
+#[derive(Deserialize)]
+struct BatchAnswer {
+    results: Vec<BatchItem>,
+}
+
+#[derive(Deserialize)]
+struct BatchItem {
+    status: u16,
+    id: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+}
+
 /// One time bucket of an oracle's report log (`GET /v1/log/buckets`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct LogBucket {
@@ -123,6 +137,29 @@ impl OracleClient {
             OracleApiError::Rejected { code, .. } if attempts > 1 && code == DUPLICATE_REPORT => Ok(report.report_id()),
             refusal => Err(refusal),
         }
+    }
+
+    /// `POST {oracle}/v1/reports/batch` with the reports in one body
+    /// ([`fieldproof_reports::encode_batch`]; at most the oracle's `max_batch_reports`, by default
+    /// [`fieldproof_reports::MAX_BATCH_REPORTS`]). The request is retried as
+    /// [`submit_report`](Self::submit_report) retries one; the answer is each report's outcome,
+    /// in order: its id, or why it was refused — [`OracleApiError::Rejected`] for good, or
+    /// [`OracleApiError::Unavailable`] for a report to send again later (the device's rate limit,
+    /// storage unavailable). A refusal of the whole batch (too many reports, too large, the
+    /// source's rate limit) is the `Err`.
+    pub async fn submit_batch(&self, reports: &[SignedReport]) -> Result<Vec<Result<ReportId, OracleApiError>>, OracleApiError> {
+        let url = format!("{}/v1/reports/batch", self.base_url);
+        let body = fieldproof_reports::encode_batch(reports);
+        let request = || self.http.post(&url).header(reqwest::header::CONTENT_TYPE, "application/octet-stream").body(body.clone());
+        let (response, attempts) = self.send(request).await?;
+        if !response.status().is_success() {
+            return Err(refused(response).await);
+        }
+        let answer: BatchAnswer = response.json().await.map_err(|e| OracleApiError::Unexpected(e.to_string()))?;
+        if answer.results.len() != reports.len() {
+            return Err(OracleApiError::Unexpected(format!("{} answers to a batch of {} reports", answer.results.len(), reports.len())));
+        }
+        Ok(reports.iter().zip(answer.results).map(|(report, item)| batch_outcome(report, item, attempts)).collect())
     }
 
     /// `GET {oracle}/v1/entropy`: the newest finalized block the oracle has read, as the entropy a
@@ -270,6 +307,28 @@ async fn accepted(report: &SignedReport, response: reqwest::Response) -> Result<
         Ok(id) if id == expected => Ok(id),
         _ => Err(OracleApiError::IdMismatch { expected, returned: answer.id }),
     }
+}
+
+/// One report's outcome in a batch's answer, sent in `attempts` attempts.
+fn batch_outcome(report: &SignedReport, item: BatchItem, attempts: u32) -> Result<ReportId, OracleApiError> {
+    let expected = report.report_id();
+    let status = reqwest::StatusCode::from_u16(item.status).map_err(|_| OracleApiError::Unexpected(format!("status {} in a batch answer", item.status)))?;
+    if status.is_success() {
+        let returned = item.id.unwrap_or_default();
+        return match returned.parse::<ReportId>() {
+            Ok(id) if id == expected => Ok(id),
+            _ => Err(OracleApiError::IdMismatch { expected, returned }),
+        };
+    }
+    let (code, message) = (item.code.unwrap_or_default(), item.message.unwrap_or_default());
+    if attempts > 1 && code == DUPLICATE_REPORT {
+        // An earlier attempt stored it although its answer was lost.
+        return Ok(expected);
+    }
+    if is_retryable(status) {
+        return Err(OracleApiError::Unavailable(format!("{code}: {message}")));
+    }
+    Err(OracleApiError::Rejected { status: item.status, code, message })
 }
 
 async fn refused(response: reqwest::Response) -> OracleApiError {

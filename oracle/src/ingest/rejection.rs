@@ -11,6 +11,8 @@ pub enum Rejection {
     MalformedEncoding(String),
     #[error("the body is larger than {max} bytes")]
     OversizeBody { max: usize },
+    #[error("the batch holds {count} reports, more than the {max} allowed: send it in parts")]
+    BatchTooLarge { count: usize, max: usize },
     #[error("the signature does not verify under the report's device key")]
     BadSignature,
     #[error("the device key is not registered")]
@@ -50,6 +52,7 @@ impl Rejection {
         match self {
             Rejection::MalformedEncoding(_) => "malformed_encoding",
             Rejection::OversizeBody { .. } => "oversize_body",
+            Rejection::BatchTooLarge { .. } => "batch_too_large",
             Rejection::BadSignature => "bad_signature",
             Rejection::UnknownDevice => "unknown_device",
             Rejection::InactiveDevice => "inactive_device",
@@ -69,7 +72,7 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::MalformedEncoding(_) => StatusCode::BAD_REQUEST,
-            Rejection::OversizeBody { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::OversizeBody { .. } | Rejection::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BadSignature => StatusCode::UNAUTHORIZED,
             Rejection::UnknownDevice | Rejection::InactiveDevice => StatusCode::FORBIDDEN,
             Rejection::ClockSkew { .. } | Rejection::LateReport => StatusCode::UNPROCESSABLE_ENTITY,
