@@ -541,25 +541,27 @@ struct RoundTally {
     latest_ms: u64,
 }
 
-/// Sends a round as devices do: each device its own reports in order, each once its timestamp
-/// has come, to every oracle at once; the devices independently of each other. Sending them one
-/// by one instead fell behind in a burst of witnesses, and the oracles then refused different
-/// late reports as clock skew.
+/// Sends a round as the devices' gateways do: each report once its timestamp has come, those
+/// that came due together in one batch to every oracle at once (`POST /v1/reports/batch`), so
+/// that a burst of witnesses goes out in a few requests instead of falling behind one by one
+/// (the oracles would then refuse different late reports). Each device's reports keep their
+/// order: a replayer's replays stay after the report they replay.
 async fn send_round(broadcast: &fieldproof_sdk::ReportBroadcast, traffic: Vec<fieldproof_oracle::simulate::SimReport>) -> RoundTally {
     let oracles = broadcast.status().len();
-    let mut per_device: std::collections::BTreeMap<usize, Vec<_>> = Default::default();
-    for sim in traffic {
-        per_device.entry(sim.device).or_default().push(sim);
-    }
-    let devices = per_device.into_values().map(|mut reports| async move {
-        // Stable: a replayer's replays stay after the report they replay.
-        reports.sort_by_key(|sim| sim.report.body.header().timestamp_ms);
-        let mut tally = RoundTally { accepted: vec![0; oracles], queued: vec![0; oracles], ..Default::default() };
-        for sim in &reports {
-            let due = sim.report.body.header().timestamp_ms;
-            tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(unix_now_ms()))).await;
-            tally.latest_ms = tally.latest_ms.max(unix_now_ms().saturating_sub(due));
-            for (i, delivery) in broadcast.submit(&sim.report).await.into_iter().enumerate() {
+    let mut reports: Vec<fieldproof_reports::SignedReport> = traffic.into_iter().map(|sim| sim.report).collect();
+    reports.sort_by_key(|report| report.body.header().timestamp_ms);
+    let mut tally = RoundTally { accepted: vec![0; oracles], queued: vec![0; oracles], ..Default::default() };
+    let mut next = 0;
+    while let Some(first) = reports.get(next) {
+        let due = first.body.header().timestamp_ms;
+        tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(unix_now_ms()))).await;
+        let now = unix_now_ms();
+        tally.latest_ms = tally.latest_ms.max(now.saturating_sub(due));
+        let ready = reports[next..].iter().take_while(|report| report.body.header().timestamp_ms <= now).count().max(1);
+        let batch = &reports[next..next + ready];
+        next += ready;
+        for deliveries in broadcast.submit_batch(batch).await {
+            for (i, delivery) in deliveries.into_iter().enumerate() {
                 match delivery {
                     fieldproof_sdk::Delivery::Accepted => tally.accepted[i] += 1,
                     fieldproof_sdk::Delivery::Queued => tally.queued[i] += 1,
@@ -567,22 +569,8 @@ async fn send_round(broadcast: &fieldproof_sdk::ReportBroadcast, traffic: Vec<fi
                 }
             }
         }
-        tally
-    });
-    let mut total = RoundTally { accepted: vec![0; oracles], queued: vec![0; oracles], ..Default::default() };
-    for tally in futures_util::future::join_all(devices).await {
-        for (sum, n) in total.accepted.iter_mut().zip(tally.accepted) {
-            *sum += n;
-        }
-        for (sum, n) in total.queued.iter_mut().zip(tally.queued) {
-            *sum += n;
-        }
-        for (key, n) in tally.refused {
-            *total.refused.entry(key).or_default() += n;
-        }
-        total.latest_ms = total.latest_ms.max(tally.latest_ms);
     }
-    total
+    tally
 }
 
 /// The clock as report timestamps count it.
