@@ -87,6 +87,10 @@ pub struct IngestConfig {
     pub max_batch_bytes: usize,
     /// How far a report's timestamp may be from the oracle's clock, either way.
     pub max_clock_skew_secs: u64,
+    /// Single-report requests' signatures are checked in batches of at most this many...
+    pub signature_batch: usize,
+    /// ...gathered for at most this long after the first (0: only those already waiting).
+    pub signature_wait_us: u64,
     /// Reports one device may send per minute (burst up to the same number).
     pub per_device_per_minute: u32,
     /// Requests one source address may send per minute, whatever they carry.
@@ -127,6 +131,8 @@ impl Default for IngestConfig {
             max_batch_reports: fieldproof_reports::MAX_BATCH_REPORTS,
             max_batch_bytes: fieldproof_reports::MAX_BATCH_BYTES,
             max_clock_skew_secs: 300,
+            signature_batch: 64,
+            signature_wait_us: 500,
             per_device_per_minute: 120,
             per_source_per_minute: 60_000,
             max_in_flight: 4_096,

@@ -1,7 +1,7 @@
 //! `POST /v1/reports/batch`: many signed reports in one body ([`fieldproof_reports::encode_batch`]),
 //! each answered on its own with the codes of the single endpoint, so that one bad report never
-//! refuses the others. The signatures of the reports that pass the cheap checks are verified in
-//! one `verify_batch`; when it fails, each is checked alone, so exactly the bad ones are refused.
+//! refuses the others. The signatures of the reports that pass the cheap checks are verified
+//! together ([`super::signatures::verify_reports`]), so exactly the bad ones are refused.
 //! The reports are handed to the log's writer together and stored in its group commits.
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,8 +62,15 @@ pub async fn submit_batch(
         BatchError::Malformed(reason) => Rejection::MalformedEncoding(reason),
     })?;
     let now_ms = unix_ms();
-    let mut admitted: Vec<Result<SignedReport, Rejection>> = wires.iter().map(|wire| admit(&state, wire, now_ms)).collect();
-    verify_signatures(&mut admitted);
+    let admitted: Vec<Result<SignedReport, Rejection>> = wires.iter().map(|wire| admit(&state, wire, now_ms)).collect();
+    // Off the async workers: a full batch is several milliseconds of CPU.
+    let admitted = tokio::task::spawn_blocking(move || {
+        let mut admitted = admitted;
+        verify_signatures(&mut admitted);
+        admitted
+    })
+    .await
+    .map_err(|_| Rejection::Overloaded)?;
     let stores = admitted.into_iter().zip(&wires).map(|(report, wire)| {
         let state = &state;
         async move {
@@ -77,36 +84,13 @@ pub async fn submit_batch(
     Ok(Json(BatchAnswer { results }))
 }
 
-/// Checks the signatures of the reports admitted so far in one batch, refusing each bad one with
-/// `bad_signature`. `verify_batch` accepts when every signature verifies; when it does not, each
-/// is checked alone, strictly, as the single endpoint does. A weak (small-order) device key is
-/// always checked alone and strictly, which refuses it: batch verification is cofactored and
-/// would let such a key's signatures through. (No third party can alter a signature to pass
-/// either way, and a report's id does not cover its signature.)
+/// Refuses with `bad_signature` each admitted report whose signature does not verify, all of
+/// them checked together.
 fn verify_signatures(admitted: &mut [Result<SignedReport, Rejection>]) {
-    let mut batch: Vec<(usize, ed25519_dalek::VerifyingKey)> = Vec::new();
-    for (i, slot) in admitted.iter_mut().enumerate() {
-        let Ok(report) = slot else { continue };
-        match report.device_key() {
-            Ok(key) if !key.is_weak() => batch.push((i, key)),
-            _ => {
-                if report.verify().is_err() {
-                    *slot = Err(Rejection::BadSignature);
-                }
-            }
-        }
-    }
-    let reports: Vec<&SignedReport> = batch.iter().filter_map(|(i, _)| admitted[*i].as_ref().ok()).collect();
-    let messages: Vec<Vec<u8>> = reports.iter().map(|r| r.signing_bytes()).collect();
-    let message_refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-    let signatures: Vec<_> = reports.iter().map(|r| r.signature()).collect();
-    let keys: Vec<_> = batch.iter().map(|(_, key)| *key).collect();
-    if keys.is_empty() || ed25519_dalek::verify_batch(&message_refs, &signatures, &keys).is_ok() {
-        return;
-    }
-    for (i, _) in &batch {
-        let slot = &mut admitted[*i];
-        if slot.as_ref().is_ok_and(|report| report.verify().is_err()) {
+    let reports: Vec<&SignedReport> = admitted.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let mut verdicts = super::signatures::verify_reports(&reports).into_iter();
+    for slot in admitted.iter_mut().filter(|r| r.is_ok()) {
+        if verdicts.next() == Some(false) {
             *slot = Err(Rejection::BadSignature);
         }
     }

@@ -5,6 +5,7 @@
 //! duplicate and replayed-nonce checks inside the store.
 mod batch;
 mod rejection;
+mod signatures;
 
 pub use rejection::Rejection;
 
@@ -41,6 +42,8 @@ pub struct IngestState {
     pub sealer: Arc<crate::log::Sealer>,
     pub devices: Arc<DeviceDirectory>,
     pub metrics: Option<PrometheusHandle>,
+    /// Gathers single-report requests' signature checks into micro-batches.
+    signatures: signatures::SignatureBatcher,
     per_device: DefaultKeyedRateLimiter<[u8; 32]>,
     per_source: DefaultKeyedRateLimiter<IpAddr>,
 }
@@ -56,6 +59,7 @@ impl IngestState {
     ) -> Self {
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
+            signatures: signatures::SignatureBatcher::start(config.signature_batch, Duration::from_micros(config.signature_wait_us)),
             per_device: RateLimiter::keyed(per_minute(config.per_device_per_minute)),
             per_source: RateLimiter::keyed(per_minute(config.per_source_per_minute)),
             entropy: std::sync::RwLock::new(None),
@@ -120,8 +124,7 @@ async fn submit_report(
     }
     let body = body.map_err(|e| body_refused(e, state.config.max_body_bytes))?;
     let now_ms = unix_ms();
-    let report = admit(&state, &body, now_ms)?;
-    report.verify().map_err(|_| Rejection::BadSignature)?;
+    let report = state.signatures.check(admit(&state, &body, now_ms)?).await?;
     let id = store(&state, report, body.to_vec(), now_ms, peer.ip()).await?;
     Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_hex() })))
 }
