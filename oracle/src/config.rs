@@ -99,6 +99,11 @@ pub struct IngestConfig {
     pub max_in_flight: usize,
     /// A request not answered within this time gets `timeout`.
     pub request_timeout_ms: u64,
+    /// A connection that has not sent a request's headers within this time (from when it
+    /// opened or its previous answer) is closed.
+    pub header_read_timeout_ms: u64,
+    /// Connections open at once; more wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Default for OracleConfig {
@@ -137,6 +142,8 @@ impl Default for IngestConfig {
             per_source_per_minute: 60_000,
             max_in_flight: 4_096,
             request_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            max_connections: 10_000,
         }
     }
 }

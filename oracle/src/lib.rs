@@ -7,6 +7,7 @@ pub mod config;
 pub mod dc_burns;
 pub mod devices;
 pub mod epoch;
+pub mod http_server;
 pub mod ingest;
 pub mod log;
 pub mod objects;

@@ -105,15 +105,17 @@ pub async fn start(
         anyhow::ensure!(dir.join("index.html").is_file(), "app_dir {} holds no index.html: build the app first (app/: npm run build)", dir.display());
         more = more.fallback_service(tower_http::services::ServeDir::new(dir));
     }
-    let app = router(state.clone(), more).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state.clone(), more);
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let limits = crate::http_server::ConnectionLimits {
+        header_read_timeout: Duration::from_millis(config.ingest.header_read_timeout_ms),
+        max_connections: config.ingest.max_connections,
+    };
+    // The requests in flight finish within their own timeout.
+    let drain = Duration::from_millis(config.ingest.request_timeout_ms).saturating_add(Duration::from_secs(5));
+    let server = tokio::spawn(crate::http_server::serve(listener, app, limits, drain, async {
+        let _ = stopped.await;
+    }));
     let index = owner_api.map(|owners| tokio::spawn(owners::keep_index_current(owners, Duration::from_secs(config.registry.refresh_secs.max(1)))));
     let pruner = {
         let state = state.clone();

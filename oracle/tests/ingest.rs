@@ -392,3 +392,33 @@ async fn the_sdk_sends_a_batch_and_reads_each_answer() {
     assert!(outcomes[0].is_ok());
     assert!(matches!(&outcomes[1], Err(fieldproof_sdk::OracleApiError::Unavailable(reason)) if reason.starts_with("rate_limited")), "{:?}", outcomes[1]);
 }
+
+#[tokio::test]
+async fn a_silent_client_is_cut_off_and_connections_beyond_the_cap_wait() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let device = key(1);
+    let ingest = IngestConfig { header_read_timeout_ms: 300, max_connections: 1, ..IngestConfig::default() };
+    let oracle = Oracle::start(ingest, &[(&device, true)]).await;
+    let addr = oracle.running.addr;
+
+    // Connected, half a request line, then nothing: the server closes the connection.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    silent.write_all(b"GET /health HT").await.unwrap();
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), silent.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "the server kept a silent connection open");
+
+    // One connection open and idle takes the only slot: a second client waits, unserved...
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let mut answer = [0u8; 12];
+    idle.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200");
+    let quick = reqwest::Client::builder().timeout(std::time::Duration::from_millis(150)).build().unwrap();
+    assert!(quick.get(format!("{}/health", oracle.url)).send().await.is_err(), "a connection beyond the cap was served at once");
+    // ...and is served once the slot is free again.
+    drop(idle);
+    let answer = oracle.http.get(format!("{}/health", oracle.url)).send().await.unwrap();
+    let status = answer.status();
+    assert_eq!(status, 200, "{}", answer.text().await.unwrap());
+}
