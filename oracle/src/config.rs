@@ -95,6 +95,12 @@ pub struct IngestConfig {
     pub per_device_per_minute: u32,
     /// Requests one source address may send per minute, whatever they carry.
     pub per_source_per_minute: u32,
+    /// Requests to the read endpoints (epochs, rewards, the log, the app) one source address may
+    /// send per minute...
+    pub per_source_reads_per_minute: u32,
+    /// ...and of those, to the endpoints that read the chain for it (ownership, claims, owners'
+    /// devices, destinations).
+    pub per_source_chain_reads_per_minute: u32,
     /// Requests handled at once; more are refused with `overloaded` instead of queueing.
     pub max_in_flight: usize,
     /// A request not answered within this time gets `timeout`.
@@ -140,6 +146,8 @@ impl Default for IngestConfig {
             signature_wait_us: 500,
             per_device_per_minute: 120,
             per_source_per_minute: 60_000,
+            per_source_reads_per_minute: 6_000,
+            per_source_chain_reads_per_minute: 600,
             max_in_flight: 4_096,
             request_timeout_ms: 10_000,
             header_read_timeout_ms: 10_000,

@@ -83,13 +83,19 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
+    let reads = crate::rate_limit::SourceLimit::per_minute(config.ingest.per_source_reads_per_minute);
+    let mut source_limits = vec![reads.clone()];
     let mut more = api::router(epoch_api.clone()).merge(crate::log::router(Arc::new(LogApiState { store: store.clone(), objects: log.objects.clone(), oracle: oracle_id })));
     let mut owner_api = None;
     if let Some((url, _)) = &registry_source {
         let (url, timeout) = (url.clone(), config.registry.rpc_timeout_ms);
         let chain = move || RpcChain::new(url.clone(), Duration::from_millis(timeout), CommitmentConfig::confirmed());
         let owners = Arc::new(OwnerApiState::new(chain, state.devices.clone(), epoch_api.active.clone(), &config.claims)?);
-        more = more.merge(owners::router(owners.clone()));
+        // What reads the chain for the request: its own, tighter budget.
+        let chain_reads = crate::rate_limit::SourceLimit::per_minute(config.ingest.per_source_chain_reads_per_minute);
+        source_limits.push(chain_reads.clone());
+        let limited = |router: axum::Router| router.layer(axum::middleware::from_fn_with_state(chain_reads.clone(), crate::rate_limit::limit));
+        more = more.merge(limited(owners::router(owners.clone())));
         let pools = config
             .quorum
             .pools
@@ -98,13 +104,14 @@ pub async fn start(
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mapping_resolution = h3o::Resolution::try_from(config.epochs.mapping_resolution).map_err(|e| anyhow::anyhow!("epochs.mapping_resolution: {e}"))?;
         let wallet = wallet::WalletApiState { owners: owners.clone(), store: store.clone(), pools, mapping_resolution };
-        more = more.merge(wallet::router(Arc::new(wallet)));
+        more = more.merge(limited(wallet::router(Arc::new(wallet))));
         owner_api = Some(owners);
     }
     if let Some(dir) = &config.app_dir {
         anyhow::ensure!(dir.join("index.html").is_file(), "app_dir {} holds no index.html: build the app first (app/: npm run build)", dir.display());
         more = more.fallback_service(tower_http::services::ServeDir::new(dir));
     }
+    let more = more.layer(axum::middleware::from_fn_with_state(reads, crate::rate_limit::limit));
     let app = router(state.clone(), more);
     let (stop, stopped) = oneshot::channel::<()>();
     let limits = crate::http_server::ConnectionLimits {
@@ -124,6 +131,7 @@ pub async fn start(
             loop {
                 every.tick().await;
                 state.prune_rate_limits();
+                source_limits.iter().for_each(|limit| limit.prune());
             }
         })
     };

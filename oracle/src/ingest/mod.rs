@@ -232,8 +232,10 @@ struct Health {
 /// `Sealer::check_write_path`), not merely when the process answers.
 async fn health(State(state): State<Arc<IngestState>>) -> Result<Json<Health>, Rejection> {
     if let Err(reason) = state.sealer.check_write_path(unix_ms()).await {
-        tracing::error!(%reason, "health check: the write path fails");
-        return Err(Rejection::Unhealthy(reason));
+        // What failed names files and hosts: logged, not answered.
+        let error_id = crate::refusal::error_id();
+        tracing::error!(%error_id, %reason, "health check: the write path fails");
+        return Err(Rejection::Unhealthy { error_id });
     }
     Ok(Json(Health { status: "ok", devices: state.devices.len() }))
 }
