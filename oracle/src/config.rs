@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 pub struct OracleConfig {
     /// Address the HTTP API listens on.
     pub listen: SocketAddr,
+    /// Address of the operator endpoints (`/metrics`, and `/health` as on the API), kept off the
+    /// public one; none serves no metrics.
+    pub admin_listen: Option<SocketAddr>,
     /// `sqlite://FILE` (embedded, the default) or `postgres://USER@HOST/DB`.
     pub database_url: String,
     /// JSON file listing the devices the oracle accepts reports from (see `devices.rs`).
@@ -116,6 +119,7 @@ impl Default for OracleConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_listen: None,
             database_url: "sqlite://fieldproof-oracle.sqlite".into(),
             devices_file: None,
             ingest: IngestConfig::default(),

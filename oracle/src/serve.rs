@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
@@ -29,12 +29,16 @@ use crate::wallet;
 
 pub struct RunningOracle {
     pub addr: SocketAddr,
+    /// Where the operator endpoints are served, with `admin_listen`.
+    pub admin_addr: Option<SocketAddr>,
     pub store: Store,
     /// This instance's report writer and sealer (the API's and the sealing task's).
     pub writer: crate::log::ReportWriter,
     pub sealer: Arc<crate::log::Sealer>,
-    stop: oneshot::Sender<()>,
+    /// Tells both servers to stop taking connections.
+    stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
+    admin_server: Option<JoinHandle<std::io::Result<()>>>,
     writer_task: JoinHandle<()>,
     /// Seals the log's buckets as they close.
     sealing: JoinHandle<()>,
@@ -113,16 +117,27 @@ pub async fn start(
     }
     let more = more.layer(axum::middleware::from_fn_with_state(reads, crate::rate_limit::limit));
     let app = router(state.clone(), more);
-    let (stop, stopped) = oneshot::channel::<()>();
+    let (stop, stopped) = watch::channel(false);
+    let stop_signal = |mut stopped: watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
     let limits = crate::http_server::ConnectionLimits {
         header_read_timeout: Duration::from_millis(config.ingest.header_read_timeout_ms),
         max_connections: config.ingest.max_connections,
     };
     // The requests in flight finish within their own timeout.
     let drain = Duration::from_millis(config.ingest.request_timeout_ms).saturating_add(Duration::from_secs(5));
-    let server = tokio::spawn(crate::http_server::serve(listener, app, limits, drain, async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(crate::http_server::serve(listener, app, limits, drain, stop_signal(stopped.clone())));
+    let (admin_addr, admin_server) = match config.admin_listen {
+        Some(admin) => {
+            let listener = tokio::net::TcpListener::bind(admin).await?;
+            let admin_addr = listener.local_addr()?;
+            info!(%admin_addr, "operator endpoints listening");
+            let admin_app = crate::ingest::admin_router(state.clone());
+            (Some(admin_addr), Some(tokio::spawn(crate::http_server::serve(listener, admin_app, limits, drain, stop_signal(stopped)))))
+        }
+        None => (None, None),
+    };
     let index = owner_api.map(|owners| tokio::spawn(owners::keep_index_current(owners, Duration::from_secs(config.registry.refresh_secs.max(1)))));
     let pruner = {
         let state = state.clone();
@@ -196,6 +211,8 @@ pub async fn start(
     drop(state);
     Ok(RunningOracle {
         addr,
+        admin_addr,
+        admin_server,
         store,
         writer: log.writer.clone(),
         sealer: sealer_handle,
@@ -215,8 +232,11 @@ pub async fn start(
 impl RunningOracle {
     /// Graceful shutdown; returns once every accepted report is committed.
     pub async fn shutdown(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
+        let _ = self.stop.send(true);
         self.server.await??;
+        if let Some(admin) = self.admin_server {
+            admin.await??;
+        }
         // The epoch pipeline and the burner store each state before acting on it: stopping them
         // anywhere resumes.
         // Sealing is idempotent: stopping it anywhere, the next start finishes it.

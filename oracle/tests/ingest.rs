@@ -63,6 +63,7 @@ impl Oracle {
         let db_url = format!("sqlite://{}", dir.path().join("oracle.sqlite").display());
         let config = OracleConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
+            admin_listen: Some("127.0.0.1:0".parse().unwrap()),
             database_url: db_url.clone(),
             log: fieldproof_oracle::log::LogConfig::in_dir(dir.path()),
             ingest,
@@ -148,7 +149,10 @@ async fn every_rejection_has_its_code_and_stores_nothing() {
     assert_rejected(&oracle, heartbeat(&device, 5, 61).to_bytes(), 409, "replayed_nonce").await;
     assert_eq!(oracle.stored().await, 1);
 
-    let metrics = oracle.http.get(format!("{}/metrics", oracle.url)).send().await.unwrap().text().await.unwrap();
+    // The metrics are the operator's: on their own address, not the public one.
+    assert_eq!(oracle.http.get(format!("{}/metrics", oracle.url)).send().await.unwrap().status(), 404);
+    let admin = oracle.running.admin_addr.expect("admin_listen is set");
+    let metrics = oracle.http.get(format!("http://{admin}/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("fieldproof_ingest_rejected_total"), "{metrics}");
     assert!(metrics.contains("code=\"replayed_nonce\""), "{metrics}");
 }

@@ -94,11 +94,16 @@ pub fn router(state: Arc<IngestState>, more: Router) -> Router {
         .route("/v1/devices/{key}/rejections", get(device_rejections))
         .route("/v1/entropy", get(entropy))
         .route("/health", get(health))
-        .route("/metrics", get(render_metrics))
         .with_state(state.clone())
         .merge(more)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(limits)
+}
+
+/// The operator endpoints, served on their own address (`admin_listen`): `/metrics` and the
+/// health check.
+pub fn admin_router(state: Arc<IngestState>) -> Router {
+    Router::new().route("/metrics", get(render_metrics)).route("/health", get(health)).with_state(state)
 }
 
 async fn overload_or_timeout(error: BoxError) -> Rejection {
