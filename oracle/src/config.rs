@@ -35,6 +35,9 @@ pub struct OracleConfig {
     pub dc_burns: crate::dc_burns::DcBurnConfig,
     /// Ready-to-sign claim transactions (served with `[registry]`).
     pub claims: crate::owners::ClaimsConfig,
+    /// How long the database keeps reports, refusals and client addresses (the log keeps the
+    /// reports for good).
+    pub retention: crate::storage::RetentionConfig,
     /// A built wallet app (`app/`'s `npm run build` output) to serve at `/`, so that the page and
     /// the API it reads share one origin.
     pub app_dir: Option<PathBuf>,
@@ -134,6 +137,7 @@ impl Default for OracleConfig {
             quorum: crate::quorum::QuorumConfig::default(),
             dc_burns: crate::dc_burns::DcBurnConfig::default(),
             claims: crate::owners::ClaimsConfig::default(),
+            retention: crate::storage::RetentionConfig::default(),
             app_dir: None,
         }
     }

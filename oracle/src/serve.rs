@@ -53,6 +53,8 @@ pub struct RunningOracle {
     burns: Option<JoinHandle<()>>,
     /// Keeps the owner endpoints' index of the device trees current, with `[registry]`.
     index: Option<JoinHandle<()>>,
+    /// Forgets what is past `[retention]`.
+    retention: JoinHandle<()>,
 }
 
 /// Opens the store, starts the writer and serves the API on `config.listen`.
@@ -206,6 +208,7 @@ pub async fn start(
             }
         })
     });
+    let retention = tokio::spawn(crate::storage::retention::keep_forgetting(store.clone(), config.retention.clone(), config.epochs.clone()));
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
@@ -226,6 +229,7 @@ pub async fn start(
         epochs,
         burns,
         index,
+        retention,
     })
 }
 
@@ -240,7 +244,7 @@ impl RunningOracle {
         // The epoch pipeline and the burner store each state before acting on it: stopping them
         // anywhere resumes.
         // Sealing is idempotent: stopping it anywhere, the next start finishes it.
-        for task in [Some(self.sealing), Some(self.pruner), Some(self.entropy), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
+        for task in [Some(self.sealing), Some(self.pruner), Some(self.entropy), Some(self.retention), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }
