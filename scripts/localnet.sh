@@ -106,6 +106,7 @@ for i in 1 2 3; do
   done
   cat > "$state/oracle-$i.toml" <<TOML
 listen = "$host:$((first_port + i - 1))"
+admin_listen = "$host:$((first_port + 100 + i - 1))"   # /metrics and /health, for the operator (clear of the validator's port range)
 database_url = "sqlite://$state/oracle-$i.sqlite"
 epochs_store = "$state/epochs-$i"
 $app_dir

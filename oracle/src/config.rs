@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 pub struct OracleConfig {
     /// Address the HTTP API listens on.
     pub listen: SocketAddr,
+    /// Address of the operator endpoints (`/metrics`, and `/health` as on the API), kept off the
+    /// public one; none serves no metrics.
+    pub admin_listen: Option<SocketAddr>,
     /// `sqlite://FILE` (embedded, the default) or `postgres://USER@HOST/DB`.
     pub database_url: String,
     /// JSON file listing the devices the oracle accepts reports from (see `devices.rs`).
@@ -32,6 +35,9 @@ pub struct OracleConfig {
     pub dc_burns: crate::dc_burns::DcBurnConfig,
     /// Ready-to-sign claim transactions (served with `[registry]`).
     pub claims: crate::owners::ClaimsConfig,
+    /// How long the database keeps reports, refusals and client addresses (the log keeps the
+    /// reports for good).
+    pub retention: crate::storage::RetentionConfig,
     /// A built wallet app (`app/`'s `npm run build` output) to serve at `/`, so that the page and
     /// the API it reads share one origin.
     pub app_dir: Option<PathBuf>,
@@ -95,6 +101,12 @@ pub struct IngestConfig {
     pub per_device_per_minute: u32,
     /// Requests one source address may send per minute, whatever they carry.
     pub per_source_per_minute: u32,
+    /// Requests to the read endpoints (epochs, rewards, the log, the app) one source address may
+    /// send per minute...
+    pub per_source_reads_per_minute: u32,
+    /// ...and of those, to the endpoints that read the chain for it (ownership, claims, owners'
+    /// devices, destinations).
+    pub per_source_chain_reads_per_minute: u32,
     /// Requests handled at once; more are refused with `overloaded` instead of queueing.
     pub max_in_flight: usize,
     /// A request not answered within this time gets `timeout`.
@@ -110,6 +122,7 @@ impl Default for OracleConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_listen: None,
             database_url: "sqlite://fieldproof-oracle.sqlite".into(),
             devices_file: None,
             ingest: IngestConfig::default(),
@@ -124,6 +137,7 @@ impl Default for OracleConfig {
             quorum: crate::quorum::QuorumConfig::default(),
             dc_burns: crate::dc_burns::DcBurnConfig::default(),
             claims: crate::owners::ClaimsConfig::default(),
+            retention: crate::storage::RetentionConfig::default(),
             app_dir: None,
         }
     }
@@ -140,6 +154,8 @@ impl Default for IngestConfig {
             signature_wait_us: 500,
             per_device_per_minute: 120,
             per_source_per_minute: 60_000,
+            per_source_reads_per_minute: 6_000,
+            per_source_chain_reads_per_minute: 600,
             max_in_flight: 4_096,
             request_timeout_ms: 10_000,
             header_read_timeout_ms: 10_000,

@@ -14,6 +14,7 @@ pub mod objects;
 pub mod onboard;
 pub mod owners;
 pub mod quorum;
+pub mod rate_limit;
 mod refusal;
 pub mod registry_sync;
 pub mod serve;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
@@ -29,12 +29,16 @@ use crate::wallet;
 
 pub struct RunningOracle {
     pub addr: SocketAddr,
+    /// Where the operator endpoints are served, with `admin_listen`.
+    pub admin_addr: Option<SocketAddr>,
     pub store: Store,
     /// This instance's report writer and sealer (the API's and the sealing task's).
     pub writer: crate::log::ReportWriter,
     pub sealer: Arc<crate::log::Sealer>,
-    stop: oneshot::Sender<()>,
+    /// Tells both servers to stop taking connections.
+    stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
+    admin_server: Option<JoinHandle<std::io::Result<()>>>,
     writer_task: JoinHandle<()>,
     /// Seals the log's buckets as they close.
     sealing: JoinHandle<()>,
@@ -49,6 +53,8 @@ pub struct RunningOracle {
     burns: Option<JoinHandle<()>>,
     /// Keeps the owner endpoints' index of the device trees current, with `[registry]`.
     index: Option<JoinHandle<()>>,
+    /// Forgets what is past `[retention]`.
+    retention: JoinHandle<()>,
 }
 
 /// Opens the store, starts the writer and serves the API on `config.listen`.
@@ -83,13 +89,19 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
+    let reads = crate::rate_limit::SourceLimit::per_minute(config.ingest.per_source_reads_per_minute);
+    let mut source_limits = vec![reads.clone()];
     let mut more = api::router(epoch_api.clone()).merge(crate::log::router(Arc::new(LogApiState { store: store.clone(), objects: log.objects.clone(), oracle: oracle_id })));
     let mut owner_api = None;
     if let Some((url, _)) = &registry_source {
         let (url, timeout) = (url.clone(), config.registry.rpc_timeout_ms);
         let chain = move || RpcChain::new(url.clone(), Duration::from_millis(timeout), CommitmentConfig::confirmed());
         let owners = Arc::new(OwnerApiState::new(chain, state.devices.clone(), epoch_api.active.clone(), &config.claims)?);
-        more = more.merge(owners::router(owners.clone()));
+        // What reads the chain for the request: its own, tighter budget.
+        let chain_reads = crate::rate_limit::SourceLimit::per_minute(config.ingest.per_source_chain_reads_per_minute);
+        source_limits.push(chain_reads.clone());
+        let limited = |router: axum::Router| router.layer(axum::middleware::from_fn_with_state(chain_reads.clone(), crate::rate_limit::limit));
+        more = more.merge(limited(owners::router(owners.clone())));
         let pools = config
             .quorum
             .pools
@@ -98,24 +110,36 @@ pub async fn start(
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mapping_resolution = h3o::Resolution::try_from(config.epochs.mapping_resolution).map_err(|e| anyhow::anyhow!("epochs.mapping_resolution: {e}"))?;
         let wallet = wallet::WalletApiState { owners: owners.clone(), store: store.clone(), pools, mapping_resolution };
-        more = more.merge(wallet::router(Arc::new(wallet)));
+        more = more.merge(limited(wallet::router(Arc::new(wallet))));
         owner_api = Some(owners);
     }
     if let Some(dir) = &config.app_dir {
         anyhow::ensure!(dir.join("index.html").is_file(), "app_dir {} holds no index.html: build the app first (app/: npm run build)", dir.display());
         more = more.fallback_service(tower_http::services::ServeDir::new(dir));
     }
+    let more = more.layer(axum::middleware::from_fn_with_state(reads, crate::rate_limit::limit));
     let app = router(state.clone(), more);
-    let (stop, stopped) = oneshot::channel::<()>();
+    let (stop, stopped) = watch::channel(false);
+    let stop_signal = |mut stopped: watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
     let limits = crate::http_server::ConnectionLimits {
         header_read_timeout: Duration::from_millis(config.ingest.header_read_timeout_ms),
         max_connections: config.ingest.max_connections,
     };
     // The requests in flight finish within their own timeout.
     let drain = Duration::from_millis(config.ingest.request_timeout_ms).saturating_add(Duration::from_secs(5));
-    let server = tokio::spawn(crate::http_server::serve(listener, app, limits, drain, async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(crate::http_server::serve(listener, app, limits, drain, stop_signal(stopped.clone())));
+    let (admin_addr, admin_server) = match config.admin_listen {
+        Some(admin) => {
+            let listener = tokio::net::TcpListener::bind(admin).await?;
+            let admin_addr = listener.local_addr()?;
+            info!(%admin_addr, "operator endpoints listening");
+            let admin_app = crate::ingest::admin_router(state.clone());
+            (Some(admin_addr), Some(tokio::spawn(crate::http_server::serve(listener, admin_app, limits, drain, stop_signal(stopped)))))
+        }
+        None => (None, None),
+    };
     let index = owner_api.map(|owners| tokio::spawn(owners::keep_index_current(owners, Duration::from_secs(config.registry.refresh_secs.max(1)))));
     let pruner = {
         let state = state.clone();
@@ -124,6 +148,7 @@ pub async fn start(
             loop {
                 every.tick().await;
                 state.prune_rate_limits();
+                source_limits.iter().for_each(|limit| limit.prune());
             }
         })
     };
@@ -183,11 +208,14 @@ pub async fn start(
             }
         })
     });
+    let retention = tokio::spawn(crate::storage::retention::keep_forgetting(store.clone(), config.retention.clone(), config.epochs.clone()));
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
     Ok(RunningOracle {
         addr,
+        admin_addr,
+        admin_server,
         store,
         writer: log.writer.clone(),
         sealer: sealer_handle,
@@ -201,18 +229,22 @@ pub async fn start(
         epochs,
         burns,
         index,
+        retention,
     })
 }
 
 impl RunningOracle {
     /// Graceful shutdown; returns once every accepted report is committed.
     pub async fn shutdown(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
+        let _ = self.stop.send(true);
         self.server.await??;
+        if let Some(admin) = self.admin_server {
+            admin.await??;
+        }
         // The epoch pipeline and the burner store each state before acting on it: stopping them
         // anywhere resumes.
         // Sealing is idempotent: stopping it anywhere, the next start finishes it.
-        for task in [Some(self.sealing), Some(self.pruner), Some(self.entropy), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
+        for task in [Some(self.sealing), Some(self.pruner), Some(self.entropy), Some(self.retention), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }

@@ -63,6 +63,7 @@ impl Oracle {
         let db_url = format!("sqlite://{}", dir.path().join("oracle.sqlite").display());
         let config = OracleConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
+            admin_listen: Some("127.0.0.1:0".parse().unwrap()),
             database_url: db_url.clone(),
             log: fieldproof_oracle::log::LogConfig::in_dir(dir.path()),
             ingest,
@@ -148,7 +149,10 @@ async fn every_rejection_has_its_code_and_stores_nothing() {
     assert_rejected(&oracle, heartbeat(&device, 5, 61).to_bytes(), 409, "replayed_nonce").await;
     assert_eq!(oracle.stored().await, 1);
 
-    let metrics = oracle.http.get(format!("{}/metrics", oracle.url)).send().await.unwrap().text().await.unwrap();
+    // The metrics are the operator's: on their own address, not the public one.
+    assert_eq!(oracle.http.get(format!("{}/metrics", oracle.url)).send().await.unwrap().status(), 404);
+    let admin = oracle.running.admin_addr.expect("admin_listen is set");
+    let metrics = oracle.http.get(format!("http://{admin}/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("fieldproof_ingest_rejected_total"), "{metrics}");
     assert!(metrics.contains("code=\"replayed_nonce\""), "{metrics}");
 }
@@ -188,7 +192,9 @@ async fn health_fails_when_the_write_path_fails() {
     assert_eq!(failing.status(), 503);
     let json: Value = failing.json().await.unwrap();
     assert_eq!(json["code"], "storage_unavailable");
-    assert!(json["message"].as_str().unwrap().contains("write-ahead directory"), "{json}");
+    // What failed is the operator's to read in the log, under the id the answer gives.
+    let message = json["message"].as_str().unwrap();
+    assert!(message.contains("error id ") && !message.contains(&*oracle._dir.path().to_string_lossy()), "{json}");
     let (status, json) = oracle.post(heartbeat(&device, 1, 60).to_bytes()).await;
     assert_eq!((status, json["code"].as_str()), (503, Some("storage_unavailable")), "{json}");
 
@@ -421,4 +427,22 @@ async fn a_silent_client_is_cut_off_and_connections_beyond_the_cap_wait() {
     let answer = oracle.http.get(format!("{}/health", oracle.url)).send().await.unwrap();
     let status = answer.status();
     assert_eq!(status, 200, "{}", answer.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn the_read_endpoints_are_rate_limited_per_source_too() {
+    let device = key(1);
+    let oracle = Oracle::start(IngestConfig { per_source_reads_per_minute: 2, ..IngestConfig::default() }, &[(&device, true)]).await;
+    let epoch = format!("{}/v1/epochs/{}/1", oracle.url, fieldproof_sdk::Pubkey::new_unique());
+    for _ in 0..2 {
+        assert_eq!(oracle.http.get(&epoch).send().await.unwrap().status(), 404, "answered: no such epoch");
+    }
+    let limited = oracle.http.get(&epoch).send().await.unwrap();
+    assert_eq!(limited.status(), 429);
+    let json: Value = limited.json().await.unwrap();
+    assert_eq!(json["code"], "rate_limited");
+    // The log's endpoints share the budget; reports and the health check do not.
+    assert_eq!(oracle.http.get(format!("{}/v1/log/buckets?from=0&to=1", oracle.url)).send().await.unwrap().status(), 429);
+    assert_eq!(oracle.post(heartbeat(&device, 1, 1).to_bytes()).await.0, 202);
+    assert_eq!(oracle.http.get(format!("{}/health", oracle.url)).send().await.unwrap().status(), 200);
 }

@@ -230,3 +230,40 @@ async fn sealing_again_after_a_crash_changes_nothing() {
     assert!(log::wal::buckets(&wal).unwrap().is_empty());
     assert_eq!(store.count_reports().await.unwrap(), reports.len() as i64);
 }
+
+#[tokio::test]
+async fn the_database_forgets_what_is_past_retention_and_the_log_keeps_it() {
+    use fieldproof_oracle::verify::{Judged, Reason, Window};
+    // Three reports signed (and received) one after the other.
+    let mut rows: Vec<NewReport> = reports().iter().map(row).collect();
+    rows.sort_by_key(|r| r.signed_at_ms);
+    rows.dedup_by_key(|r| r.signed_at_ms);
+    let rows = &rows[..3];
+    for (store, _dir) in stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = log::open(&config(dir.path(), "0"), store.clone(), "local".into(), 315_000).await.unwrap();
+        for r in rows {
+            assert_eq!(opened.writer.insert(r.clone()).await.unwrap(), InsertOutcome::Stored);
+        }
+        let refused = |r: &NewReport| Judged { id: r.id, device: r.device, kind: fieldproof_reports::ReportKind::Heartbeat, signed_at_ms: r.signed_at_ms, reason: Some(Reason::InvalidLocation) };
+        let window = Window { start_ms: 0, end_ms: i64::MAX };
+        let kinds = [fieldproof_reports::ReportKind::Heartbeat];
+        store.save_judgement("coverage", 0, window, &[0; 32], &kinds, &[refused(&rows[0])]).await.unwrap();
+        store.save_judgement("coverage", 5, window, &[0; 32], &kinds, &[refused(&rows[1])]).await.unwrap();
+
+        // Keep what was signed from the second report on and the refusals from epoch 3; blank
+        // the addresses received before the third.
+        let forgotten = store.forget(rows[1].signed_at_ms, 3, rows[2].received_at_ms).await.unwrap();
+        assert_eq!((forgotten.reports, forgotten.refusals, forgotten.sources), (1, 1, 1));
+        assert!(store.report_by_id(&rows[0].id).await.unwrap().is_none());
+        assert_eq!(store.report_by_id(&rows[1].id).await.unwrap().unwrap().source, "", "its address is past retention");
+        assert_eq!(store.report_by_id(&rows[2].id).await.unwrap().unwrap().source, "127.0.0.1");
+        assert_eq!(store.refusals(&rows[1].device, 10).await.unwrap().len(), 1, "epoch 5's refusal stays");
+        assert_eq!(store.forget(rows[1].signed_at_ms, 3, rows[2].received_at_ms).await.unwrap(), Default::default(), "a second pass finds nothing");
+        // The log keeps every report: its write-ahead file still holds all three.
+        drop(opened.writer);
+        opened.writer_task.await.unwrap();
+        let in_files: usize = log::wal::buckets(&dir.path().join("wal-0")).unwrap().into_iter().map(|b| log::wal::read(&dir.path().join("wal-0"), b).unwrap().len()).sum();
+        assert_eq!(in_files, 3);
+    }
+}

@@ -94,11 +94,16 @@ pub fn router(state: Arc<IngestState>, more: Router) -> Router {
         .route("/v1/devices/{key}/rejections", get(device_rejections))
         .route("/v1/entropy", get(entropy))
         .route("/health", get(health))
-        .route("/metrics", get(render_metrics))
         .with_state(state.clone())
         .merge(more)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(limits)
+}
+
+/// The operator endpoints, served on their own address (`admin_listen`): `/metrics` and the
+/// health check.
+pub fn admin_router(state: Arc<IngestState>) -> Router {
+    Router::new().route("/metrics", get(render_metrics)).route("/health", get(health)).with_state(state)
 }
 
 async fn overload_or_timeout(error: BoxError) -> Rejection {
@@ -232,8 +237,10 @@ struct Health {
 /// `Sealer::check_write_path`), not merely when the process answers.
 async fn health(State(state): State<Arc<IngestState>>) -> Result<Json<Health>, Rejection> {
     if let Err(reason) = state.sealer.check_write_path(unix_ms()).await {
-        tracing::error!(%reason, "health check: the write path fails");
-        return Err(Rejection::Unhealthy(reason));
+        // What failed names files and hosts: logged, not answered.
+        let error_id = crate::refusal::error_id();
+        tracing::error!(%error_id, %reason, "health check: the write path fails");
+        return Err(Rejection::Unhealthy { error_id });
     }
     Ok(Json(Health { status: "ok", devices: state.devices.len() }))
 }

@@ -37,8 +37,8 @@ pub enum Rejection {
     EntropyUnavailable,
     #[error("the report's time is already sealed in this oracle's log: it came too late")]
     LateReport,
-    #[error("the oracle cannot store reports now: {0}")]
-    Unhealthy(String),
+    #[error("the oracle cannot store reports now (error id {error_id}, for its operator)")]
+    Unhealthy { error_id: String },
 }
 
 #[derive(Serialize)]
@@ -65,7 +65,7 @@ impl Rejection {
             Rejection::Timeout => "timeout",
             Rejection::EntropyUnavailable => "entropy_unavailable",
             Rejection::LateReport => "late_report",
-            Rejection::Unhealthy(_) => "storage_unavailable",
+            Rejection::Unhealthy { .. } => "storage_unavailable",
         }
     }
 
@@ -78,7 +78,7 @@ impl Rejection {
             Rejection::ClockSkew { .. } | Rejection::LateReport => StatusCode::UNPROCESSABLE_ENTITY,
             Rejection::DuplicateReport | Rejection::ReplayedNonce => StatusCode::CONFLICT,
             Rejection::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Rejection::Overloaded | Rejection::StorageUnavailable | Rejection::EntropyUnavailable | Rejection::Unhealthy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Rejection::Overloaded | Rejection::StorageUnavailable | Rejection::EntropyUnavailable | Rejection::Unhealthy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
         }
     }

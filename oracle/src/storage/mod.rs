@@ -6,9 +6,11 @@
 //! The report log is the source of truth of the reports; the `reports` table indexes it (for
 //! deduplication, replays and the owner endpoints) and is rebuilt from it.
 mod judgements;
+pub mod retention;
 pub mod sqlite_reads;
 
 pub use judgements::Refusal;
+pub use retention::{Forgotten, RetentionConfig};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
