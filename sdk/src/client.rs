@@ -647,7 +647,7 @@ mod tests {
         let registry = device_registry::ID;
         let compression = device_registry::SPL_ACCOUNT_COMPRESSION_ID;
         // A refusal of account compression's, inside the registry's CPI: 6001 is not the
-        // registry's NotPendingAuthority.
+        // registry's NotPendingHolder.
         let logs = vec![
             format!("Program {registry} invoke [1]"),
             format!("Program {compression} invoke [2]"),
@@ -658,7 +658,7 @@ mod tests {
 
         let logs = vec![format!("Program {registry} invoke [1]"), format!("Program {registry} failed: custom program error: 0x1771")];
         match named_error(custom(6001), &logs, &registry_instruction()) {
-            SdkError::Program { error, .. } => assert_eq!((error.program, error.name), ("device_registry", "NotPendingAuthority")),
+            SdkError::Program { error, .. } => assert_eq!((error.program, error.name), ("device_registry", "NotPendingHolder")),
             other => panic!("expected a named registry error, got {other:?}"),
         }
         // Without logs the instruction's own program is taken.

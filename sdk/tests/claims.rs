@@ -4,20 +4,18 @@
 //! a transfer. Devices are real Bubblegum cNFTs, so these tests run on a
 //! node (`scripts/test-rpc.sh`) and are ignored in process; the rules' every corner is tested
 //! natively against Bubblegum under tests/bubblegum.
-mod bank;
-mod network;
-mod pool;
 
+use fieldproof_tests::{device_network, pool_world, world};
 use std::sync::Arc;
 
-use bank::{World, SPL_TOKEN};
+use world::{World, SPL_TOKEN};
 use ed25519_dalek::SigningKey;
 use fieldproof_sdk::device_registry::DeviceInfo;
 use fieldproof_sdk::merkle::MerkleTree;
 use fieldproof_sdk::reward_pool::{self, ClaimAccounts, ClaimRecord};
 use fieldproof_sdk::{transaction_size, AccountFilter, Chain, OwnershipSource, Pubkey, RewardLeaf, SdkError, TreeHistory, MAX_TRANSACTION_BYTES};
-use network::Network;
-use pool::{rewards, PoolWorld};
+use device_network::Network;
+use pool_world::{rewards, PoolWorld};
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -102,7 +100,7 @@ async fn the_owner_is_paid_once_then_only_the_increase_and_nobody_else_is() {
         token_program: SPL_TOKEN,
     };
     let raw = reward_pool::claim(accounts(&owner, c.owners_account(&owner.pubkey())), &ownership, 200, tree.proof(1).unwrap());
-    assert_eq!(bank::refusal(world.send(&[raw], &[&owner]).await, "reward_pool"), "NothingToClaim");
+    assert_eq!(world::refusal(world.send(&[raw], &[&owner]).await, "reward_pool"), "NothingToClaim");
     let ownership = client.prove_ownership(&owner.pubkey(), &c.devices[0].asset, &c.network.tree).await.unwrap();
     let theirs = world.create_token_account(SPL_TOKEN, &c.pool.mint, &intruder.pubkey()).await;
     let raw = reward_pool::claim(accounts(&intruder, theirs), &ownership, 100, tree.proof(0).unwrap());
@@ -178,7 +176,7 @@ async fn a_destination_set_by_the_owner_receives_the_claims() {
     let mut ownership = client.prove_ownership(&owner.pubkey(), &asset, &c.network.tree).await.unwrap();
     ownership.device.tree = c.network.network;
     let ix = reward_pool::set_destination(&payer.pubkey(), &owner.pubkey(), &c.pool.pool, &ownership, destination);
-    assert_eq!(bank::refusal(world.send(&[ix], &[&owner]).await, "reward_pool"), "WrongTree");
+    assert_eq!(world::refusal(world.send(&[ix], &[&owner]).await, "reward_pool"), "WrongTree");
 
     let signature = client.set_destination(&payer, &owner, &c.pool.pool, &asset, destination, &c.network.tree).await.expect("set destination");
     world.record(&signature).await;
@@ -200,7 +198,7 @@ async fn the_trees_history_serves_the_proofs_and_follows_a_transfer() {
     let owner = Keypair::new();
     let c = Claims::new(&owner.pubkey(), 3).await;
     let (world, client, payer) = (c.world(), &c.world().client, c.world().payer());
-    let history = TreeHistory::new(bank::rpc_chain(world.rpc_url().expect("on a node")));
+    let history = TreeHistory::new(world::rpc_chain(world.rpc_url().expect("on a node")));
     for device in &c.devices {
         assert_eq!(history.asset_proof(device).await.expect("replayed"), c.network.tree.asset_proof(device).await.unwrap());
     }
@@ -263,7 +261,7 @@ async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction_through_t
     };
     pool.post(args, &[0, 1]).await.expect("post root");
     let leaf = RewardLeaf { asset: device.asset, cumulative_amount: amount, proof };
-    let history = TreeHistory::new(bank::rpc_chain(world.rpc_url().expect("on a node")));
+    let history = TreeHistory::new(world::rpc_chain(world.rpc_url().expect("on a node")));
     let ownership = world.client.prove_ownership(&owner.pubkey(), &device.asset, &history).await.expect("ownership");
     assert_eq!(ownership.nodes.len(), 5, "the canopy holds the top 15 levels");
 

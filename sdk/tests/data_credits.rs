@@ -1,9 +1,9 @@
 //! Every data-credits builder sent to the program in an in-process bank, and every
 //! data-credits account decoded.
-mod bank;
 
+use fieldproof_tests::world;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
-use bank::{World, SPL_TOKEN, TIMELOCK_SECS, TOKEN_2022};
+use world::{World, SPL_TOKEN, TIMELOCK_SECS, TOKEN_2022};
 use fieldproof_sdk::data_credits::{
     self, DataCreditsConfig, DelegatedEscrow, EpochBurns, InitializeArgs, InitializePriceOracleArgs, MintDataCreditsAccounts, PriceOracle,
     PriceSource, Role, Settings,
@@ -215,7 +215,7 @@ async fn a_payer_takes_back_what_is_left_after_the_notice() {
 /// The program's name for the refusal of `result`.
 #[track_caller]
 fn refusal(result: Result<(), SdkError>) -> &'static str {
-    bank::refusal(result, "data_credits")
+    world::refusal(result, "data_credits")
 }
 
 #[tokio::test]

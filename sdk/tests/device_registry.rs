@@ -1,13 +1,13 @@
 //! Every network-administration builder of the device registry sent to the program in an
 //! in-process bank, the registry's accounts decoded, its errors named, and a network's devices
 //! listed by the SDK's filters.
-mod bank;
 
+use fieldproof_tests::world;
 use anchor_lang::{AccountDeserialize, AccountSerialize, Discriminator};
-use bank::{World, SPL_TOKEN};
+use world::{World, SPL_TOKEN};
 use fieldproof_sdk::data_credits::{self, InitializeArgs, PriceSource};
 use fieldproof_sdk::device_registry::{
-    self, DeviceInfo, DeviceKind, DeviceStatus, Location, Maker, MakerArgs, NetworkArgs, NetworkConfig,
+    self, DeviceInfo, DeviceKind, DeviceStatus, Location, Maker, MakerArgs, NetworkArgs, NetworkConfig, Role,
 };
 use fieldproof_sdk::{Chain, Pubkey, SdkError};
 use solana_keypair::Keypair;
@@ -26,7 +26,7 @@ fn network_args(onboarding_fee: u64) -> NetworkArgs {
 
 /// A data-credits configuration whose epochs start at `now`.
 fn dc_args(now: i64) -> InitializeArgs {
-    bank::dc_args(PriceSource::Quorum { oracle: Pubkey::new_unique() }, now, 86_400)
+    world::dc_args(PriceSource::Quorum { oracle: Pubkey::new_unique() }, now, 86_400)
 }
 
 impl RegistryWorld {
@@ -80,8 +80,8 @@ impl RegistryWorld {
         let account = solana_account::Account { lamports: 1_000_000_000, data, owner: device_registry::ID, executable: false, rent_epoch: 0 };
         self.world.ctx_mut().set_account(&address, &account.into());
         match self.world.client.chain() {
-            bank::TestChain::Bank(chain) => chain.watch([address]),
-            bank::TestChain::Rpc(_) => unreachable!("ctx() is bank-only"),
+            world::TestChain::Bank(chain) => chain.watch([address]),
+            world::TestChain::Rpc(_) => unreachable!("ctx() is bank-only"),
         }
         address
     }
@@ -89,7 +89,7 @@ impl RegistryWorld {
 
 #[track_caller]
 fn named(result: Result<(), SdkError>) -> &'static str {
-    bank::refusal(result, "device_registry")
+    world::refusal(result, "device_registry")
 }
 
 #[tokio::test]
@@ -105,10 +105,17 @@ async fn the_network_is_created_updated_and_handed_over_in_two_steps() {
     let ix = device_registry::update_network(&w.network, &stranger.pubkey(), network_args(0));
     assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
 
+    // The hand-over: proposed, withdrawn, proposed again, refused to anyone else, accepted.
     let next = Keypair::new();
-    w.world.send(&[device_registry::propose_authority(&w.network, &w.authority.pubkey(), next.pubkey())], &[&w.authority]).await.unwrap();
-    assert_eq!(named(w.world.send(&[device_registry::accept_authority(&w.network, &stranger.pubkey())], &[&stranger]).await), "NotPendingAuthority");
-    w.world.send(&[device_registry::accept_authority(&w.network, &next.pubkey())], &[&next]).await.unwrap();
+    let propose = device_registry::propose_role(&w.network, &w.authority.pubkey(), Role::Authority, next.pubkey());
+    w.world.send(&[propose.clone()], &[&w.authority]).await.unwrap();
+    w.world.send(&[device_registry::cancel_role(&w.network, &w.authority.pubkey(), Role::Authority)], &[&w.authority]).await.unwrap();
+    assert_eq!(w.network().await.pending_authority, Pubkey::default());
+    let ix = device_registry::cancel_role(&w.network, &w.authority.pubkey(), Role::Authority);
+    assert_eq!(named(w.world.send(&[ix], &[&w.authority]).await), "NoPendingRole");
+    w.world.send(&[propose], &[&w.authority]).await.unwrap();
+    assert_eq!(named(w.world.send(&[device_registry::accept_role(&w.network, &stranger.pubkey(), Role::Authority)], &[&stranger]).await), "NotPendingHolder");
+    w.world.send(&[device_registry::accept_role(&w.network, &next.pubkey(), Role::Authority)], &[&next]).await.unwrap();
     assert_eq!(w.network().await.authority, next.pubkey());
 }
 
@@ -170,7 +177,9 @@ async fn administration_refuses_a_bad_call_by_name() {
     let ix = device_registry::initialize_network(&payer, &dc_authority.pubkey(), &dc_config, long);
     assert_eq!(named(w.world.send(&[ix], &[&dc_authority]).await), "UriTooLong");
 
-    let ix = device_registry::propose_authority(&w.network, &stranger.pubkey(), stranger.pubkey());
+    let ix = device_registry::propose_role(&w.network, &stranger.pubkey(), Role::Authority, stranger.pubkey());
+    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    let ix = device_registry::cancel_role(&w.network, &stranger.pubkey(), Role::Authority);
     assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
     let args = MakerArgs { id: Pubkey::new_unique(), attestation_key: Pubkey::new_unique(), quota: 1 };
     let ix = device_registry::approve_maker(&payer, &w.network, &stranger.pubkey(), args.clone());

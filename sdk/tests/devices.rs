@@ -2,14 +2,13 @@
 //! on a node with Bubblegum, account compression and noop loaded (`scripts/test-rpc.sh`). The
 //! in-process bank has no Bubblegum, so these tests are ignored there; the registry's every
 //! rejection is tested natively against Bubblegum under tests/bubblegum.
-mod bank;
-mod network;
 
+use fieldproof_tests::device_network;
 use ed25519_dalek::SigningKey;
 use fieldproof_sdk::device_registry::{self, DeviceKind, DeviceStatus, IssueDeviceArgs, Location, OnboardingMessage};
 use fieldproof_sdk::Pubkey;
 use fieldproof_sdk::SdkError;
-use network::{Network, H3_CELL, LOCATION_FEE, ONBOARDING_FEE};
+use device_network::{Network, H3_CELL, LOCATION_FEE, ONBOARDING_FEE};
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
 use solana_signer::Signer;

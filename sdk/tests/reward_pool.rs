@@ -1,13 +1,12 @@
 //! Every reward-pool builder but the claims' sent to the program in an in-process bank, every
 //! reward-pool account decoded, and the root-posting flow of the client. Claims pay a device
 //! cNFT's owner, so they run where Bubblegum does: tests/claims.rs.
-mod bank;
-mod pool;
 
-use bank::{SPL_TOKEN, TIMELOCK_SECS};
+use fieldproof_tests::{pool_world, world};
+use world::{SPL_TOKEN, TIMELOCK_SECS};
 use fieldproof_sdk::reward_pool::{self, ClaimRecord, CreatePoolArgs, OracleSetArgs, Pool, PoolConfig, Role};
 use fieldproof_sdk::{Pubkey, SdkError};
-use pool::{breaker, oracle_pubkey, rewards, PoolWorld};
+use pool_world::{breaker, oracle_pubkey, rewards, PoolWorld};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -153,7 +152,7 @@ async fn decoding_the_wrong_account_type_is_a_typed_error() {
 /// The program's name for the refusal of `result`.
 #[track_caller]
 fn refusal(result: Result<(), SdkError>) -> &'static str {
-    bank::refusal(result, "reward_pool")
+    world::refusal(result, "reward_pool")
 }
 
 #[tokio::test]

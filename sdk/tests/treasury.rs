@@ -1,8 +1,8 @@
 //! Every treasury builder sent to the program in an in-process bank, and the treasury account
 //! decoded.
-mod bank;
 
-use bank::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
+use fieldproof_tests::world;
+use world::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
 use fieldproof_sdk::data_credits::{self, PriceSource};
 use fieldproof_sdk::treasury::{self, InitializeArgs, Params, Recipient, Role, Schedule, Treasury};
 use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
@@ -128,7 +128,7 @@ async fn roles_rotate_in_two_steps() {
 /// The program's name for the refusal of `result`.
 #[track_caller]
 fn refusal(result: Result<(), SdkError>) -> &'static str {
-    bank::refusal(result, "treasury")
+    world::refusal(result, "treasury")
 }
 
 #[tokio::test]

@@ -2,21 +2,16 @@
 //! file by the owner of the devices' cNFTs; nothing left to claim; a wrong pool; the rewards
 //! table after paying. Claims need Bubblegum, so those run on a node (`scripts/test-rpc.sh`) and
 //! are ignored in process.
-#[path = "../../tests/bank/mod.rs"]
-mod bank;
-#[path = "../../tests/network/mod.rs"]
-mod network;
-#[path = "../../tests/pool/mod.rs"]
-mod pool;
 
+use fieldproof_tests::{device_network, pool_world, world};
 use std::sync::Arc;
 
-use bank::{TestChain, World, SPL_TOKEN};
+use world::{TestChain, World, SPL_TOKEN};
 use ed25519_dalek::SigningKey;
 use fieldproof_cli::{execute, Command, Context, Failure};
 use fieldproof_sdk::{Client, Pubkey, RewardFile};
-use network::{Network, TreeMirror};
-use pool::PoolWorld;
+use device_network::{Network, TreeMirror};
+use pool_world::PoolWorld;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -39,7 +34,7 @@ impl Setup {
             None => PoolWorld::on(world, 0).await,
         };
         let file = RewardFile::new(pool.pool, 1, leaves.to_vec()).unwrap();
-        let args = pool.root_args(1, &pool::rewards(leaves), u64::try_from(file.cumulative_total()).unwrap()).await;
+        let args = pool.root_args(1, &pool_world::rewards(leaves), u64::try_from(file.cumulative_total()).unwrap()).await;
         pool.post(args, &[0, 1]).await.expect("post root");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("rewards.json"), file.to_json()).unwrap();
@@ -127,7 +122,7 @@ async fn pool_shows_the_active_root_and_a_wrong_pool_is_not_found() {
     let shown = execute(&Command::Pool { pool: setup.pool.pool.to_string() }, &ctx).await.unwrap();
     assert_eq!((shown.json["active"]["epoch"].as_u64(), shown.json["active"]["cumulative_total"].as_u64()), (Some(1), Some(40)));
     assert_eq!(shown.json["threshold"], 2);
-    assert_eq!(shown.json["timelock_secs"], bank::TIMELOCK_SECS);
+    assert_eq!(shown.json["timelock_secs"], world::TIMELOCK_SECS);
     assert_eq!(shown.json["pending_changes"].as_array().map(Vec::len), Some(0));
 
     // A proposed change shows, for the guardian to see before it may apply.

@@ -3,8 +3,6 @@
 //! active tree is a Bubblegum tree delegated to it, an approved maker, and a mirror of the tree
 //! that serves ownership proofs as an index of the tree would. The in-process bank has no
 //! Bubblegum, so the tests using it are ignored there.
-#![allow(dead_code)] // each test binary uses a different part of the fixture
-
 use std::sync::{Arc, Mutex};
 
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
@@ -19,7 +17,7 @@ use fieldproof_sdk::{AssetProof, BreakerConfig, OwnershipSource, OwnershipSource
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::bank::{World, SPL_TOKEN, TOKEN_2022};
+use crate::world::{World, SPL_TOKEN, TOKEN_2022};
 
 pub const ONBOARDING_FEE: u64 = 50;
 pub const LOCATION_FEE: u64 = 10;
@@ -125,7 +123,7 @@ impl Network {
         let args = InitializeArgs {
             burn_authority: Pubkey::new_unique(),
             guardian: Pubkey::new_unique(),
-            timelock_secs: crate::bank::TIMELOCK_SECS,
+            timelock_secs: crate::world::TIMELOCK_SECS,
             price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&dc_config) },
             max_price_staleness_secs: 600,
             epoch_start: world.clock().await.unix_timestamp,

@@ -1,6 +1,4 @@
 //! A reward pool of one SPL token, funded, with three oracles of which two must sign a root.
-#![allow(dead_code)] // each test binary uses a different part of the fixture
-
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
@@ -10,9 +8,10 @@ use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::bank::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
+use crate::world::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
 
-const FUNDING: u64 = 1_000_000;
+/// What the pool's vault is funded with.
+pub const FUNDING: u64 = 1_000_000;
 
 pub struct PoolWorld {
     pub world: Arc<World>,
