@@ -90,7 +90,7 @@ first_port=${listen##*:}
 urls=()
 for i in 1 2 3; do urls+=("http://$host:$((first_port + i - 1))"); done
 # The ledger starts empty every time, and so do the oracles: their state belongs to that chain.
-rm -rf "$state"/oracle-*.sqlite* "$state"/epochs-*
+rm -rf "$state"/oracle-*.sqlite* "$state"/epochs-* "$state"/log-* "$state"/wal-*
 # The wallet app, served by the first oracle beside its API, learns its network here: the node,
 # the wallet-standard chain, and the genesis hash that tells this ledger from any other.
 genesis=$(curl -sf "$url" -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"getGenesisHash"}' |
@@ -112,6 +112,12 @@ $app_dir
 
 [ingest]
 max_clock_skew_secs = 30      # the fleet's devices report as things happen; an epoch is computed this much sooner
+
+[log]                         # ten-second buckets: a minute's epoch is sealed about 45 s after its end
+store = "$state/log-$i"
+wal_dir = "$state/wal-$i"
+bucket_secs = 10
+seal_grace_secs = 5
 
 [registry]
 rpc_url = "$url"
@@ -135,10 +141,13 @@ every_secs = 5
 lookup_tables = [$lookup_tables]
 TOML
 done
+start_oracle() {
+  target/debug/fieldproof-oracle --config "$state/oracle-$1.toml" serve >> "$state/oracle-$1.log" 2>&1 &
+  oracle_pids[$1 - 1]=$!
+}
 for i in 1 2 3; do
   step "starting oracle $i on ${urls[i-1]}"
-  target/debug/fieldproof-oracle --config "$state/oracle-$i.toml" serve > "$state/oracle-$i.log" 2>&1 &
-  oracle_pids+=($!)
+  start_oracle "$i"
 done
 for i in 1 2 3; do
   for _ in $(seq 100); do
@@ -158,7 +167,7 @@ fi
 step "the fleet reports to the three oracles: a beacon round every ten minutes, honest devices and cheaters"
 oracle_args=()
 for u in "${urls[@]}"; do oracle_args+=(--oracle "$u"); done
-RUST_LOG=warn target/debug/fieldproof-oracle simulate "${oracle_args[@]}" --rounds 0 > "$state/fleet.log" 2>&1 &
+RUST_LOG=warn target/debug/fieldproof-oracle simulate "${oracle_args[@]}" --rounds 0 --resend-window-secs 30 > "$state/fleet.log" 2>&1 &
 fleet_pid=$!
 
 pool0=$(field pools | cut -d' ' -f1)
@@ -185,13 +194,29 @@ minute more), the oracles post each pool's root; it is active 30 s later. Then:
   target/debug/fieldproof --url $url --keypair $state/owner.json devices --network $network
   curl ${urls[0]}/v1/devices/<device key hex>/rejections     (what the oracles refused, and why)
 
-Ctrl-C stops the fleet, the oracles and the validator.
+Ctrl-C stops the fleet, the oracles and the validator. The network is 2 of 3: while an oracle is
+paused (kill -STOP), crashed or restarting, the other two go on, the fleet queues that oracle's
+reports and resends them once it answers (within its 30 s skew window), and this screen says
+so; an oracle that exits is started again over its own files.
 INFO
-# The validator runs detached (start-validator.sh), so this shell cannot wait for it: a watcher
-# polls it, and its death stops the network like an oracle's.
-validator_pid=$(cat "$state/validator.pid")
-( while kill -0 "$validator_pid" 2>/dev/null; do sleep 2; done; echo "the validator stopped" >&2 ) &
+# What the fleet says of the oracles comes to this screen too. `tail --pid` ends the pipeline
+# when this script ends: a tail left behind would hold this script's output open, and whoever
+# reads it (the browser tests) would wait for its end forever.
+tail --pid=$$ -n 0 -F "$state/fleet.log" 2>/dev/null | grep --line-buffered -E "is away|is back|skipped" | sed -u 's/^/fleet: /' >&2 &
 watcher_pid=$!
-# Until Ctrl-C, or until one of them stops (its log says why).
-wait -n "${oracle_pids[@]}" "$fleet_pid" "$watcher_pid" || true
-echo "the validator, an oracle or the fleet stopped; see $state/*.log" >&2
+# Until Ctrl-C, or until the validator or the fleet stops (its log says why). The validator runs
+# detached (start-validator.sh), so it is polled; an oracle that exits is started again.
+validator_pid=$(cat "$state/validator.pid")
+while :; do
+  kill -0 "$validator_pid" 2>/dev/null || { echo "the validator stopped; see $state/validator.log" >&2; break; }
+  kill -0 "$fleet_pid" 2>/dev/null || { echo "the fleet stopped; see $state/fleet.log" >&2; break; }
+  for i in 1 2 3; do
+    if ! kill -0 "${oracle_pids[i-1]}" 2>/dev/null; then
+      code=0
+      wait "${oracle_pids[i-1]}" 2>/dev/null || code=$?
+      echo "oracle $i exited ($code; see $state/oracle-$i.log): the other two go on; starting it again" >&2
+      start_oracle "$i"
+    fi
+  done
+  sleep 2
+done

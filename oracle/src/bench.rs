@@ -346,7 +346,7 @@ async fn store_directly(store: &Store, database: &Path, fleet: Arc<Fleet>, start
         }
     });
     let scratch = database.parent().unwrap_or(Path::new("."));
-    let log = crate::log::open(&scratch_log(scratch, "scale"), store.clone(), "bench".into(), i64::MAX / 4).await?;
+    let log = crate::log::open(&LogConfig::in_dir(&scratch.join("scale")), store.clone(), "bench".into(), i64::MAX / 4).await?;
     let (writer, writer_task) = (log.writer, log.writer_task);
     let started = Instant::now();
     let mut tally = Tally::default();
@@ -427,7 +427,7 @@ fn unthrottled_config(database: &Path, reports: &[SignedReport]) -> OracleConfig
     OracleConfig {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: sqlite_url(database),
-        log: scratch_log(database.parent().unwrap_or(Path::new(".")), "http"),
+        log: LogConfig::in_dir(&database.parent().unwrap_or(Path::new(".")).join("http")),
         ingest: IngestConfig {
             per_device_per_minute: u32::MAX,
             per_source_per_minute: u32::MAX,
@@ -436,11 +436,6 @@ fn unthrottled_config(database: &Path, reports: &[SignedReport]) -> OracleConfig
         },
         ..OracleConfig::default()
     }
-}
-
-/// A log in `dir` for one run.
-fn scratch_log(dir: &Path, name: &str) -> LogConfig {
-    LogConfig { store: dir.join(format!("{name}-log")).display().to_string(), wal_dir: dir.join(format!("{name}-wal")), ..LogConfig::default() }
 }
 
 fn sqlite_url(path: &Path) -> String {

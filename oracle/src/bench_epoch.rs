@@ -276,7 +276,7 @@ async fn proof_api_line(dir: &Path, database: &Path, pool: &Pubkey, file: &Rewar
         listen: "127.0.0.1:0".parse()?,
         database_url: format!("sqlite://{}", database.display()),
         epochs_store: dir.join("epochs").display().to_string(),
-        log: crate::log::LogConfig { store: dir.join("log").display().to_string(), wal_dir: dir.join("wal"), ..Default::default() },
+        log: crate::log::LogConfig::in_dir(dir),
         ingest: crate::config::IngestConfig { per_source_per_minute: u32::MAX, max_in_flight: 65_536, ..Default::default() },
         ..Default::default()
     };

@@ -57,6 +57,10 @@ enum Command {
         /// round takes about a minute and a half); 0 sends rounds until stopped.
         #[arg(long, default_value_t = 1)]
         rounds: u64,
+        /// An oracle that is away gets its reports later, for as long as it still accepts them:
+        /// its clock-skew window (`[ingest] max_clock_skew_secs`).
+        #[arg(long, default_value_t = 300)]
+        resend_window_secs: u64,
         #[command(flatten)]
         onboard: OnboardArgs,
     },
@@ -87,6 +91,16 @@ enum Command {
         /// Overrides `epochs_store`.
         #[arg(long)]
         epochs_store: Option<String>,
+        /// Overrides `log.store`.
+        #[arg(long)]
+        log_store: Option<String>,
+    },
+    /// Rebuild the database's index of the report log (the reports and the segments held) from
+    /// the log store alone, e.g. into a new or lost database. Safe over a live index.
+    RebuildIndex {
+        /// Overrides `database_url`.
+        #[arg(long, env = "FIELDPROOF_DATABASE_URL")]
+        database_url: Option<String>,
         /// Overrides `log.store`.
         #[arg(long)]
         log_store: Option<String>,
@@ -234,9 +248,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight");
             oracle.shutdown().await
         }
-        Command::Simulate { seed, hotspots, mappers, cheaters, write_devices, oracle, rounds, onboard } => {
+        Command::Simulate { seed, hotspots, mappers, cheaters, write_devices, oracle, rounds, resend_window_secs, onboard } => {
             let spec = FleetSpec { seed, hotspots, mappers, cheaters: fieldproof_oracle::simulate::Cheaters::each(cheaters) };
-            simulate(spec, write_devices, &oracle, rounds, &onboard).await
+            simulate(spec, write_devices, &oracle, rounds, resend_window_secs, &onboard).await
+        }
+        Command::RebuildIndex { database_url, log_store } => {
+            let store = fieldproof_oracle::storage::Store::open(&database_url.unwrap_or(config.database_url)).await?;
+            let log_store = log_store.unwrap_or(config.log.store.clone());
+            let objects = fieldproof_oracle::objects::Objects::open(&log_store)?;
+            let rebuilt = fieldproof_oracle::log::rebuild_index(&store, &objects, config.log.bucket_ms()).await?;
+            println!("indexed {} reports of {} segments from {log_store}", rebuilt.reports, rebuilt.segments);
+            Ok(())
         }
         Command::Config => {
             print!("{}", config.to_toml()?);
@@ -296,7 +318,8 @@ async fn directory(config: &OracleConfig) -> anyhow::Result<fieldproof_oracle::d
             std::time::Duration::from_millis(config.registry.rpc_timeout_ms),
             solana_commitment_config::CommitmentConfig::finalized(),
         );
-        fieldproof_oracle::registry_sync::sync_devices(&chain, &network, &directory)
+        fieldproof_oracle::registry_sync::RegistryFollower::new(network)
+            .pass(&chain, &directory)
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the device registry at {url}: {e}"))?;
     }
@@ -362,7 +385,7 @@ async fn verify_epoch(pool: &str, epoch: u64, epochs_store: &str, log_store: &st
     }
 }
 
-async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[String], rounds: u64, onboarding: &OnboardArgs) -> anyhow::Result<()> {
+async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[String], rounds: u64, resend_window_secs: u64, onboarding: &OnboardArgs) -> anyhow::Result<()> {
     let fleet = Fleet::new(spec);
     if let Some(url) = &onboarding.onboard_url {
         onboard(&fleet, onboarding, url).await?;
@@ -376,10 +399,14 @@ async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[St
         anyhow::ensure!(write_devices.is_some() || onboarding.onboard_url.is_some(), "nothing to do: give --onboard-url, --write-devices and/or --oracle");
         return Ok(());
     }
+    // Each report to every oracle; an oracle that is away gets its reports later, within the
+    // window in which it still accepts them.
     let clients = oracles
         .iter()
-        .map(|url| Ok((url.as_str(), fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(10))?)))
+        .map(|url| Ok((url.clone(), fieldproof_sdk::OracleClient::new(url.clone(), std::time::Duration::from_secs(3))?.with_retries(2, std::time::Duration::from_millis(250)))))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let broadcast = std::sync::Arc::new(fieldproof_sdk::ReportBroadcast::new(clients.clone(), 1_000_000, resend_window_secs.saturating_mul(1_000)));
+    let resender = tokio::spawn(keep_resending(broadcast.clone()));
     // The first round with the replayers' replays, then the fleet's endless rounds after it,
     // each made with the newest block an oracle hands out when it starts.
     let start_ms = unix_now_ms();
@@ -387,24 +414,52 @@ async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[St
     for round in 0..limit {
         let round_ms = start_ms + round * fieldproof_oracle::simulate::BEACON_EVERY_MS;
         tokio::time::sleep(std::time::Duration::from_millis(round_ms.saturating_sub(unix_now_ms()))).await;
-        let entropy = fetch_entropy(&clients).await?;
+        let entropy = match fetch_entropy(&clients).await {
+            Ok(entropy) => entropy,
+            Err(e) => {
+                println!("round {round}: skipped, {e}");
+                continue;
+            }
+        };
         let traffic = if round == 0 { fleet.traffic(round_ms, 1, |_| entropy) } else { fleet.round(round, round_ms, entropy) };
         let cheating = traffic.iter().filter(|s| s.cheat).count();
         let sent = traffic.len();
-        let tally = send_round(&clients, traffic).await?;
+        let tally = send_round(&broadcast, traffic).await;
         for (i, (url, _)) in clients.iter().enumerate() {
-            println!("round {round}: sent {sent} reports to {url}: {} accepted", tally.accepted[i]);
+            println!("round {round}: sent {sent} reports to {url}: {} accepted, {} queued while it is away", tally.accepted[i], tally.queued[i]);
             for ((_, code), n) in tally.refused.iter().filter(|((j, _), _)| *j == i) {
                 println!("  refused {n} with {code}");
             }
         }
         println!("round {round}: cheating reports stored for the verifiers to catch: {cheating}; sent at most {} ms late", tally.latest_ms);
     }
+    // What is still queued gets its chance before the fleet stops.
+    broadcast.resend(unix_now_ms()).await;
+    resender.abort();
     Ok(())
 }
 
+/// Resends the queued reports every few seconds, and says when an oracle goes away or comes
+/// back.
+async fn keep_resending(broadcast: std::sync::Arc<fieldproof_sdk::ReportBroadcast>) {
+    let mut away: Vec<bool> = broadcast.status().iter().map(|s| s.away).collect();
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        ticks.tick().await;
+        let resent = broadcast.resend(unix_now_ms()).await;
+        for (i, status) in broadcast.status().into_iter().enumerate() {
+            match (away[i], status.away) {
+                (false, true) => println!("oracle {} is away: {} reports queued for it (dropped so far: {})", status.url, status.queued, status.dropped),
+                (true, false) => println!("oracle {} is back: resent {} reports (dropped while away: {})", status.url, resent[i], status.dropped),
+                _ => {}
+            }
+            away[i] = status.away;
+        }
+    }
+}
+
 /// The newest block the first oracle that answers hands out.
-async fn fetch_entropy(clients: &[(&str, fieldproof_sdk::OracleClient)]) -> anyhow::Result<fieldproof_reports::Entropy> {
+async fn fetch_entropy(clients: &[(String, fieldproof_sdk::OracleClient)]) -> anyhow::Result<fieldproof_reports::Entropy> {
     let mut reasons = Vec::new();
     for (url, client) in clients {
         match client.entropy().await {
@@ -415,11 +470,12 @@ async fn fetch_entropy(clients: &[(&str, fieldproof_sdk::OracleClient)]) -> anyh
     anyhow::bail!("no oracle hands out entropy: {}", reasons.join("; "))
 }
 
-/// What the oracles answered to one round of a fleet's traffic.
+/// What became of one round of a fleet's traffic at the oracles.
 #[derive(Default)]
 struct RoundTally {
     /// Per oracle, in the order given.
     accepted: Vec<usize>,
+    queued: Vec<usize>,
     /// (oracle, error code) -> reports refused.
     refused: std::collections::BTreeMap<(usize, String), usize>,
     /// How long after its own timestamp the latest report went out.
@@ -428,10 +484,10 @@ struct RoundTally {
 
 /// Sends a round as devices do: each device its own reports in order, each once its timestamp
 /// has come, to every oracle at once; the devices independently of each other. Sending them one
-/// by one instead fell behind in a burst of witnesses (three oracles, one durable write each),
-/// and the oracles then refused different late reports as clock skew, computed different
-/// rewards, and no root reached its quorum.
-async fn send_round(clients: &[(&str, fieldproof_sdk::OracleClient)], traffic: Vec<fieldproof_oracle::simulate::SimReport>) -> anyhow::Result<RoundTally> {
+/// by one instead fell behind in a burst of witnesses, and the oracles then refused different
+/// late reports as clock skew.
+async fn send_round(broadcast: &fieldproof_sdk::ReportBroadcast, traffic: Vec<fieldproof_oracle::simulate::SimReport>) -> RoundTally {
+    let oracles = broadcast.status().len();
     let mut per_device: std::collections::BTreeMap<usize, Vec<_>> = Default::default();
     for sim in traffic {
         per_device.entry(sim.device).or_default().push(sim);
@@ -439,25 +495,27 @@ async fn send_round(clients: &[(&str, fieldproof_sdk::OracleClient)], traffic: V
     let devices = per_device.into_values().map(|mut reports| async move {
         // Stable: a replayer's replays stay after the report they replay.
         reports.sort_by_key(|sim| sim.report.body.header().timestamp_ms);
-        let mut tally = RoundTally { accepted: vec![0; clients.len()], ..Default::default() };
+        let mut tally = RoundTally { accepted: vec![0; oracles], queued: vec![0; oracles], ..Default::default() };
         for sim in &reports {
             let due = sim.report.body.header().timestamp_ms;
             tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(unix_now_ms()))).await;
             tally.latest_ms = tally.latest_ms.max(unix_now_ms().saturating_sub(due));
-            let answers = futures_util::future::join_all(clients.iter().map(|(_, client)| client.submit_report(&sim.report))).await;
-            for (i, ((url, _), answer)) in clients.iter().zip(answers).enumerate() {
-                match answer {
-                    Ok(_) => tally.accepted[i] += 1,
-                    Err(fieldproof_sdk::OracleApiError::Rejected { code, .. }) => *tally.refused.entry((i, code)).or_default() += 1,
-                    Err(e) => anyhow::bail!("oracle at {url} unavailable: {e}"),
+            for (i, delivery) in broadcast.submit(&sim.report).await.into_iter().enumerate() {
+                match delivery {
+                    fieldproof_sdk::Delivery::Accepted => tally.accepted[i] += 1,
+                    fieldproof_sdk::Delivery::Queued => tally.queued[i] += 1,
+                    fieldproof_sdk::Delivery::Refused(code) => *tally.refused.entry((i, code)).or_default() += 1,
                 }
             }
         }
-        Ok(tally)
+        tally
     });
-    let mut total = RoundTally { accepted: vec![0; clients.len()], ..Default::default() };
-    for tally in futures_util::future::try_join_all(devices).await? {
+    let mut total = RoundTally { accepted: vec![0; oracles], queued: vec![0; oracles], ..Default::default() };
+    for tally in futures_util::future::join_all(devices).await {
         for (sum, n) in total.accepted.iter_mut().zip(tally.accepted) {
+            *sum += n;
+        }
+        for (sum, n) in total.queued.iter_mut().zip(tally.queued) {
             *sum += n;
         }
         for (key, n) in tally.refused {
@@ -465,7 +523,7 @@ async fn send_round(clients: &[(&str, fieldproof_sdk::OracleClient)], traffic: V
         }
         total.latest_ms = total.latest_ms.max(tally.latest_ms);
     }
-    Ok(total)
+    total
 }
 
 /// The clock as report timestamps count it.

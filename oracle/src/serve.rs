@@ -18,7 +18,7 @@ use crate::devices::DeviceDirectory;
 use crate::ingest::{router, IngestState};
 use crate::log::{LogApiState, PeerLog};
 use crate::objects::Objects;
-use crate::registry_sync;
+use crate::registry_sync::{self, RegistryFollower};
 use crate::storage::Store;
 use crate::dc_burns::DcBurner;
 use crate::epoch::EpochFiles;
@@ -67,7 +67,8 @@ pub async fn start(
     }
     let oracle_id = config.oracle_id()?;
     let log = crate::log::open(&config.log, store.clone(), oracle_id.clone(), config.seal_delay_ms()).await?;
-    let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), log.writer.clone(), devices, metrics));
+    let sealer_handle = Arc::new(log.sealer);
+    let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), log.writer.clone(), sealer_handle.clone(), devices, metrics));
     // Every configuration error is found before anything starts.
     let files = EpochFiles::open(&config.epochs_store)?;
     let driver = epoch_driver(config, store.clone(), files.clone(), log.objects.clone(), state.devices.clone(), denylist, blocks.clone())?;
@@ -75,9 +76,10 @@ pub async fn start(
     // A directory synced from the chain must be whole before anything is judged by it: ingest
     // would refuse, and the verifier condemn, the reports of devices not loaded yet (after a
     // restart, the reports stored but not yet verified).
-    if let Some((url, network)) = &registry_source {
-        first_sync(config, url, network, &state.devices).await;
-    }
+    let registry_follower = match &registry_source {
+        Some((url, network)) => Some(first_sync(config, url, network, &state.devices).await),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
@@ -124,7 +126,6 @@ pub async fn start(
         })
     };
     let entropy = tokio::spawn(crate::ingest::keep_entropy_current(state.clone(), blocks, Duration::from_secs(config.entropy.refresh_secs.max(1))));
-    let sealer_handle = Arc::new(log.sealer);
     let sealer = {
         let sealer = sealer_handle.clone();
         // A few passes per bucket, at most one a second.
@@ -142,11 +143,10 @@ pub async fn start(
             }
         })
     };
-    let registry = registry_source.map(|(url, network)| {
-        info!(rpc = %url, %network, every_secs = config.registry.refresh_secs, "syncing the device directory from the registry");
-        let chain = RpcChain::new(url, Duration::from_millis(config.registry.rpc_timeout_ms), CommitmentConfig::confirmed());
+    let registry = registry_follower.map(|(chain, follower)| {
+        info!(rpc = %config.registry.rpc_url.as_deref().unwrap_or_default(), every_secs = config.registry.refresh_secs, "following the device registry");
         let every = Duration::from_secs(config.registry.refresh_secs);
-        tokio::spawn(registry_sync::keep_in_sync(chain, network, state.devices.clone(), every))
+        tokio::spawn(registry_sync::keep_in_sync(chain, follower, state.devices.clone(), every))
     });
     let epochs = driver.map(|(driver, every)| {
         info!(pools = driver.pools.len(), peers = driver.peers.len(), "running the epoch pipeline");
@@ -216,21 +216,22 @@ impl RunningOracle {
         }
         // The writer stops once its last handle is gone: the API's went with the server.
         drop(self.writer);
-        drop(self.sealer);
         self.writer_task.await?;
         info!("oracle stopped");
         Ok(())
     }
 }
 
-/// Syncs the directory from the registry once, retrying until the node answers.
-async fn first_sync(config: &OracleConfig, url: &str, network: &fieldproof_sdk::Pubkey, devices: &DeviceDirectory) {
+/// Reads the network's devices from the registry once, retrying until the node answers; the
+/// follower then goes on from there.
+async fn first_sync(config: &OracleConfig, url: &str, network: &fieldproof_sdk::Pubkey, devices: &DeviceDirectory) -> (RpcChain, RegistryFollower) {
     let chain = RpcChain::new(url.to_string(), Duration::from_millis(config.registry.rpc_timeout_ms), CommitmentConfig::confirmed());
+    let mut follower = RegistryFollower::new(*network);
     loop {
-        match registry_sync::sync_devices(&chain, network, devices).await {
+        match follower.pass(&chain, devices).await {
             Ok(summary) => {
                 info!(%network, devices = summary.devices, "device directory loaded from the registry");
-                return;
+                return (chain, follower);
             }
             Err(e) => {
                 tracing::warn!(%network, error = %e, "the registry cannot be read yet; the oracle starts once it can");

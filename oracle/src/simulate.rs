@@ -348,7 +348,14 @@ impl Fleet {
                 if let Some(friend) = hotspots.iter().map(|&i| &self.devices[i]).find(|d| d.role == Role::Grinder && d.key != beaconer.key) {
                     let friend = friend.key.verifying_key().to_bytes();
                     let rank = |b: &BeaconReport| solana_sha256_hasher::hashv(&[&ReportBody::Beacon(b.clone()).report_id().0, &friend]).to_bytes();
-                    let best = (0..64u8).map(|n| BeaconReport { header: ReportHeader { nonce: [n; 16], ..beacon.header }, ..beacon.clone() }).min_by_key(rank);
+                    // Only the first byte is ground: the rest stays fresh, so two rounds'
+                    // beacons never share a nonce.
+                    let ground = |n: u8| {
+                        let mut nonce = beacon.header.nonce;
+                        nonce[0] = n;
+                        BeaconReport { header: ReportHeader { nonce, ..beacon.header }, ..beacon.clone() }
+                    };
+                    let best = (0..64u8).map(ground).min_by_key(rank);
                     beacon = best.unwrap_or(beacon);
                 }
             }

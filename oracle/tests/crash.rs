@@ -1,7 +1,7 @@
 //! A crash, not a shutdown: the oracle binary is killed with SIGKILL while devices are sending,
-//! then started again on the same database. Every report it acknowledged before dying is stored
-//! byte for byte, the restarted oracle knows them (a resend is a duplicate), and it takes new
-//! reports.
+//! then started again on the same files. Every report it acknowledged before dying is in its log
+//! (the write-ahead files) byte for byte, the restarted oracle indexes and knows them (a resend
+//! is a duplicate), and it takes new reports.
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -48,7 +48,11 @@ impl Setup {
         // No limit may slow the senders down: the crash must land mid-stream.
         std::fs::write(
             dir.path().join("oracle.toml"),
-            "[ingest]\nper_device_per_minute = 1000000\nper_source_per_minute = 1000000\n",
+            format!(
+                "[ingest]\nper_device_per_minute = 1000000\nper_source_per_minute = 1000000\n[log]\nstore = \"{}\"\nwal_dir = \"{}\"\n",
+                dir.path().join("log").display(),
+                dir.path().join("wal").display()
+            ),
         )
         .unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -120,17 +124,26 @@ async fn a_killed_oracle_loses_no_acknowledged_report_and_resumes() {
     }
 
     let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+    let wal = setup.dir.path().join("wal");
+    let logged: std::collections::HashSet<Vec<u8>> = fieldproof_oracle::log::wal::buckets(&wal)
+        .unwrap()
+        .into_iter()
+        .flat_map(|b| fieldproof_oracle::log::wal::read(&wal, b).unwrap())
+        .collect();
+    for report in &acknowledged {
+        assert!(logged.contains(&report.to_bytes()), "an acknowledged report is in the log byte for byte");
+    }
+    let logged_before_restart = logged.len() as i64;
+    assert!(logged_before_restart >= acknowledged.len() as i64);
+
+    // Restarted on the same files: it indexes its log, knows what it stored, and goes on.
+    let mut oracle = setup.start(&http).await;
     let store = Store::open(&setup.db_url()).await.unwrap();
     for report in &acknowledged {
         let stored = store.report_by_id(&report.report_id().0).await.unwrap();
-        assert_eq!(stored.map(|s| s.report.body), Some(report.to_bytes()), "an acknowledged report is stored byte for byte");
+        assert_eq!(stored.map(|s| s.body), Some(report.to_bytes()), "an acknowledged report is indexed byte for byte");
     }
-    let stored_before_restart = store.count_reports().await.unwrap();
-    assert!(stored_before_restart >= acknowledged.len() as i64);
     drop(store);
-
-    // Restarted on the same database: it knows what it stored, and goes on.
-    let mut oracle = setup.start(&http).await;
     let resent = http.post(setup.url("/v1/reports")).body(acknowledged[0].to_bytes()).send().await.unwrap();
     assert_eq!(resent.status(), reqwest::StatusCode::CONFLICT, "a resent acknowledged report is a duplicate");
     let fresh = http.post(setup.url("/v1/reports")).body(heartbeat(&setup.keys[0], u32::MAX).to_bytes()).send().await.unwrap();
@@ -138,5 +151,5 @@ async fn a_killed_oracle_loses_no_acknowledged_report_and_resumes() {
     oracle.kill().unwrap();
     oracle.wait().unwrap();
     let store = Store::open(&setup.db_url()).await.unwrap();
-    assert_eq!(store.count_reports().await.unwrap(), stored_before_restart + 1);
+    assert_eq!(store.count_reports().await.unwrap(), logged_before_restart + 1);
 }

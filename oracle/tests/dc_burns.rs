@@ -1,17 +1,16 @@
 //! Usage burns against the data-credits program (in-process bank): sessions burned once from
 //! their payer's escrow and booked under the epoch's usage, never beyond the escrow's balance,
 //! and exactly once across a crash before or after the burn was sent.
-#[path = "../../sdk/tests/bank/mod.rs"]
-mod bank;
 mod support;
 
-use bank::{TestChain, World};
+use fieldproof_tests::world::{TestChain, World};
 use ed25519_dalek::SigningKey;
 use fieldproof_migrations::{bootstrap, Deployment, KeyDir};
 use fieldproof_oracle::dc_burns::{BurnSummary, DcBurner};
 use fieldproof_oracle::devices::{DeviceEntry, DeviceKind, Directory};
 use fieldproof_oracle::epoch::{input_digest, read_reports};
-use fieldproof_oracle::storage::{NewReport, ReportWriter, Store, WriterConfig};
+use fieldproof_oracle::log::OpenedLog;
+use fieldproof_oracle::storage::{NewReport, Store};
 use fieldproof_oracle::verify::{judge_coverage, ChainFacts, Denylist, VerificationConfig, Window};
 use fieldproof_reports::{DataTransferReport, ReportBody, ReportHeader, ReportKind};
 use fieldproof_sdk::data_credits::{self, DataCreditsConfig, DelegatedEscrow, EpochBurns};
@@ -28,6 +27,7 @@ struct Setup {
     escrow: Pubkey,
     router: SigningKey,
     store: Store,
+    log: OpenedLog,
     hotspot: SigningKey,
     nonce: std::cell::Cell<u8>,
     _dir: tempfile::TempDir,
@@ -53,7 +53,8 @@ impl Setup {
         let escrow = data_credits::escrow_address(&deployment.dc_config, &payer.pubkey(), &routed);
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite://{}", dir.path().join("o.sqlite").display())).await.unwrap();
-        Self { world, deployment, escrow, router, store, hotspot: SigningKey::from_bytes(&[9; 32]), nonce: std::cell::Cell::new(0), _dir: dir }
+        let log = support::fleet::open_log(&store, dir.path()).await;
+        Self { world, deployment, escrow, router, store, log, hotspot: SigningKey::from_bytes(&[9; 32]), nonce: std::cell::Cell::new(0), _dir: dir }
     }
 
     /// Stores data-transfer sessions of `dc` each, charged to `escrow`, countersigned by the
@@ -63,7 +64,7 @@ impl Setup {
     }
 
     async fn sessions_signed_by(&self, escrow: Pubkey, amounts: &[u64], countersigner: &SigningKey) {
-        let (writer, task) = ReportWriter::start(self.store.clone(), WriterConfig::default()).await.unwrap();
+        let writer = &self.log.writer;
         let now_ms = u64::try_from(self.world.clock().await.unix_timestamp).unwrap() * 1_000;
         for dc in amounts {
             self.nonce.set(self.nonce.get() + 1);
@@ -86,8 +87,6 @@ impl Setup {
             let report = ReportBody::DataTransfer(session).sign(&self.hotspot).unwrap();
             writer.insert(NewReport::accepted(&report, report.to_bytes(), at_ms as i64, "test".into())).await.unwrap();
         }
-        drop(writer);
-        task.await.unwrap();
         let mut directory = Directory::new();
         directory.insert(self.hotspot.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: None, elevation_m: 0, gain_ddbi: 0, asset: None });
         let window = Window { start_ms: 0, end_ms: i64::MAX / 2 };

@@ -58,6 +58,7 @@ impl Oracle {
         let config = OracleConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: db_url.clone(),
+            log: fieldproof_oracle::log::LogConfig::in_dir(dir.path()),
             ingest,
             ..OracleConfig::default()
         };
@@ -102,9 +103,8 @@ async fn an_accepted_report_is_stored_byte_for_byte_before_the_answer() {
     assert_eq!(status, 202, "{json}");
     assert_eq!(json["id"], report.report_id().to_hex());
     let stored = oracle.running.store.report_by_id(&report.report_id().0).await.unwrap().expect("stored");
-    assert_eq!(stored.report.body, report.to_bytes());
-    assert_eq!(stored.report.device, device.verifying_key().to_bytes());
-    assert_eq!(stored.seq, json["seq"].as_i64().unwrap());
+    assert_eq!(stored.body, report.to_bytes());
+    assert_eq!(stored.device, device.verifying_key().to_bytes());
 }
 
 #[tokio::test]
@@ -164,12 +164,31 @@ async fn devices_and_sources_are_rate_limited() {
 }
 
 #[tokio::test]
-async fn health_reports_the_database_and_directory() {
+async fn health_fails_when_the_write_path_fails() {
     let device = key(1);
     let oracle = Oracle::start(IngestConfig::default(), &[(&device, true)]).await;
-    let health: Value = oracle.http.get(format!("{}/health", oracle.url)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(health["status"], "ok");
-    assert_eq!(health["devices"], 1);
+    let health = || async { oracle.http.get(format!("{}/health", oracle.url)).send().await.unwrap() };
+    let ok = health().await;
+    assert_eq!(ok.status(), 200);
+    let json: Value = ok.json().await.unwrap();
+    assert_eq!((json["status"].as_str(), json["devices"].as_u64()), (Some("ok"), Some(1)));
+
+    // The write-ahead directory can no longer take a file (as a full or read-only disk): the
+    // check fails, and so does a report, which is not acknowledged.
+    let wal = oracle._dir.path().join("wal");
+    std::fs::remove_dir_all(&wal).unwrap();
+    std::fs::write(&wal, b"not a directory").unwrap();
+    let failing = health().await;
+    assert_eq!(failing.status(), 503);
+    let json: Value = failing.json().await.unwrap();
+    assert_eq!(json["code"], "storage_unavailable");
+    assert!(json["message"].as_str().unwrap().contains("write-ahead directory"), "{json}");
+    let (status, json) = oracle.post(heartbeat(&device, 1, 60).to_bytes()).await;
+    assert_eq!((status, json["code"].as_str()), (503, Some("storage_unavailable")), "{json}");
+
+    std::fs::remove_file(&wal).unwrap();
+    std::fs::create_dir(&wal).unwrap();
+    assert_eq!(health().await.status(), 200, "healthy again once it can write");
 }
 
 #[tokio::test]
@@ -227,6 +246,7 @@ async fn the_built_wallet_app_is_served_beside_the_api() {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: format!("sqlite://{}", dir.path().join("oracle.sqlite").display()),
         epochs_store: dir.path().join("epochs").display().to_string(),
+        log: fieldproof_oracle::log::LogConfig::in_dir(dir.path()),
         app_dir: Some(app),
         ..OracleConfig::default()
     };

@@ -2,13 +2,11 @@
 //! reports and post its root through a 2-of-3 quorum to the reward-pool program (in-process
 //! bank): the program accepts it, a lying oracle is neither counted nor able to post alone, and
 //! a crash between gathering and posting resumes without a second post.
-#[path = "../../sdk/tests/bank/mod.rs"]
-mod bank;
 mod support;
 
 use std::sync::Arc;
 
-use bank::{TestChain, World};
+use fieldproof_tests::world::{TestChain, World};
 use ed25519_dalek::SigningKey;
 use fieldproof_migrations::{bootstrap, Deployment, KeyDir};
 use support::network::EPOCH_SECS;
@@ -17,8 +15,9 @@ use fieldproof_oracle::devices::{DeviceDirectory, DeviceEntry};
 use fieldproof_oracle::epoch::{EpochFiles, RewardConfig, RewardStream};
 use fieldproof_oracle::quorum::{EpochDriver, EpochRecord, EpochStatus, Peer, QuorumError};
 use fieldproof_oracle::serve::{self, RunningOracle};
+use fieldproof_oracle::log::{LogConfig, PeerLog};
+use fieldproof_oracle::objects::Objects;
 use fieldproof_oracle::simulate::Fleet;
-use fieldproof_oracle::storage::Store;
 use fieldproof_sdk::reward_pool::Pool;
 use fieldproof_sdk::treasury::{self, Treasury};
 use fieldproof_sdk::{Client, OracleClient, Pubkey};
@@ -71,33 +70,47 @@ impl Network {
     }
 }
 
-/// One oracle: its own database holding the fleet's epoch-1 reports, and its API.
+/// One oracle: its own database and log holding the fleet's epoch-1 reports (those `keep`
+/// lets through), sealed through epoch 1's end, and its API.
 struct Oracle {
     running: RunningOracle,
     epochs_dir: std::path::PathBuf,
+    log: Objects,
     _dir: tempfile::TempDir,
 }
 
+/// The fleet's traffic of epoch 1: two rounds from a minute into it.
+fn epoch_1_traffic(net: &Network, fleet: &Fleet) -> Vec<fieldproof_oracle::simulate::SimReport> {
+    support::fleet::traffic(fleet, u64::try_from((net.start_ts + EPOCH_SECS) * 1_000 + 60_000).unwrap(), 2)
+}
+
 async fn oracle(net: &Network, fleet: &Fleet) -> Oracle {
+    oracle_receiving(net, &epoch_1_traffic(net, fleet), |_| true).await
+}
+
+async fn oracle_receiving(net: &Network, traffic: &[fieldproof_oracle::simulate::SimReport], keep: impl Fn(usize) -> bool) -> Oracle {
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("oracle.sqlite").display());
-    let store = Store::open(&database_url).await.unwrap();
-    let epoch_1_ms = u64::try_from((net.start_ts + EPOCH_SECS) * 1_000 + 60_000).unwrap();
-    support::fleet::store_traffic(&store, fleet, epoch_1_ms, 2).await;
     let epochs_dir = dir.path().join("epochs");
-    let config = OracleConfig { listen: "127.0.0.1:0".parse().unwrap(), database_url, epochs_store: epochs_dir.display().to_string(), ..OracleConfig::default() };
+    let log_config = support::fleet::log_config(dir.path());
+    let config = OracleConfig { listen: "127.0.0.1:0".parse().unwrap(), database_url, epochs_store: epochs_dir.display().to_string(), log: log_config.clone(), ..OracleConfig::default() };
     let running = serve::start(&config, Arc::new(DeviceDirectory::default()), None).await.unwrap();
-    Oracle { running, epochs_dir, _dir: dir }
+    support::fleet::ingest(&running.writer, &running.sealer, traffic.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, r)| r)).await;
+    // Past epoch 1's last bucket of reports (its witnesses reach a little past its end).
+    support::fleet::seal_until(&running.sealer, net.now_ms() + 2 * running.sealer.bucket_ms).await;
+    let log = Objects::open(&log_config.store).unwrap();
+    Oracle { running, epochs_dir, log, _dir: dir }
 }
 
 fn driver(net: &Network, oracles: &[Oracle], me: usize, devices: Arc<DeviceDirectory>, payer: Keypair) -> EpochDriver<TestChain> {
-    let peers = (0..oracles.len())
+    let peers: Vec<Peer> = (0..oracles.len())
         .filter(|i| *i != me)
         .map(|i| Peer {
             client: OracleClient::new(format!("http://{}", oracles[i].running.addr), std::time::Duration::from_secs(5)).unwrap().with_retries(1, std::time::Duration::ZERO),
             key: Pubkey::new_from_array(net.oracle_keys[i].verifying_key().to_bytes()),
         })
         .collect();
+    let peer_logs = peers.iter().map(|p| PeerLog { name: p.key.to_string(), client: p.client.clone() }).collect();
     EpochDriver {
         store: oracles[me].running.store.clone(),
         files: EpochFiles::open(oracles[me].epochs_dir.to_str().unwrap()).unwrap(),
@@ -112,8 +125,13 @@ fn driver(net: &Network, oracles: &[Oracle], me: usize, devices: Arc<DeviceDirec
         verification: fieldproof_oracle::verify::VerificationConfig::default(),
         denylist: fieldproof_oracle::verify::Denylist::default(),
         blocks: support::fleet::blocks(&oracles[me].running.store),
+        log: oracles[me].log.clone(),
+        peer_logs,
+        oracle_id: "local".into(),
+        bucket_ms: LogConfig::default().bucket_ms(),
         root_validity_secs: 7 * 86_400,
         settle_ms: 0,
+        peer_wait_ms: 0,
     }
 }
 
@@ -272,6 +290,9 @@ async fn an_oracle_without_the_posted_epochs_file_takes_it_from_a_peer_only_as_p
     // to a file it does not have.
     net.world.advance_clock(EPOCH_SECS).await;
     let epoch_2_ms = net.now_ms() + EPOCH_SECS * 1_000;
+    for o in &oracles {
+        support::fleet::seal_until(&o.running.sealer, epoch_2_ms + 2 * o.running.sealer.bucket_ms).await;
+    }
     let third = |peers: Vec<Peer>| EpochDriver { peers, ..driver(&net, &oracles, 2, devices.clone(), net.world.payer()) };
     let peer = |addr: std::net::SocketAddr, key: usize| Peer {
         client: OracleClient::new(format!("http://{addr}"), std::time::Duration::from_secs(5)).unwrap().with_retries(1, std::time::Duration::ZERO),
@@ -280,13 +301,16 @@ async fn an_oracle_without_the_posted_epochs_file_takes_it_from_a_peer_only_as_p
 
     // A peer serving another file of epoch 1 (one leaf inflated) is not believed.
     let forger = oracle(&net, &fleet).await;
-    let posted = drivers[0].files.reward_file(&net.pool(), 1).await.unwrap().unwrap();
+    // The poster's files are the posted root's (the other signer's stay candidates until it sees
+    // the root on chain).
+    let posted = drivers[1].files.reward_file(&net.pool(), 1).await.unwrap().unwrap();
     let mut inflated = posted.leaves().to_vec();
     inflated[0].1 += 1;
     let forged = fieldproof_sdk::RewardFile::new(net.pool(), 1, inflated).unwrap();
     let at = forger.epochs_dir.join(EpochFiles::file_path(&net.pool(), 1).as_ref());
     std::fs::create_dir_all(at.parent().unwrap()).unwrap();
     std::fs::write(at, forged.to_json()).unwrap();
+    support::fleet::seal_until(&forger.running.sealer, epoch_2_ms + 2 * forger.running.sealer.bucket_ms).await;
     let misled = third(vec![peer(forger.running.addr, 0)]);
     let refused = misled.advance(&net.pool(), RewardStream::Coverage, 2, epoch_2_ms).await;
     assert!(matches!(refused, Err(QuorumError::PostedFileMissing { epoch: 1 })), "{refused:?}");
@@ -298,13 +322,126 @@ async fn an_oracle_without_the_posted_epochs_file_takes_it_from_a_peer_only_as_p
     assert_eq!(fetcher.advance(&net.pool(), RewardStream::Coverage, 2, epoch_2_ms).await.unwrap(), EpochStatus::Signed);
     assert_eq!(
         fetcher.files.reward_file_bytes(&net.pool(), 1).await.unwrap(),
-        drivers[0].files.reward_file_bytes(&net.pool(), 1).await.unwrap(),
+        drivers[1].files.reward_file_bytes(&net.pool(), 1).await.unwrap(),
     );
     let t: Treasury = net.world.client.account(&net.deployment.treasury).await.unwrap();
     assert_eq!(t.next_epoch, 3, "the oracle emitted the treasury's ended epoch 2");
-    let epoch_2 = fetcher.files.reward_file(&net.pool(), 2).await.unwrap().expect("epoch 2 computed");
+    let signed = EpochRecord::load(&fetcher.store, &net.pool(), 2).await.unwrap().and_then(|r| r.candidate).expect("epoch 2 signed");
+    let epoch_2 = fetcher.files.candidate_file_bytes(&net.pool(), 2, &signed).await.unwrap().expect("epoch 2 computed");
+    let epoch_2 = fieldproof_sdk::RewardFile::from_json(std::str::from_utf8(&epoch_2).unwrap()).unwrap();
     assert_eq!(epoch_2.leaves(), posted.leaves(), "nobody reported in epoch 2: the posted amounts carry over");
     for o in oracles.into_iter().chain([forger]) {
+        o.running.shutdown().await.unwrap();
+    }
+}
+
+/// Devices reach oracles unevenly: each of three oracles misses a different fifth of the
+/// reports. Each gathers the others' sealed segments, checks them, and all compute the same
+/// epoch from the union: the root posted is the root of every report, byte-identical at all
+/// three.
+#[tokio::test]
+async fn oracles_that_missed_different_reports_converge_on_the_root_of_all_of_them() {
+    let net = Network::start().await;
+    let fleet = support::fleet::fleet();
+    let traffic = epoch_1_traffic(&net, &fleet);
+    let mut oracles = Vec::new();
+    for k in 0..3 {
+        oracles.push(oracle_receiving(&net, &traffic, |i| i % 5 != k).await);
+    }
+    let devices = support::fleet::directory(&fleet);
+    let drivers: Vec<_> = (0..3).map(|i| driver(&net, &oracles, i, devices.clone(), net.world.payer())).collect();
+    assert_eq!(status(&drivers[0], &net).await.unwrap(), EpochStatus::Signed);
+    assert_eq!(status(&drivers[1], &net).await.unwrap(), EpochStatus::Active, "the second signs the same root: posted");
+    assert_eq!(status(&drivers[0], &net).await.unwrap(), EpochStatus::Active);
+    assert_eq!(status(&drivers[2], &net).await.unwrap(), EpochStatus::Active);
+
+    let file = drivers[1].files.reward_file_bytes(&net.pool(), 1).await.unwrap().unwrap();
+    for d in &drivers {
+        assert_eq!(d.files.reward_file_bytes(&net.pool(), 1).await.unwrap().as_deref(), Some(&file[..]), "byte-identical files");
+    }
+    // The posted epoch is the one of every report: an oracle that received them all (and no
+    // peer) computes the same file.
+    let manifest = drivers[1].files.manifest(&net.pool(), 1).await.unwrap().unwrap();
+    let (whole, computed) = epoch_of_everything(&net, &fleet, manifest.emission).await;
+    assert_eq!(computed.file_bytes.as_deref(), Some(&file[..]));
+    assert_eq!(computed.manifest.input.digest, manifest.input.digest, "the same reports");
+    for o in oracles.into_iter().chain([whole]) {
+        o.running.shutdown().await.unwrap();
+    }
+}
+
+/// One oracle is down for the whole epoch (it receives nothing) while the other two miss
+/// different fifths: the two converge and post; the third, back, catches up and holds the same
+/// files.
+#[tokio::test]
+async fn an_oracle_down_for_a_whole_epoch_catches_up_with_the_same_files() {
+    let net = Network::start().await;
+    let fleet = support::fleet::fleet();
+    let traffic = epoch_1_traffic(&net, &fleet);
+    let oracles = vec![
+        oracle_receiving(&net, &traffic, |i| i % 5 != 0).await,
+        oracle_receiving(&net, &traffic, |i| i % 5 != 1).await,
+        oracle_receiving(&net, &traffic, |_| false).await,
+    ];
+    let devices = support::fleet::directory(&fleet);
+    let drivers: Vec<_> = (0..3).map(|i| driver(&net, &oracles, i, devices.clone(), net.world.payer())).collect();
+    assert_eq!(status(&drivers[0], &net).await.unwrap(), EpochStatus::Signed);
+    assert_eq!(status(&drivers[1], &net).await.unwrap(), EpochStatus::Active);
+    assert_eq!(status(&drivers[2], &net).await.unwrap(), EpochStatus::Active, "back, the third finds the root active");
+    let file = drivers[1].files.reward_file_bytes(&net.pool(), 1).await.unwrap().unwrap();
+    assert_eq!(drivers[2].files.reward_file_bytes(&net.pool(), 1).await.unwrap().as_deref(), Some(&file[..]));
+    // Every report reached one of the two: the union is all of them.
+    let manifest = drivers[1].files.manifest(&net.pool(), 1).await.unwrap().unwrap();
+    let (whole, computed) = epoch_of_everything(&net, &fleet, manifest.emission).await;
+    assert_eq!(computed.manifest.input.digest, manifest.input.digest);
+    for o in oracles.into_iter().chain([whole]) {
+        o.running.shutdown().await.unwrap();
+    }
+}
+
+/// Epoch 1 of the coverage pool as an oracle that received every report computes it alone.
+async fn epoch_of_everything(net: &Network, fleet: &Fleet, emission: u64) -> (Oracle, fieldproof_oracle::epoch::ComputedEpoch) {
+    let whole = oracle(net, fleet).await;
+    let devices = support::fleet::directory(fleet);
+    let alone = driver(net, std::slice::from_ref(&whole), 0, devices.clone(), net.world.payer());
+    let spec = fieldproof_oracle::epoch::EpochSpec { pool: net.pool(), stream: RewardStream::Coverage, epoch: 1, emission };
+    let (start_ms, end_ms) = net.rewards().window_ms(1).unwrap();
+    let segments = support::fleet::segments(&whole.running.store, RewardStream::Coverage, fieldproof_oracle::verify::Window { start_ms, end_ms }).await;
+    let directory = devices.snapshot();
+    let inputs = fieldproof_oracle::epoch::EpochInputs {
+        reports: fieldproof_oracle::epoch::ReportSet { objects: &whole.log, segments: &segments },
+        directory: &directory,
+        denylist: &alone.denylist,
+        verification: &alone.verification,
+        blocks: fieldproof_oracle::epoch::BlockFacts::Chain(&alone.blocks),
+    };
+    let computed = fieldproof_oracle::epoch::compute(&inputs, &Default::default(), &spec, &net.rewards()).await.unwrap();
+    (whole, computed)
+}
+
+/// A crash while computing or signing (the record of the epoch not yet stored) is finished by
+/// the next pass: the same candidate files, the same signature, one post.
+#[tokio::test]
+async fn a_crash_while_computing_or_signing_resumes_with_the_same_root() {
+    let net = Network::start().await;
+    let fleet = support::fleet::fleet();
+    let oracles = three_oracles(&net, &fleet).await;
+    let devices = support::fleet::directory(&fleet);
+    let first = driver(&net, &oracles, 0, devices.clone(), net.world.payer());
+    assert_eq!(status(&first, &net).await.unwrap(), EpochStatus::Signed);
+    let signed = record(&first, &net).await;
+    // The process died after publishing its candidate and before storing its record.
+    sqlx::query("DELETE FROM epochs").execute(first.store.pool()).await.unwrap();
+    let restarted = driver(&net, &oracles, 0, devices.clone(), net.world.payer());
+    assert_eq!(status(&restarted, &net).await.unwrap(), EpochStatus::Signed);
+    let again = record(&restarted, &net).await;
+    assert_eq!(again.candidate, signed.candidate, "the same candidate");
+    assert_eq!(again.own.map(|s| s.to_json()), signed.own.map(|s| s.to_json()), "the same signature");
+    let second = driver(&net, &oracles, 1, devices, net.world.payer());
+    assert_eq!(status(&second, &net).await.unwrap(), EpochStatus::Active);
+    assert_eq!(status(&restarted, &net).await.unwrap(), EpochStatus::Active);
+    assert!(record(&restarted, &net).await.post_tx.is_none(), "one post, by the second");
+    for o in oracles {
         o.running.shutdown().await.unwrap();
     }
 }

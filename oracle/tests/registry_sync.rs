@@ -4,7 +4,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountSerialize, Discriminator};
 use device_registry::state::{DeviceInfo, DeviceKind, DeviceStatus, Location};
 use fieldproof_oracle::devices::{self, DeviceDirectory};
-use fieldproof_oracle::registry_sync::sync_devices;
+use fieldproof_oracle::registry_sync::RegistryFollower;
 use fieldproof_sdk::BanksChain;
 use solana_account::Account;
 use solana_program_test::ProgramTest;
@@ -49,8 +49,9 @@ async fn the_directory_follows_the_registry() {
     chain.watch(addresses.clone());
 
     let directory = DeviceDirectory::default();
-    let summary = sync_devices(&chain, &network, &directory).await.unwrap();
-    assert_eq!((summary.devices, summary.changed, summary.undecodable), (2, 2, 0));
+    let mut follower = RegistryFollower::new(network);
+    let summary = follower.pass(&chain, &directory).await.unwrap();
+    assert_eq!((summary.full, summary.devices, summary.changed, summary.undecodable), (true, 2, 2, 0));
     let h = directory.lookup(&hotspot.to_bytes()).unwrap();
     assert_eq!((h.kind, h.active, h.location_h3, h.gain_ddbi), (devices::DeviceKind::Hotspot, true, Some(0x8c283082a30e9ff), 40));
     let m = directory.lookup(&mapper.to_bytes()).unwrap();
@@ -60,10 +61,11 @@ async fn the_directory_follows_the_registry() {
 
     // The network authority deactivates the hotspot: the next pass changes exactly that entry.
     ctx.set_account(&addresses[0], &device(network, hotspot, DeviceKind::Hotspot, DeviceStatus::Inactive, 0x8c283082a30e9ff).into());
-    let summary = sync_devices(&chain, &network, &directory).await.unwrap();
-    assert_eq!((summary.devices, summary.changed), (2, 1));
+    // The bank keeps no history by address: every pass reads everything.
+    let summary = follower.pass(&chain, &directory).await.unwrap();
+    assert_eq!((summary.full, summary.devices, summary.changed), (true, 2, 1));
     assert!(!directory.lookup(&hotspot.to_bytes()).unwrap().active);
-    assert_eq!(sync_devices(&chain, &network, &directory).await.unwrap().changed, 0, "an unchanged chain changes nothing");
+    assert_eq!(follower.pass(&chain, &directory).await.unwrap().changed, 0, "an unchanged chain changes nothing");
 }
 
 #[tokio::test]
@@ -79,7 +81,7 @@ async fn the_background_sync_picks_up_devices_issued_later() {
     let directory = std::sync::Arc::new(DeviceDirectory::default());
     let task = tokio::spawn(fieldproof_oracle::registry_sync::keep_in_sync(
         chain,
-        network,
+        RegistryFollower::new(network),
         directory.clone(),
         std::time::Duration::from_millis(20),
     ));

@@ -7,7 +7,7 @@ use std::time::Duration;
 mod support;
 
 use fieldproof_oracle::config::OracleConfig;
-use fieldproof_oracle::epoch::{publish_epoch, BlockFacts, EpochFiles, EpochInputs, EpochSpec, RewardConfig, RewardStream};
+use fieldproof_oracle::epoch::{publish_epoch, BlockFacts, EpochFiles, EpochInputs, EpochSpec, ReportSet, RewardConfig, RewardStream};
 use fieldproof_oracle::serve;
 use fieldproof_oracle::simulate::{Cheaters, Fleet, FleetSpec, Role};
 use fieldproof_oracle::verify::{Denylist, VerificationConfig};
@@ -22,6 +22,7 @@ async fn the_simulated_cheaters_are_all_caught_and_honest_devices_never_flagged(
     let config = OracleConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: format!("sqlite://{}", dir.path().join("o.sqlite").display()),
+        log: support::fleet::log_config(dir.path()),
         // The two simulated rounds span 20 minutes and are sent at once.
         ingest: fieldproof_oracle::config::IngestConfig { max_clock_skew_secs: 7_200, per_device_per_minute: 10_000, ..Default::default() },
         ..OracleConfig::default()
@@ -45,17 +46,28 @@ async fn the_simulated_cheaters_are_all_caught_and_honest_devices_never_flagged(
             Err(e) => panic!("oracle unavailable: {e}"),
         }
     }
+    // The log's buckets are sealed (as the oracle does once the skew window has passed).
+    oracle.sealer.seal_due(now as i64 + oracle.sealer.delay_ms + 2 * oracle.sealer.bucket_ms).await.unwrap();
     let store = oracle.store.clone();
     oracle.shutdown().await.unwrap();
+    let log = fieldproof_oracle::objects::Objects::open(&config.log.store).unwrap();
 
     // The epoch is judged and paid, for both streams.
     let files = EpochFiles::open(dir.path().join("epochs").to_str().unwrap()).unwrap();
     let snapshot = directory.snapshot();
     let (denylist, verification) = (Denylist::default(), VerificationConfig::default());
     let blocks = support::fleet::blocks(&store);
-    let inputs = EpochInputs { directory: &snapshot, denylist: &denylist, verification: &verification, blocks: BlockFacts::Chain(&blocks) };
     let mut paid: BTreeMap<[u8; 32], u64> = BTreeMap::new();
     for stream in [RewardStream::Coverage, RewardStream::Mapping] {
+        let (start_ms, end_ms) = rewards.window_ms(0).unwrap();
+        let segments = support::fleet::segments(&store, stream, fieldproof_oracle::verify::Window { start_ms, end_ms }).await;
+        let inputs = EpochInputs {
+            reports: ReportSet { objects: &log, segments: &segments },
+            directory: &snapshot,
+            denylist: &denylist,
+            verification: &verification,
+            blocks: BlockFacts::Chain(&blocks),
+        };
         let spec = EpochSpec { pool: Pubkey::new_unique(), stream, epoch: 0, emission: 1_000_000 };
         let computed = publish_epoch(&store, &files, &inputs, &spec, &rewards).await.unwrap();
         for (asset, amount) in computed.file.expect("honest devices earned").leaves() {

@@ -281,7 +281,7 @@ fn locations_come_from_the_chain_not_from_the_report() {
     let from_north = beacon(&north, T0, 1, -1.34 + 0.009);
     let from_south = beacon(&south, T0 + 1_000, 1, -0.009);
     // What 1 km would allow, as both claim.
-    let (hears_north, hears_south) = (witness(&south, &from_north, -700, 1), witness(&north, &from_south, -700, 1));
+    let (hears_north, hears_south) = (witness(&south, &from_north, -700, 2), witness(&north, &from_south, -700, 2));
     let verdicts = world.coverage(&[from_north.clone(), from_south.clone(), hears_north.clone(), hears_south.clone()]);
     assert_eq!(verdicts.of_report(&from_north), Some("location_mismatch"));
     assert_eq!(verdicts.of_report(&from_south), Some("location_mismatch"));

@@ -13,6 +13,7 @@ use solana_transaction_error::TransactionError;
 
 #[cfg(feature = "program-test")]
 mod banks;
+pub(crate) mod history;
 mod rpc;
 
 #[cfg(feature = "program-test")]
@@ -92,6 +93,35 @@ pub trait Chain: Send + Sync {
 
     /// The cluster's clock.
     fn clock(&self) -> impl Future<Output = Result<Clock, ChainError>> + Send;
+
+    /// The newest successful transaction that names `program`: the cursor to ask
+    /// [`changes_since`](Self::changes_since) from. `None` when there is none, or when the chain
+    /// keeps no history by address (the in-process bank, which this default describes).
+    fn newest_change(&self, program: &Pubkey) -> impl Future<Output = Result<Option<Signature>, ChainError>> + Send {
+        let _ = program;
+        async { Ok(None) }
+    }
+
+    /// The accounts written by the successful transactions that named `program` after `cursor`.
+    /// `None` when the chain cannot tell (no history by address, which this default describes, or
+    /// a node whose history no longer reaches `cursor`): the caller must read everything again.
+    fn changes_since(&self, program: &Pubkey, cursor: &Signature) -> impl Future<Output = Result<Option<ProgramChanges>, ChainError>> + Send {
+        let _ = (program, cursor);
+        async { Ok(None) }
+    }
+}
+
+/// What a program's transactions wrote over a stretch of the chain's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramChanges {
+    /// The newest transaction read: the cursor to ask from next time (the one asked from when
+    /// nothing is new).
+    pub newest: Signature,
+    /// How many successful transactions the stretch held.
+    pub transactions: usize,
+    /// Every account they could write, each once, in address order (not only the program's:
+    /// callers keep the accounts they recognise).
+    pub written: Vec<Pubkey>,
 }
 
 /// Decodes the Clock sysvar's account data: five little-endian 64-bit fields.

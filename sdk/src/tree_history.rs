@@ -17,18 +17,12 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::AnchorDeserialize;
-use solana_commitment_config::CommitmentConfig;
-use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
-use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_signature::Signature;
-use solana_transaction_status_client_types::{option_serializer::OptionSerializer, UiInstruction, UiTransactionEncoding};
+use solana_transaction_status_client_types::{option_serializer::OptionSerializer, UiInstruction};
 
 use crate::chain::{Chain, RpcChain};
 use crate::device_registry::{DeviceInfo, SPL_NOOP_ID};
 use crate::ownership::{tree_current_root, tree_depths, AssetProof, OwnershipSource, OwnershipSourceError};
-
-/// Signatures per `getSignaturesForAddress` page (the node's maximum).
-const SIGNATURES_PER_PAGE: usize = 1000;
 
 /// account compression's `AccountCompressionEvent`, as logged through noop.
 #[derive(AnchorDeserialize)]
@@ -228,7 +222,7 @@ impl TreeHistory {
             let data = account.map(|a| a.data).ok_or_else(|| OwnershipSourceError::Unexpected(format!("tree {tree} does not exist")))?;
             let (depth, _) = tree_depths(&data).ok_or_else(bad_tree)?;
             let root = tree_current_root(&data).ok_or_else(bad_tree)?;
-            for signature in self.new_signatures(tree, replayed.newest).await? {
+            for signature in self.chain.signatures_since(tree, replayed.newest, None).await.map_err(unavailable)? {
                 for event in self.events(&signature).await? {
                     replayed.apply(event, tree);
                 }
@@ -243,62 +237,19 @@ impl TreeHistory {
         )))
     }
 
-    /// The signatures of `tree`'s transactions newer than `newest`, oldest first.
-    async fn new_signatures(&self, tree: &Pubkey, newest: Option<Signature>) -> Result<Vec<Signature>, OwnershipSourceError> {
-        let rpc = self.chain.rpc_client();
-        let mut signatures = Vec::new();
-        let mut before = None;
-        loop {
-            let config = || GetConfirmedSignaturesForAddress2Config {
-                before,
-                until: newest,
-                limit: Some(SIGNATURES_PER_PAGE),
-                commitment: Some(CommitmentConfig::confirmed()),
-            };
-            let page = self.chain.retry().run(|| rpc.get_signatures_for_address_with_config(tree, config())).await.map_err(unavailable)?;
-            let full = page.len() == SIGNATURES_PER_PAGE;
-            for status in page {
-                let signature: Signature = status.signature.parse().map_err(|e| OwnershipSourceError::Unexpected(format!("signature {}: {e}", status.signature)))?;
-                before = Some(signature);
-                if status.err.is_none() {
-                    signatures.push(signature);
-                }
-            }
-            if !full {
-                break;
-            }
-        }
-        signatures.reverse();
-        Ok(signatures)
-    }
-
     /// The noop logs of transaction `signature`, in execution order.
     async fn events(&self, signature: &Signature) -> Result<Vec<TreeEvent>, OwnershipSourceError> {
-        let config = || RpcTransactionConfig {
-            encoding: Some(UiTransactionEncoding::Base64),
-            commitment: Some(CommitmentConfig::confirmed()),
-            max_supported_transaction_version: Some(0),
-        };
-        let rpc = self.chain.rpc_client();
-        let confirmed = self.chain.retry().run(|| rpc.get_transaction_with_config(signature, config())).await.map_err(unavailable)?;
-        let unexpected = |what: &str| OwnershipSourceError::Unexpected(format!("transaction {signature}: {what}"));
-        let transaction = confirmed.transaction.transaction.decode().ok_or_else(|| unexpected("undecodable"))?;
-        let meta = confirmed.transaction.meta.ok_or_else(|| unexpected("no status meta"))?;
-        // Program ids index the static keys, then the lookup tables' writable and read-only ones.
-        let mut keys: Vec<Pubkey> = transaction.message.static_account_keys().to_vec();
-        if let OptionSerializer::Some(loaded) = &meta.loaded_addresses {
-            for key in loaded.writable.iter().chain(&loaded.readonly) {
-                keys.push(key.parse().map_err(|_| unexpected("bad loaded address"))?);
-            }
-        }
-        let OptionSerializer::Some(inner) = meta.inner_instructions else { return Ok(Vec::new()) };
+        let stored = self.chain.stored_transaction(signature).await.map_err(unavailable)?;
+        let OptionSerializer::Some(inner) = stored.meta.inner_instructions else { return Ok(Vec::new()) };
         let mut events = Vec::new();
         for instruction in inner.into_iter().flat_map(|set| set.instructions) {
             let UiInstruction::Compiled(compiled) = instruction else { continue };
-            if keys.get(usize::from(compiled.program_id_index)) != Some(&SPL_NOOP_ID) {
+            if stored.keys.get(usize::from(compiled.program_id_index)) != Some(&SPL_NOOP_ID) {
                 continue;
             }
-            let data = bs58::decode(&compiled.data).into_vec().map_err(|_| unexpected("noop data is not base58"))?;
+            let data = bs58::decode(&compiled.data)
+                .into_vec()
+                .map_err(|_| OwnershipSourceError::Unexpected(format!("transaction {signature}: noop data is not base58")))?;
             events.extend(parse_event(&data));
         }
         Ok(events)

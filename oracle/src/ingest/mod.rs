@@ -35,6 +35,8 @@ pub struct IngestState {
     pub config: IngestConfig,
     pub store: Store,
     pub writer: ReportWriter,
+    /// The log's sealer: what the health check probes the write path with.
+    pub sealer: Arc<crate::log::Sealer>,
     pub devices: Arc<DeviceDirectory>,
     pub metrics: Option<PrometheusHandle>,
     per_device: DefaultKeyedRateLimiter<[u8; 32]>,
@@ -46,6 +48,7 @@ impl IngestState {
         config: IngestConfig,
         store: Store,
         writer: ReportWriter,
+        sealer: Arc<crate::log::Sealer>,
         devices: Arc<DeviceDirectory>,
         metrics: Option<PrometheusHandle>,
     ) -> Self {
@@ -57,6 +60,7 @@ impl IngestState {
             config,
             store,
             writer,
+            sealer,
             devices,
             metrics,
         }
@@ -204,9 +208,13 @@ struct Health {
     devices: usize,
 }
 
+/// Healthy when the write path works: a report accepted now would be durable (see
+/// `Sealer::check_write_path`), not merely when the process answers.
 async fn health(State(state): State<Arc<IngestState>>) -> Result<Json<Health>, Rejection> {
-    // A trivial query proves the database answers, not only that the process runs.
-    sqlx::query("SELECT 1").execute(state.store.pool()).await.map_err(|_| Rejection::StorageUnavailable)?;
+    if let Err(reason) = state.sealer.check_write_path(unix_ms()).await {
+        tracing::error!(%reason, "health check: the write path fails");
+        return Err(Rejection::Unhealthy(reason));
+    }
     Ok(Json(Health { status: "ok", devices: state.devices.len() }))
 }
 

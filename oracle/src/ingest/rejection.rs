@@ -35,6 +35,8 @@ pub enum Rejection {
     EntropyUnavailable,
     #[error("the report's time is already sealed in this oracle's log: it came too late")]
     LateReport,
+    #[error("the oracle cannot store reports now: {0}")]
+    Unhealthy(String),
 }
 
 #[derive(Serialize)]
@@ -60,6 +62,7 @@ impl Rejection {
             Rejection::Timeout => "timeout",
             Rejection::EntropyUnavailable => "entropy_unavailable",
             Rejection::LateReport => "late_report",
+            Rejection::Unhealthy(_) => "storage_unavailable",
         }
     }
 
@@ -72,7 +75,7 @@ impl Rejection {
             Rejection::ClockSkew { .. } | Rejection::LateReport => StatusCode::UNPROCESSABLE_ENTITY,
             Rejection::DuplicateReport | Rejection::ReplayedNonce => StatusCode::CONFLICT,
             Rejection::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Rejection::Overloaded | Rejection::StorageUnavailable | Rejection::EntropyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Rejection::Overloaded | Rejection::StorageUnavailable | Rejection::EntropyUnavailable | Rejection::Unhealthy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
         }
     }

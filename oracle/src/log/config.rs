@@ -29,6 +29,11 @@ impl Default for LogConfig {
 }
 
 impl LogConfig {
+    /// The default log with its store and write-ahead files in `dir` (`log/`, `wal/`).
+    pub fn in_dir(dir: &std::path::Path) -> Self {
+        Self { store: dir.join("log").display().to_string(), wal_dir: dir.join("wal"), ..Self::default() }
+    }
+
     pub fn bucket_ms(&self) -> i64 {
         i64::try_from(self.bucket_secs.max(1).saturating_mul(1_000)).unwrap_or(i64::MAX)
     }

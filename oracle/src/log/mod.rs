@@ -23,7 +23,7 @@ pub use api::{router, LogApiState};
 pub use config::LogConfig;
 pub use sealer::Sealer;
 pub use union::{gather, local, Gathered, PeerLog};
-pub use writer::{InsertOutcome, ReportWriter, WriterConfig};
+pub use writer::{InsertOutcome, ReportWriter, SealingHandle, WriterConfig};
 
 use fieldproof_reports::SignedReport;
 use object_store::path::Path;
@@ -88,12 +88,13 @@ pub async fn open(config: &LogConfig, store: Store, oracle: String, delay_ms: i6
         store: sealer_store,
         objects: objects.clone(),
         wal_dir: config.wal_dir.clone(),
-        writer: writer.clone(),
+        writer: writer.downgrade(),
         oracle,
         instance: config.instance.clone(),
         bucket_ms: config.bucket_ms(),
         delay_ms,
         pass: tokio::sync::Mutex::new(()),
+        failing: std::sync::Mutex::new(None),
     };
     Ok(OpenedLog { objects, writer, writer_task, sealer })
 }
@@ -158,4 +159,47 @@ pub async fn read_segments(objects: &Objects, hashes: &[[u8; 32]]) -> Result<Vec
         out.extend(reports.into_iter().zip(wire));
     }
     Ok(out)
+}
+
+/// What a rebuild of the database's index found in the log store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub segments: usize,
+    pub reports: usize,
+}
+
+/// Rebuilds the database's index of the log (`reports`, `log_segments`) from the log store
+/// alone: every segment, checked against its name; its bucket and the instance that sealed it
+/// from the index objects (a segment fetched from a peer has none here: it is recorded under
+/// the bucket of its reports at `bucket_ms`, sealed by "unknown"). Rows already there are left
+/// alone, so it can run over a live index.
+pub async fn rebuild_index(store: &Store, objects: &Objects, bucket_ms: i64) -> Result<Rebuilt, LogError> {
+    let mut sealed_by: std::collections::HashMap<String, (String, String, u64)> = std::collections::HashMap::new();
+    for path in objects.list(&Path::from("index")).await? {
+        let Some(bytes) = objects.get(&path).await? else { continue };
+        match serde_json::from_slice::<BucketIndex>(&bytes) {
+            Ok(index) => {
+                for hash in index.segments {
+                    sealed_by.insert(hash, (index.oracle.clone(), index.instance.clone(), index.bucket));
+                }
+            }
+            Err(e) => tracing::warn!(path = %path, error = %e, "an index object does not parse; skipped"),
+        }
+    }
+    let mut rebuilt = Rebuilt::default();
+    for path in objects.list(&Path::from("segments")).await? {
+        let Some(hash) = path.filename().and_then(|n| n.strip_suffix(".seg")).and_then(|h| hex::decode(h).ok()).and_then(|h| <[u8; 32]>::try_from(h).ok()) else {
+            continue;
+        };
+        let reports = read_segments(objects, &[hash]).await?;
+        let Some((first, _)) = reports.first() else { continue };
+        let (oracle, instance, bucket) = sealed_by.get(&hex::encode(hash)).cloned().unwrap_or_else(|| {
+            ("unknown".into(), "unknown".into(), bucket_of(i64::try_from(first.body.header().timestamp_ms).unwrap_or(i64::MAX), bucket_ms))
+        });
+        index_reports(store, &reports, crate::ingest::unix_ms(), "rebuilt").await?;
+        sealer::record_segment(store, &hash, bucket, &oracle, &instance, reports.len()).await?;
+        rebuilt.segments += 1;
+        rebuilt.reports += reports.len();
+    }
+    Ok(rebuilt)
 }

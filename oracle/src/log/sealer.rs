@@ -8,7 +8,8 @@ use fieldproof_reports::SignedReport;
 use sqlx::Row;
 
 use super::segment::{self, Entry};
-use super::{bucket_of, index_path, segment_path, wal, BucketIndex, LogError, ReportWriter};
+use super::writer::SealingHandle;
+use super::{bucket_of, index_path, segment_path, wal, BucketIndex, LogError};
 use crate::objects::Objects;
 use crate::storage::Store;
 
@@ -16,7 +17,7 @@ pub struct Sealer {
     pub store: Store,
     pub objects: Objects,
     pub wal_dir: PathBuf,
-    pub writer: ReportWriter,
+    pub writer: SealingHandle,
     /// This oracle's identity (its key, base58) and this ingest process's instance name.
     pub oracle: String,
     pub instance: String,
@@ -25,12 +26,47 @@ pub struct Sealer {
     pub delay_ms: i64,
     /// One pass at a time: two passes would race to seal the same buckets.
     pub pass: tokio::sync::Mutex<()>,
+    /// Why the last pass failed, until one succeeds.
+    pub failing: std::sync::Mutex<Option<String>>,
 }
 
 impl Sealer {
     /// Seals every bucket that ended more than `delay_ms` before `now_ms`; returns how many.
     pub async fn seal_due(&self, now_ms: i64) -> Result<usize, LogError> {
         let _pass = self.pass.lock().await;
+        let outcome = self.seal_due_now(now_ms).await;
+        *self.failing.lock().unwrap_or_else(|p| p.into_inner()) = outcome.as_ref().err().map(ToString::to_string);
+        outcome
+    }
+
+    /// Checks that this instance can still write what ingest and sealing write: a file in the
+    /// write-ahead directory (created, fsynced, removed), a row in the database, and that the
+    /// last sealing pass succeeded. Says what failed.
+    pub async fn check_write_path(&self, now_ms: i64) -> Result<(), String> {
+        let probe = self.wal_dir.join(format!(".health-{}", self.instance));
+        let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&probe)?;
+            file.write_all(b"probe")?;
+            file.sync_all()?;
+            std::fs::remove_file(&probe)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        written.map_err(|e| format!("the write-ahead directory {} cannot be written: {e}", self.wal_dir.display()))?;
+        sqlx::query("INSERT INTO health_probes (instance, at_ms) VALUES ($1, $2) ON CONFLICT (instance) DO UPDATE SET at_ms = excluded.at_ms")
+            .bind(&self.instance)
+            .bind(now_ms)
+            .execute(self.store.pool())
+            .await
+            .map_err(|e| format!("the database cannot be written: {e}"))?;
+        match self.failing.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            Some(reason) => Err(format!("sealing the log fails: {reason}")),
+            None => Ok(()),
+        }
+    }
+
+    async fn seal_due_now(&self, now_ms: i64) -> Result<usize, LogError> {
         let due = bucket_of(now_ms.saturating_sub(self.delay_ms), self.bucket_ms);
         let wal_buckets = wal::buckets(&self.wal_dir)?;
         let from = match self.sealed_below().await? {

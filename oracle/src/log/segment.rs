@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn a_segment_that_is_not_its_name_or_not_whole_is_refused() {
-        let (bytes, hash) = encode(vec![entry(1, 1)]);
+        let (bytes, _) = encode(vec![entry(1, 1)]);
         assert!(matches!(decode(&bytes, &[0; 32]), Err(SegmentError::WrongHash { .. })));
         let truncated = &bytes[..bytes.len() - 1];
         let truncated_hash = solana_sha256_hasher::hash(truncated).to_bytes();

@@ -82,11 +82,27 @@ impl ReportWriter {
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
-    /// From now on, refuses the reports of the buckets below `bucket`; returns once every report
-    /// sent before is stored.
+    /// A handle for the sealer, which does not keep the writer running: the writer stops once
+    /// ingest's handles are gone.
+    pub fn downgrade(&self) -> SealingHandle {
+        SealingHandle { jobs: self.jobs.downgrade() }
+    }
+}
+
+/// The sealer's handle to the writer.
+#[derive(Clone)]
+pub struct SealingHandle {
+    jobs: mpsc::WeakSender<Job>,
+}
+
+impl SealingHandle {
+    /// From now on, the writer refuses the reports of the buckets below `bucket`; returns once
+    /// every report sent to it before is stored. With the writer stopped, nothing can be
+    /// accepted any more: that is a seal too.
     pub async fn seal_below(&self, bucket: u64) -> Result<(), StoreError> {
+        let Some(jobs) = self.jobs.upgrade() else { return Ok(()) };
         let (done, answer) = oneshot::channel();
-        self.jobs.send(Job::Seal(bucket, done)).await.map_err(|_| StoreError::WriterStopped)?;
+        jobs.send(Job::Seal(bucket, done)).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)
     }
 }

@@ -420,6 +420,13 @@ impl<C: Chain> EpochDriver<C> {
             }
             return Err(QuorumError::Superseded { epoch, posted: latest.epoch });
         }
+        // The pool's configuration changed since the quorum signed (a veto bumps its version):
+        // those signatures are void. The epoch is computed and signed again.
+        if pool.config_version != own.args.config_version {
+            tracing::warn!(pool = %pool_address, epoch, signed = own.args.config_version, now = pool.config_version, "the pool's config version changed: signing the epoch again");
+            *record = EpochRecord::new(pool_address, epoch);
+            return Ok(true);
+        }
         let now = self.client.chain().clock().await.map_err(SdkError::from)?.unix_timestamp;
         if now > own.args.expires_at {
             return Err(QuorumError::Expired { expires_at: own.args.expires_at });

@@ -47,7 +47,7 @@ pub async fn open_log(store: &Store, dir: &std::path::Path) -> fieldproof_oracle
 
 /// The `[log]` of a test oracle in `dir`.
 pub fn log_config(dir: &std::path::Path) -> fieldproof_oracle::log::LogConfig {
-    fieldproof_oracle::log::LogConfig { store: dir.join("log").display().to_string(), wal_dir: dir.join("wal"), ..Default::default() }
+    fieldproof_oracle::log::LogConfig::in_dir(dir)
 }
 
 /// Ingests `reports` through `writer`, as if each arrived a second after it was signed, and
@@ -59,7 +59,13 @@ pub async fn ingest<'a>(writer: &fieldproof_oracle::log::ReportWriter, sealer: &
         last = last.max(at);
         writer.insert(NewReport::accepted(&sim.report, sim.report.to_bytes(), at + 1_000, "test".into())).await.unwrap();
     }
-    sealer.seal_due(last + sealer.delay_ms + 2 * sealer.bucket_ms).await.unwrap();
+    seal_until(sealer, last + 2 * sealer.bucket_ms).await;
+}
+
+/// Seals every bucket that ended before `until_ms`, as the oracle does once the clock-skew
+/// window has passed them.
+pub async fn seal_until(sealer: &fieldproof_oracle::log::Sealer, until_ms: i64) {
+    sealer.seal_due(until_ms + sealer.delay_ms).await.unwrap();
 }
 
 /// The segments this oracle's log holds of the buckets `stream`'s `epoch` spans.

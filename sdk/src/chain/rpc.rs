@@ -15,7 +15,7 @@ use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
 use solana_signature::Signature;
 use solana_transaction::versioned::VersionedTransaction;
 
-use super::{decode_clock, AccountFilter, Chain, ChainError};
+use super::{decode_clock, AccountFilter, Chain, ChainError, ProgramChanges};
 
 /// Most addresses one `getMultipleAccounts` request may carry.
 const MAX_ACCOUNTS_PER_REQUEST: usize = 100;
@@ -91,9 +91,9 @@ fn client_error(error: ClientError) -> ChainError {
 
 /// A [`Chain`] over a JSON-RPC endpoint.
 pub struct RpcChain {
-    client: RpcClient,
-    commitment: CommitmentConfig,
-    retry: RetryPolicy,
+    pub(super) client: RpcClient,
+    pub(super) commitment: CommitmentConfig,
+    pub(super) retry: RetryPolicy,
 }
 
 impl RpcChain {
@@ -110,11 +110,6 @@ impl RpcChain {
     /// The underlying RPC client, for requests this interface does not cover.
     pub fn rpc_client(&self) -> &RpcClient {
         &self.client
-    }
-
-    /// How this chain retries requests, for requests made through [`rpc_client`](Self::rpc_client).
-    pub(crate) fn retry(&self) -> &RetryPolicy {
-        &self.retry
     }
 
     async fn confirm(&self, signature: &Signature, blockhash: &Hash) -> Result<(), ChainError> {
@@ -206,5 +201,13 @@ impl Chain for RpcChain {
             .await?
             .ok_or_else(|| ChainError::Unexpected("the clock sysvar does not exist".into()))?;
         decode_clock(&account.data)
+    }
+
+    async fn newest_change(&self, program: &Pubkey) -> Result<Option<Signature>, ChainError> {
+        self.newest_signature(program).await
+    }
+
+    async fn changes_since(&self, program: &Pubkey, cursor: &Signature) -> Result<Option<ProgramChanges>, ChainError> {
+        self.written_since(program, cursor).await
     }
 }
