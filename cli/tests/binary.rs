@@ -95,3 +95,20 @@ fn bad_arguments_are_named() {
     // Usage errors are clap's: exit code 2.
     assert_eq!(fieldproof(&["claim", "--file", "x"]).status.code(), Some(2));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    // `fieldproof --json ... | head -0`: the pipe is closed before the failure's JSON is written.
+    let files = Files::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fieldproof"))
+        .args(["--json", "rewards", "--file", &files.path("rewards.json")])
+        .env("FIELDPROOF_RPC_URL", "http://127.0.0.1:1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("the binary ends");
+    assert_eq!(out.status.code(), Some(4), "the failure's own code, not a panic's: {}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

@@ -14,24 +14,34 @@ use solana_commitment_config::CommitmentConfig;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli).await {
-        Ok(outcome) if cli.json => {
-            println!("{}", outcome.json);
-            ExitCode::SUCCESS
-        }
-        Ok(outcome) => {
-            print!("{}", outcome.human);
-            ExitCode::SUCCESS
+    let (text, code) = match run(&cli).await {
+        Ok(outcome) if cli.json => (format!("{}\n", outcome.json), ExitCode::SUCCESS),
+        Ok(outcome) => (outcome.human, ExitCode::SUCCESS),
+        Err(failure) if cli.json => {
+            (format!("{}\n", json!({"error": {"kind": failure.kind(), "message": failure.to_string()}})), ExitCode::from(failure.exit_code()))
         }
         Err(failure) => {
-            if cli.json {
-                println!("{}", json!({"error": {"kind": failure.kind(), "message": failure.to_string()}}));
-            } else {
-                eprintln!("error: {failure}");
-            }
-            ExitCode::from(failure.exit_code())
+            eprintln!("error: {failure}");
+            (String::new(), ExitCode::from(failure.exit_code()))
+        }
+    };
+    match write_stdout(&text) {
+        Ok(()) => code,
+        // The reader went away (`fieldproof ... | head`): what it did not read is not wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            ExitCode::FAILURE
         }
     }
+}
+
+/// Writes `text` to standard output (`print!` would panic on a closed pipe).
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 async fn run(cli: &Cli) -> Result<Outcome, Failure> {

@@ -103,7 +103,8 @@ async fn claim_pays_then_there_is_nothing_to_claim() {
     let listed = execute(&Command::Devices { network }, &ctx).await.expect("devices");
     let mut listed: Vec<String> = listed.json["devices"].as_array().unwrap().iter().map(|d| d["asset"].as_str().unwrap().to_string()).collect();
     let mut expected: Vec<String> = assets.iter().map(|a| a.to_string()).collect();
-    (listed.sort(), expected.sort());
+    listed.sort();
+    expected.sort();
     assert_eq!(listed, expected);
     let not_a_network = execute(&Command::Devices { network: setup.pool.pool.to_string() }, &ctx).await.unwrap_err();
     assert_eq!(not_a_network.exit_code(), 5, "{not_a_network}");
@@ -192,7 +193,7 @@ async fn assert_location_moves_the_owners_device_only() {
 
 /// `migrations/localnet.toml` without its device tree (the in-process bank has no Bubblegum).
 fn localnet_plan_without_tree() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/localnet.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/localnet.toml");
     let plan = std::fs::read_to_string(path).unwrap();
     plan.lines().filter(|line| !line.starts_with("device_tree")).collect::<Vec<_>>().join("\n")
 }
