@@ -260,6 +260,7 @@ pub fn sign_onboarding(message: &OnboardingMessage, key: &ed25519_dalek::Signing
 /// Issues the device `args.device_key` to `owner` as a cNFT in the network's active tree: the
 /// Ed25519 precompile check of both signatures, then `issue_device`, which must follow it
 /// directly. The onboarding fee is burned from `payer`'s DC.
+#[expect(clippy::too_many_arguments, reason = "one parameter per party and input of the instruction, as the program names them")]
 pub fn issue_device(
     payer: &Pubkey,
     network: &Pubkey,

@@ -100,7 +100,8 @@ pub fn rpc_chain(url: String) -> RpcChain {
 
 /// Where the chain lives.
 enum Backend {
-    Bank(ProgramTestContext),
+    // Boxed: the bank's context is large beside an RPC client.
+    Bank(Box<ProgramTestContext>),
     Rpc(RpcClient),
 }
 
@@ -122,13 +123,13 @@ impl World {
         let ctx = crate::native_programs::program_test().start_with_context().await;
         let client = Client::new(TestChain::Bank(BanksChain::new(ctx.banks_client.clone())));
         let payer = ctx.payer.insecure_clone();
-        Self { backend: Backend::Bank(ctx), payer, client }
+        Self { backend: Backend::Bank(Box::new(ctx)), payer, client }
     }
 
     /// A fresh payer funded by the node's faucet.
     async fn on_node(url: String) -> Self {
         let rpc = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
-        let payer = Keypair::new();
+        let payer = crate::keys::keypair();
         let signature = rpc.request_airdrop(&payer.pubkey(), RPC_PAYER_LAMPORTS).await.expect("airdrop from the node's faucet");
         for _ in 0..120 {
             if rpc.confirm_transaction(&signature).await.expect("airdrop status") {
@@ -231,7 +232,7 @@ impl World {
     }
 
     async fn create_account(&self, space: usize, owner: &Pubkey) -> (Keypair, anchor_lang::solana_program::instruction::Instruction) {
-        let account = Keypair::new();
+        let account = crate::keys::keypair();
         let rent = anchor_lang::prelude::Rent::default().minimum_balance(space);
         let ix = anchor_lang::solana_program::system_instruction::create_account(&self.payer().pubkey(), &account.pubkey(), rent, space as u64, owner);
         (account, ix)
@@ -286,8 +287,8 @@ pub const TIMELOCK_SECS: i64 = 6;
 /// guardian and [`TIMELOCK_SECS`].
 pub fn dc_args(price_source: fieldproof_sdk::data_credits::PriceSource, epoch_start: i64, epoch_length_secs: i64) -> fieldproof_sdk::data_credits::InitializeArgs {
     fieldproof_sdk::data_credits::InitializeArgs {
-        burn_authority: Pubkey::new_unique(),
-        guardian: Pubkey::new_unique(),
+        burn_authority: crate::keys::pubkey(),
+        guardian: crate::keys::pubkey(),
         timelock_secs: TIMELOCK_SECS,
         price_source,
         max_price_staleness_secs: 600,
