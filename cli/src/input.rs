@@ -1,5 +1,5 @@
 //! What the commands read from their arguments: addresses, reward files, H3 cells.
-use fieldproof_sdk::{Pubkey, RewardFile};
+use fieldproof_sdk::{BreakerConfig, Pubkey, RewardFile, Threshold};
 
 use crate::failure::Failure;
 
@@ -17,4 +17,44 @@ pub fn reward_file(path: &std::path::Path) -> Result<RewardFile, Failure> {
 /// An H3 cell index in hex, as `--h3` takes it.
 pub fn parse_h3(text: &str) -> Result<u64, String> {
     u64::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|e| format!("not a hex H3 cell index: {e}"))
+}
+
+/// A circuit breaker's settings on the command line: each one given replaces the current one.
+#[derive(Debug, Default, clap::Args)]
+pub struct BreakerChange {
+    /// The breaker's window, in seconds.
+    #[arg(long)]
+    pub breaker_window_secs: Option<u64>,
+    /// At most this many base units per window.
+    #[arg(long, conflicts_with = "breaker_percent")]
+    pub breaker_absolute: Option<u64>,
+    /// At most this share of the balance per window, in basis points.
+    #[arg(long)]
+    pub breaker_percent: Option<u16>,
+}
+
+impl BreakerChange {
+    /// `current` with the settings given replaced.
+    pub fn applied_to(&self, current: BreakerConfig) -> BreakerConfig {
+        let threshold = match (self.breaker_absolute, self.breaker_percent) {
+            (Some(amount), _) => Threshold::Absolute(amount),
+            (None, Some(bps)) => Threshold::Percent(bps),
+            (None, None) => current.threshold,
+        };
+        BreakerConfig { window_secs: self.breaker_window_secs.unwrap_or(current.window_secs), threshold }
+    }
+}
+
+/// A breaker for people and for scripts: `absolute 100 per 3600 s`, and its JSON.
+pub fn breaker_text(breaker: &BreakerConfig) -> (String, serde_json::Value) {
+    match breaker.threshold {
+        Threshold::Absolute(amount) => (
+            format!("at most {amount} per {} s", breaker.window_secs),
+            serde_json::json!({"window_secs": breaker.window_secs, "absolute": amount}),
+        ),
+        Threshold::Percent(bps) => (
+            format!("at most {bps} bps of the balance per {} s", breaker.window_secs),
+            serde_json::json!({"window_secs": breaker.window_secs, "percent_bps": bps}),
+        ),
+    }
 }

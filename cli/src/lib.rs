@@ -24,7 +24,7 @@ use input::{address, parse_h3, reward_file};
 
 /// Command line of `fieldproof`.
 #[derive(Debug, Parser)]
-#[command(name = "fieldproof", version, about = "Fieldproof for hotspot owners and operators: pools, rewards, claims, device reports")]
+#[command(name = "fieldproof", version, about = "Fieldproof for hotspot owners, makers, operators and guardians: devices, data credits, pools, rewards, claims, governance")]
 pub struct Cli {
     /// JSON-RPC endpoint of a Solana node.
     #[arg(long, global = true, env = "FIELDPROOF_RPC_URL", default_value = "http://127.0.0.1:8899")]
@@ -140,6 +140,43 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         gain: i32,
     },
+    /// (maker) Issue a device as a cNFT under the device's and the maker's signatures.
+    IssueDevice(commands::issue_device::IssueDevice),
+    /// Give a device cNFT to another owner.
+    TransferDevice(commands::transfer_device::TransferDevice),
+    /// Buy data credits with the network token.
+    BuyDc(commands::buy_dc::BuyDc),
+    /// Delegate data credits to a router's usage.
+    DelegateDc(commands::delegate_dc::DelegateDc),
+    /// (network authority) Approve or revoke a hardware maker.
+    Maker {
+        #[command(subcommand)]
+        action: commands::maker::MakerAction,
+    },
+    /// A pool's oracle set: propose, apply after the time lock, cancel.
+    OracleSet {
+        #[command(subcommand)]
+        action: commands::oracle_set::OracleSetAction,
+    },
+    /// A pool's dispute window, breaker and time lock: tighten at once, or propose, apply, cancel.
+    PoolConfig {
+        #[command(subcommand)]
+        action: commands::pool_config::PoolConfigAction,
+    },
+    /// The treasury's schedule, split, breaker and time lock: propose, apply, cancel.
+    TreasuryParams {
+        #[command(subcommand)]
+        action: commands::treasury_params::TreasuryParamsAction,
+    },
+    /// Hand a role of a pool, the treasury, the DC configuration or the network over.
+    Role {
+        #[command(subcommand)]
+        action: commands::role::RoleAction,
+    },
+    /// (guardian) Veto a pool's pending root.
+    VetoRoot(commands::veto_root::VetoRoot),
+    /// Activate a pool's pending root after its dispute window.
+    ActivateRoot(commands::activate_root::ActivateRoot),
     /// Sign a heartbeat with a device's key and submit it to the oracle.
     Heartbeat {
         /// The device's keypair file.
@@ -210,6 +247,17 @@ pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Cont
             commands::assert_location::assert_location(ctx, address("asset", asset)?, location).await
         }
         Command::Bootstrap { plan, keys } => commands::bootstrap::bootstrap(ctx, plan, keys.as_deref()).await,
+        Command::IssueDevice(args) => commands::issue_device::issue_device(ctx, args).await,
+        Command::TransferDevice(args) => commands::transfer_device::transfer_device(ctx, args).await,
+        Command::BuyDc(args) => commands::buy_dc::buy_dc(ctx, args).await,
+        Command::DelegateDc(args) => commands::delegate_dc::delegate_dc(ctx, args).await,
+        Command::Maker { action } => commands::maker::maker(ctx, action).await,
+        Command::OracleSet { action } => commands::oracle_set::oracle_set(ctx, action).await,
+        Command::PoolConfig { action } => commands::pool_config::pool_config(ctx, action).await,
+        Command::TreasuryParams { action } => commands::treasury_params::treasury_params(ctx, action).await,
+        Command::Role { action } => commands::role::role(ctx, action).await,
+        Command::VetoRoot(args) => commands::veto_root::veto_root(ctx, args).await,
+        Command::ActivateRoot(args) => commands::activate_root::activate_root(ctx, args).await,
         Command::Heartbeat { .. } => Err(Failure::BadInput("heartbeat talks to the oracle, not the chain".into())),
     }
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 use clap::Parser;
 use fieldproof_cli::{claim_through_oracle, execute, heartbeat, keypair, AssetIndex, Cli, Command, Context, Failure, Outcome};
 use fieldproof_sdk::{Client, DasClient, OracleClient, RpcChain, TreeHistory};
-use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
 
 #[tokio::main]
@@ -17,9 +16,7 @@ async fn main() -> ExitCode {
     let (text, code) = match run(&cli).await {
         Ok(outcome) if cli.json => (format!("{}\n", outcome.json), ExitCode::SUCCESS),
         Ok(outcome) => (outcome.human, ExitCode::SUCCESS),
-        Err(failure) if cli.json => {
-            (format!("{}\n", json!({"error": {"kind": failure.kind(), "message": failure.to_string()}})), ExitCode::from(failure.exit_code()))
-        }
+        Err(failure) if cli.json => (format!("{}\n", failure.to_json()), ExitCode::from(failure.exit_code())),
         Err(failure) => {
             eprintln!("error: {failure}");
             (String::new(), ExitCode::from(failure.exit_code()))

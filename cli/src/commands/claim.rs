@@ -44,6 +44,7 @@ fn after_landed(failure: Failure, signatures: &[String]) -> Failure {
     match failure {
         Failure::Refused(m) => Failure::Refused(format!("{m}{landed}")),
         Failure::Unreachable(m) => Failure::Unreachable(format!("{m}{landed}")),
+        Failure::Program { error, message } => Failure::Program { error, message: format!("{message}{landed}") },
         other => other,
     }
 }
