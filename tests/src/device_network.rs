@@ -48,7 +48,8 @@ impl TreeMirror {
         leaves.push((device, owner));
     }
 
-    fn transfer(&self, asset: &Pubkey, to: Pubkey) {
+    /// The leaf of `asset` now belongs to `to` (after a transfer the mirror did not send).
+    pub fn transfer(&self, asset: &Pubkey, to: Pubkey) {
         let mut leaves = self.leaves.lock().unwrap();
         let leaf = leaves.iter_mut().find(|(device, _)| device.asset == *asset).expect("a mirrored leaf");
         leaf.1 = to;

@@ -21,7 +21,7 @@ pub enum OracleSetAction {
         #[arg(long)]
         pool: String,
         /// An oracle's ed25519 key (base58), once per oracle.
-        #[arg(long = "oracle", required = true)]
+        #[arg(long = "oracle-key", required = true)]
         oracles: Vec<String>,
         /// How many distinct oracles must sign a root (a majority at least).
         #[arg(long)]

@@ -89,7 +89,8 @@ enum Step {
 /// The account a role belongs to, read.
 enum Holder {
     Pool(Pubkey),
-    Treasury(Pubkey, Treasury),
+    /// The treasury's address and its mint (the treasury's seed).
+    Treasury(Pubkey, Pubkey),
     DataCredits(Pubkey),
     Network(Pubkey),
 }
@@ -109,7 +110,7 @@ impl RoleTarget {
             }
             (_, Some(treasury), ..) => {
                 let address = address("treasury", treasury)?;
-                Holder::Treasury(address, ctx.client.account(&address).await?)
+                Holder::Treasury(address, ctx.client.account::<Treasury>(&address).await?.mint)
             }
             (_, _, Some(config), _) => {
                 let config = address("data-credits configuration", config)?;
@@ -148,16 +149,16 @@ pub async fn role<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, action: &Ro
                 Step::Cancel => reward_pool::cancel_role(pool, &key, role),
             }
         }
-        (Holder::Treasury(_, treasury), role) => {
+        (Holder::Treasury(_, mint), role) => {
             let role = match role {
                 RoleName::Authority => treasury::Role::Authority,
                 RoleName::Guardian => treasury::Role::Guardian,
                 RoleName::BurnAuthority => return Err(no_such_role(role, "the treasury")),
             };
             match step {
-                Step::Propose(to) => treasury::propose_role(&treasury.mint, &key, role, to),
-                Step::Accept => treasury::accept_role(&treasury.mint, &key, role),
-                Step::Cancel => treasury::cancel_role(&treasury.mint, &key, role),
+                Step::Propose(to) => treasury::propose_role(mint, &key, role, to),
+                Step::Accept => treasury::accept_role(mint, &key, role),
+                Step::Cancel => treasury::cancel_role(mint, &key, role),
             }
         }
         (Holder::DataCredits(config), role) => {
