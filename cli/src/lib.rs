@@ -14,6 +14,7 @@ pub mod input;
 pub mod keypair;
 pub mod output;
 pub mod progress;
+pub mod watchtower;
 
 pub use commands::claim::claim_through_oracle;
 pub use commands::heartbeat::heartbeat;
@@ -177,6 +178,8 @@ pub enum Command {
     VetoRoot(commands::veto_root::VetoRoot),
     /// Activate a pool's pending root after its dispute window.
     ActivateRoot(commands::activate_root::ActivateRoot),
+    /// (guardian) Watch a pool's posted roots, and veto the wrong ones.
+    Watch(commands::watch::Watch),
     /// Sign a heartbeat with a device's key and submit it to the oracle.
     Heartbeat {
         /// The device's keypair file.
@@ -259,6 +262,7 @@ pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Cont
         Command::VetoRoot(args) => commands::veto_root::veto_root(ctx, args).await,
         Command::ActivateRoot(args) => commands::activate_root::activate_root(ctx, args).await,
         Command::Heartbeat { .. } => Err(Failure::BadInput("heartbeat talks to the oracle, not the chain".into())),
+        Command::Watch(_) => Err(Failure::BadInput("watch talks to the oracles too: see commands::watch::watch".into())),
     }
 }
 

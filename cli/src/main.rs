@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use fieldproof_cli::{claim_through_oracle, execute, heartbeat, keypair, AssetIndex, Cli, Command, Context, Failure, Outcome};
+use fieldproof_cli::{claim_through_oracle, commands, execute, heartbeat, keypair, AssetIndex, Cli, Command, Context, Failure, Outcome};
 use fieldproof_sdk::{Client, DasClient, OracleClient, RpcChain, TreeHistory};
 use solana_commitment_config::CommitmentConfig;
 
@@ -48,6 +48,14 @@ async fn run(cli: &Cli) -> Result<Outcome, Failure> {
         return heartbeat(&cli.oracle, timeout, &device, *h3, *uptime_s, *firmware).await;
     }
     let chain = RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed());
+    if let Command::Watch(args) = &cli.command {
+        // A long-running service: JSON log lines, like the oracle's (RUST_LOG filters them).
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+            .init();
+        return commands::watch::watch(Client::new(chain), &cli.oracle, timeout, &cli.keypair, args).await;
+    }
     let progress = !cli.json && std::io::stderr().is_terminal();
     if let Command::Claim { file: None, pool: Some(pool), assets } = &cli.command {
         let oracle = OracleClient::new(cli.oracle.clone(), timeout)?;

@@ -20,3 +20,4 @@ pub mod set_destination;
 pub mod transfer_device;
 pub mod treasury_params;
 pub mod veto_root;
+pub mod watch;
