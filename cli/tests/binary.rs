@@ -81,6 +81,12 @@ fn an_unreachable_node_or_oracle_is_exit_code_4() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["error"]["kind"], "unreachable");
+
+    // The watchtower does not start blind: it reads the pool first.
+    let out = fieldproof(&["--json", "--timeout-secs", "1", "--keypair", &device, "watch", "--pool", &Pubkey::new_unique().to_string()]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["kind"], "unreachable");
 }
 
 #[test]

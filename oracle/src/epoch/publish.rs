@@ -42,7 +42,7 @@ pub async fn publish_computed(store: &Store, files: &EpochFiles, inputs: &EpochI
     store
         .save_judgement(spec.stream.as_str(), spec.epoch, Window { start_ms: m.window_start_ms, end_ms: m.window_end_ms }, &digest, kinds, &computed.verdicts)
         .await?;
-    files.publish(&spec.pool, &computed).await?;
+    files.publish(&spec.pool, computed).await?;
     tracing::info!(
         pool = %spec.pool,
         epoch = spec.epoch,
