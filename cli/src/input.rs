@@ -19,6 +19,14 @@ pub fn parse_h3(text: &str) -> Result<u64, String> {
     u64::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|e| format!("not a hex H3 cell index: {e}"))
 }
 
+/// The pool a command acts on.
+#[derive(Debug, clap::Args)]
+pub struct PoolArg {
+    /// The pool's address.
+    #[arg(long)]
+    pub pool: String,
+}
+
 /// A circuit breaker's settings on the command line: each one given replaces the current one.
 #[derive(Debug, Default, clap::Args)]
 pub struct BreakerChange {

@@ -174,10 +174,12 @@ pub enum Command {
         #[command(subcommand)]
         action: commands::role::RoleAction,
     },
-    /// (guardian) Veto a pool's pending root.
-    VetoRoot(commands::veto_root::VetoRoot),
-    /// Activate a pool's pending root after its dispute window.
-    ActivateRoot(commands::activate_root::ActivateRoot),
+    /// (guardian) Veto the pool's pending root: it never pays, and every signature gathered
+    /// before (for any epoch) is void; the oracles sign again under the new config version.
+    VetoRoot(input::PoolArg),
+    /// Activate the pool's pending root once its dispute window has passed (anyone may; the
+    /// signer pays the fee).
+    ActivateRoot(input::PoolArg),
     /// (guardian) Watch a pool's posted roots, and veto the wrong ones.
     Watch(commands::watch::Watch),
     /// Sign a heartbeat with a device's key and submit it to the oracle.

@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use world::{TestChain, World, SPL_TOKEN};
 use ed25519_dalek::SigningKey;
-use clap::Parser;
+mod support;
+
 use fieldproof_cli::{execute, Command, Context, Failure};
+use support::{command, fund, refusal, run, KeyFiles};
 use fieldproof_sdk::{Client, Pubkey, RewardFile};
 use device_network::{Network, TreeMirror};
 use pool_world::PoolWorld;
@@ -244,51 +246,35 @@ async fn a_maker_issues_a_device_and_its_owner_transfers_it() {
     let world = Arc::new(World::start().await);
     let network = Network::on(world.clone()).await;
     network.give_dc(&world.payer().pubkey(), 1_000_000).await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = |name: &str, key: &Keypair| {
-        let path = dir.path().join(name);
-        solana_keypair::write_keypair_file(key, &path).unwrap();
-        path
-    };
     let (owner, buyer, device) = (fieldproof_tests::keys::keypair(), fieldproof_tests::keys::keypair(), fieldproof_tests::keys::keypair());
-    for key in [&owner, &buyer] {
-        let fund = anchor_lang::solana_program::system_instruction::transfer(&world.payer().pubkey(), &key.pubkey(), 1_000_000_000);
-        world.send(&[fund], &[]).await.unwrap();
-    }
-    let payer_file = file("payer.json", &world.payer());
-    let maker_file = file("maker.json", &Keypair::new_from_array(network.maker_key.to_bytes()));
-    let (owner_file, buyer_file, device_file) = (file("owner.json", &owner), file("buyer.json", &buyer), file("device.json", &device));
-    let run = |keypair: &std::path::Path, args: Vec<String>| {
-        let command = fieldproof_cli::Cli::try_parse_from(std::iter::once("fieldproof".to_string()).chain(args)).expect("parses").command;
-        let ctx = Context { client: Client::new(world.chain()), ownership: &network.tree, keypair: keypair.to_path_buf(), progress: false };
-        async move { execute(&command, &ctx).await }
-    };
-    let args = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    fund(&world, &owner).await;
+    fund(&world, &buyer).await;
+    let files = KeyFiles::new();
+    let (payer_file, owner_file, buyer_file) = (files.write("payer", &world.payer()), files.write("owner", &owner), files.write("buyer", &buyer));
+    let maker_file = files.write("maker", &Keypair::new_from_array(network.maker_key.to_bytes())).display().to_string();
+    let device_file = files.write("device", &device).display().to_string();
     let (net, maker_id, owner_key) = (network.network.to_string(), network.maker_id.to_string(), owner.pubkey().to_string());
-    let (maker_path, device_path) = (maker_file.display().to_string(), device_file.display().to_string());
-    let issue = args(&["issue-device", "--network", &net, "--maker-id", &maker_id, "--maker-keypair", &maker_path, "--device-keypair", &device_path, "--owner", &owner_key, "--kind", "mapper"]);
+    let issue = command(&["issue-device", "--network", &net, "--maker-id", &maker_id, "--maker-keypair", &maker_file, "--device-keypair", &device_file, "--owner", &owner_key, "--kind", "mapper"]);
 
     // The maker issues it; the payer's DC pays the onboarding fee.
     let dc_before = network.dc_balance(&world.payer().pubkey()).await;
-    let issued = run(&payer_file, issue.clone()).await.expect("issued");
+    let issued = run(&world, &network.tree, &payer_file, &issue).await.expect("issued");
     assert_eq!(issued.json["device_key"], device.pubkey().to_string());
     let asset: Pubkey = issued.json["asset"].as_str().unwrap().parse().unwrap();
     let (address, info) = world.client.device_by_asset(&asset).await.unwrap();
     assert_eq!((address.to_string(), info.kind), (issued.json["device"].as_str().unwrap().to_string(), fieldproof_sdk::device_registry::DeviceKind::Mapper));
     assert_eq!(network.dc_balance(&world.payer().pubkey()).await, dc_before - device_network::ONBOARDING_FEE);
     network.tree.append(info.clone(), owner.pubkey());
-    let again = run(&payer_file, issue).await.unwrap_err();
-    assert_eq!((again.exit_code(), again.program_error()), (1, Some("DeviceAlreadyRegistered")), "{again}");
-    fieldproof_tests::errors::record_refusal("node", "device_registry", "DeviceAlreadyRegistered");
+    assert_eq!(refusal(run(&world, &network.tree, &payer_file, &issue).await, "device_registry"), "DeviceAlreadyRegistered");
 
     // Only its owner gives it away; then it is the buyer's.
-    let transfer = args(&["transfer-device", "--asset", &asset.to_string(), "--to", &buyer.pubkey().to_string()]);
-    let refused = run(&buyer_file, transfer.clone()).await.unwrap_err();
+    let transfer = command(&["transfer-device", "--asset", &asset.to_string(), "--to", &buyer.pubkey().to_string()]);
+    let refused = run(&world, &network.tree, &buyer_file, &transfer).await.unwrap_err();
     assert_eq!(refused.exit_code(), 3, "{refused}");
-    let moved = run(&owner_file, transfer).await.expect("transferred");
+    let moved = run(&world, &network.tree, &owner_file, &transfer).await.expect("transferred");
     assert_eq!(moved.json["to"], buyer.pubkey().to_string());
     network.tree.transfer(&asset, buyer.pubkey());
-    let listed = run(&buyer_file, args(&["devices", "--network", &net])).await.expect("devices");
-    assert_eq!(listed.json["devices"][0]["asset"], asset.to_string());
-    assert_eq!(run(&owner_file, args(&["devices", "--network", &net])).await.expect("devices").json["devices"], serde_json::json!([]));
+    let devices = command(&["devices", "--network", &net]);
+    assert_eq!(run(&world, &network.tree, &buyer_file, &devices).await.expect("devices").json["devices"][0]["asset"], asset.to_string());
+    assert_eq!(run(&world, &network.tree, &owner_file, &devices).await.expect("devices").json["devices"], serde_json::json!([]));
 }

@@ -1,24 +1,14 @@
 //! `fieldproof activate-root`: anyone promotes a pool's pending root once its dispute window passed.
-use clap::Args;
 use fieldproof_sdk::reward_pool;
 use fieldproof_sdk::{Chain, OwnershipSource};
 use serde_json::json;
 
 use crate::failure::Failure;
-use crate::input::address;
+use crate::input::{address, PoolArg};
 use crate::output::{hex, Outcome};
 use crate::{keypair, Context};
 
-/// Activate the pool's pending root once its dispute window has passed (anyone may; the signer
-/// pays the fee).
-#[derive(Debug, Args)]
-pub struct ActivateRoot {
-    /// The pool's address.
-    #[arg(long)]
-    pool: String,
-}
-
-pub async fn activate_root<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, args: &ActivateRoot) -> Result<Outcome, Failure> {
+pub async fn activate_root<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, args: &PoolArg) -> Result<Outcome, Failure> {
     let pool_address = address("pool", &args.pool)?;
     let payer = keypair::load(&ctx.keypair)?;
     ctx.client.pool(&pool_address).await?;

@@ -1,10 +1,8 @@
 //! `fieldproof buy-dc`: data credits bought by burning the network token at the oracle price.
-use anchor_spl::associated_token::get_associated_token_address_with_program_id;
-use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
 use clap::Args;
-use fieldproof_sdk::data_credits::{self, DataCreditsConfig, MintDataCreditsAccounts, PriceSource};
+use fieldproof_sdk::data_credits::{self, DataCreditsConfig, PriceSource};
 use fieldproof_sdk::device_registry::NetworkConfig;
-use fieldproof_sdk::{Chain, OwnershipSource, SdkError};
+use fieldproof_sdk::{Chain, OwnershipSource};
 use serde_json::json;
 use solana_signer::Signer;
 
@@ -45,20 +43,9 @@ pub async fn buy_dc<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, args: &Bu
         Some(to) => address("recipient", to)?,
         None => payer.pubkey(),
     };
-    let mint = ctx.client.chain().get_account(&config.network_mint).await.map_err(SdkError::from)?;
-    let token_program = mint.ok_or(SdkError::AccountNotFound(config.network_mint))?.owner;
     let recipient = data_credits::dc_account_address(&owner, &config.dc_mint);
-    let accounts = MintDataCreditsAccounts {
-        payer: payer.pubkey(),
-        network_mint: config.network_mint,
-        network_token_program: token_program,
-        price_account,
-        source: get_associated_token_address_with_program_id(&payer.pubkey(), &config.network_mint, &token_program),
-        recipient,
-    };
-    let create = create_associated_token_account_idempotent(&payer.pubkey(), &owner, &config.dc_mint, &data_credits::DC_TOKEN_PROGRAM);
     let before = ctx.client.token_amount(&recipient).await.unwrap_or(0);
-    let signature = ctx.client.send(&[create, data_credits::mint_data_credits(accounts, args.amount)], &payer, &[]).await?;
+    let signature = ctx.client.buy_data_credits(&payer, &network.dc_config, &owner, args.amount, price_account).await?;
     let bought = ctx.client.token_amount(&recipient).await?.saturating_sub(before);
     Ok(Outcome {
         human: format!("burned {} network tokens for {bought} DC, credited to {owner}\n{signature}\n", args.amount),

@@ -7,7 +7,7 @@ use serde_json::json;
 use solana_signer::Signer;
 
 use crate::failure::Failure;
-use crate::input::address;
+use crate::input::{address, PoolArg};
 use crate::output::Outcome;
 use crate::{keypair, Context};
 
@@ -28,17 +28,9 @@ pub enum OracleSetAction {
         threshold: u8,
     },
     /// (authority) Apply the proposed set once its time lock has passed.
-    Apply {
-        /// The pool's address.
-        #[arg(long)]
-        pool: String,
-    },
+    Apply(PoolArg),
     /// (guardian or authority) Cancel the proposed set.
-    Cancel {
-        /// The pool's address.
-        #[arg(long)]
-        pool: String,
-    },
+    Cancel(PoolArg),
 }
 
 pub async fn oracle_set<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, action: &OracleSetAction) -> Result<Outcome, Failure> {
@@ -49,11 +41,11 @@ pub async fn oracle_set<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, actio
             let oracles = oracles.iter().map(|k| address("oracle key", k)).collect::<Result<Vec<_>, _>>()?;
             (pool, "proposed", reward_pool::propose_oracle_set(&pool, &signer.pubkey(), OracleSetArgs { oracles, threshold: *threshold }))
         }
-        OracleSetAction::Apply { pool } => {
+        OracleSetAction::Apply(PoolArg { pool }) => {
             let pool = address("pool", pool)?;
             (pool, "applied", reward_pool::apply_oracle_set(&pool, &signer.pubkey()))
         }
-        OracleSetAction::Cancel { pool } => {
+        OracleSetAction::Cancel(PoolArg { pool }) => {
             let pool = address("pool", pool)?;
             (pool, "cancelled", reward_pool::cancel_oracle_set(&pool, &signer.pubkey()))
         }

@@ -8,7 +8,7 @@ use serde_json::json;
 use solana_signer::Signer;
 
 use crate::failure::Failure;
-use crate::input::{address, breaker_text, BreakerChange};
+use crate::input::{address, breaker_text, BreakerChange, PoolArg};
 use crate::output::Outcome;
 use crate::{keypair, Context};
 
@@ -21,17 +21,9 @@ pub enum PoolConfigAction {
     /// (authority) Propose any change; it may be applied once the time lock has passed.
     Propose(ConfigChange),
     /// (authority) Apply the proposed change once its time lock has passed.
-    Apply {
-        /// The pool's address.
-        #[arg(long)]
-        pool: String,
-    },
+    Apply(PoolArg),
     /// (guardian or authority) Cancel the proposed change.
-    Cancel {
-        /// The pool's address.
-        #[arg(long)]
-        pool: String,
-    },
+    Cancel(PoolArg),
     /// (authority) Raise the time lock at once (it never falls).
     RaiseTimelock {
         /// The pool's address.
@@ -72,15 +64,15 @@ pub async fn pool_config<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, acti
         "pool",
         match action {
             PoolConfigAction::Tighten(change) | PoolConfigAction::Propose(change) => &change.pool,
-            PoolConfigAction::Apply { pool } | PoolConfigAction::Cancel { pool } | PoolConfigAction::RaiseTimelock { pool, .. } => pool,
+            PoolConfigAction::Apply(PoolArg { pool }) | PoolConfigAction::Cancel(PoolArg { pool }) | PoolConfigAction::RaiseTimelock { pool, .. } => pool,
         },
     )?;
     let pool = ctx.client.pool(&pool_address).await?;
     let (verb, ix) = match action {
         PoolConfigAction::Tighten(change) => ("tightened", reward_pool::tighten_pool_config(&pool_address, &key, change.config(&pool))),
         PoolConfigAction::Propose(change) => ("change proposed", reward_pool::propose_pool_config(&pool_address, &key, change.config(&pool))),
-        PoolConfigAction::Apply { .. } => ("change applied", reward_pool::apply_pool_config(&pool_address, &key)),
-        PoolConfigAction::Cancel { .. } => ("change cancelled", reward_pool::cancel_pool_config(&pool_address, &key)),
+        PoolConfigAction::Apply(_) => ("change applied", reward_pool::apply_pool_config(&pool_address, &key)),
+        PoolConfigAction::Cancel(_) => ("change cancelled", reward_pool::cancel_pool_config(&pool_address, &key)),
         PoolConfigAction::RaiseTimelock { secs, .. } => ("time lock raised", reward_pool::raise_timelock(&pool_address, &key, *secs)),
     };
     let signature = ctx.client.send(&[ix], &signer, &[]).await?;

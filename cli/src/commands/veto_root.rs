@@ -1,25 +1,15 @@
 //! `fieldproof veto-root`: the guardian discards a pool's pending root.
-use clap::Args;
 use fieldproof_sdk::reward_pool;
 use fieldproof_sdk::{Chain, OwnershipSource};
 use serde_json::json;
 use solana_signer::Signer;
 
 use crate::failure::Failure;
-use crate::input::address;
+use crate::input::{address, PoolArg};
 use crate::output::{hex, Outcome};
 use crate::{keypair, Context};
 
-/// (guardian) Veto the pool's pending root: it never pays, and every signature gathered before
-/// (for any epoch) is void; the oracles sign again under the new config version.
-#[derive(Debug, Args)]
-pub struct VetoRoot {
-    /// The pool's address.
-    #[arg(long)]
-    pool: String,
-}
-
-pub async fn veto_root<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, args: &VetoRoot) -> Result<Outcome, Failure> {
+pub async fn veto_root<C: Chain, O: OwnershipSource>(ctx: &Context<C, O>, args: &PoolArg) -> Result<Outcome, Failure> {
     let pool_address = address("pool", &args.pool)?;
     let guardian = keypair::load(&ctx.keypair)?;
     let before = ctx.client.pool(&pool_address).await?;
