@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
         Ok(outcome) => (outcome.human, ExitCode::SUCCESS),
         Err(failure) if cli.json => (format!("{}\n", failure.to_json()), ExitCode::from(failure.exit_code())),
         Err(failure) => {
-            eprintln!("error: {failure}");
+            write_stderr(&format!("error: {failure}\n"));
             (String::new(), ExitCode::from(failure.exit_code()))
         }
     };
@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
         // The reader went away (`fieldproof ... | head`): what it did not read is not wanted.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
         Err(e) => {
-            eprintln!("error: cannot write the output: {e}");
+            write_stderr(&format!("error: cannot write the output: {e}\n"));
             ExitCode::FAILURE
         }
     }
@@ -41,6 +41,13 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Writes `text` to standard error, if anyone still reads it (`eprint!` would panic on a closed
+/// pipe, as in `fieldproof ... 2>&1 | head`).
+fn write_stderr(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 async fn run(cli: &Cli) -> Result<Outcome, Failure> {
     let timeout = Duration::from_secs(cli.timeout_secs.max(1));
     if let Command::Heartbeat { device_keypair, h3, uptime_s, firmware } = &cli.command {
@@ -50,8 +57,11 @@ async fn run(cli: &Cli) -> Result<Outcome, Failure> {
     let chain = RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed());
     if let Command::Watch(args) = &cli.command {
         // A long-running service: JSON log lines, like the oracle's (RUST_LOG filters them).
+        // A log reader that goes away does not stop the guardian's watch: lines nobody reads are
+        // dropped without a word.
         tracing_subscriber::fmt()
             .json()
+            .log_internal_errors(false)
             .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
             .init();
         return commands::watch::watch(Client::new(chain), &cli.oracle, timeout, &cli.keypair, args).await;

@@ -117,4 +117,16 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     let out = child.wait_with_output().expect("the binary ends");
     assert_eq!(out.status.code(), Some(4), "the failure's own code, not a panic's: {}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+
+    // `fieldproof ... 2>&1 | head -0`: the error message meets a closed pipe too.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_fieldproof"))
+        .args(["rewards", "--file", &files.path("rewards.json")])
+        .env("FIELDPROOF_RPC_URL", "http://127.0.0.1:1")
+        .stdout(writer.try_clone().expect("the pipe again"))
+        .stderr(writer)
+        .status()
+        .expect("the binary runs");
+    assert_eq!(status.code(), Some(4), "the failure's own code, not a panic's (101)");
 }
