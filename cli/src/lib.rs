@@ -149,6 +149,13 @@ pub enum Command {
     BuyDc(commands::buy_dc::BuyDc),
     /// Delegate data credits to a router's usage.
     DelegateDc(commands::delegate_dc::DelegateDc),
+    /// Take back DC delegated to a router: give notice, then take what is left.
+    WithdrawDc {
+        #[command(subcommand)]
+        action: commands::withdraw_dc::WithdrawDcAction,
+    },
+    /// (network authority) Deactivate or reactivate a device.
+    DeviceStatus(commands::device_status::SetDeviceStatus),
     /// (network authority) Approve or revoke a hardware maker.
     Maker {
         #[command(subcommand)]
@@ -168,6 +175,16 @@ pub enum Command {
     TreasuryParams {
         #[command(subcommand)]
         action: commands::treasury_params::TreasuryParamsAction,
+    },
+    /// The data-credits price source, staleness and breaker: tighten at once, or propose, apply, cancel.
+    DcConfig {
+        #[command(subcommand)]
+        action: commands::dc_config::DcConfigAction,
+    },
+    /// A quorum price oracle's submitters: propose, apply after the time lock, cancel.
+    PriceSubmitters {
+        #[command(subcommand)]
+        action: commands::price_submitters::PriceSubmittersAction,
     },
     /// Hand a role of a pool, the treasury, the DC configuration or the network over.
     Role {
@@ -256,10 +273,14 @@ pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Cont
         Command::TransferDevice(args) => commands::transfer_device::transfer_device(ctx, args).await,
         Command::BuyDc(args) => commands::buy_dc::buy_dc(ctx, args).await,
         Command::DelegateDc(args) => commands::delegate_dc::delegate_dc(ctx, args).await,
+        Command::WithdrawDc { action } => commands::withdraw_dc::withdraw_dc(ctx, action).await,
+        Command::DeviceStatus(args) => commands::device_status::device_status(ctx, args).await,
         Command::Maker { action } => commands::maker::maker(ctx, action).await,
         Command::OracleSet { action } => commands::oracle_set::oracle_set(ctx, action).await,
         Command::PoolConfig { action } => commands::pool_config::pool_config(ctx, action).await,
         Command::TreasuryParams { action } => commands::treasury_params::treasury_params(ctx, action).await,
+        Command::DcConfig { action } => commands::dc_config::dc_config(ctx, action).await,
+        Command::PriceSubmitters { action } => commands::price_submitters::price_submitters(ctx, action).await,
         Command::Role { action } => commands::role::role(ctx, action).await,
         Command::VetoRoot(args) => commands::veto_root::veto_root(ctx, args).await,
         Command::ActivateRoot(args) => commands::activate_root::activate_root(ctx, args).await,

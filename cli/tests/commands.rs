@@ -277,4 +277,13 @@ async fn a_maker_issues_a_device_and_its_owner_transfers_it() {
     let devices = command(&["devices", "--network", &net]);
     assert_eq!(run(&world, &network.tree, &buyer_file, &devices).await.expect("devices").json["devices"][0]["asset"], asset.to_string());
     assert_eq!(run(&world, &network.tree, &owner_file, &devices).await.expect("devices").json["devices"], serde_json::json!([]));
+
+    // The network's authority deactivates it (a proven spoofer, say); nobody else can.
+    fund(&world, &network.authority).await;
+    let authority_file = files.write("authority", &network.authority);
+    let deactivate = command(&["device-status", "--network", &net, "--device-key", &device.pubkey().to_string(), "--status", "inactive"]);
+    assert_eq!(refusal(run(&world, &network.tree, &buyer_file, &deactivate).await, "device_registry"), "NotAuthority");
+    let done = run(&world, &network.tree, &authority_file, &deactivate).await.expect("deactivated");
+    assert_eq!((done.json["status"].as_str(), done.json["asset"].as_str()), (Some("inactive"), Some(asset.to_string().as_str())));
+    assert_eq!(refusal(run(&world, &network.tree, &authority_file, &deactivate).await, "device_registry"), "StatusUnchanged");
 }

@@ -149,3 +149,58 @@ async fn makers_data_credits_and_the_networks_roles() {
     let guardian_role = d.run(&heir_file, &["role", "propose", "--network", &network, "--role", "guardian", "--to", &heir_key]).await.unwrap_err();
     assert_eq!(guardian_role.exit_code(), 3, "a network has no guardian: {guardian_role}");
 }
+
+#[tokio::test]
+async fn data_credit_settings_submitters_withdrawals_and_device_status() {
+    let d = Deployed::new().await;
+    let (network, c) = (d.address("network"), d.address("dc_config"));
+
+    // Settings: a shorter staleness limit applies at once, a longer one is refused by name; a new
+    // price source waits out the time lock and the guardian cancels it; the time lock only rises.
+    let tightened = d.run(&d.deployer, &["dc-config", "tighten", "--dc-config", &c, "--max-price-staleness-secs", "1800"]).await.expect("tightened");
+    assert_eq!(tightened.json["settings"]["max_price_staleness_secs"], 1_800);
+    let looser = ["dc-config", "tighten", "--dc-config", &c, "--max-price-staleness-secs", "3600"];
+    assert_eq!(refusal(d.run(&d.deployer, &looser).await, "data_credits"), "ChangeLoosensSafety");
+    let feed = "07".repeat(32);
+    let proposed = d.run(&d.deployer, &["dc-config", "propose", "--dc-config", &c, "--pyth-feed-id", &feed]).await.expect("proposed");
+    assert_eq!(proposed.json["proposed"]["settings"]["price_source"]["pyth_feed_id"], feed.as_str());
+    assert!(proposed.json["settings"]["price_source"]["quorum_price_oracle"].is_string(), "in force: unchanged");
+    assert_eq!(refusal(d.run(&d.deployer, &["dc-config", "apply", "--dc-config", &c]).await, "data_credits"), "TimeLockNotElapsed");
+    assert_eq!(refusal(d.run(&d.stranger, &["dc-config", "cancel", "--dc-config", &c]).await, "data_credits"), "NotAuthorityOrGuardian");
+    let cancelled = d.run(&d.guardian, &["dc-config", "cancel", "--dc-config", &c]).await.expect("the guardian cancels");
+    assert!(cancelled.json["proposed"].is_null());
+    let higher = (TIMELOCK_SECS + 1).to_string();
+    d.run(&d.deployer, &["dc-config", "raise-timelock", "--dc-config", &c, "--secs", &higher]).await.expect("raised");
+    let same = ["dc-config", "raise-timelock", "--dc-config", &c, "--secs", &higher];
+    assert_eq!(refusal(d.run(&d.deployer, &same).await, "data_credits"), "TimeLockNotRaised");
+
+    // Price submitters: only the authority proposes, not before the time lock applies, the guardian cancels.
+    let (k1, k2, k3) = (keys::pubkey().to_string(), keys::pubkey().to_string(), keys::pubkey().to_string());
+    let propose = ["price-submitters", "propose", "--dc-config", &c, "--submitter", &k1, "--submitter", &k2, "--submitter", &k3, "--min-submissions", "2"];
+    assert_eq!(refusal(d.run(&d.stranger, &propose).await, "data_credits"), "NotAuthority");
+    let proposed = d.run(&d.deployer, &propose).await.expect("proposed");
+    assert_eq!((proposed.json["proposed"]["min_submissions"].as_u64(), proposed.json["min_submissions"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(refusal(d.run(&d.deployer, &["price-submitters", "apply", "--dc-config", &c]).await, "data_credits"), "TimeLockNotElapsed");
+    let cancelled = d.run(&d.guardian, &["price-submitters", "cancel", "--dc-config", &c]).await.expect("the guardian cancels");
+    assert!(cancelled.json["proposed"].is_null());
+
+    // A payer's delegated DC: notice given; nothing taken back before the notice has passed.
+    let submitter = solana_keypair::read_keypair_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/localnet/oracle-1.json")).unwrap();
+    d.world.send(&[data_credits::submit_price(&submitter.pubkey(), &c.parse().unwrap(), 150_000_000)], &[&submitter]).await.expect("price");
+    d.run(&d.deployer, &["buy-dc", "--network", &network, "--amount", "1000000"]).await.expect("bought");
+    let router = keys::pubkey().to_string();
+    d.run(&d.deployer, &["delegate-dc", "--network", &network, "--amount", "10", "--router", &router]).await.expect("delegated");
+    let take = ["withdraw-dc", "take", "--network", &network, "--router", &router];
+    assert_eq!(refusal(d.run(&d.deployer, &take).await, "data_credits"), "WithdrawalNotDue");
+    let requested = d.run(&d.deployer, &["withdraw-dc", "request", "--network", &network, "--router", &router]).await.expect("requested");
+    assert_eq!(requested.json["held"], 10);
+    assert!(requested.json["withdrawable_at"].as_i64().unwrap() > d.world.clock().await.unix_timestamp, "after the notice");
+    assert_eq!(refusal(d.run(&d.deployer, &take).await, "data_credits"), "WithdrawalNotDue");
+    let stranger_router = keys::pubkey().to_string();
+    let none = d.run(&d.deployer, &["withdraw-dc", "request", "--network", &network, "--router", &stranger_router]).await.unwrap_err();
+    assert_eq!(none.exit_code(), 5, "no escrow for that router: {none}");
+
+    // A device status names a device the network has (this network has none: the bank has no Bubblegum).
+    let unknown = d.run(&d.deployer, &["device-status", "--network", &network, "--device-key", &keys::pubkey().to_string(), "--status", "inactive"]).await.unwrap_err();
+    assert_eq!(unknown.exit_code(), 5, "{unknown}");
+}
