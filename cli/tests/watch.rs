@@ -80,14 +80,16 @@ impl Scene {
         content_hash(&bytes)
     }
 
-    /// The oracles post a root of `leaves` for `epoch` whose content hash is `hash`; returns when
-    /// it activates.
+    /// The oracles post a root of `leaves` for `epoch` whose content hash is `hash`; returns the
+    /// earliest it can activate (the clock before the post plus the window: a running watchtower
+    /// may have vetoed it before the pool is read again).
     async fn post(&self, epoch: u64, leaves: &[(Pubkey, u64)], hash: [u8; 32]) -> i64 {
         let total = leaves.iter().map(|(_, amount)| amount).sum();
         let mut args = self.pool.root_args(epoch, &rewards(leaves), total).await;
         args.content_hash = hash;
+        let before = self.world().clock().await.unix_timestamp;
         self.pool.post(args, &[0, 1]).await.expect("posted");
-        self.pool().await.pending.expect("pending").activates_at
+        before + WINDOW_SECS
     }
 
     async fn pool(&self) -> Pool {
@@ -102,8 +104,9 @@ impl Scene {
         assert_eq!(pool.active.epoch, active_epoch, "it never became active");
     }
 
-    /// Waits out the window and activates the pending root; returns the active epoch.
-    async fn activate(&self, activates_at: i64) -> u64 {
+    /// Waits out the pending root's window and activates it; returns the active epoch.
+    async fn activate(&self) -> u64 {
+        let activates_at = self.pool().await.pending.expect("a pending root").activates_at;
         let wait = activates_at - self.world().clock().await.unix_timestamp + 1;
         self.world().advance_clock(wait.max(0)).await;
         self.world().send(&[reward_pool::activate_root(&self.pool.pool)], &[]).await.expect("activated");
@@ -145,12 +148,12 @@ async fn wrong_roots_are_vetoed_before_they_activate_and_honest_ones_pass() {
         // A root that is not its file's: another tree and total under the file's content hash.
         let honest = s.file(1, &[(a, 30), (b, 20)]);
         let hash = s.publish(&honest).await;
-        let activates_at = s.post(1, &[(a, 30), (b, 70)], hash).await;
+        let earliest = s.post(1, &[(a, 30), (b, 70)], hash).await;
         let found = findings(decision(&mut decisions, 1).await);
         assert!(found.contains(&Finding::RootMismatch { file: honest.root(), posted: rewards(&[(a, 30), (b, 70)]).root() }), "{found:?}");
         assert!(found.contains(&Finding::TotalMismatch { file: 50, posted: 100 }), "{found:?}");
         s.assert_vetoed(0).await;
-        assert!(s.world().clock().await.unix_timestamp < activates_at, "inside the dispute window");
+        assert!(s.world().clock().await.unix_timestamp < earliest, "inside the dispute window");
         assert_eq!(s.pool().await.config_version, version + 1, "the veto voids every earlier signature");
 
         // Its own file's root, but the total grew by 210 in two epochs: 200 allowed.
@@ -167,18 +170,18 @@ async fn wrong_roots_are_vetoed_before_they_activate_and_honest_ones_pass() {
 
         // A root whose file nobody publishes: vetoed once its window is nearly over.
         let leaves = [(a, 100)];
-        let activates_at = s.post(4, &leaves, content_hash(s.file(4, &leaves).to_json().as_bytes())).await;
+        let earliest = s.post(4, &leaves, content_hash(s.file(4, &leaves).to_json().as_bytes())).await;
         s.world().advance_clock(WINDOW_SECS - VERIFY_WITHIN_SECS + 1).await;
         let found = findings(decision(&mut decisions, 4).await);
         assert!(matches!(&found[..], [Finding::Unverifiable { reasons }] if reasons.len() == 2), "both oracles said why: {found:?}");
         s.assert_vetoed(0).await;
-        assert!(s.world().clock().await.unix_timestamp < activates_at, "inside the dispute window");
+        assert!(s.world().clock().await.unix_timestamp < earliest, "inside the dispute window");
 
         // An honest root passes and, after its window, becomes active.
         let leaves = [(a, 150), (b, 100)];
-        let activates_at = s.post(5, &leaves, s.publish(&s.file(5, &leaves)).await).await;
+        s.post(5, &leaves, s.publish(&s.file(5, &leaves)).await).await;
         assert!(matches!(decision(&mut decisions, 5).await, Decision::Passed { epoch: 5, .. }));
-        assert_eq!(s.activate(activates_at).await, 5);
+        assert_eq!(s.activate().await, 5);
     };
     tokio::select! {
         () = first.run(Duration::from_millis(300), |d| { let _ = seen.send(d.clone()); }) => unreachable!("the watchtower runs for ever"),
@@ -189,14 +192,14 @@ async fn wrong_roots_are_vetoed_before_they_activate_and_honest_ones_pass() {
     // Posted while no watchtower runs; one started afresh finds it on chain and judges it against
     // the active root's file (from zero, a's 200 would be above the leaf bound).
     let leaves = [(a, 200), (b, 120), (c, 10)];
-    let activates_at = s.post(6, &leaves, s.publish(&s.file(6, &leaves)).await).await;
+    s.post(6, &leaves, s.publish(&s.file(6, &leaves)).await).await;
     let mut restarted = s.tower(s.pool.guardian.insecure_clone(), policy);
     let (seen, mut decisions) = mpsc::unbounded_channel();
     tokio::select! {
         () = restarted.run(Duration::from_millis(300), |d| { let _ = seen.send(d.clone()); }) => unreachable!("the watchtower runs for ever"),
         decided = decision(&mut decisions, 6) => assert!(matches!(decided, Decision::Passed { epoch: 6, .. }), "{decided:?}"),
     }
-    assert_eq!(s.activate(activates_at).await, 6);
+    assert_eq!(s.activate().await, 6);
     assert_eq!(s.pool().await.active.cumulative_total, 330);
 }
 
@@ -205,7 +208,7 @@ async fn with_alert_only_a_wrong_root_is_reported_and_left_alone() {
     let s = Scene::new().await;
     let a = keys::pubkey();
     let honest = s.file(1, &[(a, 40)]);
-    let activates_at = s.post(1, &[(a, 41)], s.publish(&honest).await).await;
+    s.post(1, &[(a, 41)], s.publish(&honest).await).await;
 
     // Anyone may watch; without the guardian's key it only reports.
     let mut tower = s.tower(keys::keypair(), Policy { alert_only: true, verify_within: Duration::from_secs(VERIFY_WITHIN_SECS as u64) });
@@ -220,7 +223,7 @@ async fn with_alert_only_a_wrong_root_is_reported_and_left_alone() {
         other => panic!("expected an alert, got {other:?}"),
     }
     assert_eq!(tower.pass().await.expect("a pass"), None, "one alert per root");
-    assert_eq!(s.pool().await.pending.map(|p| p.activates_at), Some(activates_at), "left pending");
+    assert_eq!(s.pool().await.pending.map(|p| p.root.epoch), Some(1), "left pending");
 
     // `fieldproof watch` refuses to start with a key that could not veto, unless told to only report.
     let dir = tempfile::tempdir().unwrap();
