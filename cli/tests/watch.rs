@@ -136,7 +136,8 @@ fn findings(decided: Decision) -> Vec<Finding> {
 
 #[tokio::test]
 async fn wrong_roots_are_vetoed_before_they_activate_and_honest_ones_pass() {
-    let _ = tracing_subscriber::fmt().with_ansi(false).with_env_filter("fieldproof_cli=debug").try_init();
+    // The watchtower's log lines, shown when the test fails.
+    let _ = tracing_subscriber::fmt().with_test_writer().with_ansi(false).with_env_filter("fieldproof_cli=debug").try_init();
     let s = Scene::new().await;
     let (a, b, c) = (keys::pubkey(), keys::pubkey(), keys::pubkey());
     let policy = Policy { alert_only: false, verify_within: Duration::from_secs(VERIFY_WITHIN_SECS as u64) };
