@@ -21,7 +21,7 @@ use solana_transaction_error::TransactionError;
 use crate::accounts::decode_account;
 use crate::chain::{Chain, ChainError};
 use crate::program_errors::program_error_name;
-use crate::data_credits::DataCreditsConfig;
+use crate::data_credits::{self, DataCreditsConfig, MintDataCreditsAccounts};
 use crate::device_registry::{self, AssertLocationArgs, DeviceInfo, DeviceOwnership, Location, NetworkConfig, OwnershipProof};
 use crate::ownership::{tree_depths, OwnershipSource, OwnershipSourceError};
 use crate::reward_pool::{self, ClaimAccounts, ClaimRecord, OracleSignature, Pool, PostRootArgs};
@@ -420,6 +420,24 @@ impl<C: Chain> Client<C> {
         self.send(&[device_registry::transfer_device(&ownership, to)], payer, &[owner]).await
     }
 
+    /// `payer` buys DC for `owner`: burns `network_amount` base units of the network token from
+    /// its associated token account, at the price in `price_account` (the configuration's price
+    /// source), creating `owner`'s DC account first when it has none.
+    pub async fn buy_data_credits(&self, payer: &Keypair, dc_config: &Pubkey, owner: &Pubkey, network_amount: u64, price_account: Pubkey) -> Result<Signature, SdkError> {
+        let config: DataCreditsConfig = self.account(dc_config).await?;
+        let mint = self.chain.get_account(&config.network_mint).await?.ok_or(SdkError::AccountNotFound(config.network_mint))?;
+        let accounts = MintDataCreditsAccounts {
+            payer: payer.pubkey(),
+            network_mint: config.network_mint,
+            network_token_program: mint.owner,
+            price_account,
+            source: get_associated_token_address_with_program_id(&payer.pubkey(), &config.network_mint, &mint.owner),
+            recipient: data_credits::dc_account_address(owner, &config.dc_mint),
+        };
+        let create = create_associated_token_account_idempotent(&payer.pubkey(), owner, &config.dc_mint, &data_credits::DC_TOKEN_PROGRAM);
+        self.send(&[create, data_credits::mint_data_credits(accounts, network_amount)], payer, &[]).await
+    }
+
     /// The accounts that burn one of `network`'s fees, booked under the DC epoch now.
     async fn dc_fee(&self, network: &NetworkConfig) -> Result<device_registry::DcFee, SdkError> {
         let dc: DataCreditsConfig = self.account(&network.dc_config).await?;
@@ -647,7 +665,7 @@ mod tests {
         let registry = device_registry::ID;
         let compression = device_registry::SPL_ACCOUNT_COMPRESSION_ID;
         // A refusal of account compression's, inside the registry's CPI: 6001 is not the
-        // registry's NotPendingAuthority.
+        // registry's NotPendingHolder.
         let logs = vec![
             format!("Program {registry} invoke [1]"),
             format!("Program {compression} invoke [2]"),
@@ -658,7 +676,7 @@ mod tests {
 
         let logs = vec![format!("Program {registry} invoke [1]"), format!("Program {registry} failed: custom program error: 0x1771")];
         match named_error(custom(6001), &logs, &registry_instruction()) {
-            SdkError::Program { error, .. } => assert_eq!((error.program, error.name), ("device_registry", "NotPendingAuthority")),
+            SdkError::Program { error, .. } => assert_eq!((error.program, error.name), ("device_registry", "NotPendingHolder")),
             other => panic!("expected a named registry error, got {other:?}"),
         }
         // Without logs the instruction's own program is taken.

@@ -113,6 +113,11 @@ impl OracleClient {
         Ok(Self { http, base_url: base_url.into().trim_end_matches('/').to_string(), attempts: 4, initial_backoff: Duration::from_millis(250) })
     }
 
+    /// The oracle's address, as given (without a trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// Changes how many attempts a submission gets and the first backoff (doubled per retry).
     pub fn with_retries(mut self, attempts: u32, initial_backoff: Duration) -> Self {
         self.attempts = attempts.max(1);
@@ -190,8 +195,15 @@ impl OracleClient {
     /// `GET {oracle}/v1/epochs/{pool}/{epoch}/file`: the reward file the oracle published for
     /// that epoch, or `None` when it has none.
     pub async fn reward_file(&self, pool: &Pubkey, epoch: u64) -> Result<Option<RewardFile>, OracleApiError> {
-        let Some(text) = self.get_text(&format!("/v1/epochs/{pool}/{epoch}/file")).await? else { return Ok(None) };
+        let Some(bytes) = self.reward_file_bytes(pool, epoch).await? else { return Ok(None) };
+        let text = String::from_utf8(bytes).map_err(|e| OracleApiError::Unexpected(format!("the reward file is not UTF-8: {e}")))?;
         RewardFile::from_json(&text).map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// The same file byte for byte, or `None` when the oracle has none: what a root's content hash
+    /// names (see [`crate::content_hash`]), to be checked before it is read.
+    pub async fn reward_file_bytes(&self, pool: &Pubkey, epoch: u64) -> Result<Option<Vec<u8>>, OracleApiError> {
+        self.get_bytes(&format!("/v1/epochs/{pool}/{epoch}/file")).await
     }
 
     /// `GET {oracle}/v1/log/buckets?from=&to=`: what the oracle's report log holds of the time
@@ -205,13 +217,7 @@ impl OracleClient {
     /// `GET {oracle}/v1/log/segments/{hash}`: a sealed segment's bytes, or `None` when the oracle
     /// does not hold it. Check them against the hash they are named by.
     pub async fn log_segment(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, OracleApiError> {
-        let url = format!("{}/v1/log/segments/{}", self.base_url, hex::encode(hash));
-        let (response, _) = self.send(|| self.http.get(&url)).await?;
-        match response.status() {
-            status if status.is_success() => response.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| OracleApiError::Unexpected(e.to_string())),
-            reqwest::StatusCode::NOT_FOUND => Ok(None),
-            _ => Err(refused(response).await),
-        }
+        self.get_bytes(&format!("/v1/log/segments/{}", hex::encode(hash))).await
     }
 
     /// `GET {oracle}/v1/rewards/{pool}/{asset}`: the asset's leaf with its proof against the
@@ -252,6 +258,17 @@ impl OracleClient {
             return Err(OwnershipSourceError::Unexpected(format!("asked for asset {asset}, the oracle answered for {proved}")));
         }
         Ok(proof)
+    }
+
+    /// The body of a GET of `path`, byte for byte; `None` on 404.
+    async fn get_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, OracleApiError> {
+        let url = format!("{}{path}", self.base_url);
+        let (response, _) = self.send(|| self.http.get(&url)).await?;
+        match response.status() {
+            status if status.is_success() => response.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| OracleApiError::Unexpected(e.to_string())),
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(refused(response).await),
+        }
     }
 
     /// The body of a GET of `path`; `None` on 404.

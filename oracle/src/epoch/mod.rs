@@ -20,6 +20,8 @@ mod mapping;
 mod publish;
 
 pub use allocate::{allocate, AllocationError};
+/// sha256 of a reward file's (or any published object's) bytes, as the root message carries it.
+pub use fieldproof_sdk::content_hash;
 pub use config::RewardConfig;
 pub use coverage::{coverage_units, Beacon, Witness, UNIT_SCALE};
 pub use diff::{first_difference, LeafDifference};
@@ -185,11 +187,6 @@ impl ComputedEpoch {
     pub fn content_hash(&self) -> Option<[u8; 32]> {
         self.file_bytes.as_deref().map(content_hash)
     }
-}
-
-/// sha256 of a reward file's (or any published object's) bytes, as the root message carries it.
-pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
-    solana_sha256_hasher::hash(bytes).to_bytes()
 }
 
 /// Where an epoch's blocks come from: the chain (through the store's cache), or the ones a

@@ -1,10 +1,10 @@
-//! The world the SDK tests run in: by default an in-process bank with the Fieldproof programs
-//! registered natively (as the workspace's test harness does it); with `FIELDPROOF_RPC_URL` set,
-//! a JSON-RPC node such as solana-test-validator with the programs loaded as SBF binaries
-//! (`scripts/test-rpc.sh`). The tests are the same; only the chain under the SDK client changes.
-//! On a node, the compute units of every instruction sent are appended to the file named by
-//! `FIELDPROOF_CU_LOG`, for the compute-unit table and its budgets.
-#![allow(dead_code)] // each test binary uses a different part of the harness
+//! The world the SDK's, the command line's, the migrations' and the oracle's tests run in: by
+//! default an in-process bank with the Fieldproof programs registered natively
+//! ([`crate::native_programs`]); with `FIELDPROOF_RPC_URL` set, a JSON-RPC node such as
+//! solana-test-validator with the programs loaded as SBF binaries (`scripts/test-rpc.sh`). The
+//! tests are the same; only the chain under the SDK client changes. On a node, the compute units
+//! of every instruction sent are appended to the file named by `FIELDPROOF_CU_LOG`, for the
+//! compute-unit table and its budgets.
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -19,32 +19,11 @@ use solana_commitment_config::CommitmentConfig;
 use solana_hash::Hash;
 use solana_keypair::Keypair;
 use solana_program_pack::Pack;
-use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_program_test::ProgramTestContext;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
-
-type AccountInfo<'a> = anchor_lang::solana_program::account_info::AccountInfo<'a>;
-type ProgramResult = anchor_lang::solana_program::entrypoint::ProgramResult;
-
-// Anchor's `entry` ties every account lifetime to one `'info`; the accounts outlive the call,
-// so re-borrowing them under one lifetime is sound (see tests/src/native_programs.rs).
-macro_rules! anchor_processor {
-    ($name:ident, $program:ident) => {
-        fn $name<'a, 'b, 'c, 'd>(program_id: &'a Pubkey, accounts: &'b [AccountInfo<'c>], data: &'d [u8]) -> ProgramResult {
-            // SAFETY: all three borrows outlive the call.
-            let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
-                unsafe { (std::mem::transmute(program_id), std::mem::transmute(accounts), std::mem::transmute(data)) };
-            $program::entry(program_id, accounts, data)
-        }
-    };
-}
-
-anchor_processor!(reward_pool_entry, reward_pool);
-anchor_processor!(treasury_entry, treasury);
-anchor_processor!(data_credits_entry, data_credits);
-anchor_processor!(device_registry_entry, device_registry);
 
 /// The name `program` gave its refusal of `result`. The caller asserts the name; it is recorded
 /// for the check that every named error is asserted by some test (`scripts/error_coverage.py`).
@@ -53,22 +32,14 @@ pub fn refusal(result: Result<(), fieldproof_sdk::SdkError>, program: &str) -> &
     match result {
         Err(fieldproof_sdk::SdkError::Program { error, .. }) if error.program == program => {
             let lane = if std::env::var_os("FIELDPROOF_RPC_URL").is_some() { "node" } else { "native" };
-            append_refusal(lane, program, error.name);
+            crate::errors::record_refusal(lane, program, error.name);
             error.name
         }
         other => panic!("expected a refusal by {program}, got {other:?}"),
     }
 }
 
-/// Appends `lane program name` to the file named by `FIELDPROOF_REFUSAL_LOG`, when it is set.
-fn append_refusal(lane: &str, program: &str, name: &str) {
-    let Ok(path) = std::env::var("FIELDPROOF_REFUSAL_LOG") else { return };
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("the refusal log");
-    file.write_all(format!("{lane} {program} {name}\n").as_bytes()).expect("write the refusal log");
-}
-
-pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
-pub const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
+pub use crate::tokens::{SPL_TOKEN, TOKEN_2022};
 /// Lamports the payer of a test on a node is funded with.
 const RPC_PAYER_LAMPORTS: u64 = 100_000_000_000;
 
@@ -129,7 +100,8 @@ pub fn rpc_chain(url: String) -> RpcChain {
 
 /// Where the chain lives.
 enum Backend {
-    Bank(ProgramTestContext),
+    // Boxed: the bank's context is large beside an RPC client.
+    Bank(Box<ProgramTestContext>),
     Rpc(RpcClient),
 }
 
@@ -148,25 +120,16 @@ impl World {
     }
 
     async fn in_process() -> Self {
-        let mut test = ProgramTest::default();
-        // ProgramTest installs a debug logger of every transaction; replace it afterwards so test
-        // output stays readable unless RUST_LOG asks for more.
-        agave_logger::setup_with_default("error");
-        test.prefer_bpf(false);
-        test.add_program("reward_pool", reward_pool::ID, processor!(reward_pool_entry));
-        test.add_program("treasury", treasury::ID, processor!(treasury_entry));
-        test.add_program("data_credits", data_credits::ID, processor!(data_credits_entry));
-        test.add_program("device_registry", device_registry::ID, processor!(device_registry_entry));
-        let ctx = test.start_with_context().await;
+        let ctx = crate::native_programs::program_test().start_with_context().await;
         let client = Client::new(TestChain::Bank(BanksChain::new(ctx.banks_client.clone())));
         let payer = ctx.payer.insecure_clone();
-        Self { backend: Backend::Bank(ctx), payer, client }
+        Self { backend: Backend::Bank(Box::new(ctx)), payer, client }
     }
 
     /// A fresh payer funded by the node's faucet.
     async fn on_node(url: String) -> Self {
         let rpc = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
-        let payer = Keypair::new();
+        let payer = crate::keys::keypair();
         let signature = rpc.request_airdrop(&payer.pubkey(), RPC_PAYER_LAMPORTS).await.expect("airdrop from the node's faucet");
         for _ in 0..120 {
             if rpc.confirm_transaction(&signature).await.expect("airdrop status") {
@@ -269,7 +232,7 @@ impl World {
     }
 
     async fn create_account(&self, space: usize, owner: &Pubkey) -> (Keypair, anchor_lang::solana_program::instruction::Instruction) {
-        let account = Keypair::new();
+        let account = crate::keys::keypair();
         let rent = anchor_lang::prelude::Rent::default().minimum_balance(space);
         let ix = anchor_lang::solana_program::system_instruction::create_account(&self.payer().pubkey(), &account.pubkey(), rent, space as u64, owner);
         (account, ix)
@@ -324,8 +287,8 @@ pub const TIMELOCK_SECS: i64 = 6;
 /// guardian and [`TIMELOCK_SECS`].
 pub fn dc_args(price_source: fieldproof_sdk::data_credits::PriceSource, epoch_start: i64, epoch_length_secs: i64) -> fieldproof_sdk::data_credits::InitializeArgs {
     fieldproof_sdk::data_credits::InitializeArgs {
-        burn_authority: Pubkey::new_unique(),
-        guardian: Pubkey::new_unique(),
+        burn_authority: crate::keys::pubkey(),
+        guardian: crate::keys::pubkey(),
         timelock_secs: TIMELOCK_SECS,
         price_source,
         max_price_staleness_secs: 600,

@@ -1,6 +1,4 @@
 //! A reward pool of one SPL token, funded, with three oracles of which two must sign a root.
-#![allow(dead_code)] // each test binary uses a different part of the fixture
-
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
@@ -10,9 +8,10 @@ use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::bank::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
+use crate::world::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
 
-const FUNDING: u64 = 1_000_000;
+/// What the pool's vault is funded with.
+pub const FUNDING: u64 = 1_000_000;
 
 pub struct PoolWorld {
     pub world: Arc<World>,
@@ -39,7 +38,7 @@ impl PoolWorld {
 
     /// A funded pool of a new network token in `world`, shared with other fixtures.
     pub async fn on(world: Arc<World>, dispute_window_secs: i64) -> Self {
-        let mint_authority = Keypair::new();
+        let mint_authority = crate::keys::keypair();
         let mint = world.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
         let price = fieldproof_sdk::data_credits::PriceSource::Pyth { feed_id: [7; 32] };
         world.create_network_of(&mint, &mint_authority, dc_args(price, 0, 86_400)).await;
@@ -49,7 +48,7 @@ impl PoolWorld {
     /// A pool of the network token `mint`, whose device network exists and whose mint and
     /// network authority is `authority` (it creates the pool and funds its vault).
     pub async fn of_network_token(world: Arc<World>, mint: Pubkey, authority: Keypair, dispute_window_secs: i64) -> Self {
-        let guardian = Keypair::new();
+        let guardian = crate::keys::keypair();
         let oracles: Vec<SigningKey> = (1..=3).map(|s| SigningKey::from_bytes(&[s; 32])).collect();
         let args = CreatePoolArgs {
             id: 7,

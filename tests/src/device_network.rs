@@ -3,8 +3,6 @@
 //! active tree is a Bubblegum tree delegated to it, an approved maker, and a mirror of the tree
 //! that serves ownership proofs as an index of the tree would. The in-process bank has no
 //! Bubblegum, so the tests using it are ignored there.
-#![allow(dead_code)] // each test binary uses a different part of the fixture
-
 use std::sync::{Arc, Mutex};
 
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
@@ -19,7 +17,7 @@ use fieldproof_sdk::{AssetProof, BreakerConfig, OwnershipSource, OwnershipSource
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::bank::{World, SPL_TOKEN, TOKEN_2022};
+use crate::world::{World, SPL_TOKEN, TOKEN_2022};
 
 pub const ONBOARDING_FEE: u64 = 50;
 pub const LOCATION_FEE: u64 = 10;
@@ -50,7 +48,8 @@ impl TreeMirror {
         leaves.push((device, owner));
     }
 
-    fn transfer(&self, asset: &Pubkey, to: Pubkey) {
+    /// The leaf of `asset` now belongs to `to` (after a transfer the mirror did not send).
+    pub fn transfer(&self, asset: &Pubkey, to: Pubkey) {
         let mut leaves = self.leaves.lock().unwrap();
         let leaf = leaves.iter_mut().find(|(device, _)| device.asset == *asset).expect("a mirrored leaf");
         leaf.1 = to;
@@ -114,7 +113,7 @@ impl Network {
     /// The network in `world` with a device tree of `shape`.
     pub async fn with_tree(world: Arc<World>, (depth, buffer, canopy): TreeShape) -> Self {
         let payer = world.payer().pubkey();
-        let mint_authority = Keypair::new();
+        let mint_authority = crate::keys::keypair();
         let network_mint = world.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
         let network_source = world.create_token_account(SPL_TOKEN, &network_mint, &payer).await;
         world.mint_tokens(SPL_TOKEN, &network_mint, &network_source, &mint_authority, 100_000_000).await;
@@ -123,9 +122,9 @@ impl Network {
         let authority = mint_authority;
         let dc_config = data_credits::config_address(&network_mint);
         let args = InitializeArgs {
-            burn_authority: Pubkey::new_unique(),
-            guardian: Pubkey::new_unique(),
-            timelock_secs: crate::bank::TIMELOCK_SECS,
+            burn_authority: crate::keys::pubkey(),
+            guardian: crate::keys::pubkey(),
+            timelock_secs: crate::world::TIMELOCK_SECS,
             price_source: PriceSource::Quorum { oracle: data_credits::price_oracle_address(&dc_config) },
             max_price_staleness_secs: 600,
             epoch_start: world.clock().await.unix_timestamp,
@@ -133,7 +132,7 @@ impl Network {
             breaker: BreakerConfig { window_secs: 3_600, threshold: Threshold::Absolute(u64::MAX) },
         };
         world.send(&[data_credits::initialize(&payer, &authority.pubkey(), &network_mint, args)], &[&authority]).await.expect("initialize DC");
-        let submitter = Keypair::new();
+        let submitter = crate::keys::keypair();
         let oracle = InitializePriceOracleArgs { submitters: vec![submitter.pubkey()], min_submissions: 1, expo: -8 };
         world.send(&[data_credits::initialize_price_oracle(&payer, &authority.pubkey(), &dc_config, oracle)], &[&authority]).await.expect("price oracle");
         world.send(&[data_credits::submit_price(&submitter.pubkey(), &dc_config, 150_000_000)], &[&submitter]).await.expect("price");
@@ -143,14 +142,14 @@ impl Network {
         let network = device_registry::network_address(&dc_config);
 
         // The operator creates the tree with Bubblegum and hands it to the registry.
-        let tree = Keypair::new();
+        let tree = crate::keys::keypair();
         let rent = anchor_lang::prelude::Rent::default().minimum_balance(tree_account_size(depth, buffer, canopy));
         let create = device_registry::create_tree(&payer, &authority.pubkey(), &tree.pubkey(), (depth, buffer, canopy), rent);
         world.send(&create, &[&tree, &authority]).await.expect("create the Bubblegum tree");
         let hand = device_registry::hand_tree_to_network(&network, &authority.pubkey(), &authority.pubkey(), &tree.pubkey());
         world.send(&hand, &[&authority]).await.expect("hand the tree to the registry");
 
-        let maker_id = Pubkey::new_unique();
+        let maker_id = crate::keys::pubkey();
         let maker_key = SigningKey::from_bytes(&[42; 32]);
         let maker = MakerArgs { id: maker_id, attestation_key: Pubkey::new_from_array(maker_key.verifying_key().to_bytes()), quota: 10 };
         world.send(&[device_registry::approve_maker(&payer, &network, &authority.pubkey(), maker)], &[&authority]).await.expect("maker");

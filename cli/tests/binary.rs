@@ -81,6 +81,12 @@ fn an_unreachable_node_or_oracle_is_exit_code_4() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["error"]["kind"], "unreachable");
+
+    // The watchtower does not start blind: it reads the pool first.
+    let out = fieldproof(&["--json", "--timeout-secs", "1", "--keypair", &device, "watch", "--pool", &Pubkey::new_unique().to_string()]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["kind"], "unreachable");
 }
 
 #[test]
@@ -94,4 +100,33 @@ fn bad_arguments_are_named() {
     assert!(stderr(&out).contains("cannot read reward file"), "{}", stderr(&out));
     // Usage errors are clap's: exit code 2.
     assert_eq!(fieldproof(&["claim", "--file", "x"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    // `fieldproof --json ... | head -0`: the pipe is closed before the failure's JSON is written.
+    let files = Files::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fieldproof"))
+        .args(["--json", "rewards", "--file", &files.path("rewards.json")])
+        .env("FIELDPROOF_RPC_URL", "http://127.0.0.1:1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("the binary ends");
+    assert_eq!(out.status.code(), Some(4), "the failure's own code, not a panic's: {}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+
+    // `fieldproof ... 2>&1 | head -0`: the error message meets a closed pipe too.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_fieldproof"))
+        .args(["rewards", "--file", &files.path("rewards.json")])
+        .env("FIELDPROOF_RPC_URL", "http://127.0.0.1:1")
+        .stdout(writer.try_clone().expect("the pipe again"))
+        .stderr(writer)
+        .status()
+        .expect("the binary runs");
+    assert_eq!(status.code(), Some(4), "the failure's own code, not a panic's (101)");
 }

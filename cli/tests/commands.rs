@@ -2,21 +2,19 @@
 //! file by the owner of the devices' cNFTs; nothing left to claim; a wrong pool; the rewards
 //! table after paying. Claims need Bubblegum, so those run on a node (`scripts/test-rpc.sh`) and
 //! are ignored in process.
-#[path = "../../tests/bank/mod.rs"]
-mod bank;
-#[path = "../../tests/network/mod.rs"]
-mod network;
-#[path = "../../tests/pool/mod.rs"]
-mod pool;
 
+use fieldproof_tests::{device_network, pool_world, world};
 use std::sync::Arc;
 
-use bank::{TestChain, World, SPL_TOKEN};
+use world::{TestChain, World, SPL_TOKEN};
 use ed25519_dalek::SigningKey;
+mod support;
+
 use fieldproof_cli::{execute, Command, Context, Failure};
+use support::{command, fund, refusal, run, KeyFiles};
 use fieldproof_sdk::{Client, Pubkey, RewardFile};
-use network::{Network, TreeMirror};
-use pool::PoolWorld;
+use device_network::{Network, TreeMirror};
+use pool_world::PoolWorld;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -39,7 +37,7 @@ impl Setup {
             None => PoolWorld::on(world, 0).await,
         };
         let file = RewardFile::new(pool.pool, 1, leaves.to_vec()).unwrap();
-        let args = pool.root_args(1, &pool::rewards(leaves), u64::try_from(file.cumulative_total()).unwrap()).await;
+        let args = pool.root_args(1, &pool_world::rewards(leaves), u64::try_from(file.cumulative_total()).unwrap()).await;
         pool.post(args, &[0, 1]).await.expect("post root");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("rewards.json"), file.to_json()).unwrap();
@@ -108,7 +106,8 @@ async fn claim_pays_then_there_is_nothing_to_claim() {
     let listed = execute(&Command::Devices { network }, &ctx).await.expect("devices");
     let mut listed: Vec<String> = listed.json["devices"].as_array().unwrap().iter().map(|d| d["asset"].as_str().unwrap().to_string()).collect();
     let mut expected: Vec<String> = assets.iter().map(|a| a.to_string()).collect();
-    (listed.sort(), expected.sort());
+    listed.sort();
+    expected.sort();
     assert_eq!(listed, expected);
     let not_a_network = execute(&Command::Devices { network: setup.pool.pool.to_string() }, &ctx).await.unwrap_err();
     assert_eq!(not_a_network.exit_code(), 5, "{not_a_network}");
@@ -127,7 +126,7 @@ async fn pool_shows_the_active_root_and_a_wrong_pool_is_not_found() {
     let shown = execute(&Command::Pool { pool: setup.pool.pool.to_string() }, &ctx).await.unwrap();
     assert_eq!((shown.json["active"]["epoch"].as_u64(), shown.json["active"]["cumulative_total"].as_u64()), (Some(1), Some(40)));
     assert_eq!(shown.json["threshold"], 2);
-    assert_eq!(shown.json["timelock_secs"], bank::TIMELOCK_SECS);
+    assert_eq!(shown.json["timelock_secs"], world::TIMELOCK_SECS);
     assert_eq!(shown.json["pending_changes"].as_array().map(Vec::len), Some(0));
 
     // A proposed change shows, for the guardian to see before it may apply.
@@ -197,7 +196,7 @@ async fn assert_location_moves_the_owners_device_only() {
 
 /// `migrations/localnet.toml` without its device tree (the in-process bank has no Bubblegum).
 fn localnet_plan_without_tree() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/localnet.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/localnet.toml");
     let plan = std::fs::read_to_string(path).unwrap();
     plan.lines().filter(|line| !line.starts_with("device_tree")).collect::<Vec<_>>().join("\n")
 }
@@ -239,4 +238,52 @@ async fn bootstrap_creates_the_network_then_finds_it_in_place_and_reports_drift(
     let incomplete = execute(&bootstrap, &ctx).await.unwrap_err();
     assert_eq!(incomplete.exit_code(), 3, "{incomplete}");
     assert!(incomplete.to_string().contains("missing field `treasury`"), "{incomplete}");
+}
+
+#[tokio::test]
+#[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
+async fn a_maker_issues_a_device_and_its_owner_transfers_it() {
+    let world = Arc::new(World::start().await);
+    let network = Network::on(world.clone()).await;
+    network.give_dc(&world.payer().pubkey(), 1_000_000).await;
+    let (owner, buyer, device) = (fieldproof_tests::keys::keypair(), fieldproof_tests::keys::keypair(), fieldproof_tests::keys::keypair());
+    fund(&world, &owner).await;
+    fund(&world, &buyer).await;
+    let files = KeyFiles::new();
+    let (payer_file, owner_file, buyer_file) = (files.write("payer", &world.payer()), files.write("owner", &owner), files.write("buyer", &buyer));
+    let maker_file = files.write("maker", &Keypair::new_from_array(network.maker_key.to_bytes())).display().to_string();
+    let device_file = files.write("device", &device).display().to_string();
+    let (net, maker_id, owner_key) = (network.network.to_string(), network.maker_id.to_string(), owner.pubkey().to_string());
+    let issue = command(&["issue-device", "--network", &net, "--maker-id", &maker_id, "--maker-keypair", &maker_file, "--device-keypair", &device_file, "--owner", &owner_key, "--kind", "mapper"]);
+
+    // The maker issues it; the payer's DC pays the onboarding fee.
+    let dc_before = network.dc_balance(&world.payer().pubkey()).await;
+    let issued = run(&world, &network.tree, &payer_file, &issue).await.expect("issued");
+    assert_eq!(issued.json["device_key"], device.pubkey().to_string());
+    let asset: Pubkey = issued.json["asset"].as_str().unwrap().parse().unwrap();
+    let (address, info) = world.client.device_by_asset(&asset).await.unwrap();
+    assert_eq!((address.to_string(), info.kind), (issued.json["device"].as_str().unwrap().to_string(), fieldproof_sdk::device_registry::DeviceKind::Mapper));
+    assert_eq!(network.dc_balance(&world.payer().pubkey()).await, dc_before - device_network::ONBOARDING_FEE);
+    network.tree.append(info.clone(), owner.pubkey());
+    assert_eq!(refusal(run(&world, &network.tree, &payer_file, &issue).await, "device_registry"), "DeviceAlreadyRegistered");
+
+    // Only its owner gives it away; then it is the buyer's.
+    let transfer = command(&["transfer-device", "--asset", &asset.to_string(), "--to", &buyer.pubkey().to_string()]);
+    let refused = run(&world, &network.tree, &buyer_file, &transfer).await.unwrap_err();
+    assert_eq!(refused.exit_code(), 3, "{refused}");
+    let moved = run(&world, &network.tree, &owner_file, &transfer).await.expect("transferred");
+    assert_eq!(moved.json["to"], buyer.pubkey().to_string());
+    network.tree.transfer(&asset, buyer.pubkey());
+    let devices = command(&["devices", "--network", &net]);
+    assert_eq!(run(&world, &network.tree, &buyer_file, &devices).await.expect("devices").json["devices"][0]["asset"], asset.to_string());
+    assert_eq!(run(&world, &network.tree, &owner_file, &devices).await.expect("devices").json["devices"], serde_json::json!([]));
+
+    // The network's authority deactivates it (a proven spoofer, say); nobody else can.
+    fund(&world, &network.authority).await;
+    let authority_file = files.write("authority", &network.authority);
+    let deactivate = command(&["device-status", "--network", &net, "--device-key", &device.pubkey().to_string(), "--status", "inactive"]);
+    assert_eq!(refusal(run(&world, &network.tree, &buyer_file, &deactivate).await, "device_registry"), "NotAuthority");
+    let done = run(&world, &network.tree, &authority_file, &deactivate).await.expect("deactivated");
+    assert_eq!((done.json["status"].as_str(), done.json["asset"].as_str()), (Some("inactive"), Some(asset.to_string().as_str())));
+    assert_eq!(refusal(run(&world, &network.tree, &authority_file, &deactivate).await, "device_registry"), "StatusUnchanged");
 }

@@ -1,14 +1,24 @@
 //! Every way a command can fail, each with the exit code scripts rely on (README: "Exit codes").
 use fieldproof_migrations::BootstrapError;
-use fieldproof_sdk::{ChainError, OracleApiError, OwnershipSourceError, SdkError};
+use fieldproof_sdk::{ChainError, OracleApiError, OwnershipSourceError, ProgramErrorName, SdkError};
+use serde_json::{json, Value};
 use solana_transaction_error::TransactionError;
 
 /// A command's failure: a message for people and a class for scripts.
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
-    /// The program refused the transaction, or it failed on chain. Exit code 1.
+    /// The transaction failed on chain, or was refused before it reached a program. Exit code 1.
     #[error("{0}")]
     Refused(String),
+    /// One of our programs refused an instruction with a named error. Exit code 1, like any
+    /// refusal; `--json` names the program and the error.
+    #[error("{message}")]
+    Program {
+        /// The program's name for its refusal.
+        error: ProgramErrorName,
+        /// What it says, with the instruction.
+        message: String,
+    },
     /// A file or argument is unusable: keypair, reward file, address. Exit code 3.
     #[error("{0}")]
     BadInput(String),
@@ -31,7 +41,7 @@ impl Failure {
     /// The process exit code of this class of failure (2 is clap's, for bad usage).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Failure::Refused(_) => 1,
+            Failure::Refused(_) | Failure::Program { .. } => 1,
             Failure::BadInput(_) => 3,
             Failure::Unreachable(_) => 4,
             Failure::NotFound(_) => 5,
@@ -43,12 +53,32 @@ impl Failure {
     /// The class's name in `--json` output.
     pub fn kind(&self) -> &'static str {
         match self {
-            Failure::Refused(_) => "refused",
+            Failure::Refused(_) | Failure::Program { .. } => "refused",
             Failure::BadInput(_) => "bad_input",
             Failure::Unreachable(_) => "unreachable",
             Failure::NotFound(_) => "not_found",
             Failure::NothingToClaim(_) => "nothing_to_claim",
             Failure::Differs(_) => "differs",
+        }
+    }
+
+    /// The failure as `--json` prints it: `{"error": {"kind", "message"}}`, and for a program's
+    /// refusal its `program`, `name` and `code` too.
+    pub fn to_json(&self) -> Value {
+        let mut error = json!({"kind": self.kind(), "message": self.to_string()});
+        if let Failure::Program { error: named, .. } = self {
+            error["program"] = json!(named.program);
+            error["name"] = json!(named.name);
+            error["code"] = json!(named.code);
+        }
+        json!({ "error": error })
+    }
+
+    /// The program error's name (`NotAuthority`), when one of our programs refused.
+    pub fn program_error(&self) -> Option<&'static str> {
+        match self {
+            Failure::Program { error, .. } => Some(error.name),
+            _ => None,
         }
     }
 }
@@ -61,8 +91,8 @@ impl From<SdkError> for Failure {
             SdkError::Chain(ChainError::Transaction { error: TransactionError::AccountNotFound, .. }) | SdkError::Transaction(TransactionError::AccountNotFound) => {
                 Failure::Refused("the fee payer's account does not exist: it holds no SOL to pay the transaction's fee".into())
             }
+            SdkError::Program { error, .. } => Failure::Program { error, message },
             SdkError::Chain(ChainError::Transaction { .. } | ChainError::Expired)
-            | SdkError::Program { .. }
             | SdkError::Transaction(_)
             | SdkError::TransactionTooLarge { .. } => Failure::Refused(message),
             SdkError::AccountNotFound(_) | SdkError::WrongAccountOwner { .. } | SdkError::AccountDecode { .. } => Failure::NotFound(message),
