@@ -75,6 +75,10 @@ pub struct PreparedClaim {
 /// Most bytes a serialized transaction may have (the network's packet data size).
 pub const MAX_TRANSACTION_BYTES: usize = 1232;
 
+/// How many times a fee-burning transaction refused because the DC epoch turned while it was in
+/// flight is built for the new epoch and sent again (an epoch lasts a minute at the shortest).
+const EPOCH_TURN_RESENDS: u32 = 2;
+
 /// One asset's leaf of a published reward file, with its proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RewardLeaf {
@@ -448,6 +452,32 @@ impl<C: Chain> Client<C> {
         Ok(device_registry::DcFee { dc_config: network.dc_config, dc_mint: network.dc_mint, epoch })
     }
 
+    /// Sends the instructions `build` makes for a transaction that burns one of `network`'s fees,
+    /// booked under the DC epoch now. A transaction that reaches the chain after the epoch turned
+    /// is refused by data-credits (`EpochMismatch`, or `WrongEpochBurns` for the totals account
+    /// of the epoch before) and changed nothing, so it is built again for the new epoch and sent
+    /// again, at most [`EPOCH_TURN_RESENDS`] times.
+    async fn send_burning_fee(
+        &self,
+        network: &NetworkConfig,
+        payer: &Keypair,
+        signers: &[&Keypair],
+        build: impl Fn(device_registry::DcFee) -> Vec<Instruction>,
+    ) -> Result<Signature, SdkError> {
+        let mut resends = 0;
+        loop {
+            let fee = self.dc_fee(network).await?;
+            match self.send(&build(fee), payer, signers).await {
+                Err(SdkError::Program { error, .. })
+                    if resends < EPOCH_TURN_RESENDS && error.program == "data_credits" && matches!(error.name, "EpochMismatch" | "WrongEpochBurns") =>
+                {
+                    resends += 1
+                }
+                result => return result,
+            }
+        }
+    }
+
     /// Issues the device `args.device_key` of maker `maker_id` to `owner` as a cNFT in
     /// `network`'s active tree, under the device's and the maker's `signatures` (see
     /// [`device_registry::sign_onboarding`]); `payer` pays the fees and the onboarding fee from
@@ -462,10 +492,9 @@ impl<C: Chain> Client<C> {
         signatures: &device_registry::OnboardingSignatures,
     ) -> Result<(Pubkey, Signature), SdkError> {
         let config: NetworkConfig = self.account(network).await?;
-        let fee = self.dc_fee(&config).await?;
         let device = device_registry::device_address(network, &args.device_key);
-        let instructions = device_registry::issue_device(&payer.pubkey(), network, &config, maker_id, owner, args, signatures, fee);
-        let signature = self.send(&instructions, payer, &[]).await?;
+        let build = |fee| device_registry::issue_device(&payer.pubkey(), network, &config, maker_id, owner, args, signatures, fee).to_vec();
+        let signature = self.send_burning_fee(&config, payer, &[], build).await?;
         Ok((device, signature))
     }
 
@@ -481,10 +510,9 @@ impl<C: Chain> Client<C> {
     ) -> Result<Signature, SdkError> {
         let ownership = self.prove_ownership(&owner.pubkey(), asset, source).await?;
         let network: NetworkConfig = self.account(&ownership.device.network).await?;
-        let fee = self.dc_fee(&network).await?;
         let args = AssertLocationArgs { h3_cell: location.h3_cell, elevation: location.elevation, gain: location.gain, ownership: ownership.proof };
-        let ix = device_registry::assert_location(&payer.pubkey(), &owner.pubkey(), &ownership.device, args, &ownership.nodes, fee);
-        self.send(&[ix], payer, &[owner]).await
+        let build = |fee| vec![device_registry::assert_location(&payer.pubkey(), &owner.pubkey(), &ownership.device, args, &ownership.nodes, fee)];
+        self.send_burning_fee(&network, payer, &[owner], build).await
     }
 
     /// Packs instruction groups (each sent whole, in order) into as few transactions as fit
