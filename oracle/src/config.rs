@@ -116,6 +116,10 @@ pub struct IngestConfig {
     pub header_read_timeout_ms: u64,
     /// Connections open at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// Reports (of the clock-skew window) the writer remembers, to answer resends and replayed
+    /// nonces without the database; beyond it the database's unique indexes answer. About 200
+    /// bytes each.
+    pub recent_reports_max: usize,
 }
 
 impl Default for OracleConfig {
@@ -160,6 +164,7 @@ impl Default for IngestConfig {
             request_timeout_ms: 10_000,
             header_read_timeout_ms: 10_000,
             max_connections: 10_000,
+            recent_reports_max: 1_000_000,
         }
     }
 }

@@ -72,7 +72,13 @@ pub async fn start(
         tracing::warn!("no chain configured for entropy ([entropy] or [registry] rpc_url): devices get blocks of a simulated chain, which anyone can predict; for development only");
     }
     let oracle_id = config.oracle_id()?;
-    let log = crate::log::open(&config.log, store.clone(), oracle_id.clone(), config.seal_delay_ms()).await?;
+    let writer = crate::log::WriterConfig {
+        // The window's edge is inclusive and a report is stored a moment after its check.
+        recent_window_ms: i64::try_from(config.ingest.max_clock_skew_secs.saturating_mul(1_000)).unwrap_or(i64::MAX / 2).saturating_add(1_000),
+        recent_max: config.ingest.recent_reports_max,
+        ..crate::log::WriterConfig::default()
+    };
+    let log = crate::log::open_with(&config.log, store.clone(), oracle_id.clone(), config.seal_delay_ms(), writer).await?;
     let sealer_handle = Arc::new(log.sealer);
     let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), log.writer.clone(), sealer_handle.clone(), devices, metrics));
     // Every configuration error is found before anything starts.

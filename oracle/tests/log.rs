@@ -5,7 +5,7 @@
 //! SQLite and (when `FIELDPROOF_TEST_POSTGRES_URL` names a server, as in CI) PostgreSQL.
 mod support;
 
-use fieldproof_oracle::log::{self, segment, InsertOutcome, LogConfig};
+use fieldproof_oracle::log::{self, segment, InsertOutcome, LogConfig, RecentReports};
 use fieldproof_oracle::objects::Objects;
 use fieldproof_oracle::simulate::SimReport;
 use fieldproof_oracle::storage::{NewReport, Store};
@@ -81,6 +81,37 @@ async fn concurrent_reports_are_committed_in_batches_and_duplicates_and_replays_
         }
         assert_eq!(tally, [("Duplicate".to_string(), 2), ("ReplayedNonce".to_string(), 1), ("Stored".to_string(), 200)].into_iter().collect());
         assert_eq!(store.count_reports().await.unwrap(), 201);
+    }
+}
+
+#[tokio::test]
+async fn the_writer_remembers_the_clock_skew_window_across_a_restart() {
+    let reports = reports();
+    let signed = |r: &SimReport| i64::try_from(r.report.body.header().timestamp_ms).unwrap();
+    let replay = NewReport { id: [9; 32], ..row(&reports[1]) };
+    for (store, _dir) in stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = log::open(&config(dir.path(), "0"), store.clone(), "local".into(), 315_000).await.unwrap();
+        assert_eq!(opened.writer.insert(row(&reports[0])).await.unwrap(), InsertOutcome::Stored);
+        assert_eq!(opened.writer.insert(row(&reports[1])).await.unwrap(), InsertOutcome::Stored);
+        drop(opened.writer);
+        opened.writer_task.await.unwrap();
+
+        // What a restarted writer remembers: the index's reports of the window, to its edge.
+        let window = 300_000;
+        let (first, last) = (signed(&reports[0]).min(signed(&reports[1])), signed(&reports[0]).max(signed(&reports[1])));
+        let recent = RecentReports::rebuild(&store, window, 100, first + window).await.unwrap();
+        assert_eq!(
+            recent.classify([&row(&reports[0]), &replay, &row(&reports[2])]),
+            vec![Some(InsertOutcome::Duplicate), Some(InsertOutcome::ReplayedNonce), None]
+        );
+        assert!(RecentReports::rebuild(&store, window, 100, last + window + 1).await.unwrap().is_empty(), "past the window: the clock-skew check refuses them");
+
+        let again = log::open(&config(dir.path(), "0"), store.clone(), "local".into(), 315_000).await.unwrap();
+        assert_eq!(again.writer.insert(row(&reports[0])).await.unwrap(), InsertOutcome::Duplicate);
+        assert_eq!(again.writer.insert(replay.clone()).await.unwrap(), InsertOutcome::ReplayedNonce);
+        assert_eq!(again.writer.insert(row(&reports[2])).await.unwrap(), InsertOutcome::Stored);
+        assert_eq!(store.count_reports().await.unwrap(), 3);
     }
 }
 
