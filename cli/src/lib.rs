@@ -214,6 +214,17 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         firmware: u32,
     },
+    /// Submit a file of devices' signed reports (a gateway's: the batch endpoint's encoding) to
+    /// the oracle, in batches; say each one the oracle did not take.
+    SubmitReports {
+        /// The file: a u32 count, then each signed report as a u32 length and its bytes (little
+        /// endian), as the SDK's `reports::encode_batch` writes it.
+        #[arg(long)]
+        file: PathBuf,
+        /// Reports per request (the oracle's `[ingest] max_batch_reports` is the most it takes).
+        #[arg(long, default_value_t = fieldproof_sdk::reports::MAX_BATCH_REPORTS)]
+        batch: usize,
+    },
 }
 
 fn default_keypair() -> PathBuf {
@@ -284,7 +295,7 @@ pub async fn execute<C: Chain, O: OwnershipSource>(command: &Command, ctx: &Cont
         Command::Role { action } => commands::role::role(ctx, action).await,
         Command::VetoRoot(args) => commands::veto_root::veto_root(ctx, args).await,
         Command::ActivateRoot(args) => commands::activate_root::activate_root(ctx, args).await,
-        Command::Heartbeat { .. } => Err(Failure::BadInput("heartbeat talks to the oracle, not the chain".into())),
+        Command::Heartbeat { .. } | Command::SubmitReports { .. } => Err(Failure::BadInput("this command talks to the oracle, not the chain".into())),
         Command::Watch(_) => Err(Failure::BadInput("watch talks to the oracles too: see commands::watch::watch".into())),
     }
 }

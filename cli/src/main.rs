@@ -54,6 +54,9 @@ async fn run(cli: &Cli) -> Result<Outcome, Failure> {
         let device = keypair::load(device_keypair)?;
         return heartbeat(&cli.oracle, timeout, &device, *h3, *uptime_s, *firmware).await;
     }
+    if let Command::SubmitReports { file, batch } = &cli.command {
+        return commands::submit_reports::submit_reports(&cli.oracle, timeout, file, *batch).await;
+    }
     let chain = RpcChain::new(cli.url.clone(), timeout, CommitmentConfig::confirmed());
     if let Command::Watch(args) = &cli.command {
         // A long-running service: JSON log lines, like the oracle's (RUST_LOG filters them).

@@ -41,6 +41,13 @@ pub enum OracleApiError {
     },
 }
 
+impl OracleApiError {
+    /// The oracle already holds this exact report: for a sender, as good as stored.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, OracleApiError::Rejected { code, .. } if code == DUPLICATE_REPORT)
+    }
+}
+
 #[derive(Deserialize)]
 struct Accepted {
     id: String,

@@ -20,6 +20,7 @@ pub mod price_submitters;
 pub mod rewards;
 pub mod role;
 pub mod set_destination;
+pub mod submit_reports;
 pub mod transfer_device;
 pub mod treasury_params;
 pub mod veto_root;
