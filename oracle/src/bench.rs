@@ -1,14 +1,16 @@
 //! `fieldproof-oracle bench`: what this machine does, measured in one run and printed side by
-//! side — (a) the ed25519 ceiling (batch verification on every core), (b) accepted reports per
-//! second through the real HTTP ingest, (c) the real verifier's reports per second (an epoch's
-//! judgement: reading, decoding and judging the stored reports; signatures were checked by
-//! ingest), and (d) the peak memory of storing and judging a million reports; beside (b), what
-//! bounds it here (HTTP alone, the reports stored alone). Every report is a distinct signed
-//! report of a simulated honest fleet (`simulate.rs`) on the simulated chain; each number counts
-//! only work that was done and succeeded.
+//! side — (a) the ed25519 ceiling (batch verification on every core) and its CPU time per
+//! signature, (b1) accepted reports per second through the real HTTP ingest a report per request
+//! and (b2) in batches, with the server's CPU time per accepted report (the load generator is a
+//! process of its own, `bench-load`, so its work is not counted), (c) the real verifier's reports
+//! per second (an epoch's judgement: reading, decoding and judging the stored reports; signatures
+//! were checked by ingest), and (d) the peak memory of storing and judging a million reports;
+//! beside (b1), what bounds it here (HTTP alone, the reports stored alone). Every report is a
+//! distinct signed report of a simulated honest fleet (`simulate.rs`) on the simulated chain;
+//! each number counts only work that was done and succeeded.
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -43,12 +45,15 @@ pub struct BenchOptions {
     /// Reports stored (through the storage writer, not HTTP) and verified for the peak-memory line (d).
     #[arg(long, default_value_t = 1_000_000)]
     pub reports: usize,
-    /// Reports sent through the HTTP API for line (b); line (c) verifies them.
+    /// Reports sent through the HTTP API for lines (b1) and (b2); line (c) verifies (b2)'s.
     #[arg(long, default_value_t = 100_000)]
     pub http_reports: usize,
-    /// Concurrent HTTP clients (tasks sharing the SDK's OracleClient and its connection pool).
+    /// Concurrent HTTP clients of the load generator (tasks sharing one connection pool).
     #[arg(long, default_value_t = 128)]
     pub clients: usize,
+    /// Reports per request of line (b2).
+    #[arg(long, default_value_t = 1_000)]
+    pub batch: usize,
     /// Hotspots of the simulated fleet (plus one dashcam per ten); each hears those within 6 km.
     #[arg(long, default_value_t = 200)]
     pub hotspots: usize,
@@ -92,12 +97,61 @@ impl Tally {
     }
 }
 
-/// Line (b): reports accepted (2xx) through HTTP, and the store they went to.
+/// Lines (b1) and (b2): reports accepted (2xx) through HTTP, the server's CPU time, and the
+/// store they went to.
 pub struct IngestRun {
     pub sent: usize,
     pub accepted: Throughput,
     pub refused: BTreeMap<String, usize>,
+    /// CPU time (user and system, every thread) of the process serving the API while the load
+    /// generator, a process of its own, sent the reports.
+    pub server_cpu: Duration,
     pub store: Store,
+}
+
+impl IngestRun {
+    /// The server's CPU time per accepted report.
+    pub fn cpu_per_report(&self) -> Duration {
+        self.server_cpu / u32::try_from(self.accepted.items.max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// The load generator: a `fieldproof-oracle` binary (`bench-load`), its clients, and the
+/// reports per request (1: `POST /v1/reports`; more: `POST /v1/reports/batch`).
+#[derive(Clone, Debug)]
+pub struct LoadGenerator {
+    pub program: PathBuf,
+    pub clients: usize,
+    pub batch: usize,
+}
+
+/// `fieldproof-oracle bench-load`: the bench's load generator, run by `bench` as a process of its
+/// own so that the server's CPU time can be told from the clients'.
+#[derive(Clone, Debug, clap::Args)]
+pub struct LoadOptions {
+    /// The oracle's API.
+    #[arg(long)]
+    pub url: String,
+    /// The reports, in the batch endpoint's encoding (any count).
+    #[arg(long)]
+    pub reports: PathBuf,
+    #[arg(long)]
+    pub clients: usize,
+    /// Reports per request (1: one per `POST /v1/reports`).
+    #[arg(long)]
+    pub batch: usize,
+    /// Where the outcome goes, as JSON (standard output carries the logs).
+    #[arg(long)]
+    pub result: PathBuf,
+}
+
+/// What the load generator saw: the 2xx answers, the time from the first request to the last
+/// answer, and the refusals by code.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct LoadResult {
+    accepted: usize,
+    elapsed_us: u64,
+    refused: BTreeMap<String, usize>,
 }
 
 /// A verification pass over everything stored.
@@ -108,7 +162,7 @@ pub struct VerifyRun {
     pub valid: usize,
 }
 
-/// What bounds (b) on this machine: HTTP alone, and the report rows stored alone (see
+/// What bounds (b1) on this machine: HTTP alone, and the report rows stored alone (see
 /// [`http_floor`] and [`rows_alone`]).
 pub struct Bounds {
     pub http: Throughput,
@@ -125,10 +179,12 @@ pub struct ScaleRun {
     pub peak_rss_mib: Option<f64>,
 }
 
-/// Runs every measurement and prints the table.
+/// Runs every measurement and prints the table; the load generator is this same binary.
 pub async fn run(options: &BenchOptions) -> anyhow::Result<()> {
     anyhow::ensure!((2..=MAX_HOTSPOTS).contains(&options.hotspots), "--hotspots must be between 2 and {MAX_HOTSPOTS}");
     anyhow::ensure!(options.reports > 0 && options.http_reports > 0, "--reports and --http-reports must be at least 1");
+    anyhow::ensure!(options.clients > 0 && options.batch > 1, "--clients must be at least 1 and --batch at least 2");
+    let program = std::env::current_exe()?;
     let fleet = Arc::new(honest_fleet(options.hotspots, options.seed));
     let directory = Arc::new(DeviceDirectory::default());
     fleet.register(&directory);
@@ -141,24 +197,43 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<()> {
     let ceiling = ceiling(&sample, CEILING_TIME)?;
     drop(sample);
 
-    // Before the HTTP run, so that run's reports held in memory do not count in (d)'s peak.
+    // Before the HTTP runs, so that their reports held in memory do not count in (d)'s peak.
     info!(reports = options.reports, "(d) storing and verifying");
     let scale = scale(fleet.clone(), directory.clone(), &dir.path().join("scale.sqlite"), start_ms, options.reports).await?;
 
-    info!(reports = options.http_reports, clients = options.clients, "(b) HTTP ingest");
     let reports = signed_reports(&fleet, start_ms, options.http_reports);
-    info!(reports = options.http_reports, clients = options.clients, "(b) HTTP alone, nothing checked or stored");
-    let floor = http_floor(reports.clone(), options.clients).await?;
-    let ingest = http_ingest(reports, directory.clone(), &dir.path().join("http.sqlite"), options.clients).await?;
-    info!(reports = ingest.accepted.items, "(c) judging the ingested reports");
-    let verified = judge_all(&ingest.store, &directory).await?;
-    ingest.store.pool().close().await;
-    info!(reports = ingest.accepted.items, "(b): the reports stored alone");
-    let http_store = dir.path().join("http.sqlite");
-    let bounds = Bounds { http: floor, reports: rows_alone(&http_store, &dir.path().join("reports.sqlite"), WriterConfig::default().max_batch).await? };
+    info!(reports = options.http_reports, clients = options.clients, "(b1) HTTP ingest, a report per request");
+    let single = LoadGenerator { program: program.clone(), clients: options.clients, batch: 1 };
+    let single = http_ingest(reports.clone(), directory.clone(), &dir.path().join("single.sqlite"), &single).await?;
+    single.store.pool().close().await;
+    info!(reports = options.http_reports, batch = options.batch, "(b2) HTTP ingest, in batches");
+    let batched = LoadGenerator { program, clients: options.clients, batch: options.batch };
+    let batched = http_ingest(reports.clone(), directory.clone(), &dir.path().join("batched.sqlite"), &batched).await?;
+    info!(reports = batched.accepted.items, "(c) judging the ingested reports");
+    let verified = judge_all(&batched.store, &directory).await?;
+    batched.store.pool().close().await;
+    info!(reports = options.http_reports, clients = options.clients, "(b1): HTTP alone, nothing checked or stored");
+    let floor = http_floor(reports, options.clients).await?;
+    info!("(b1): the reports stored alone");
+    let bounds = Bounds { http: floor, reports: rows_alone(&dir.path().join("single.sqlite"), &dir.path().join("reports.sqlite"), WriterConfig::default().max_batch).await? };
 
+    let ingest = Ingest { single, batched };
     print!("{}", table(options, &mix, ceiling, &ingest, &bounds, verified, &scale));
     Ok(())
+}
+
+/// Line (a) and its CPU time.
+#[derive(Clone, Copy, Debug)]
+pub struct Ceiling {
+    pub verified: Throughput,
+    /// CPU time of the process (every core) per signature verified.
+    pub cpu_per_signature: Duration,
+}
+
+/// Lines (b1) and (b2).
+pub struct Ingest {
+    pub single: IngestRun,
+    pub batched: IngestRun,
 }
 
 /// A fleet without cheaters: every report it sends must be accepted and judged valid.
@@ -177,13 +252,14 @@ pub fn signed_reports(fleet: &Fleet, start_ms: u64, count: usize) -> Vec<SignedR
 /// size, the batches spread over every core by rayon, again and again for at least `min_time`.
 /// Messages and keys are prepared beforehand: this is the cryptography alone. A signature that
 /// does not verify is an error, not a number.
-pub fn ceiling(sample: &[SignedReport], min_time: Duration) -> anyhow::Result<Throughput> {
+pub fn ceiling(sample: &[SignedReport], min_time: Duration) -> anyhow::Result<Ceiling> {
     let messages: Vec<Vec<u8>> = sample.iter().map(SignedReport::signing_bytes).collect();
     let signatures: Vec<Signature> = sample.iter().map(SignedReport::signature).collect();
     let keys = sample.iter().map(SignedReport::device_key).collect::<Result<Vec<VerifyingKey>, _>>()?;
     let message_refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
     let batch_starts: Vec<usize> = (0..sample.len()).step_by(SIGNATURE_BATCH).collect();
     let started = Instant::now();
+    let cpu = cpu_time::ProcessTime::now();
     let mut verified = 0;
     loop {
         batch_starts.par_iter().try_for_each(|&first| {
@@ -192,22 +268,56 @@ pub fn ceiling(sample: &[SignedReport], min_time: Duration) -> anyhow::Result<Th
         })?;
         verified += sample.len();
         if started.elapsed() >= min_time {
-            return Ok(Throughput { items: verified, elapsed: started.elapsed() });
+            let cpu_per_signature = cpu.elapsed() / u32::try_from(verified.max(1)).unwrap_or(u32::MAX);
+            return Ok(Ceiling { verified: Throughput { items: verified, elapsed: started.elapsed() }, cpu_per_signature });
         }
     }
 }
 
-/// Line (b): serves the real API on 127.0.0.1 over a fresh SQLite file at `database`, with the
-/// rate limits lifted and the clock-skew window widened to the reports' span, and posts every
-/// report once from `clients` concurrent tasks. Counts the 2xx answers (each one a report durably
-/// stored) until the last answer; refusals are tallied by code.
-pub async fn http_ingest(reports: Vec<SignedReport>, directory: Arc<DeviceDirectory>, database: &Path, clients: usize) -> anyhow::Result<IngestRun> {
+/// Lines (b1) and (b2): serves the real API on 127.0.0.1 over a fresh SQLite file at
+/// `database`, with the rate limits lifted and the clock-skew window widened to the reports'
+/// span, and has `load`'s process post every report once. Counts the 2xx answers (each one a
+/// report durably stored) until the last answer, and this process's CPU time meanwhile: the
+/// server's alone, the load generator being another process. Refusals are tallied by code.
+pub async fn http_ingest(reports: Vec<SignedReport>, directory: Arc<DeviceDirectory>, database: &Path, load: &LoadGenerator) -> anyhow::Result<IngestRun> {
     let oracle = crate::serve::start(&unthrottled_config(database, &reports), directory, None).await?;
     let sent = reports.len();
-    let (accepted, tally) = post_all(format!("http://{}", oracle.addr), reports, clients).await?;
+    let reports_file = database.with_extension("reports");
+    let result_file = database.with_extension("result.json");
+    std::fs::write(&reports_file, fieldproof_reports::encode_batch(&reports))?;
+    drop(reports);
+    let mut command = std::process::Command::new(&load.program);
+    command.arg("bench-load").arg("--url").arg(format!("http://{}", oracle.addr)).arg("--reports").arg(&reports_file);
+    command.args(["--clients", &load.clients.to_string(), "--batch", &load.batch.to_string()]).arg("--result").arg(&result_file);
+    command.env("RUST_LOG", "warn").stdout(std::process::Stdio::null());
+    let cpu = cpu_time::ProcessTime::now();
+    let output = tokio::task::spawn_blocking(move || command.output()).await??;
+    let server_cpu = cpu.elapsed();
+    anyhow::ensure!(output.status.success(), "the load generator failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr));
+    let result: LoadResult = serde_json::from_slice(&std::fs::read(&result_file)?)?;
     let store = oracle.store.clone();
     oracle.shutdown().await?;
-    Ok(IngestRun { sent, accepted, refused: tally.failed, store })
+    let accepted = Throughput { items: result.accepted, elapsed: Duration::from_micros(result.elapsed_us) };
+    Ok(IngestRun { sent, accepted, refused: result.refused, server_cpu, store })
+}
+
+/// `bench-load`: posts every report of `options.reports` once, `options.batch` per request, from
+/// `options.clients` concurrent tasks, and writes what it saw to `options.result`.
+pub async fn load(options: &LoadOptions) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&options.reports)?;
+    let reports = fieldproof_reports::decode_batch(&bytes, usize::MAX)?
+        .into_iter()
+        .map(SignedReport::from_bytes)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (accepted, tally) = if options.batch <= 1 {
+        post_all(options.url.clone(), reports, options.clients).await?
+    } else {
+        post_batches(options.url.clone(), reports, options.batch, options.clients).await?
+    };
+    let elapsed_us = u64::try_from(accepted.elapsed.as_micros()).unwrap_or(u64::MAX);
+    let result = LoadResult { accepted: tally.ok, elapsed_us, refused: tally.failed };
+    std::fs::write(&options.result, serde_json::to_vec(&result)?)?;
+    Ok(())
 }
 
 /// Beside line (b): the same clients posting the same reports to a server that only decodes each
@@ -254,7 +364,7 @@ pub async fn rows_alone(from: &Path, scratch: &Path, per_commit: usize) -> anyho
         let width = columns.split(',').count();
         let source = rusqlite::Connection::open_with_flags(&from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let rows: Vec<Vec<rusqlite::types::Value>> = source
-            .prepare(&format!("SELECT {columns} FROM {name} ORDER BY seq"))?
+            .prepare(&format!("SELECT {columns} FROM {name} ORDER BY signed_at_ms, id"))?
             .query_map([], |r| (0..width).map(|i| r.get(i)).collect())?
             .collect::<rusqlite::Result<_>>()?;
         let insert = format!("INSERT INTO {name} ({columns}) VALUES {}", crate::storage::value_rows(1, width));
@@ -287,6 +397,38 @@ async fn post_all(url: String, reports: Vec<SignedReport>, clients: usize) -> an
     })
     .await?;
     Ok((Throughput { items: tally.ok, elapsed: started.elapsed() }, tally))
+}
+
+/// Posts the reports once, `batch` per `POST /v1/reports/batch`, from `clients` concurrent tasks
+/// sharing the SDK's client: the reports answered 2xx per second until the last answer, and
+/// every report's outcome.
+async fn post_batches(url: String, reports: Vec<SignedReport>, batch: usize, clients: usize) -> anyhow::Result<(Throughput, Tally)> {
+    let client = OracleClient::new(url, Duration::from_secs(60))?.with_retries(1, Duration::ZERO);
+    let batches: Vec<Vec<SignedReport>> = reports.chunks(batch).map(<[SignedReport]>::to_vec).collect();
+    let started = Instant::now();
+    let outcomes = Arc::new(Mutex::new(Tally::default()));
+    let tallied = outcomes.clone();
+    let requests = run_concurrently(batches, clients, move |batch| {
+        let (client, outcomes) = (client.clone(), tallied.clone());
+        async move {
+            let answers = client.submit_batch(&batch).await;
+            let mut tally = outcomes.lock().unwrap_or_else(PoisonError::into_inner);
+            match answers {
+                Ok(answers) => answers.into_iter().for_each(|answer| tally.record(answer.map(drop).map_err(refusal_reason))),
+                // A batch refused whole: each of its reports, for that reason.
+                Err(refused) => {
+                    let reason = refusal_reason(refused);
+                    batch.iter().for_each(|_| tally.record(Err(reason.clone())));
+                }
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    let elapsed = started.elapsed();
+    debug_assert!(requests.failed.is_empty());
+    let tally = std::mem::take(&mut *outcomes.lock().unwrap_or_else(PoisonError::into_inner));
+    Ok((Throughput { items: tally.ok, elapsed }, tally))
 }
 
 /// Line (c): the real verifier over everything in `store`, judged as one epoch window of each
@@ -427,7 +569,9 @@ fn unthrottled_config(database: &Path, reports: &[SignedReport]) -> OracleConfig
     OracleConfig {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: sqlite_url(database),
-        log: LogConfig::in_dir(&database.parent().unwrap_or(Path::new(".")).join("http")),
+        // A log of its own beside each database: a log's write-ahead files are indexed into the
+        // database on start.
+        log: LogConfig::in_dir(&database.with_extension("log")),
         ingest: IngestConfig {
             per_device_per_minute: u32::MAX,
             per_source_per_minute: u32::MAX,
@@ -467,71 +611,92 @@ impl ReportMix {
     }
 }
 
-fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &IngestRun, bounds: &Bounds, verified: VerifyRun, scale: &ScaleRun) -> String {
+fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Ceiling, ingest: &Ingest, bounds: &Bounds, verified: VerifyRun, scale: &ScaleRun) -> String {
     let cores = rayon::current_num_threads();
-    let ingest_bound = signatures_and_rows(ceiling, bounds.reports, cores);
-    let top = ceiling.per_second();
+    let ingest_bound = signatures_and_rows(ceiling.verified, bounds.reports, cores);
+    let top = ceiling.verified.per_second();
     let share = |t: Throughput| 100.0 * t.per_second() / top;
     let met = |ok: bool| if ok { "yes" } else { "NO" };
+    let (single, batched) = (&ingest.single, &ingest.batched);
+    let per_signature = ceiling.cpu_per_signature.as_secs_f64().max(f64::MIN_POSITIVE);
+    let cpu_ratio = |run: &IngestRun| run.cpu_per_report().as_secs_f64() / per_signature;
     let peak = scale.peak_rss_mib.map_or("n/a".to_string(), |mib| format!("{mib:.0} MiB"));
     let peak_met = scale.peak_rss_mib.map_or("n/a", |mib| met(mib <= 1024.0));
+    let line = |label: String, measured: String, share: String, target: &str, met: &str| format!("{label:<62} {measured:>20} {share:>9}  {target:<22} {met}\n");
     let mut out = String::new();
     out += &format!(
-        "fieldproof-oracle bench: {} cores; honest fleet of {} hotspots + {} dashcams (seed {})\n",
-        rayon::current_num_threads(),
+        "fieldproof-oracle bench: {cores} cores; honest fleet of {} hotspots + {} dashcams (seed {})\n",
         options.hotspots,
         options.hotspots / 10,
         options.seed
     );
     out += &format!("report mix: {}\n\n", mix.describe());
-    out += &format!("{:<58} {:>20} {:>9}  {:<14} {}\n", "", "measured", "% of (a)", "target", "met");
-    out += &format!("{:<58} {:>20} {:>9}  {:<14} {}\n", "(a) ceiling: ed25519 verify_batch, rayon, all cores", rate(ceiling, "sig/s"), "100%", "", "");
-    out += &format!(
-        "{:<58} {:>20} {:>8.1}%  {:<14} {}\n",
-        format!("(b) HTTP ingest, accepted 2xx ({} clients)", options.clients),
-        rate(ingest.accepted, "reports/s"),
-        share(ingest.accepted),
-        ">= 50% of (a)",
-        met(share(ingest.accepted) >= 50.0)
+    out += &line(String::new(), "measured".into(), "% of (a)".into(), "target", "met");
+    out += &line("(a) ceiling: ed25519 verify_batch, rayon, all cores".into(), rate(ceiling.verified, "sig/s"), "100%".into(), "", "");
+    out += &line(
+        format!("(b1) HTTP ingest, a report per request ({} clients)", options.clients),
+        rate(single.accepted, "reports/s"),
+        format!("{:.1}%", share(single.accepted)),
+        ">= 25% of (a)",
+        met(share(single.accepted) >= 25.0),
     );
-    out += &format!(
-        "{:<58} {:>20} {:>8.1}%  {:<14} {}\n",
-        "(c) verifier, an epoch's judgement of (b)'s store",
+    out += &line(
+        format!("(b2) HTTP ingest, {} reports per request", grouped(options.batch)),
+        rate(batched.accepted, "reports/s"),
+        format!("{:.1}%", share(batched.accepted)),
+        ">= 60% of (a)",
+        met(share(batched.accepted) >= 60.0),
+    );
+    out += &line(
+        "(c) verifier, an epoch's judgement of (b2)'s store".into(),
         rate(verified.judged, "reports/s"),
-        share(verified.judged),
-        ">= 80% of (a)",
-        met(share(verified.judged) >= 80.0)
+        format!("{:.1}%", share(verified.judged)),
+        ">= (b2), >= 100% of (a)",
+        met(verified.judged.per_second() >= batched.accepted.per_second() && share(verified.judged) >= 100.0),
     );
-    out += &format!(
-        "{:<58} {:>20} {:>9}  {:<14} {}\n",
-        format!("(d) peak RSS (VmHWM), {} reports stored + judged", grouped(scale.stored.items)),
-        peak,
+    out += &line(
+        "CPU per accepted report, server process, (b2)".into(),
+        format!("{:.1} µs", batched.cpu_per_report().as_secs_f64() * 1e6),
+        format!("{:.2}x", cpu_ratio(batched)),
+        "<= 2x (a)'s per sig",
+        met(cpu_ratio(batched) <= 2.0),
+    );
+    out += &line(
+        "CPU per accepted report, server process, (b1)".into(),
+        format!("{:.1} µs", single.cpu_per_report().as_secs_f64() * 1e6),
+        format!("{:.2}x", cpu_ratio(single)),
         "",
-        "<= 1024 MiB",
-        peak_met
+        "",
     );
+    out += &line("CPU per signature, (a)".into(), format!("{:.1} µs", per_signature * 1e6), "1.00x".into(), "", "");
+    out += &line(format!("(d) peak RSS (VmHWM), {} reports stored + judged", grouped(scale.stored.items)), peak, String::new(), "<= 1024 MiB", peak_met);
     out += "\n";
     out += &format!(
-        "(a) {} signatures in {:.2} s ({} distinct, batches of {SIGNATURE_BATCH})\n",
-        grouped(ceiling.items),
-        ceiling.elapsed.as_secs_f64(),
-        grouped(CEILING_SAMPLE.min(ceiling.items))
+        "(a) {} signatures in {:.2} s ({} distinct, batches of {SIGNATURE_BATCH}); CPU per signature is the process's CPU time (all cores) over the signatures\n",
+        grouped(ceiling.verified.items),
+        ceiling.verified.elapsed.as_secs_f64(),
+        grouped(CEILING_SAMPLE.min(ceiling.verified.items))
     );
+    for (name, run) in [("(b1)", single), ("(b2)", batched)] {
+        out += &format!(
+            "{name} {} of {} sent accepted in {:.2} s; refused: {}; the load generator is a process of its own on the same cores; \
+             the server's CPU time {:.2} s\n",
+            grouped(run.accepted.items),
+            grouped(run.sent),
+            run.accepted.elapsed.as_secs_f64(),
+            describe_refusals(&run.refused),
+            run.server_cpu.as_secs_f64()
+        );
+    }
     out += &format!(
-        "(b) {} of {} sent accepted in {:.2} s; refused: {}; clients and server share this process and its cores\n",
-        grouped(ingest.accepted.items),
-        grouped(ingest.sent),
-        ingest.accepted.elapsed.as_secs_f64(),
-        describe_refusals(&ingest.refused)
-    );
-    out += &format!(
-        "(b) HTTP alone: the same clients and reports against a server that only decodes each report and answers, \
-         nothing checked or stored: {} ({:.1}% of (a)), a bound on (b)\n",
+        "(b1) HTTP alone: the same reports, a request each from {} tasks in this process, against a server that only decodes each \
+         report and answers, nothing checked or stored: {} ({:.1}% of (a)), a bound on (b1)\n",
+        options.clients,
         rate(bounds.http, "reports/s"),
         share(bounds.http)
     );
     out += &format!(
-        "(b) the reports alone: (b)'s report rows stored again into a fresh database with SQLite's own prepared statements, \
+        "(b1) the reports alone: (b1)'s report rows stored again into a fresh database with SQLite's own prepared statements, \
          {} per durable commit, nothing read or checked: {} ({:.1}% of (a)). Ingest checks every signature and stores every \
          report, so even with HTTP free and signatures checked at (a)'s rate it accepts at most {} ({:.1}% of (a)) here\n",
         grouped(WriterConfig::default().max_batch),
@@ -548,7 +713,7 @@ fn table(options: &BenchOptions, mix: &ReportMix, ceiling: Throughput, ingest: &
     );
     out += &format!(
         "(d) stored through the storage writer directly (not HTTP): {} in {:.1} s ({}), refused: {}; \
-         judged {} in {:.1} s ({}), {} valid; peak is the whole process's, measured before (b) ran\n",
+         judged {} in {:.1} s ({}), {} valid; peak is the whole process's, measured before (b1) and (b2) ran\n",
         grouped(scale.stored.items),
         scale.stored.elapsed.as_secs_f64(),
         rate(scale.stored, "reports/s"),
@@ -623,7 +788,7 @@ mod tests {
     fn the_ceiling_refuses_a_forged_signature_instead_of_counting_it() {
         let fleet = honest_fleet(4, 1);
         let mut sample = signed_reports(&fleet, 1_800_000_000_000, 20);
-        assert_eq!(ceiling(&sample, Duration::ZERO).unwrap().items, 20);
+        assert_eq!(ceiling(&sample, Duration::ZERO).unwrap().verified.items, 20);
         sample[3].signature[0] ^= 1;
         assert!(ceiling(&sample, Duration::ZERO).is_err());
     }

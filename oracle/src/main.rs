@@ -114,6 +114,9 @@ enum Command {
     /// Measure this machine: the ed25519 ceiling, HTTP ingest, the verifier and the peak memory
     /// of a million stored reports, side by side (see README). Ignores --config.
     Bench(fieldproof_oracle::bench::BenchOptions),
+    /// The bench's load generator (run by `bench` as a process of its own).
+    #[command(hide = true)]
+    BenchLoad(fieldproof_oracle::bench::LoadOptions),
     /// Measure the epoch side: one epoch of a million-device network, the reward tree against
     /// rs_merkle, the proof API under wrk, side by side (see README). Ignores --config.
     BenchEpoch(fieldproof_oracle::bench_epoch::EpochBenchOptions),
@@ -295,6 +298,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             verify_epoch(&pool, epoch, &epochs_store.unwrap_or(config.epochs_store), &log_store.unwrap_or(config.log.store)).await
         }
         Command::Bench(options) => fieldproof_oracle::bench::run(&options).await,
+        Command::BenchLoad(options) => fieldproof_oracle::bench::load(&options).await,
         Command::BenchEpoch(options) => fieldproof_oracle::bench_epoch::run(&options).await,
     }
 }
