@@ -127,6 +127,7 @@ for i in 1 2 3; do
   done
   cat > "$state/oracle-$i.toml" <<TOML
 listen = "$host:$((first_port + i - 1))"
+admin_listen = "$host:$((first_port + 100 + i - 1))"   # /metrics and /health, for the operator (clear of the validator's port range)
 database_url = "sqlite://$state/oracle-$i.sqlite"
 epochs_store = "$state/epochs-$i"
 $app_dir
@@ -217,14 +218,17 @@ minute more), the oracles post each pool's root; it is active 30 s later. Then:
   target/debug/fieldproof --url $url --oracle ${urls[0]} --keypair $state/owner.json claim --pool $pool0
   target/debug/fieldproof --url $url --keypair $state/owner.json devices --network $network
   curl ${urls[0]}/v1/devices/<device key hex>/rejections     (what the oracles refused, and why)
+  target/debug/fieldproof-oracle tally --epochs-store $state/epochs-1 $(for p in $(field pools); do printf -- '--pool %s ' "$p"; done)  (what the fleet earned, by role: cheaters nothing)
 
 Ctrl-C stops the fleet, the oracles and the validator. The network is 2 of 3: while an oracle is
 paused (kill -STOP), crashed or restarting, the other two go on, the fleet queues that oracle's
 reports and resends them once it answers (within its 30 s skew window), and this screen says
 so; an oracle that exits is started again over its own files.
 INFO
-# What the fleet says of the oracles comes to this screen too.
-( tail -n 0 -F "$state/fleet.log" 2>/dev/null | grep --line-buffered -E "is away|is back|skipped" | sed -u 's/^/fleet: /' >&2 ) &
+# What the fleet says of the oracles comes to this screen too. `tail --pid` ends the pipeline
+# when this script ends: a tail left behind would hold this script's output open, and whoever
+# reads it (the browser tests) would wait for its end forever.
+tail --pid=$$ -n 0 -F "$state/fleet.log" 2>/dev/null | grep --line-buffered -E "is away|is back|skipped" | sed -u 's/^/fleet: /' >&2 &
 watcher_pid=$!
 # Until Ctrl-C, or until the validator or the fleet stops (its log says why). The validator runs
 # detached (start-validator.sh), so it is polled; an oracle that exits is started again.

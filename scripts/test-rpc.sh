@@ -27,7 +27,7 @@ FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk \
   --test data_credits --test treasury --test reward_pool --test device_registry \
   -- --skip device_status_changes_and_the_network_lists_its_devices
 FIELDPROOF_RPC_URL=$url FIELDPROOF_CU_LOG=$log cargo test -p fieldproof-sdk --test devices --test claims -- --include-ignored
-FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-cli --test commands -- --include-ignored
+FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-cli --test commands --test governance --test operators --test watch -- --include-ignored
 # The network bootstrap, its device tree included (Bubblegum again).
 FIELDPROOF_RPC_URL=$url cargo test -p fieldproof-migrations --test bootstrap -- --include-ignored
 # A simulated fleet onboarded on a bootstrapped network and synced by the oracle.

@@ -1,12 +1,11 @@
 //! The bootstrap against the programs: in an in-process bank by default, on a node with
 //! `FIELDPROOF_RPC_URL` (`scripts/test-rpc.sh`, which also runs the device-tree test: the bank
 //! has no Bubblegum).
-#[path = "../../sdk/tests/bank/mod.rs"]
-mod bank;
 
+use fieldproof_tests::world;
 use anchor_spl::token_2022::spl_token_2022;
 use anchor_spl::token_2022::spl_token_2022::extension::StateWithExtensions;
-use bank::World;
+use world::World;
 use fieldproof_migrations::{bootstrap, BootstrapError, KeyDir, NetworkPlan, Outcome, Report};
 use fieldproof_sdk::data_credits::{DataCreditsConfig, PriceOracle};
 use fieldproof_sdk::device_registry::{Maker, NetworkConfig};

@@ -64,7 +64,7 @@ pub async fn run(options: &EpochBenchOptions) -> anyhow::Result<()> {
     let store = Store::open(&format!("sqlite://{}", database.display())).await?;
     let log = crate::objects::Objects::open(dir.path().join("log").to_str().unwrap_or("log"))?;
     let (entries, segments) = fill(&log, options).await?;
-    let directory = DirectorySnapshot { slot: None, entries };
+    let directory = DirectorySnapshot { as_of_ms: None, entries };
     println!("filled the log in {:.1} s: {}", started.elapsed().as_secs_f64(), describe(options));
     let (denylist, verification) = (Denylist::default(), VerificationConfig::default());
     let blocks = BlockCache { store: store.clone(), source: BlockSource::Simulated(SimulatedChain::default()) };

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 pub struct OracleConfig {
     /// Address the HTTP API listens on.
     pub listen: SocketAddr,
+    /// Address of the operator endpoints (`/metrics`, and `/health` as on the API), kept off the
+    /// public one; none serves no metrics.
+    pub admin_listen: Option<SocketAddr>,
     /// `sqlite://FILE` (embedded, the default) or `postgres://USER@HOST/DB`.
     pub database_url: String,
     /// JSON file listing the devices the oracle accepts reports from (see `devices.rs`).
@@ -32,6 +35,9 @@ pub struct OracleConfig {
     pub dc_burns: crate::dc_burns::DcBurnConfig,
     /// Ready-to-sign claim transactions (served with `[registry]`).
     pub claims: crate::owners::ClaimsConfig,
+    /// How long the database keeps reports, refusals and client addresses (the log keeps the
+    /// reports for good).
+    pub retention: crate::storage::RetentionConfig,
     /// A built wallet app (`app/`'s `npm run build` output) to serve at `/`, so that the page and
     /// the API it reads share one origin.
     pub app_dir: Option<PathBuf>,
@@ -88,22 +94,46 @@ impl RegistryConfig {
 pub struct IngestConfig {
     /// Largest accepted request body in bytes; larger bodies get `oversize_body` unread.
     pub max_body_bytes: usize,
+    /// Most reports in one `POST /v1/reports/batch`; more get `batch_too_large`.
+    pub max_batch_reports: usize,
+    /// Largest batch body in bytes; larger ones get `oversize_body` unread.
+    pub max_batch_bytes: usize,
     /// How far a report's timestamp may be from the oracle's clock, either way.
     pub max_clock_skew_secs: u64,
+    /// Single-report requests' signatures are checked in batches of at most this many...
+    pub signature_batch: usize,
+    /// ...gathered for at most this long after the first (0: only those already waiting).
+    pub signature_wait_us: u64,
     /// Reports one device may send per minute (burst up to the same number).
     pub per_device_per_minute: u32,
     /// Requests one source address may send per minute, whatever they carry.
     pub per_source_per_minute: u32,
+    /// Requests to the read endpoints (epochs, rewards, the log, the app) one source address may
+    /// send per minute...
+    pub per_source_reads_per_minute: u32,
+    /// ...and of those, to the endpoints that read the chain for it (ownership, claims, owners'
+    /// devices, destinations).
+    pub per_source_chain_reads_per_minute: u32,
     /// Requests handled at once; more are refused with `overloaded` instead of queueing.
     pub max_in_flight: usize,
     /// A request not answered within this time gets `timeout`.
     pub request_timeout_ms: u64,
+    /// A connection that has not sent a request's headers within this time (from when it
+    /// opened or its previous answer) is closed.
+    pub header_read_timeout_ms: u64,
+    /// Connections open at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Reports (of the clock-skew window) the writer remembers, to answer resends and replayed
+    /// nonces without the database; beyond it the database's unique indexes answer. About 200
+    /// bytes each.
+    pub recent_reports_max: usize,
 }
 
 impl Default for OracleConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_listen: None,
             database_url: "sqlite://fieldproof-oracle.sqlite".into(),
             devices_file: None,
             ingest: IngestConfig::default(),
@@ -118,6 +148,7 @@ impl Default for OracleConfig {
             quorum: crate::quorum::QuorumConfig::default(),
             dc_burns: crate::dc_burns::DcBurnConfig::default(),
             claims: crate::owners::ClaimsConfig::default(),
+            retention: crate::storage::RetentionConfig::default(),
             app_dir: None,
             local_test_wallet: None,
             owner_challenge_ttl_secs: crate::owner_challenge::DEFAULT_CHALLENGE_TTL_SECS,
@@ -129,11 +160,20 @@ impl Default for IngestConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: fieldproof_reports::MAX_REPORT_BYTES,
+            max_batch_reports: fieldproof_reports::MAX_BATCH_REPORTS,
+            max_batch_bytes: fieldproof_reports::MAX_BATCH_BYTES,
             max_clock_skew_secs: 300,
+            signature_batch: 64,
+            signature_wait_us: 500,
             per_device_per_minute: 120,
             per_source_per_minute: 60_000,
+            per_source_reads_per_minute: 6_000,
+            per_source_chain_reads_per_minute: 600,
             max_in_flight: 4_096,
             request_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            max_connections: 10_000,
+            recent_reports_max: 1_000_000,
         }
     }
 }

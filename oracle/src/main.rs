@@ -35,17 +35,8 @@ enum Command {
     /// the cheaters asked for) to oracles, a beacon round every ten minutes. The same seed is the
     /// same fleet.
     Simulate {
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-        #[arg(long, default_value_t = 30)]
-        hotspots: usize,
-        #[arg(long, default_value_t = 10)]
-        mappers: usize,
-        /// Cheaters of every class among them (grinders in pairs): spoofers, loud witnesses,
-        /// replayers, location and power liars, fabricators, grinders, self-dealers, teleporting,
-        /// stitching, overlapping, backdating and stale-track dashcams.
-        #[arg(long, default_value_t = 1)]
-        cheaters: usize,
+        #[command(flatten)]
+        fleet: FleetArgs,
         /// Write the fleet's devices file here (for `serve --devices`).
         #[arg(long)]
         write_devices: Option<PathBuf>,
@@ -63,6 +54,19 @@ enum Command {
         resend_window_secs: u64,
         #[command(flatten)]
         onboard: OnboardArgs,
+    },
+    /// What a simulated fleet (the same fleet arguments as `simulate`) earned, by role, in the
+    /// newest published epoch of each pool: the devices found by key in the directory that epoch
+    /// recorded. Exits 1 when a role that cheats in every report it sends earned anything.
+    Tally {
+        #[command(flatten)]
+        fleet: FleetArgs,
+        /// A reward pool (base58); repeat it for each pool.
+        #[arg(long, required = true)]
+        pool: Vec<String>,
+        /// Overrides `epochs_store`.
+        #[arg(long)]
+        epochs_store: Option<String>,
     },
     /// Compute a pool's reward epoch from this oracle's report log (its sealed segments of the
     /// epoch) and publish its reward file and manifest to the epoch store. Rerunning an epoch
@@ -113,6 +117,28 @@ enum Command {
     /// Measure the epoch side: one epoch of a million-device network, the reward tree against
     /// rs_merkle, the proof API under wrk, side by side (see README). Ignores --config.
     BenchEpoch(fieldproof_oracle::bench_epoch::EpochBenchOptions),
+}
+
+/// Which simulated fleet: the same arguments give the same devices, keys and cheaters.
+#[derive(clap::Args)]
+struct FleetArgs {
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long, default_value_t = 30)]
+    hotspots: usize,
+    #[arg(long, default_value_t = 10)]
+    mappers: usize,
+    /// Cheaters of every class among them (grinders in pairs): spoofers, loud witnesses,
+    /// replayers, location and power liars, fabricators, grinders, self-dealers, teleporting,
+    /// stitching, overlapping, backdating and stale-track dashcams.
+    #[arg(long, default_value_t = 1)]
+    cheaters: usize,
+}
+
+impl FleetArgs {
+    fn spec(&self) -> FleetSpec {
+        FleetSpec { seed: self.seed, hotspots: self.hotspots, mappers: self.mappers, cheaters: fieldproof_oracle::simulate::Cheaters::each(self.cheaters) }
+    }
 }
 
 /// Which epoch of which pool, and the stores to read it from.
@@ -248,10 +274,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight");
             oracle.shutdown().await
         }
-        Command::Simulate { seed, hotspots, mappers, cheaters, write_devices, oracle, rounds, resend_window_secs, onboard } => {
-            let spec = FleetSpec { seed, hotspots, mappers, cheaters: fieldproof_oracle::simulate::Cheaters::each(cheaters) };
-            simulate(spec, write_devices, &oracle, rounds, resend_window_secs, &onboard).await
+        Command::Simulate { fleet, write_devices, oracle, rounds, resend_window_secs, onboard } => {
+            simulate(fleet.spec(), write_devices, &oracle, rounds, resend_window_secs, &onboard).await
         }
+        Command::Tally { fleet, pool, epochs_store } => tally(&Fleet::new(fleet.spec()), &pool, &epochs_store.unwrap_or(config.epochs_store)).await,
         Command::RebuildIndex { database_url, log_store } => {
             let store = fieldproof_oracle::storage::Store::open(&database_url.unwrap_or(config.database_url)).await?;
             let log_store = log_store.unwrap_or(config.log.store.clone());
@@ -305,9 +331,9 @@ async fn epoch_context(config: &mut OracleConfig, target: EpochTarget) -> anyhow
     })
 }
 
-/// The device directory an epoch command judges by: the devices file and, when configured, one
-/// pass over the registry.
-async fn directory(config: &OracleConfig) -> anyhow::Result<fieldproof_oracle::devices::DirectorySnapshot> {
+/// The device directory an epoch ending at `end_ms` is judged by: the devices file and, when
+/// configured, one pass over the registry, as of the epoch's end.
+async fn directory(config: &OracleConfig, end_ms: i64) -> anyhow::Result<fieldproof_oracle::devices::DirectorySnapshot> {
     let directory = DeviceDirectory::default();
     if let Some(path) = &config.devices_file {
         directory.load_file(path)?;
@@ -324,17 +350,17 @@ async fn directory(config: &OracleConfig) -> anyhow::Result<fieldproof_oracle::d
             .map_err(|e| anyhow::anyhow!("cannot read the device registry at {url}: {e}"))?;
     }
     anyhow::ensure!(!directory.is_empty(), "the device directory is empty: give --devices or configure [registry]");
-    Ok(directory.snapshot())
+    directory.snapshot_at(end_ms).ok_or_else(|| anyhow::anyhow!("the chain's clock has not reached the epoch's end ({end_ms} ms): compute it once it has"))
 }
 
 async fn epoch(mut config: OracleConfig, target: EpochTarget, stream: fieldproof_oracle::epoch::RewardStream, emission: u64) -> anyhow::Result<()> {
     use fieldproof_oracle::chain_blocks::{BlockCache, BlockSource};
     use fieldproof_oracle::epoch::{publish_epoch, stream_input, BlockFacts, EpochInputs, EpochSpec, ReportSet};
     let cx = epoch_context(&mut config, target).await?;
-    let directory = directory(&config).await?;
+    let (start_ms, end_ms) = config.epochs.window_ms(cx.epoch).ok_or_else(|| anyhow::anyhow!("epoch {} is out of range", cx.epoch))?;
+    let directory = directory(&config, end_ms).await?;
     let denylist = config.denylist()?;
     let blocks = BlockCache { store: cx.store.clone(), source: BlockSource::from_config(&config.entropy, config.registry.rpc_url.as_deref()) };
-    let (start_ms, end_ms) = config.epochs.window_ms(cx.epoch).ok_or_else(|| anyhow::anyhow!("epoch {} is out of range", cx.epoch))?;
     let (_, span) = stream_input(stream, fieldproof_oracle::verify::Window { start_ms, end_ms }, &config.verification);
     let segments = fieldproof_oracle::log::local(&cx.store, fieldproof_oracle::log::buckets_of(span, config.log.bucket_ms())).await?;
     let log = fieldproof_oracle::objects::Objects::open(&config.log.store)?;
@@ -383,6 +409,39 @@ async fn verify_epoch(pool: &str, epoch: u64, epochs_store: &str, log_store: &st
             )
         }
     }
+}
+
+async fn tally(fleet: &Fleet, pools: &[String], epochs_store: &str) -> anyhow::Result<()> {
+    let files = fieldproof_oracle::epoch::EpochFiles::open(epochs_store)?;
+    let mut paid_cheaters = Vec::new();
+    for pool in pools {
+        let address: fieldproof_sdk::Pubkey = pool.parse().map_err(|_| anyhow::anyhow!("--pool is not a base58 address: {pool}"))?;
+        let Some(file) = files.latest_file_before(&address, u64::MAX).await? else {
+            println!("pool {pool}: no reward file published yet");
+            continue;
+        };
+        let manifest = files.manifest(&address, file.epoch).await?.ok_or_else(|| anyhow::anyhow!("pool {pool}: epoch {} has a reward file but no manifest", file.epoch))?;
+        let hash = &manifest.input.directory;
+        let bytes = files.input_object("directory", &fieldproof_oracle::epoch::EpochFiles::directory_path(hash), hash).await?;
+        let directory = fieldproof_oracle::devices::DirectorySnapshot::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("pool {pool}: the directory of epoch {} does not decode: {e}", file.epoch))?;
+        let leaves: Vec<([u8; 32], u64)> = file.leaves().iter().map(|(asset, amount)| (asset.to_bytes(), *amount)).collect();
+        let kind = match manifest.stream {
+            fieldproof_oracle::epoch::RewardStream::Coverage => fieldproof_oracle::devices::DeviceKind::Hotspot,
+            fieldproof_oracle::epoch::RewardStream::Mapping => fieldproof_oracle::devices::DeviceKind::Mapper,
+        };
+        println!("pool {pool}, epoch {} ({} stream): cumulative rewards of the fleet's {kind:?}s by role", file.epoch, manifest.stream.as_str());
+        println!("  {:<14} {:>7} {:>7} {:>20}", "role", "devices", "earning", "amount");
+        for (role, earned) in fleet.earnings(Some(kind), &directory.entries, leaves.iter().map(|(asset, amount)| (asset, *amount))) {
+            println!("  {:<14} {:>7} {:>7} {:>20}", format!("{role:?}"), earned.devices, earned.earning, earned.amount);
+            if role.earns_nothing() && earned.amount > 0 {
+                paid_cheaters.push(format!("{role:?} in {pool}"));
+            }
+        }
+    }
+    // Replayers, stitchers, self-dealers and loud witnesses also send honest reports, which earn.
+    anyhow::ensure!(paid_cheaters.is_empty(), "cheaters were paid: {}", paid_cheaters.join(", "));
+    println!("every device that only cheats earned nothing");
+    Ok(())
 }
 
 async fn simulate(spec: FleetSpec, write_devices: Option<PathBuf>, oracles: &[String], rounds: u64, resend_window_secs: u64, onboarding: &OnboardArgs) -> anyhow::Result<()> {
@@ -482,25 +541,27 @@ struct RoundTally {
     latest_ms: u64,
 }
 
-/// Sends a round as devices do: each device its own reports in order, each once its timestamp
-/// has come, to every oracle at once; the devices independently of each other. Sending them one
-/// by one instead fell behind in a burst of witnesses, and the oracles then refused different
-/// late reports as clock skew.
+/// Sends a round as the devices' gateways do: each report once its timestamp has come, those
+/// that came due together in one batch to every oracle at once (`POST /v1/reports/batch`), so
+/// that a burst of witnesses goes out in a few requests instead of falling behind one by one
+/// (the oracles would then refuse different late reports). Each device's reports keep their
+/// order: a replayer's replays stay after the report they replay.
 async fn send_round(broadcast: &fieldproof_sdk::ReportBroadcast, traffic: Vec<fieldproof_oracle::simulate::SimReport>) -> RoundTally {
     let oracles = broadcast.status().len();
-    let mut per_device: std::collections::BTreeMap<usize, Vec<_>> = Default::default();
-    for sim in traffic {
-        per_device.entry(sim.device).or_default().push(sim);
-    }
-    let devices = per_device.into_values().map(|mut reports| async move {
-        // Stable: a replayer's replays stay after the report they replay.
-        reports.sort_by_key(|sim| sim.report.body.header().timestamp_ms);
-        let mut tally = RoundTally { accepted: vec![0; oracles], queued: vec![0; oracles], ..Default::default() };
-        for sim in &reports {
-            let due = sim.report.body.header().timestamp_ms;
-            tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(unix_now_ms()))).await;
-            tally.latest_ms = tally.latest_ms.max(unix_now_ms().saturating_sub(due));
-            for (i, delivery) in broadcast.submit(&sim.report).await.into_iter().enumerate() {
+    let mut reports: Vec<fieldproof_reports::SignedReport> = traffic.into_iter().map(|sim| sim.report).collect();
+    reports.sort_by_key(|report| report.body.header().timestamp_ms);
+    let mut tally = RoundTally { accepted: vec![0; oracles], queued: vec![0; oracles], ..Default::default() };
+    let mut next = 0;
+    while let Some(first) = reports.get(next) {
+        let due = first.body.header().timestamp_ms;
+        tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(unix_now_ms()))).await;
+        let now = unix_now_ms();
+        tally.latest_ms = tally.latest_ms.max(now.saturating_sub(due));
+        let ready = reports[next..].iter().take_while(|report| report.body.header().timestamp_ms <= now).count().max(1);
+        let batch = &reports[next..next + ready];
+        next += ready;
+        for deliveries in broadcast.submit_batch(batch).await {
+            for (i, delivery) in deliveries.into_iter().enumerate() {
                 match delivery {
                     fieldproof_sdk::Delivery::Accepted => tally.accepted[i] += 1,
                     fieldproof_sdk::Delivery::Queued => tally.queued[i] += 1,
@@ -508,22 +569,8 @@ async fn send_round(broadcast: &fieldproof_sdk::ReportBroadcast, traffic: Vec<fi
                 }
             }
         }
-        tally
-    });
-    let mut total = RoundTally { accepted: vec![0; oracles], queued: vec![0; oracles], ..Default::default() };
-    for tally in futures_util::future::join_all(devices).await {
-        for (sum, n) in total.accepted.iter_mut().zip(tally.accepted) {
-            *sum += n;
-        }
-        for (sum, n) in total.queued.iter_mut().zip(tally.queued) {
-            *sum += n;
-        }
-        for (key, n) in tally.refused {
-            *total.refused.entry(key).or_default() += n;
-        }
-        total.latest_ms = total.latest_ms.max(tally.latest_ms);
     }
-    total
+    tally
 }
 
 /// The clock as report timestamps count it.

@@ -4,12 +4,10 @@
 //! tests; a real fleet goes through the same SDK calls from its maker's tooling. Devices already
 //! registered and locations already asserted are skipped, so a rerun only finishes the job.
 use anchor_lang::prelude::Pubkey;
-use anchor_spl::associated_token::get_associated_token_address_with_program_id;
-use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
 use anchor_spl::token_2022::spl_token_2022::extension::StateWithExtensions;
 use anchor_spl::token_2022::spl_token_2022::state::Mint;
 use ed25519_dalek::SigningKey;
-use fieldproof_sdk::data_credits::{self, DataCreditsConfig, MintDataCreditsAccounts, PriceOracle};
+use fieldproof_sdk::data_credits::{self, DataCreditsConfig, PriceOracle};
 use fieldproof_sdk::device_registry::{self, DeviceInfo, IssueDeviceArgs, Location, NetworkConfig, OnboardingMessage};
 use fieldproof_sdk::{decode_account, Chain, Client, OwnershipSource, SdkError};
 use solana_keypair::Keypair;
@@ -122,17 +120,7 @@ pub async fn top_up<C: Chain>(client: &Client<C>, network: &NetworkConfig, payer
         expected: "a price that buys DC",
         reason: format!("{missing} DC at {price}e{} cannot be bought with a token amount", oracle.expo),
     })?;
-    let token_program = mint_account.owner;
-    let accounts = MintDataCreditsAccounts {
-        payer: payer.pubkey(),
-        network_mint: dc.network_mint,
-        network_token_program: token_program,
-        price_account,
-        source: get_associated_token_address_with_program_id(&payer.pubkey(), &dc.network_mint, &token_program),
-        recipient,
-    };
-    let create = create_associated_token_account_idempotent(&payer.pubkey(), who, &network.dc_mint, &anchor_spl::token_2022::ID);
-    client.send(&[create, data_credits::mint_data_credits(accounts, network_amount)], payer, &[]).await?;
+    client.buy_data_credits(payer, &network.dc_config, who, network_amount, price_account).await?;
     Ok(())
 }
 

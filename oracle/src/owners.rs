@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 use crate::devices::DeviceDirectory;
-use crate::refusal::{parse_address, refuse};
+use crate::refusal::{failure, parse_address, refuse};
 use crate::quorum::ActiveFiles;
 
 /// Ready-to-sign claims: `[claims]` of the configuration.
@@ -130,8 +130,8 @@ pub(crate) fn index_failure(error: &OwnershipSourceError) -> Response {
     }
     match error {
         OwnershipSourceError::UnknownAsset { .. } => refuse(StatusCode::NOT_FOUND, "unknown_asset", error.to_string()),
-        OwnershipSourceError::Unavailable(_) => refuse(StatusCode::SERVICE_UNAVAILABLE, "chain_unavailable", error.to_string()),
-        OwnershipSourceError::Unexpected(_) => refuse(StatusCode::SERVICE_UNAVAILABLE, "index_unavailable", error.to_string()),
+        OwnershipSourceError::Unavailable(_) => failure(StatusCode::SERVICE_UNAVAILABLE, "chain_unavailable", &error),
+        OwnershipSourceError::Unexpected(_) => failure(StatusCode::SERVICE_UNAVAILABLE, "index_unavailable", &error),
     }
 }
 
@@ -168,7 +168,7 @@ async fn claims(State(state): State<Arc<OwnerApiState>>, Path((pool, owner)): Pa
     let file = match state.active.file(&pool).await {
         Ok(Some(file)) => file,
         Ok(None) => return refuse(StatusCode::NOT_FOUND, "no_active_root", format!("this oracle has seen no root of pool {pool} activated")),
-        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+        Err(e) => return failure(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e),
     };
     let assets = match asset {
         // One asset: whether `owner` holds it is the claim planning's to say, by name.
@@ -234,7 +234,7 @@ pub(crate) fn claim_failure(error: SdkError) -> Response {
             "claim_too_large",
             format!("{error}; the oracle's [claims] lookup_tables must hold the pool's lookup table"),
         ),
-        SdkError::Chain(_) => refuse(StatusCode::SERVICE_UNAVAILABLE, "chain_unavailable", error.to_string()),
-        other => refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", other.to_string()),
+        SdkError::Chain(_) => failure(StatusCode::SERVICE_UNAVAILABLE, "chain_unavailable", &error),
+        other => failure(StatusCode::INTERNAL_SERVER_ERROR, "internal", &other),
     }
 }

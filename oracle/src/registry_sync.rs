@@ -48,8 +48,9 @@ impl RegistryFollower {
     /// One pass. Entries only ever change to what the chain says; on an error the directory
     /// and the cursor stay as they were, so the next pass reads the same stretch again.
     pub async fn pass<C: Chain>(&mut self, chain: &C, directory: &DeviceDirectory) -> Result<SyncSummary, ChainError> {
-        // Read before anything else: what follows reflects at least this slot.
-        let slot = chain.clock().await?.slot;
+        // Read before anything else: what follows reflects the chain at least as of this time.
+        let clock = chain.clock().await?;
+        let read_ms = clock.unix_timestamp.saturating_mul(1_000);
         let changes = match &self.cursor {
             Some(cursor) => chain.changes_since(&device_registry::ID, cursor).await?,
             None => None,
@@ -61,7 +62,7 @@ impl RegistryFollower {
                     // Deleted accounts and other programs' accounts are not devices.
                     account.filter(|a| a.owner == device_registry::ID).map(|a| (*address, a.data))
                 });
-                let mut summary = self.apply(written, directory);
+                let mut summary = self.apply(written, directory, read_ms);
                 summary.transactions = changes.transactions;
                 self.cursor = Some(changes.newest);
                 summary
@@ -71,18 +72,21 @@ impl RegistryFollower {
                 let newest = chain.newest_change(&device_registry::ID).await?;
                 let filters = device_registry::network_devices_filters(&self.network);
                 let accounts = chain.get_program_accounts(&device_registry::ID, &filters).await?;
-                let mut summary = self.apply(accounts.into_iter().map(|(address, account)| (address, account.data)), directory);
+                let mut summary = self.apply(accounts.into_iter().map(|(address, account)| (address, account.data)), directory, read_ms);
                 summary.full = true;
                 self.cursor = newest;
                 summary
             }
         };
-        directory.note_slot(slot);
+        directory.note_read_through(read_ms);
+        tracing::debug!(slot = clock.slot, "device directory read through");
         Ok(summary)
     }
 
-    /// Applies the network's DeviceInfo accounts among `accounts` to the directory.
-    fn apply(&self, accounts: impl Iterator<Item = (Pubkey, Vec<u8>)>, directory: &DeviceDirectory) -> SyncSummary {
+    /// Applies the network's DeviceInfo accounts among `accounts` to the directory, each change
+    /// from the chain time it was made (see [`since_ms`]); `read_ms` is the chain's time when
+    /// this pass began.
+    fn apply(&self, accounts: impl Iterator<Item = (Pubkey, Vec<u8>)>, directory: &DeviceDirectory, read_ms: i64) -> SyncSummary {
         let mut summary = SyncSummary::default();
         for (address, data) in accounts {
             if !data.starts_with(DeviceInfo::DISCRIMINATOR) {
@@ -114,13 +118,29 @@ impl RegistryFollower {
             };
             directory.note_tree(info.tree.to_bytes());
             let key = info.device_key.to_bytes();
-            if directory.lookup(&key) != Some(entry) {
-                directory.upsert(key, entry);
+            let since = since_ms(directory.lookup(&key).as_ref(), &entry, &info, read_ms);
+            if directory.record(key, entry, since) {
                 summary.changed += 1;
             }
         }
         summary
     }
+}
+
+/// The chain time (unix ms) from which a device's `entry` read from `info` holds, given the
+/// entry the directory had (`before`). The registry stamps issuance and each location assertion
+/// with the chain's clock, so those times are the same for every oracle however late it reads
+/// them: a device first seen holds since its issuance or its last assertion, whichever is later;
+/// a new location since its assertion. A status change carries no time on chain: it holds from
+/// the pass that saw it (`read_ms`), so it is an epoch later for some oracles than for others
+/// only when it lands within a pass of an epoch's end.
+fn since_ms(before: Option<&DeviceEntry>, entry: &DeviceEntry, info: &DeviceInfo, read_ms: i64) -> i64 {
+    let seconds = match before {
+        None => info.issued_at.max(info.last_location_assert_at),
+        Some(b) if (b.location_h3, b.elevation_m, b.gain_ddbi) != (entry.location_h3, entry.elevation_m, entry.gain_ddbi) => info.last_location_assert_at,
+        Some(_) => return read_ms,
+    };
+    seconds.saturating_mul(1_000)
 }
 
 /// Passes now and then every `every`, for as long as the task runs. A failed pass (the node

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
@@ -29,12 +29,16 @@ use crate::wallet;
 
 pub struct RunningOracle {
     pub addr: SocketAddr,
+    /// Where the operator endpoints are served, with `admin_listen`.
+    pub admin_addr: Option<SocketAddr>,
     pub store: Store,
     /// This instance's report writer and sealer (the API's and the sealing task's).
     pub writer: crate::log::ReportWriter,
     pub sealer: Arc<crate::log::Sealer>,
-    stop: oneshot::Sender<()>,
+    /// Tells both servers to stop taking connections.
+    stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
+    admin_server: Option<JoinHandle<std::io::Result<()>>>,
     writer_task: JoinHandle<()>,
     /// Seals the log's buckets as they close.
     sealing: JoinHandle<()>,
@@ -49,6 +53,8 @@ pub struct RunningOracle {
     burns: Option<JoinHandle<()>>,
     /// Keeps the owner endpoints' index of the device trees current, with `[registry]`.
     index: Option<JoinHandle<()>>,
+    /// Forgets what is past `[retention]`.
+    retention: JoinHandle<()>,
 }
 
 /// Opens the store, starts the writer and serves the API on `config.listen`.
@@ -66,7 +72,13 @@ pub async fn start(
         tracing::warn!("no chain configured for entropy ([entropy] or [registry] rpc_url): devices get blocks of a simulated chain, which anyone can predict; for development only");
     }
     let oracle_id = config.oracle_id()?;
-    let log = crate::log::open(&config.log, store.clone(), oracle_id.clone(), config.seal_delay_ms()).await?;
+    let writer = crate::log::WriterConfig {
+        // The window's edge is inclusive and a report is stored a moment after its check.
+        recent_window_ms: i64::try_from(config.ingest.max_clock_skew_secs.saturating_mul(1_000)).unwrap_or(i64::MAX / 2).saturating_add(1_000),
+        recent_max: config.ingest.recent_reports_max,
+        ..crate::log::WriterConfig::default()
+    };
+    let log = crate::log::open_with(&config.log, store.clone(), oracle_id.clone(), config.seal_delay_ms(), writer).await?;
     let sealer_handle = Arc::new(log.sealer);
     let state = Arc::new(IngestState::new(config.ingest.clone(), store.clone(), log.writer.clone(), sealer_handle.clone(), devices, metrics));
     // Every configuration error is found before anything starts.
@@ -83,13 +95,19 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
+    let reads = crate::rate_limit::SourceLimit::per_minute(config.ingest.per_source_reads_per_minute);
+    let mut source_limits = vec![reads.clone()];
     let mut more = api::router(epoch_api.clone()).merge(crate::log::router(Arc::new(LogApiState { store: store.clone(), objects: log.objects.clone(), oracle: oracle_id })));
     let mut owner_api = None;
     if let Some((url, _)) = &registry_source {
         let (url, timeout) = (url.clone(), config.registry.rpc_timeout_ms);
         let chain = move || RpcChain::new(url.clone(), Duration::from_millis(timeout), CommitmentConfig::confirmed());
         let owners = Arc::new(OwnerApiState::new(chain, state.devices.clone(), epoch_api.active.clone(), &config.claims)?);
-        more = more.merge(owners::router(owners.clone()));
+        // What reads the chain for the request: its own, tighter budget.
+        let chain_reads = crate::rate_limit::SourceLimit::per_minute(config.ingest.per_source_chain_reads_per_minute);
+        source_limits.push(chain_reads.clone());
+        let limited = |router: axum::Router| router.layer(axum::middleware::from_fn_with_state(chain_reads.clone(), crate::rate_limit::limit));
+        more = more.merge(limited(owners::router(owners.clone())));
         let pools = config
             .quorum
             .pools
@@ -98,9 +116,10 @@ pub async fn start(
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mapping_resolution = h3o::Resolution::try_from(config.epochs.mapping_resolution).map_err(|e| anyhow::anyhow!("epochs.mapping_resolution: {e}"))?;
         let wallet = wallet::WalletApiState { owners: owners.clone(), store: store.clone(), pools };
-        more = more.merge(wallet::router(Arc::new(wallet)));
+        more = more.merge(limited(wallet::router(Arc::new(wallet))));
         let dashcams = crate::owner_challenge::RegistryDashcams { owners: owners.clone(), store: store.clone(), resolution: mapping_resolution };
-        more = more.merge(crate::owner_challenge::router(Arc::new(crate::owner_challenge::OwnerChallengeState { challenges: Arc::new(crate::owner_challenge::OwnerChallenges::new(config.owner_challenge_ttl_ms())), dashcams })));
+        let challenges = Arc::new(crate::owner_challenge::OwnerChallenges::new(config.owner_challenge_ttl_ms()));
+        more = more.merge(limited(crate::owner_challenge::router(Arc::new(crate::owner_challenge::OwnerChallengeState { challenges, dashcams }))));
         owner_api = Some(owners);
     }
     more = more.merge(crate::network_page::router(Arc::new(crate::network_page::NetworkPageState::from_config(config, store.clone(), state.devices.clone(), sealer_handle.clone())?)));
@@ -113,15 +132,29 @@ pub async fn start(
         anyhow::ensure!(dir.join("index.html").is_file(), "app_dir {} holds no index.html: build the app first (app/: npm run build)", dir.display());
         more = more.fallback_service(tower_http::services::ServeDir::new(dir));
     }
-    let app = router(state.clone(), more).into_make_service_with_connect_info::<SocketAddr>();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let more = more.layer(axum::middleware::from_fn_with_state(reads, crate::rate_limit::limit));
+    let app = router(state.clone(), more);
+    let (stop, stopped) = watch::channel(false);
+    let stop_signal = |mut stopped: watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let limits = crate::http_server::ConnectionLimits {
+        header_read_timeout: Duration::from_millis(config.ingest.header_read_timeout_ms),
+        max_connections: config.ingest.max_connections,
+    };
+    // The requests in flight finish within their own timeout.
+    let drain = Duration::from_millis(config.ingest.request_timeout_ms).saturating_add(Duration::from_secs(5));
+    let server = tokio::spawn(crate::http_server::serve(listener, app, limits, drain, stop_signal(stopped.clone())));
+    let (admin_addr, admin_server) = match config.admin_listen {
+        Some(admin) => {
+            let listener = tokio::net::TcpListener::bind(admin).await?;
+            let admin_addr = listener.local_addr()?;
+            info!(%admin_addr, "operator endpoints listening");
+            let admin_app = crate::ingest::admin_router(state.clone());
+            (Some(admin_addr), Some(tokio::spawn(crate::http_server::serve(listener, admin_app, limits, drain, stop_signal(stopped)))))
+        }
+        None => (None, None),
+    };
     let index = owner_api.map(|owners| tokio::spawn(owners::keep_index_current(owners, Duration::from_secs(config.registry.refresh_secs.max(1)))));
     let pruner = {
         let state = state.clone();
@@ -130,6 +163,7 @@ pub async fn start(
             loop {
                 every.tick().await;
                 state.prune_rate_limits();
+                source_limits.iter().for_each(|limit| limit.prune());
             }
         })
     };
@@ -189,11 +223,14 @@ pub async fn start(
             }
         })
     });
+    let retention = tokio::spawn(crate::storage::retention::keep_forgetting(store.clone(), config.retention.clone(), config.epochs.clone()));
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);
     Ok(RunningOracle {
         addr,
+        admin_addr,
+        admin_server,
         store,
         writer: log.writer.clone(),
         sealer: sealer_handle,
@@ -207,18 +244,22 @@ pub async fn start(
         epochs,
         burns,
         index,
+        retention,
     })
 }
 
 impl RunningOracle {
     /// Graceful shutdown; returns once every accepted report is committed.
     pub async fn shutdown(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
+        let _ = self.stop.send(true);
         self.server.await??;
+        if let Some(admin) = self.admin_server {
+            admin.await??;
+        }
         // The epoch pipeline and the burner store each state before acting on it: stopping them
         // anywhere resumes.
         // Sealing is idempotent: stopping it anywhere, the next start finishes it.
-        for task in [Some(self.sealing), Some(self.pruner), Some(self.entropy), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
+        for task in [Some(self.sealing), Some(self.pruner), Some(self.entropy), Some(self.retention), self.registry, self.epochs, self.burns, self.index].into_iter().flatten() {
             task.abort();
             let _ = task.await;
         }

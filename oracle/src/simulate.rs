@@ -14,7 +14,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use crate::devices::{DeviceDirectory, DeviceEntry, DeviceKind};
+use crate::devices::{DeviceDirectory, DeviceEntry, DeviceKind, Directory};
+use std::collections::{BTreeMap, HashMap};
 use crate::verify::physics::max_rssi_ddbm;
 
 /// Downtown San Francisco.
@@ -150,6 +151,14 @@ impl Role {
     }
 }
 
+/// What the devices of one role earned: how many there are, how many earned, and how much.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RoleEarnings {
+    pub devices: usize,
+    pub earning: usize,
+    pub amount: u64,
+}
+
 pub struct SimDevice {
     pub key: SigningKey,
     pub kind: DeviceKind,
@@ -219,6 +228,23 @@ impl Fleet {
 
     fn entry(&self, d: &SimDevice) -> DeviceEntry {
         DeviceEntry { kind: d.kind, active: true, location_h3: d.asserted_h3, elevation_m: ELEVATION_M, gain_ddbi: GAIN_DDBI, asset: None }
+    }
+
+    /// What each role's devices (of `kind`, or all) earned in a reward file's `leaves` (asset →
+    /// cumulative amount), each device found by its key in `directory` (one without a cNFT there
+    /// earns nothing). How an operator checks a running fleet's cheaters, and how the tests do.
+    pub fn earnings<'a>(&self, kind: Option<DeviceKind>, directory: &Directory, leaves: impl IntoIterator<Item = (&'a [u8; 32], u64)>) -> BTreeMap<Role, RoleEarnings> {
+        let paid: HashMap<&[u8; 32], u64> = leaves.into_iter().collect();
+        let mut by_role: BTreeMap<Role, RoleEarnings> = BTreeMap::new();
+        for d in self.devices.iter().filter(|d| kind.is_none_or(|k| d.kind == k)) {
+            let asset = directory.get(&d.key.verifying_key().to_bytes()).and_then(|entry| entry.asset);
+            let amount = asset.and_then(|a| paid.get(&a).copied()).unwrap_or(0);
+            let role = by_role.entry(d.role).or_default();
+            role.devices += 1;
+            role.earning += usize::from(amount > 0);
+            role.amount = role.amount.saturating_add(amount);
+        }
+        by_role
     }
 
     /// Registers every device, with its asserted (not its actual) location.

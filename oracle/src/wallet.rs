@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::devices::DeviceKind;
 use crate::epoch::RewardStream;
 use crate::owners::{claim_failure, index_failure, json, OwnerApiState};
-use crate::refusal::{parse_address, refuse};
+use crate::refusal::{failure, parse_address, refuse};
 use crate::storage::Store;
 
 pub struct WalletApiState {
@@ -119,7 +119,7 @@ async fn read_owner_devices(state: &WalletApiState, owner: &Pubkey) -> Result<Ow
     let assets = owners.assets_of(owner).await.map_err(|e| Box::new(index_failure(&e)))?;
     let client = owners.client().await.map_err(|e| Box::new(claim_failure(e)))?;
     let chain_failure = |e| Box::new(claim_failure(e));
-    let storage_failure = |e: &dyn std::fmt::Display| Box::new(refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()));
+    let storage_failure = |e: &dyn std::fmt::Display| Box::new(failure(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e));
 
     let mut pools = Vec::with_capacity(state.pools.len());
     let mut files = Vec::with_capacity(state.pools.len());

@@ -38,16 +38,36 @@ async fn oracle(listen: std::net::SocketAddr, device: &SigningKey, dir: &std::pa
     serve::start(&config, directory, None).await.unwrap()
 }
 
+fn client(addr: std::net::SocketAddr) -> OracleClient {
+    OracleClient::new(format!("http://{addr}"), Duration::from_millis(300)).unwrap().with_retries(1, Duration::ZERO)
+}
+
+/// An oracle that answers and a paused one (the kernel accepts the connection, nobody answers),
+/// and a device's broadcast to both, each queue holding at most `max_queued` reports.
+struct Pair {
+    device: SigningKey,
+    dirs: [tempfile::TempDir; 2],
+    up: serve::RunningOracle,
+    paused: std::net::TcpListener,
+    paused_addr: std::net::SocketAddr,
+    broadcast: ReportBroadcast,
+}
+
+impl Pair {
+    async fn new(max_queued: usize) -> Self {
+        let device = SigningKey::from_bytes(&[4; 32]);
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let up = oracle("127.0.0.1:0".parse().unwrap(), &device, dirs[0].path()).await;
+        let paused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let paused_addr = paused.local_addr().unwrap();
+        let broadcast = ReportBroadcast::new(vec![(up.addr.to_string(), client(up.addr)), (paused_addr.to_string(), client(paused_addr))], max_queued, 60_000);
+        Self { device, dirs, up, paused, paused_addr, broadcast }
+    }
+}
+
 #[tokio::test]
 async fn a_paused_oracle_gets_its_reports_once_it_answers_and_holds_no_one_up() {
-    let device = SigningKey::from_bytes(&[4; 32]);
-    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let up = oracle("127.0.0.1:0".parse().unwrap(), &device, dirs[0].path()).await;
-    // A paused oracle: the kernel accepts the connection, nobody answers.
-    let paused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let paused_addr = paused.local_addr().unwrap();
-    let client = |addr: std::net::SocketAddr| OracleClient::new(format!("http://{addr}"), Duration::from_millis(300)).unwrap().with_retries(1, Duration::ZERO);
-    let broadcast = ReportBroadcast::new(vec![(up.addr.to_string(), client(up.addr)), (paused_addr.to_string(), client(paused_addr))], 3, 60_000);
+    let Pair { device, dirs, up, paused, paused_addr, broadcast } = Pair::new(3).await;
 
     let stale = heartbeat(&device, 0, now_ms() - 120_000);
     assert_eq!(broadcast.submit(&heartbeat(&device, 1, now_ms())).await, vec![Delivery::Accepted, Delivery::Queued]);
@@ -77,6 +97,31 @@ async fn a_paused_oracle_gets_its_reports_once_it_answers_and_holds_no_one_up() 
     drop(broken);
     assert_eq!(late.resend(now_ms()).await, vec![0]);
     assert_eq!((late.status()[0].queued, late.status()[0].dropped), (0, 1));
+    up.shutdown().await.unwrap();
+    back.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_batch_reaches_every_oracle_and_a_paused_one_gets_it_later() {
+    let Pair { device, dirs, up, paused, paused_addr, broadcast } = Pair::new(100).await;
+
+    let mut forged = heartbeat(&device, 2, now_ms());
+    forged.signature[5] ^= 1;
+    let reports = [heartbeat(&device, 1, now_ms()), forged, heartbeat(&device, 3, now_ms())];
+    let refused = Delivery::Refused("bad_signature".into());
+    assert_eq!(
+        broadcast.submit_batch(&reports).await,
+        vec![vec![Delivery::Accepted, Delivery::Queued], vec![refused.clone(), Delivery::Queued], vec![Delivery::Accepted, Delivery::Queued]]
+    );
+    assert_eq!(up.store.count_reports().await.unwrap(), 2);
+    assert_eq!(broadcast.status()[1].queued, 3);
+
+    // Back on its address: the queue goes in one batch; the forged report is refused there too.
+    drop(paused);
+    let back = oracle(paused_addr, &device, dirs[1].path()).await;
+    assert_eq!(broadcast.resend(now_ms()).await, vec![0, 3]);
+    assert_eq!(back.store.count_reports().await.unwrap(), 2);
+    assert!(!broadcast.status()[1].away);
     up.shutdown().await.unwrap();
     back.shutdown().await.unwrap();
 }

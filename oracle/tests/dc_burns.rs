@@ -1,11 +1,9 @@
 //! Usage burns against the data-credits program (in-process bank): sessions burned once from
 //! their payer's escrow and booked under the epoch's usage, never beyond the escrow's balance,
 //! and exactly once across a crash before or after the burn was sent.
-#[path = "../../sdk/tests/bank/mod.rs"]
-mod bank;
 mod support;
 
-use bank::{TestChain, World};
+use fieldproof_tests::world::{TestChain, World};
 use ed25519_dalek::SigningKey;
 use fieldproof_migrations::{bootstrap, Deployment, KeyDir};
 use fieldproof_oracle::dc_burns::{BurnSummary, DcBurner};

@@ -53,10 +53,17 @@ struct Oracle {
 
 impl Oracle {
     async fn start(ingest: IngestConfig, devices: &[(&SigningKey, bool)]) -> Self {
+        let keys: Vec<([u8; 32], bool)> = devices.iter().map(|(key, active)| (key.verifying_key().to_bytes(), *active)).collect();
+        Self::start_with_keys(ingest, &keys).await
+    }
+
+    /// An oracle whose directory holds these device keys (hotspots), active or not.
+    async fn start_with_keys(ingest: IngestConfig, devices: &[([u8; 32], bool)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_url = format!("sqlite://{}", dir.path().join("oracle.sqlite").display());
         let config = OracleConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
+            admin_listen: Some("127.0.0.1:0".parse().unwrap()),
             database_url: db_url.clone(),
             log: fieldproof_oracle::log::LogConfig::in_dir(dir.path()),
             ingest,
@@ -64,7 +71,7 @@ impl Oracle {
         };
         let directory = Arc::new(DeviceDirectory::default());
         for (key, active) in devices {
-            directory.upsert(key.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: *active, location_h3: None, elevation_m: 0, gain_ddbi: 0, asset: None });
+            directory.upsert(*key, DeviceEntry { kind: DeviceKind::Hotspot, active: *active, location_h3: None, elevation_m: 0, gain_ddbi: 0, asset: None });
         }
         let running = serve::start(&config, directory, Some(metrics())).await.unwrap();
         let url = format!("http://{}", running.addr);
@@ -142,7 +149,10 @@ async fn every_rejection_has_its_code_and_stores_nothing() {
     assert_rejected(&oracle, heartbeat(&device, 5, 61).to_bytes(), 409, "replayed_nonce").await;
     assert_eq!(oracle.stored().await, 1);
 
-    let metrics = oracle.http.get(format!("{}/metrics", oracle.url)).send().await.unwrap().text().await.unwrap();
+    // The metrics are the operator's: on their own address, not the public one.
+    assert_eq!(oracle.http.get(format!("{}/metrics", oracle.url)).send().await.unwrap().status(), 404);
+    let admin = oracle.running.admin_addr.expect("admin_listen is set");
+    let metrics = oracle.http.get(format!("http://{admin}/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("fieldproof_ingest_rejected_total"), "{metrics}");
     assert!(metrics.contains("code=\"replayed_nonce\""), "{metrics}");
 }
@@ -182,7 +192,9 @@ async fn health_fails_when_the_write_path_fails() {
     assert_eq!(failing.status(), 503);
     let json: Value = failing.json().await.unwrap();
     assert_eq!(json["code"], "storage_unavailable");
-    assert!(json["message"].as_str().unwrap().contains("write-ahead directory"), "{json}");
+    // What failed is the operator's to read in the log, under the id the answer gives.
+    let message = json["message"].as_str().unwrap();
+    assert!(message.contains("error id ") && !message.contains(&*oracle._dir.path().to_string_lossy()), "{json}");
     let (status, json) = oracle.post(heartbeat(&device, 1, 60).to_bytes()).await;
     assert_eq!((status, json["code"].as_str()), (503, Some("storage_unavailable")), "{json}");
 
@@ -269,4 +281,168 @@ async fn the_built_wallet_app_is_served_beside_the_api() {
     config.app_dir = Some(empty);
     let refused = serve::start(&config, Arc::new(DeviceDirectory::default()), None).await.err().expect("refused");
     assert!(refused.to_string().contains("npm run build"), "{refused}");
+}
+
+impl Oracle {
+    async fn post_batch(&self, body: Vec<u8>) -> (u16, Value) {
+        let res = self.http.post(format!("{}/v1/reports/batch", self.url)).body(body).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap())
+    }
+}
+
+/// A report of the small-order device key `identity` whose "signature" (R the identity, s = 0)
+/// passes a cofactored check for every message, and a strict one for none.
+fn forged_by_a_weak_key(identity: [u8; 32]) -> SignedReport {
+    let body = ReportBody::Heartbeat(HeartbeatReport {
+        header: ReportHeader { device_key: identity, timestamp_ms: now_ms(), nonce: [9; 16] },
+        location_h3: 0x8828308281fffff,
+        uptime_s: 1,
+        firmware_version: 7,
+    });
+    let mut signature = [0u8; 64];
+    signature[0] = 1;
+    SignedReport { body, signature }
+}
+
+#[tokio::test]
+async fn a_batch_answers_each_report_and_no_bad_report_refuses_another() {
+    let (device, retired, stranger) = (key(1), key(2), key(3));
+    // The identity point: a small-order ("weak") key, which a device registry should never hold.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let keys = [(device.verifying_key().to_bytes(), true), (retired.verifying_key().to_bytes(), false), (identity, true)];
+    let oracle = Oracle::start_with_keys(IngestConfig::default(), &keys).await;
+
+    let first = heartbeat(&device, 1, 60);
+    let mut forged = heartbeat(&device, 2, 60);
+    forged.signature[10] ^= 1;
+    let second = heartbeat(&device, 3, 60);
+    let wires: Vec<Vec<u8>> = vec![
+        first.to_bytes(),
+        forged.to_bytes(),
+        heartbeat(&stranger, 1, 60).to_bytes(),
+        heartbeat(&retired, 1, 60).to_bytes(),
+        heartbeat_at(&device, 4, 60, now_ms() - 3_600_000).to_bytes(),
+        b"definitely not borsh".to_vec(),
+        second.to_bytes(),
+        first.to_bytes(),
+        // The second's nonce again, other content: a replay.
+        heartbeat(&device, 3, 61).to_bytes(),
+        forged_by_a_weak_key(identity).to_bytes(),
+    ];
+    let (status, json) = oracle.post_batch(borsh::to_vec(&wires).unwrap()).await;
+    assert_eq!(status, 200, "{json}");
+    let answers: Vec<(u64, Option<&str>)> = json["results"].as_array().unwrap().iter().map(|r| (r["status"].as_u64().unwrap(), r["code"].as_str())).collect();
+    assert_eq!(
+        answers,
+        vec![
+            (202, None),
+            (401, Some("bad_signature")),
+            (403, Some("unknown_device")),
+            (403, Some("inactive_device")),
+            (422, Some("clock_skew")),
+            (400, Some("malformed_encoding")),
+            (202, None),
+            (409, Some("duplicate_report")),
+            (409, Some("replayed_nonce")),
+            (401, Some("bad_signature")),
+        ]
+    );
+    assert_eq!(json["results"][0]["id"], first.report_id().to_hex());
+    assert!(json["results"][1]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(oracle.stored().await, 2);
+    for report in [&first, &second] {
+        assert_eq!(oracle.running.store.report_by_id(&report.report_id().0).await.unwrap().expect("stored").body, report.to_bytes());
+    }
+
+    // Alone beside good reports, the weak key's forgery would pass a batch's cofactored check:
+    // it is checked strictly, and refused.
+    let third = heartbeat(&device, 5, 60);
+    let (_, json) = oracle.post_batch(borsh::to_vec(&vec![third.to_bytes(), forged_by_a_weak_key(identity).to_bytes()]).unwrap()).await;
+    let answers: Vec<(u64, Option<&str>)> = json["results"].as_array().unwrap().iter().map(|r| (r["status"].as_u64().unwrap(), r["code"].as_str())).collect();
+    assert_eq!(answers, vec![(202, None), (401, Some("bad_signature"))], "{json}");
+    assert_eq!(oracle.stored().await, 3);
+
+    // Refused whole, nothing stored: more reports than allowed, a body that is no batch, a body
+    // above the batch limit.
+    let few = Oracle::start(IngestConfig { max_batch_reports: 1, max_batch_bytes: 4_096, ..IngestConfig::default() }, &[(&device, true)]).await;
+    for (body, status, code) in [
+        (borsh::to_vec(&vec![heartbeat(&device, 7, 1).to_bytes(), heartbeat(&device, 8, 1).to_bytes()]).unwrap(), 413, "batch_too_large"),
+        (borsh::to_vec(&vec![heartbeat(&device, 7, 1).to_bytes()]).unwrap()[..50].to_vec(), 400, "malformed_encoding"),
+        (vec![0u8; 4_097], 413, "oversize_body"),
+    ] {
+        let (got, json) = few.post_batch(body).await;
+        assert_eq!((got, json["code"].as_str()), (status, Some(code)), "{json}");
+    }
+    assert_eq!(few.stored().await, 0);
+}
+
+#[tokio::test]
+async fn the_sdk_sends_a_batch_and_reads_each_answer() {
+    let device = key(1);
+    let oracle = Oracle::start(IngestConfig::default(), &[(&device, true)]).await;
+    let client = fieldproof_sdk::OracleClient::new(oracle.url.clone(), std::time::Duration::from_secs(5)).unwrap();
+    let (first, second) = (heartbeat(&device, 1, 1), heartbeat(&device, 2, 2));
+    let mut forged = heartbeat(&device, 3, 3);
+    forged.signature[0] ^= 1;
+    let outcomes = client.submit_batch(&[first.clone(), forged, second.clone(), first.clone()]).await.unwrap();
+    assert_eq!(outcomes[0].as_ref().unwrap(), &first.report_id());
+    assert!(matches!(&outcomes[1], Err(fieldproof_sdk::OracleApiError::Rejected { status: 401, code, .. }) if code == "bad_signature"), "{:?}", outcomes[1]);
+    assert_eq!(outcomes[2].as_ref().unwrap(), &second.report_id());
+    assert!(matches!(&outcomes[3], Err(fieldproof_sdk::OracleApiError::Rejected { status: 409, code, .. }) if code == "duplicate_report"), "{:?}", outcomes[3]);
+    // Over the device's rate limit a report is to be sent again later, not given up.
+    let limited = Oracle::start(IngestConfig { per_device_per_minute: 1, ..IngestConfig::default() }, &[(&device, true)]).await;
+    let client = fieldproof_sdk::OracleClient::new(limited.url.clone(), std::time::Duration::from_secs(5)).unwrap();
+    let outcomes = client.submit_batch(&[first.clone(), second.clone()]).await.unwrap();
+    assert!(outcomes[0].is_ok());
+    assert!(matches!(&outcomes[1], Err(fieldproof_sdk::OracleApiError::Unavailable(reason)) if reason.starts_with("rate_limited")), "{:?}", outcomes[1]);
+}
+
+#[tokio::test]
+async fn a_silent_client_is_cut_off_and_connections_beyond_the_cap_wait() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let device = key(1);
+    let ingest = IngestConfig { header_read_timeout_ms: 300, max_connections: 1, ..IngestConfig::default() };
+    let oracle = Oracle::start(ingest, &[(&device, true)]).await;
+    let addr = oracle.running.addr;
+
+    // Connected, half a request line, then nothing: the server closes the connection.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    silent.write_all(b"GET /health HT").await.unwrap();
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), silent.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "the server kept a silent connection open");
+
+    // One connection open and idle takes the only slot: a second client waits, unserved...
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let mut answer = [0u8; 12];
+    idle.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200");
+    let quick = reqwest::Client::builder().timeout(std::time::Duration::from_millis(150)).build().unwrap();
+    assert!(quick.get(format!("{}/health", oracle.url)).send().await.is_err(), "a connection beyond the cap was served at once");
+    // ...and is served once the slot is free again.
+    drop(idle);
+    let answer = oracle.http.get(format!("{}/health", oracle.url)).send().await.unwrap();
+    let status = answer.status();
+    assert_eq!(status, 200, "{}", answer.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn the_read_endpoints_are_rate_limited_per_source_too() {
+    let device = key(1);
+    let oracle = Oracle::start(IngestConfig { per_source_reads_per_minute: 2, ..IngestConfig::default() }, &[(&device, true)]).await;
+    let epoch = format!("{}/v1/epochs/{}/1", oracle.url, fieldproof_sdk::Pubkey::new_unique());
+    for _ in 0..2 {
+        assert_eq!(oracle.http.get(&epoch).send().await.unwrap().status(), 404, "answered: no such epoch");
+    }
+    let limited = oracle.http.get(&epoch).send().await.unwrap();
+    assert_eq!(limited.status(), 429);
+    let json: Value = limited.json().await.unwrap();
+    assert_eq!(json["code"], "rate_limited");
+    // The log's endpoints share the budget; reports and the health check do not.
+    assert_eq!(oracle.http.get(format!("{}/v1/log/buckets?from=0&to=1", oracle.url)).send().await.unwrap().status(), 429);
+    assert_eq!(oracle.post(heartbeat(&device, 1, 1).to_bytes()).await.0, 202);
+    assert_eq!(oracle.http.get(format!("{}/health", oracle.url)).send().await.unwrap().status(), 200);
 }

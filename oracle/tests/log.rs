@@ -5,7 +5,7 @@
 //! SQLite and (when `FIELDPROOF_TEST_POSTGRES_URL` names a server, as in CI) PostgreSQL.
 mod support;
 
-use fieldproof_oracle::log::{self, segment, InsertOutcome, LogConfig};
+use fieldproof_oracle::log::{self, segment, InsertOutcome, LogConfig, RecentReports};
 use fieldproof_oracle::objects::Objects;
 use fieldproof_oracle::simulate::SimReport;
 use fieldproof_oracle::storage::{NewReport, Store};
@@ -81,6 +81,37 @@ async fn concurrent_reports_are_committed_in_batches_and_duplicates_and_replays_
         }
         assert_eq!(tally, [("Duplicate".to_string(), 2), ("ReplayedNonce".to_string(), 1), ("Stored".to_string(), 200)].into_iter().collect());
         assert_eq!(store.count_reports().await.unwrap(), 201);
+    }
+}
+
+#[tokio::test]
+async fn the_writer_remembers_the_clock_skew_window_across_a_restart() {
+    let reports = reports();
+    let signed = |r: &SimReport| i64::try_from(r.report.body.header().timestamp_ms).unwrap();
+    let replay = NewReport { id: [9; 32], ..row(&reports[1]) };
+    for (store, _dir) in stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = log::open(&config(dir.path(), "0"), store.clone(), "local".into(), 315_000).await.unwrap();
+        assert_eq!(opened.writer.insert(row(&reports[0])).await.unwrap(), InsertOutcome::Stored);
+        assert_eq!(opened.writer.insert(row(&reports[1])).await.unwrap(), InsertOutcome::Stored);
+        drop(opened.writer);
+        opened.writer_task.await.unwrap();
+
+        // What a restarted writer remembers: the index's reports of the window, to its edge.
+        let window = 300_000;
+        let (first, last) = (signed(&reports[0]).min(signed(&reports[1])), signed(&reports[0]).max(signed(&reports[1])));
+        let recent = RecentReports::rebuild(&store, window, 100, first + window).await.unwrap();
+        assert_eq!(
+            recent.classify([&row(&reports[0]), &replay, &row(&reports[2])]),
+            vec![Some(InsertOutcome::Duplicate), Some(InsertOutcome::ReplayedNonce), None]
+        );
+        assert!(RecentReports::rebuild(&store, window, 100, last + window + 1).await.unwrap().is_empty(), "past the window: the clock-skew check refuses them");
+
+        let again = log::open(&config(dir.path(), "0"), store.clone(), "local".into(), 315_000).await.unwrap();
+        assert_eq!(again.writer.insert(row(&reports[0])).await.unwrap(), InsertOutcome::Duplicate);
+        assert_eq!(again.writer.insert(replay.clone()).await.unwrap(), InsertOutcome::ReplayedNonce);
+        assert_eq!(again.writer.insert(row(&reports[2])).await.unwrap(), InsertOutcome::Stored);
+        assert_eq!(store.count_reports().await.unwrap(), 3);
     }
 }
 
@@ -229,4 +260,41 @@ async fn sealing_again_after_a_crash_changes_nothing() {
     assert_eq!(objects(), segments_before, "no new object");
     assert!(log::wal::buckets(&wal).unwrap().is_empty());
     assert_eq!(store.count_reports().await.unwrap(), reports.len() as i64);
+}
+
+#[tokio::test]
+async fn the_database_forgets_what_is_past_retention_and_the_log_keeps_it() {
+    use fieldproof_oracle::verify::{Judged, Reason, Window};
+    // Three reports signed (and received) one after the other.
+    let mut rows: Vec<NewReport> = reports().iter().map(row).collect();
+    rows.sort_by_key(|r| r.signed_at_ms);
+    rows.dedup_by_key(|r| r.signed_at_ms);
+    let rows = &rows[..3];
+    for (store, _dir) in stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = log::open(&config(dir.path(), "0"), store.clone(), "local".into(), 315_000).await.unwrap();
+        for r in rows {
+            assert_eq!(opened.writer.insert(r.clone()).await.unwrap(), InsertOutcome::Stored);
+        }
+        let refused = |r: &NewReport| Judged { id: r.id, device: r.device, kind: fieldproof_reports::ReportKind::Heartbeat, signed_at_ms: r.signed_at_ms, reason: Some(Reason::InvalidLocation) };
+        let window = Window { start_ms: 0, end_ms: i64::MAX };
+        let kinds = [fieldproof_reports::ReportKind::Heartbeat];
+        store.save_judgement("coverage", 0, window, &[0; 32], &kinds, &[refused(&rows[0])]).await.unwrap();
+        store.save_judgement("coverage", 5, window, &[0; 32], &kinds, &[refused(&rows[1])]).await.unwrap();
+
+        // Keep what was signed from the second report on and the refusals from epoch 3; blank
+        // the addresses received before the third.
+        let forgotten = store.forget(rows[1].signed_at_ms, 3, rows[2].received_at_ms).await.unwrap();
+        assert_eq!((forgotten.reports, forgotten.refusals, forgotten.sources), (1, 1, 1));
+        assert!(store.report_by_id(&rows[0].id).await.unwrap().is_none());
+        assert_eq!(store.report_by_id(&rows[1].id).await.unwrap().unwrap().source, "", "its address is past retention");
+        assert_eq!(store.report_by_id(&rows[2].id).await.unwrap().unwrap().source, "127.0.0.1");
+        assert_eq!(store.refusals(&rows[1].device, 10).await.unwrap().len(), 1, "epoch 5's refusal stays");
+        assert_eq!(store.forget(rows[1].signed_at_ms, 3, rows[2].received_at_ms).await.unwrap(), Default::default(), "a second pass finds nothing");
+        // The log keeps every report: its write-ahead file still holds all three.
+        drop(opened.writer);
+        opened.writer_task.await.unwrap();
+        let in_files: usize = log::wal::buckets(&dir.path().join("wal-0")).unwrap().into_iter().map(|b| log::wal::read(&dir.path().join("wal-0"), b).unwrap().len()).sum();
+        assert_eq!(in_files, 3);
+    }
 }

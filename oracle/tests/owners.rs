@@ -4,17 +4,10 @@
 //! epoch grants, once; the wallet endpoints show an owner's devices with what each earned, was
 //! paid and can claim, and prepare a payout destination the program accepts. Bubblegum runs only
 //! on a node (`scripts/test-rpc.sh`), so this is ignored in process.
-#[path = "../../sdk/tests/bank/mod.rs"]
-mod bank;
-#[path = "../../sdk/tests/network/mod.rs"]
-mod network;
-#[path = "../../sdk/tests/pool/mod.rs"]
-mod pool;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use bank::World;
+use fieldproof_tests::world::World;
 use ed25519_dalek::SigningKey;
 use fieldproof_oracle::config::{OracleConfig, RegistryConfig};
 use fieldproof_oracle::devices::DeviceDirectory;
@@ -27,8 +20,8 @@ use fieldproof_oracle::storage::Store;
 use fieldproof_sdk::device_registry::DeviceInfo;
 use fieldproof_sdk::reward_pool::PostRootArgs;
 use fieldproof_sdk::{OracleApiError, OracleClient, OwnershipSource, Pubkey, RewardFile, RewardLeaf};
-use network::Network;
-use pool::PoolWorld;
+use fieldproof_tests::device_network::Network;
+use fieldproof_tests::pool_world::PoolWorld;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
@@ -50,7 +43,8 @@ impl Scene {
         let world = Arc::new(World::start().await);
         let url = world.rpc_url().expect("on a node");
         let network = Network::on(world.clone()).await;
-        let pool = PoolWorld::on(world.clone(), 0).await;
+        // The pool pays this network's devices (a claim refuses a device of another network).
+        let pool = PoolWorld::of_network_token(world.clone(), network.network_mint, network.authority.insecure_clone(), 0).await;
         network.give_dc(&world.payer().pubkey(), 1_000_000).await;
         let mut devices = Vec::new();
         for (seed, _) in amounts.iter().enumerate() {

@@ -2,13 +2,11 @@
 //! reports and post its root through a 2-of-3 quorum to the reward-pool program (in-process
 //! bank): the program accepts it, a lying oracle is neither counted nor able to post alone, and
 //! a crash between gathering and posting resumes without a second post.
-#[path = "../../sdk/tests/bank/mod.rs"]
-mod bank;
 mod support;
 
 use std::sync::Arc;
 
-use bank::{TestChain, World};
+use fieldproof_tests::world::{TestChain, World};
 use ed25519_dalek::SigningKey;
 use fieldproof_migrations::{bootstrap, Deployment, KeyDir};
 use support::network::EPOCH_SECS;

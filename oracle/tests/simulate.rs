@@ -111,15 +111,14 @@ async fn the_simulated_cheaters_are_all_caught_and_honest_devices_never_flagged(
         assert_eq!(codes, vec!["duplicate_report".to_string(), "replayed_nonce".to_string()], "{:?}", d.role);
     }
     // Cheaters earn nothing; every honest device earns.
-    for d in &fleet.devices {
-        let earned = paid.get(&support::fleet::asset_of(&d.key.verifying_key().to_bytes())).copied().unwrap_or(0);
-        if d.role.earns_nothing() {
-            assert_eq!(earned, 0, "a {:?} was paid", d.role);
-        }
-        if d.role == Role::Honest {
-            assert!(earned > 0, "an honest {:?} earned nothing", d.kind);
+    let earnings = fleet.earnings(None, &snapshot.entries, paid.iter().map(|(asset, amount)| (asset, *amount)));
+    for (role, earned) in &earnings {
+        if role.earns_nothing() {
+            assert_eq!(earned.amount, 0, "{role:?}s were paid: {earned:?}");
         }
     }
+    let honest = earnings[&Role::Honest];
+    assert!(honest.devices > 0 && honest.earning == honest.devices, "every honest device earns: {honest:?}");
     let honest = stored.iter().filter(|(_, _, cheat)| !cheat).count();
     assert!(honest > 200, "the honest fleet sent real traffic ({honest} reports)");
 }

@@ -144,6 +144,17 @@ enum Running {
     Process { child: Child, store: Store },
 }
 
+/// A failed assertion must not leave the oracle's process running: it would hold the test
+/// runner's output open (and CI with it) and keep writing to it.
+impl Drop for OracleSetup {
+    fn drop(&mut self) {
+        if let Some(Running::Process { child, .. }) = &mut self.running {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 impl OracleSetup {
     async fn start(&mut self) {
         let Some(config_file) = &self.own_process else {

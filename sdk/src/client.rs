@@ -21,7 +21,7 @@ use solana_transaction_error::TransactionError;
 use crate::accounts::decode_account;
 use crate::chain::{Chain, ChainError};
 use crate::program_errors::program_error_name;
-use crate::data_credits::DataCreditsConfig;
+use crate::data_credits::{self, DataCreditsConfig, MintDataCreditsAccounts};
 use crate::device_registry::{self, AssertLocationArgs, DeviceInfo, DeviceOwnership, Location, NetworkConfig, OwnershipProof};
 use crate::ownership::{tree_depths, OwnershipSource, OwnershipSourceError};
 use crate::reward_pool::{self, ClaimAccounts, ClaimRecord, OracleSignature, Pool, PostRootArgs};
@@ -74,6 +74,10 @@ pub struct PreparedClaim {
 
 /// Most bytes a serialized transaction may have (the network's packet data size).
 pub const MAX_TRANSACTION_BYTES: usize = 1232;
+
+/// How many times a fee-burning transaction refused because the DC epoch turned while it was in
+/// flight is built for the new epoch and sent again (an epoch lasts a minute at the shortest).
+const EPOCH_TURN_RESENDS: u32 = 2;
 
 /// One asset's leaf of a published reward file, with its proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -420,6 +424,24 @@ impl<C: Chain> Client<C> {
         self.send(&[device_registry::transfer_device(&ownership, to)], payer, &[owner]).await
     }
 
+    /// `payer` buys DC for `owner`: burns `network_amount` base units of the network token from
+    /// its associated token account, at the price in `price_account` (the configuration's price
+    /// source), creating `owner`'s DC account first when it has none.
+    pub async fn buy_data_credits(&self, payer: &Keypair, dc_config: &Pubkey, owner: &Pubkey, network_amount: u64, price_account: Pubkey) -> Result<Signature, SdkError> {
+        let config: DataCreditsConfig = self.account(dc_config).await?;
+        let mint = self.chain.get_account(&config.network_mint).await?.ok_or(SdkError::AccountNotFound(config.network_mint))?;
+        let accounts = MintDataCreditsAccounts {
+            payer: payer.pubkey(),
+            network_mint: config.network_mint,
+            network_token_program: mint.owner,
+            price_account,
+            source: get_associated_token_address_with_program_id(&payer.pubkey(), &config.network_mint, &mint.owner),
+            recipient: data_credits::dc_account_address(owner, &config.dc_mint),
+        };
+        let create = create_associated_token_account_idempotent(&payer.pubkey(), owner, &config.dc_mint, &data_credits::DC_TOKEN_PROGRAM);
+        self.send(&[create, data_credits::mint_data_credits(accounts, network_amount)], payer, &[]).await
+    }
+
     /// The accounts that burn one of `network`'s fees, booked under the DC epoch now.
     async fn dc_fee(&self, network: &NetworkConfig) -> Result<device_registry::DcFee, SdkError> {
         let dc: DataCreditsConfig = self.account(&network.dc_config).await?;
@@ -428,6 +450,32 @@ impl<C: Chain> Client<C> {
         // refuses by name (EpochNotStarted), so any epoch number does to get that answer.
         let epoch = dc.epoch_at(now).unwrap_or(0);
         Ok(device_registry::DcFee { dc_config: network.dc_config, dc_mint: network.dc_mint, epoch })
+    }
+
+    /// Sends the instructions `build` makes for a transaction that burns one of `network`'s fees,
+    /// booked under the DC epoch now. A transaction that reaches the chain after the epoch turned
+    /// is refused by data-credits (`EpochMismatch`, or `WrongEpochBurns` for the totals account
+    /// of the epoch before) and changed nothing, so it is built again for the new epoch and sent
+    /// again, at most [`EPOCH_TURN_RESENDS`] times.
+    async fn send_burning_fee(
+        &self,
+        network: &NetworkConfig,
+        payer: &Keypair,
+        signers: &[&Keypair],
+        build: impl Fn(device_registry::DcFee) -> Vec<Instruction>,
+    ) -> Result<Signature, SdkError> {
+        let mut resends = 0;
+        loop {
+            let fee = self.dc_fee(network).await?;
+            match self.send(&build(fee), payer, signers).await {
+                Err(SdkError::Program { error, .. })
+                    if resends < EPOCH_TURN_RESENDS && error.program == "data_credits" && matches!(error.name, "EpochMismatch" | "WrongEpochBurns") =>
+                {
+                    resends += 1
+                }
+                result => return result,
+            }
+        }
     }
 
     /// Issues the device `args.device_key` of maker `maker_id` to `owner` as a cNFT in
@@ -444,10 +492,9 @@ impl<C: Chain> Client<C> {
         signatures: &device_registry::OnboardingSignatures,
     ) -> Result<(Pubkey, Signature), SdkError> {
         let config: NetworkConfig = self.account(network).await?;
-        let fee = self.dc_fee(&config).await?;
         let device = device_registry::device_address(network, &args.device_key);
-        let instructions = device_registry::issue_device(&payer.pubkey(), network, &config, maker_id, owner, args, signatures, fee);
-        let signature = self.send(&instructions, payer, &[]).await?;
+        let build = |fee| device_registry::issue_device(&payer.pubkey(), network, &config, maker_id, owner, args, signatures, fee).to_vec();
+        let signature = self.send_burning_fee(&config, payer, &[], build).await?;
         Ok((device, signature))
     }
 
@@ -463,10 +510,9 @@ impl<C: Chain> Client<C> {
     ) -> Result<Signature, SdkError> {
         let ownership = self.prove_ownership(&owner.pubkey(), asset, source).await?;
         let network: NetworkConfig = self.account(&ownership.device.network).await?;
-        let fee = self.dc_fee(&network).await?;
         let args = AssertLocationArgs { h3_cell: location.h3_cell, elevation: location.elevation, gain: location.gain, ownership: ownership.proof };
-        let ix = device_registry::assert_location(&payer.pubkey(), &owner.pubkey(), &ownership.device, args, &ownership.nodes, fee);
-        self.send(&[ix], payer, &[owner]).await
+        let build = |fee| vec![device_registry::assert_location(&payer.pubkey(), &owner.pubkey(), &ownership.device, args, &ownership.nodes, fee)];
+        self.send_burning_fee(&network, payer, &[owner], build).await
     }
 
     /// Packs instruction groups (each sent whole, in order) into as few transactions as fit
@@ -647,7 +693,7 @@ mod tests {
         let registry = device_registry::ID;
         let compression = device_registry::SPL_ACCOUNT_COMPRESSION_ID;
         // A refusal of account compression's, inside the registry's CPI: 6001 is not the
-        // registry's NotPendingAuthority.
+        // registry's NotPendingHolder.
         let logs = vec![
             format!("Program {registry} invoke [1]"),
             format!("Program {compression} invoke [2]"),
@@ -658,7 +704,7 @@ mod tests {
 
         let logs = vec![format!("Program {registry} invoke [1]"), format!("Program {registry} failed: custom program error: 0x1771")];
         match named_error(custom(6001), &logs, &registry_instruction()) {
-            SdkError::Program { error, .. } => assert_eq!((error.program, error.name), ("device_registry", "NotPendingAuthority")),
+            SdkError::Program { error, .. } => assert_eq!((error.program, error.name), ("device_registry", "NotPendingHolder")),
             other => panic!("expected a named registry error, got {other:?}"),
         }
         // Without logs the instruction's own program is taken.

@@ -13,7 +13,7 @@ pub use device_registry::bubblegum::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
 pub use device_registry::instructions::{AssertLocationArgs, IssueDeviceArgs, MakerArgs, NetworkArgs};
 pub use device_registry::onboarding::OnboardingMessage;
 pub use device_registry::ownership::{leaf_schema, OwnershipProof};
-pub use device_registry::state::{device_key_hash, DeviceInfo, DeviceKind, DeviceLeaf, DeviceStatus, Location, Maker, NetworkConfig};
+pub use device_registry::state::{device_key_hash, DeviceInfo, DeviceKind, DeviceLeaf, DeviceStatus, Location, Maker, NetworkConfig, Role};
 pub use device_registry::ID;
 
 use crate::AccountFilter;
@@ -106,14 +106,20 @@ pub fn update_network(network: &Pubkey, authority: &Pubkey, args: NetworkArgs) -
     instruction(program_accounts::UpdateNetwork { network: *network, authority: *authority }, program_instruction::UpdateNetwork { args })
 }
 
-/// First step of handing the network to `new_authority`.
-pub fn propose_authority(network: &Pubkey, authority: &Pubkey, new_authority: Pubkey) -> Instruction {
-    instruction(program_accounts::ProposeAuthority { network: *network, authority: *authority }, program_instruction::ProposeAuthority { new_authority })
+/// First step of handing `role` of the network (its authority) to `new_holder`, signed by the
+/// authority; the new holder then accepts ([`accept_role`]).
+pub fn propose_role(network: &Pubkey, authority: &Pubkey, role: Role, new_holder: Pubkey) -> Instruction {
+    instruction(program_accounts::ProposeRole { network: *network, authority: *authority }, program_instruction::ProposeRole { role, new_holder })
 }
 
-/// Second step: the proposed authority takes the network.
-pub fn accept_authority(network: &Pubkey, new_authority: &Pubkey) -> Instruction {
-    instruction(program_accounts::AcceptAuthority { network: *network, new_authority: *new_authority }, program_instruction::AcceptAuthority {})
+/// Second step: the proposed holder takes `role`.
+pub fn accept_role(network: &Pubkey, new_holder: &Pubkey, role: Role) -> Instruction {
+    instruction(program_accounts::AcceptRole { network: *network, new_holder: *new_holder }, program_instruction::AcceptRole { role })
+}
+
+/// The authority withdraws a pending hand-over of `role`.
+pub fn cancel_role(network: &Pubkey, authority: &Pubkey, role: Role) -> Instruction {
+    instruction(program_accounts::CancelRole { network: *network, authority: *authority }, program_instruction::CancelRole { role })
 }
 
 /// Makes `merkle_tree` (a Bubblegum tree whose delegate is the network) the one devices are
@@ -254,6 +260,7 @@ pub fn sign_onboarding(message: &OnboardingMessage, key: &ed25519_dalek::Signing
 /// Issues the device `args.device_key` to `owner` as a cNFT in the network's active tree: the
 /// Ed25519 precompile check of both signatures, then `issue_device`, which must follow it
 /// directly. The onboarding fee is burned from `payer`'s DC.
+#[expect(clippy::too_many_arguments, reason = "one parameter per party and input of the instruction, as the program names them")]
 pub fn issue_device(
     payer: &Pubkey,
     network: &Pubkey,

@@ -124,7 +124,7 @@ pub use fieldproof_reports as reports;
 pub use oracle_api::{LastSignedEpoch, LogBucket, LogSegment, OracleApiError, OracleClient, OracleHealth};
 pub use ownership::{AssetProof, DasClient, OwnershipSource, OwnershipSourceError};
 pub use report_broadcast::{Delivery, OracleStatus, ReportBroadcast};
-pub use reward_file::{RewardFile, RewardFileError};
+pub use reward_file::{content_hash, RewardFile, RewardFileError};
 pub use reward_proof::{RewardProof, RewardProofError};
 pub use signed_root::{SignedRoot, SignedRootError};
 pub use tree_history::TreeHistory;

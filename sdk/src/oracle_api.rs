@@ -41,9 +41,30 @@ pub enum OracleApiError {
     },
 }
 
+impl OracleApiError {
+    /// The oracle already holds this exact report: for a sender, as good as stored.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, OracleApiError::Rejected { code, .. } if code == DUPLICATE_REPORT)
+    }
+}
+
 #[derive(Deserialize)]
 struct Accepted {
     id: String,
+}
+
+/// The answer to `POST /v1/reports/batch`: one entry per report, in order.
+#[derive(Deserialize)]
+struct BatchAnswer {
+    results: Vec<BatchItem>,
+}
+
+#[derive(Deserialize)]
+struct BatchItem {
+    status: u16,
+    id: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
 }
 
 /// One time bucket of an oracle's report log (`GET /v1/log/buckets`).
@@ -122,6 +143,11 @@ impl OracleClient {
         Ok(Self { http, base_url: base_url.into().trim_end_matches('/').to_string(), attempts: 4, initial_backoff: Duration::from_millis(250) })
     }
 
+    /// The oracle's address, as given (without a trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// Changes how many attempts a submission gets and the first backoff (doubled per retry).
     pub fn with_retries(mut self, attempts: u32, initial_backoff: Duration) -> Self {
         self.attempts = attempts.max(1);
@@ -146,6 +172,29 @@ impl OracleClient {
             OracleApiError::Rejected { code, .. } if attempts > 1 && code == DUPLICATE_REPORT => Ok(report.report_id()),
             refusal => Err(refusal),
         }
+    }
+
+    /// `POST {oracle}/v1/reports/batch` with the reports in one body
+    /// ([`fieldproof_reports::encode_batch`]; at most the oracle's `max_batch_reports`, by default
+    /// [`fieldproof_reports::MAX_BATCH_REPORTS`]). The request is retried as
+    /// [`submit_report`](Self::submit_report) retries one; the answer is each report's outcome,
+    /// in order: its id, or why it was refused — [`OracleApiError::Rejected`] for good, or
+    /// [`OracleApiError::Unavailable`] for a report to send again later (the device's rate limit,
+    /// storage unavailable). A refusal of the whole batch (too many reports, too large, the
+    /// source's rate limit) is the `Err`.
+    pub async fn submit_batch(&self, reports: &[SignedReport]) -> Result<Vec<Result<ReportId, OracleApiError>>, OracleApiError> {
+        let url = format!("{}/v1/reports/batch", self.base_url);
+        let body = fieldproof_reports::encode_batch(reports);
+        let request = || self.http.post(&url).header(reqwest::header::CONTENT_TYPE, "application/octet-stream").body(body.clone());
+        let (response, attempts) = self.send(request).await?;
+        if !response.status().is_success() {
+            return Err(refused(response).await);
+        }
+        let answer: BatchAnswer = response.json().await.map_err(|e| OracleApiError::Unexpected(e.to_string()))?;
+        if answer.results.len() != reports.len() {
+            return Err(OracleApiError::Unexpected(format!("{} answers to a batch of {} reports", answer.results.len(), reports.len())));
+        }
+        Ok(reports.iter().zip(answer.results).map(|(report, item)| batch_outcome(report, item, attempts)).collect())
     }
 
     /// `GET {oracle}/v1/entropy`: the newest finalized block the oracle has read, as the entropy a
@@ -176,8 +225,15 @@ impl OracleClient {
     /// `GET {oracle}/v1/epochs/{pool}/{epoch}/file`: the reward file the oracle published for
     /// that epoch, or `None` when it has none.
     pub async fn reward_file(&self, pool: &Pubkey, epoch: u64) -> Result<Option<RewardFile>, OracleApiError> {
-        let Some(text) = self.get_text(&format!("/v1/epochs/{pool}/{epoch}/file")).await? else { return Ok(None) };
+        let Some(bytes) = self.reward_file_bytes(pool, epoch).await? else { return Ok(None) };
+        let text = String::from_utf8(bytes).map_err(|e| OracleApiError::Unexpected(format!("the reward file is not UTF-8: {e}")))?;
         RewardFile::from_json(&text).map(Some).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// The same file byte for byte, or `None` when the oracle has none: what a root's content hash
+    /// names (see [`crate::content_hash`]), to be checked before it is read.
+    pub async fn reward_file_bytes(&self, pool: &Pubkey, epoch: u64) -> Result<Option<Vec<u8>>, OracleApiError> {
+        self.get_bytes(&format!("/v1/epochs/{pool}/{epoch}/file")).await
     }
 
     /// `GET {oracle}/v1/log/buckets?from=&to=`: what the oracle's report log holds of the time
@@ -191,13 +247,7 @@ impl OracleClient {
     /// `GET {oracle}/v1/log/segments/{hash}`: a sealed segment's bytes, or `None` when the oracle
     /// does not hold it. Check them against the hash they are named by.
     pub async fn log_segment(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, OracleApiError> {
-        let url = format!("{}/v1/log/segments/{}", self.base_url, hex::encode(hash));
-        let (response, _) = self.send(|| self.http.get(&url)).await?;
-        match response.status() {
-            status if status.is_success() => response.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| OracleApiError::Unexpected(e.to_string())),
-            reqwest::StatusCode::NOT_FOUND => Ok(None),
-            _ => Err(refused(response).await),
-        }
+        self.get_bytes(&format!("/v1/log/segments/{}", hex::encode(hash))).await
     }
 
     /// `GET {oracle}/v1/rewards/{pool}/{asset}`: the asset's leaf with its proof against the
@@ -245,6 +295,17 @@ impl OracleClient {
             return Err(OwnershipSourceError::Unexpected(format!("asked for asset {asset}, the oracle answered for {proved}")));
         }
         Ok(proof)
+    }
+
+    /// The body of a GET of `path`, byte for byte; `None` on 404.
+    async fn get_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, OracleApiError> {
+        let url = format!("{}{path}", self.base_url);
+        let (response, _) = self.send(|| self.http.get(&url)).await?;
+        match response.status() {
+            status if status.is_success() => response.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| OracleApiError::Unexpected(e.to_string())),
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(refused(response).await),
+        }
     }
 
     /// The body of a GET of `path`; `None` on 404.
@@ -300,6 +361,28 @@ async fn accepted(report: &SignedReport, response: reqwest::Response) -> Result<
         Ok(id) if id == expected => Ok(id),
         _ => Err(OracleApiError::IdMismatch { expected, returned: answer.id }),
     }
+}
+
+/// One report's outcome in a batch's answer, sent in `attempts` attempts.
+fn batch_outcome(report: &SignedReport, item: BatchItem, attempts: u32) -> Result<ReportId, OracleApiError> {
+    let expected = report.report_id();
+    let status = reqwest::StatusCode::from_u16(item.status).map_err(|_| OracleApiError::Unexpected(format!("status {} in a batch answer", item.status)))?;
+    if status.is_success() {
+        let returned = item.id.unwrap_or_default();
+        return match returned.parse::<ReportId>() {
+            Ok(id) if id == expected => Ok(id),
+            _ => Err(OracleApiError::IdMismatch { expected, returned }),
+        };
+    }
+    let (code, message) = (item.code.unwrap_or_default(), item.message.unwrap_or_default());
+    if attempts > 1 && code == DUPLICATE_REPORT {
+        // An earlier attempt stored it although its answer was lost.
+        return Ok(expected);
+    }
+    if is_retryable(status) {
+        return Err(OracleApiError::Unavailable(format!("{code}: {message}")));
+    }
+    Err(OracleApiError::Rejected { status: item.status, code, message })
 }
 
 async fn refused(response: reqwest::Response) -> OracleApiError {

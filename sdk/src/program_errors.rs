@@ -80,11 +80,11 @@ error_table!(data_credits_errors, "data_credits", data_credits::errors::DataCred
 ]);
 
 error_table!(device_registry_errors, "device_registry", device_registry::errors::RegistryError, [
-    NotAuthority, NotPendingAuthority, WrongDcMint, UriTooLong, WrongTreeConfig, NotTreeDelegate,
+    NotAuthority, NotPendingHolder, WrongDcMint, UriTooLong, WrongTreeConfig, NotTreeDelegate,
     NotActiveTree, NoActiveTree, WrongTree, WrongTreeOwner, DeviceAlreadyRegistered, MakerRevoked,
     QuotaExhausted, MissingSignatures, MalformedSignatureInstruction, MissingDeviceSignature,
     MissingMakerSignature, InsufficientDataCredits, DeviceInactive, StatusUnchanged, InvalidH3Cell,
-    InvalidElevation, InvalidGain, ProofTooLong, ArithmeticOverflow, NotDcAuthority, WrongDcConfig, WrongDeviceAddress,
+    InvalidElevation, InvalidGain, ProofTooLong, ArithmeticOverflow, NotDcAuthority, WrongDcConfig, WrongDeviceAddress, NoPendingRole,
 ]);
 
 /// Resolves `code` returned by `program` to its name, for the Fieldproof programs' own errors.

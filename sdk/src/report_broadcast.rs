@@ -6,6 +6,8 @@
 //! the queue without being tried, until [`ReportBroadcast::resend`] gets one through. Then the
 //! queue drains in order. A queued report older than the oracles' clock-skew window would be
 //! refused anyway, and is dropped; so is the oldest one when the queue is full. Both are counted.
+//! Many reports at once (a gateway's, a fleet's) go to each oracle in batches
+//! ([`OracleClient::submit_batch`]), and a queue drains in batches too.
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -88,6 +90,57 @@ impl ReportBroadcast {
         }
     }
 
+    /// Sends `reports` to every oracle at once, in batches of at most
+    /// [`fieldproof_reports::MAX_BATCH_REPORTS`]; what became of each report (in order) at each
+    /// oracle (in order). A report an oracle could not take now (its device's rate limit, its
+    /// storage) waits in that oracle's queue.
+    pub async fn submit_batch(&self, reports: &[SignedReport]) -> Vec<Vec<Delivery>> {
+        let sends = self.outboxes.iter().map(|outbox| self.submit_batch_to(outbox, reports));
+        let per_oracle: Vec<Vec<Delivery>> = futures_util::future::join_all(sends).await;
+        (0..reports.len()).map(|r| per_oracle.iter().map(|deliveries| deliveries[r].clone()).collect()).collect()
+    }
+
+    async fn submit_batch_to(&self, outbox: &Mutex<Outbox>, reports: &[SignedReport]) -> Vec<Delivery> {
+        let mut deliveries = Vec::with_capacity(reports.len());
+        for chunk in reports.chunks(fieldproof_reports::MAX_BATCH_REPORTS) {
+            let client = {
+                let mut o = lock(outbox);
+                if o.away || !o.queue.is_empty() {
+                    for report in chunk {
+                        self.enqueue(&mut o, report.clone());
+                    }
+                    deliveries.extend(std::iter::repeat_n(Delivery::Queued, chunk.len()));
+                    continue;
+                }
+                o.client.clone()
+            };
+            match client.submit_batch(chunk).await {
+                Ok(outcomes) => {
+                    for (report, outcome) in chunk.iter().zip(outcomes) {
+                        deliveries.push(match outcome {
+                            Ok(_) => Delivery::Accepted,
+                            Err(OracleApiError::Rejected { code, .. }) => Delivery::Refused(code),
+                            Err(_) => {
+                                self.enqueue(&mut lock(outbox), report.clone());
+                                Delivery::Queued
+                            }
+                        });
+                    }
+                }
+                Err(OracleApiError::Rejected { code, .. }) => deliveries.extend(std::iter::repeat_n(Delivery::Refused(code), chunk.len())),
+                Err(_) => {
+                    let mut o = lock(outbox);
+                    o.away = true;
+                    for report in chunk {
+                        self.enqueue(&mut o, report.clone());
+                    }
+                    deliveries.extend(std::iter::repeat_n(Delivery::Queued, chunk.len()));
+                }
+            }
+        }
+        deliveries
+    }
+
     fn enqueue(&self, outbox: &mut Outbox, report: SignedReport) {
         if outbox.queue.len() >= self.max_queued {
             outbox.queue.pop_front();
@@ -96,34 +149,56 @@ impl ReportBroadcast {
         outbox.queue.push_back(report);
     }
 
-    /// Resends the queued reports of every oracle, oldest first, as of `now_ms`: those older
-    /// than the window are dropped; an oracle that still does not answer stays away. Returns
-    /// how many were delivered (accepted or refused for good) per oracle.
+    /// Resends the queued reports of every oracle, oldest first and in batches, as of `now_ms`:
+    /// those older than the window are dropped; an oracle that still does not answer stays away.
+    /// Returns how many were delivered (accepted or refused for good) per oracle.
     pub async fn resend(&self, now_ms: u64) -> Vec<usize> {
         let mut delivered = Vec::with_capacity(self.outboxes.len());
         for outbox in &self.outboxes {
             let mut sent = 0;
             loop {
-                let (client, report) = {
+                let (client, batch) = {
                     let mut o = lock(outbox);
                     let window = self.window_ms;
                     let before = o.queue.len();
                     o.queue.retain(|r| now_ms.saturating_sub(r.body.header().timestamp_ms) <= window);
                     o.dropped += (before - o.queue.len()) as u64;
-                    match o.queue.front() {
-                        Some(report) => (o.client.clone(), report.clone()),
-                        None => {
-                            o.away = false;
+                    if o.queue.is_empty() {
+                        o.away = false;
+                        break;
+                    }
+                    let batch: Vec<SignedReport> = o.queue.iter().take(fieldproof_reports::MAX_BATCH_REPORTS).cloned().collect();
+                    (o.client.clone(), batch)
+                };
+                match client.submit_batch(&batch).await {
+                    Ok(outcomes) => {
+                        // Delivered: the leading reports that were stored or refused for good; from
+                        // the first the oracle could not take now, the queue waits for the next
+                        // resend, in order.
+                        let done = outcomes.iter().take_while(|o| matches!(o, Ok(_) | Err(OracleApiError::Rejected { .. }))).count();
+                        let mut o = lock(outbox);
+                        o.queue.drain(..done);
+                        o.away = false;
+                        sent += done;
+                        if done < batch.len() {
                             break;
                         }
                     }
-                };
-                match client.submit_report(&report).await {
-                    Ok(_) | Err(OracleApiError::Rejected { .. }) => {
-                        let mut o = lock(outbox);
-                        o.queue.pop_front();
-                        o.away = false;
-                        sent += 1;
+                    Err(OracleApiError::Rejected { .. }) => {
+                        // The batch as a whole (it cannot be too large: it is at most the
+                        // protocol's maximum); an oracle configured for smaller batches gets
+                        // the queue one report at a time.
+                        let Some(report) = batch.first() else { break };
+                        match client.submit_report(report).await {
+                            Ok(_) | Err(OracleApiError::Rejected { .. }) => {
+                                lock(outbox).queue.pop_front();
+                                sent += 1;
+                            }
+                            Err(_) => {
+                                lock(outbox).away = true;
+                                break;
+                            }
+                        }
                     }
                     Err(_) => {
                         lock(outbox).away = true;

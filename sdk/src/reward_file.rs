@@ -15,6 +15,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::RewardLeaf;
 
+/// The content hash of a published reward file (or any published object): sha256 of its bytes,
+/// as the root message carries it. A root names its file by it, so the file can be fetched from
+/// anyone and checked.
+pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
+    solana_sha256_hasher::hash(bytes).to_bytes()
+}
+
 /// Why a reward file cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RewardFileError {

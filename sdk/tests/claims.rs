@@ -4,20 +4,18 @@
 //! a transfer. Devices are real Bubblegum cNFTs, so these tests run on a
 //! node (`scripts/test-rpc.sh`) and are ignored in process; the rules' every corner is tested
 //! natively against Bubblegum under tests/bubblegum.
-mod bank;
-mod network;
-mod pool;
 
+use fieldproof_tests::{device_network, keys, pool_world, world};
 use std::sync::Arc;
 
-use bank::{World, SPL_TOKEN};
+use world::{World, SPL_TOKEN};
 use ed25519_dalek::SigningKey;
 use fieldproof_sdk::device_registry::DeviceInfo;
 use fieldproof_sdk::merkle::MerkleTree;
 use fieldproof_sdk::reward_pool::{self, ClaimAccounts, ClaimRecord};
 use fieldproof_sdk::{transaction_size, AccountFilter, Chain, OwnershipSource, Pubkey, RewardLeaf, SdkError, TreeHistory, MAX_TRANSACTION_BYTES};
-use network::Network;
-use pool::{rewards, PoolWorld};
+use device_network::Network;
+use pool_world::{rewards, PoolWorld};
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -69,7 +67,7 @@ impl Claims {
 #[tokio::test]
 #[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
 async fn the_owner_is_paid_once_then_only_the_increase_and_nobody_else_is() {
-    let owner = Keypair::new();
+    let owner = keys::keypair();
     let c = Claims::new(&owner.pubkey(), 3).await;
     let (world, client, payer) = (c.world(), &c.world().client, c.world().payer());
     let tree = c.post(1, &[100, 200, 300]).await;
@@ -86,7 +84,7 @@ async fn the_owner_is_paid_once_then_only_the_increase_and_nobody_else_is() {
     assert!(matches!(again, Err(SdkError::NothingToClaim { claimed: 200, .. })), "{again:?}");
     let forged = client.claim(&payer, &owner, &c.pool.pool, &c.leaf(&tree, 1, 201), &c.network.tree).await;
     assert!(matches!(forged, Err(SdkError::InvalidProof { cumulative_amount: 201, .. })), "{forged:?}");
-    let intruder = Keypair::new();
+    let intruder = keys::keypair();
     let stolen = client.claim(&payer, &intruder, &c.pool.pool, &c.leaf(&tree, 0, 100), &c.network.tree).await;
     assert!(matches!(stolen, Err(SdkError::NotDeviceOwner { owner: o, .. }) if o == owner.pubkey()), "{stolen:?}");
 
@@ -102,7 +100,7 @@ async fn the_owner_is_paid_once_then_only_the_increase_and_nobody_else_is() {
         token_program: SPL_TOKEN,
     };
     let raw = reward_pool::claim(accounts(&owner, c.owners_account(&owner.pubkey())), &ownership, 200, tree.proof(1).unwrap());
-    assert_eq!(bank::refusal(world.send(&[raw], &[&owner]).await, "reward_pool"), "NothingToClaim");
+    assert_eq!(world::refusal(world.send(&[raw], &[&owner]).await, "reward_pool"), "NothingToClaim");
     let ownership = client.prove_ownership(&owner.pubkey(), &c.devices[0].asset, &c.network.tree).await.unwrap();
     let theirs = world.create_token_account(SPL_TOKEN, &c.pool.mint, &intruder.pubkey()).await;
     let raw = reward_pool::claim(accounts(&intruder, theirs), &ownership, 100, tree.proof(0).unwrap());
@@ -129,7 +127,7 @@ async fn the_owner_is_paid_once_then_only_the_increase_and_nobody_else_is() {
 #[tokio::test]
 #[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
 async fn claim_all_packs_claims_into_few_transactions_under_the_size_limit() {
-    let owner = Keypair::new();
+    let owner = keys::keypair();
     let c = Claims::new(&owner.pubkey(), 6).await;
     let (client, payer) = (&c.world().client, c.world().payer());
     let amounts: Vec<u64> = (10..16).collect();
@@ -165,20 +163,20 @@ async fn claim_all_packs_claims_into_few_transactions_under_the_size_limit() {
 #[tokio::test]
 #[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
 async fn a_destination_set_by_the_owner_receives_the_claims() {
-    let owner = Keypair::new();
+    let owner = keys::keypair();
     let c = Claims::new(&owner.pubkey(), 1).await;
     let (world, client, payer) = (c.world(), &c.world().client, c.world().payer());
     let asset = c.devices[0].asset;
-    let destination = world.create_token_account(SPL_TOKEN, &c.pool.mint, &Pubkey::new_unique()).await;
+    let destination = world.create_token_account(SPL_TOKEN, &c.pool.mint, &keys::pubkey()).await;
 
     // Only the owner sets it: the client checks first, the program through the tree.
-    let intruder = Keypair::new();
+    let intruder = keys::keypair();
     let refused = client.set_destination(&payer, &intruder, &c.pool.pool, &asset, destination, &c.network.tree).await;
     assert!(matches!(refused, Err(SdkError::NotDeviceOwner { .. })), "{refused:?}");
     let mut ownership = client.prove_ownership(&owner.pubkey(), &asset, &c.network.tree).await.unwrap();
     ownership.device.tree = c.network.network;
     let ix = reward_pool::set_destination(&payer.pubkey(), &owner.pubkey(), &c.pool.pool, &ownership, destination);
-    assert_eq!(bank::refusal(world.send(&[ix], &[&owner]).await, "reward_pool"), "WrongTree");
+    assert_eq!(world::refusal(world.send(&[ix], &[&owner]).await, "reward_pool"), "WrongTree");
 
     let signature = client.set_destination(&payer, &owner, &c.pool.pool, &asset, destination, &c.network.tree).await.expect("set destination");
     world.record(&signature).await;
@@ -197,16 +195,16 @@ async fn a_destination_set_by_the_owner_receives_the_claims() {
 #[tokio::test]
 #[ignore = "needs Bubblegum on a node: scripts/test-rpc.sh"]
 async fn the_trees_history_serves_the_proofs_and_follows_a_transfer() {
-    let owner = Keypair::new();
+    let owner = keys::keypair();
     let c = Claims::new(&owner.pubkey(), 3).await;
     let (world, client, payer) = (c.world(), &c.world().client, c.world().payer());
-    let history = TreeHistory::new(bank::rpc_chain(world.rpc_url().expect("on a node")));
+    let history = TreeHistory::new(world::rpc_chain(world.rpc_url().expect("on a node")));
     for device in &c.devices {
         assert_eq!(history.asset_proof(device).await.expect("replayed"), c.network.tree.asset_proof(device).await.unwrap());
     }
 
     // The owner gives device 0 away: the history follows, the old owner is refused, the new one paid.
-    let buyer = Keypair::new();
+    let buyer = keys::keypair();
     c.network.transfer(&c.devices[0], &owner, &buyer.pubkey()).await;
     let seen = history.asset_proof(&c.devices[0]).await.expect("replayed after the transfer");
     assert_eq!(seen, c.network.tree.asset_proof(&c.devices[0]).await.unwrap());
@@ -242,7 +240,7 @@ async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction_through_t
     let network = Network::with_tree(world.clone(), (20, 64, 15)).await;
     let pool = PoolWorld::of_network_token(world.clone(), network.network_mint, network.authority.insecure_clone(), 0).await;
     network.give_dc(&world.payer().pubkey(), 1_000_000).await;
-    let owner = Keypair::new();
+    let owner = keys::keypair();
     let address = network.issue(&SigningKey::from_bytes(&[1; 32]), &owner.pubkey()).await.expect("issue");
     let device = network.device(&address).await;
     let fund = anchor_lang::solana_program::system_instruction::transfer(&world.payer().pubkey(), &owner.pubkey(), 1_000_000_000);
@@ -263,7 +261,7 @@ async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction_through_t
     };
     pool.post(args, &[0, 1]).await.expect("post root");
     let leaf = RewardLeaf { asset: device.asset, cumulative_amount: amount, proof };
-    let history = TreeHistory::new(bank::rpc_chain(world.rpc_url().expect("on a node")));
+    let history = TreeHistory::new(world::rpc_chain(world.rpc_url().expect("on a node")));
     let ownership = world.client.prove_ownership(&owner.pubkey(), &device.asset, &history).await.expect("ownership");
     assert_eq!(ownership.nodes.len(), 5, "the canopy holds the top 15 levels");
 

@@ -1,9 +1,9 @@
 //! Every data-credits builder sent to the program in an in-process bank, and every
 //! data-credits account decoded.
-mod bank;
 
+use fieldproof_tests::{keys, world};
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
-use bank::{World, SPL_TOKEN, TIMELOCK_SECS, TOKEN_2022};
+use world::{World, SPL_TOKEN, TIMELOCK_SECS, TOKEN_2022};
 use fieldproof_sdk::data_credits::{
     self, DataCreditsConfig, DelegatedEscrow, EpochBurns, InitializeArgs, InitializePriceOracleArgs, MintDataCreditsAccounts, PriceOracle,
     PriceSource, Role, Settings,
@@ -44,7 +44,7 @@ impl DcWorld {
     async fn with_epochs(epoch_length_secs: i64) -> Self {
         let world = World::start().await;
         let payer = world.payer().pubkey();
-        let network_authority = Keypair::new();
+        let network_authority = keys::keypair();
         let network_mint = world.create_mint(SPL_TOKEN, &network_authority.pubkey(), 6).await;
         let network_source = world.create_token_account(SPL_TOKEN, &network_mint, &payer).await;
         world.mint_tokens(SPL_TOKEN, &network_mint, &network_source, &network_authority, 100 * TOKEN).await;
@@ -52,8 +52,8 @@ impl DcWorld {
         let config = data_credits::config_address(&network_mint);
         let dc_mint = data_credits::dc_mint_address(&config);
         let authority = network_authority;
-        let guardian = Keypair::new();
-        let burn_authority = Keypair::new();
+        let guardian = keys::keypair();
+        let burn_authority = keys::keypair();
         let args = InitializeArgs {
             burn_authority: burn_authority.pubkey(),
             guardian: guardian.pubkey(),
@@ -66,7 +66,7 @@ impl DcWorld {
         };
         world.send(&[data_credits::initialize(&payer, &authority.pubkey(), &network_mint, args)], &[&authority]).await.expect("initialize");
 
-        let submitter = Keypair::new();
+        let submitter = keys::keypair();
         let oracle_args = InitializePriceOracleArgs { submitters: vec![submitter.pubkey()], min_submissions: 1, expo: -8 };
         let ix = data_credits::initialize_price_oracle(&payer, &authority.pubkey(), &config, oracle_args);
         world.send(&[ix], &[&authority]).await.expect("initialize price oracle");
@@ -105,14 +105,14 @@ async fn configuration_and_price_oracle_decode() {
     assert_eq!(oracle.config, w.config);
     assert_eq!(oracle.submissions[0].price, 150_000_000);
 
-    let others = vec![Keypair::new().pubkey(), w.submitter.pubkey()];
+    let others = vec![keys::keypair().pubkey(), w.submitter.pubkey()];
     let ix = data_credits::propose_price_submitters(&w.authority.pubkey(), &w.config, others.clone(), 2);
-    w.world.send(&[ix.clone()], &[&w.authority]).await.expect("propose submitters");
+    w.world.send(std::slice::from_ref(&ix), &[&w.authority]).await.expect("propose submitters");
     let cancel = data_credits::cancel_price_submitters(&w.guardian.pubkey(), &w.config);
     w.world.send(&[cancel], &[&w.guardian]).await.expect("the guardian cancels");
     w.world.send(&[ix], &[&w.authority]).await.expect("propose again");
     let apply = data_credits::apply_price_submitters(&w.authority.pubkey(), &w.config);
-    assert_eq!(refusal(w.world.send(&[apply.clone()], &[&w.authority]).await), "TimeLockNotElapsed");
+    assert_eq!(refusal(w.world.send(std::slice::from_ref(&apply), &[&w.authority]).await), "TimeLockNotElapsed");
     w.world.advance_clock(TIMELOCK_SECS).await;
     w.world.send(&[apply], &[&w.authority]).await.expect("apply submitters");
     let oracle: PriceOracle = w.world.client.account(&data_credits::price_oracle_address(&w.config)).await.unwrap();
@@ -133,7 +133,7 @@ async fn minting_fee_burns_and_delegated_usage_burns() {
     let burns: EpochBurns = w.world.client.account(&data_credits::epoch_burns_address(&w.config, 0)).await.unwrap();
     assert_eq!(burns.fees, 10);
 
-    let router = Pubkey::new_unique();
+    let router = keys::pubkey();
     w.world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 100, router)], &[]).await.expect("delegate");
     let escrow_address = data_credits::escrow_address(&w.config, &payer.pubkey(), &router);
     let escrow: DelegatedEscrow = w.world.client.account(&escrow_address).await.unwrap();
@@ -174,15 +174,15 @@ async fn settings_tighten_at_once_or_loosen_through_the_time_lock_and_roles_rota
     assert_eq!(w.config().await.timelock_secs, TIMELOCK_SECS + 1);
 
     // The guardian cancels a new burn authority; proposed again, it waits out the time lock.
-    let next = Keypair::new();
+    let next = keys::keypair();
     let ix = data_credits::propose_role(&w.config, &w.authority.pubkey(), Role::BurnAuthority, next.pubkey());
-    w.world.send(&[ix.clone()], &[&w.authority]).await.expect("propose");
+    w.world.send(std::slice::from_ref(&ix), &[&w.authority]).await.expect("propose");
     let cancel = data_credits::cancel_role(&w.config, &w.guardian.pubkey(), Role::BurnAuthority);
     w.world.send(&[cancel], &[&w.guardian]).await.expect("the guardian cancels");
     assert_eq!(w.config().await.pending_burn_authority, None);
     w.world.send(&[ix], &[&w.authority]).await.expect("propose again");
     let accept = data_credits::accept_role(&w.config, &next.pubkey(), Role::BurnAuthority);
-    assert_eq!(refusal(w.world.send(&[accept.clone()], &[&next]).await), "TimeLockNotElapsed");
+    assert_eq!(refusal(w.world.send(std::slice::from_ref(&accept), &[&next]).await), "TimeLockNotElapsed");
     w.world.advance_clock(TIMELOCK_SECS + 1).await;
     w.world.send(&[accept], &[&next]).await.expect("accept");
     assert_eq!(w.config().await.burn_authority, next.pubkey());
@@ -195,11 +195,11 @@ async fn a_payer_takes_back_what_is_left_after_the_notice() {
     let w = DcWorld::with_epochs(EPOCH_SECS).await;
     w.mint_dc(TOKEN).await.expect("mint DC");
     let payer = w.world.payer();
-    let router = Pubkey::new_unique();
+    let router = keys::pubkey();
     w.world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 100, router)], &[]).await.expect("delegate");
     let before = w.world.token_balance(w.dc_account).await;
     let withdraw = data_credits::withdraw_delegated(&payer.pubkey(), &w.config, router, &w.dc_account);
-    assert_eq!(refusal(w.world.send(&[withdraw.clone()], &[]).await), "WithdrawalNotDue");
+    assert_eq!(refusal(w.world.send(std::slice::from_ref(&withdraw), &[]).await), "WithdrawalNotDue");
     w.world.send(&[data_credits::request_withdrawal(&payer.pubkey(), &w.config, router)], &[]).await.expect("request");
     let escrow: DelegatedEscrow = w.world.client.account(&data_credits::escrow_address(&w.config, &payer.pubkey(), &router)).await.unwrap();
     let notice = data_credits::WITHDRAWAL_NOTICE_EPOCHS * EPOCH_SECS;
@@ -215,23 +215,23 @@ async fn a_payer_takes_back_what_is_left_after_the_notice() {
 /// The program's name for the refusal of `result`.
 #[track_caller]
 fn refusal(result: Result<(), SdkError>) -> &'static str {
-    bank::refusal(result, "data_credits")
+    world::refusal(result, "data_credits")
 }
 
 #[tokio::test]
 async fn every_instruction_refuses_a_bad_call_by_name() {
     let w = DcWorld::new().await;
     let payer = w.world.payer();
-    let stranger = Keypair::new();
+    let stranger = keys::keypair();
 
     // A second network's configuration: by a stranger, then with a zero-length epoch.
-    let other_authority = Keypair::new();
+    let other_authority = keys::keypair();
     let other_mint = w.world.create_mint(SPL_TOKEN, &other_authority.pubkey(), 6).await;
     let bad = InitializeArgs {
         burn_authority: stranger.pubkey(),
         guardian: stranger.pubkey(),
         timelock_secs: TIMELOCK_SECS,
-        price_source: PriceSource::Quorum { oracle: Pubkey::new_unique() },
+        price_source: PriceSource::Quorum { oracle: keys::pubkey() },
         max_price_staleness_secs: 60,
         epoch_start: 0,
         epoch_length_secs: 0,
@@ -245,7 +245,7 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
     assert_eq!(refusal(w.mint_dc(0).await), "ZeroAmount");
     let ix = data_credits::burn_fee(&payer.pubkey(), &payer.pubkey(), &w.config, &w.dc_account, 0, 0);
     assert_eq!(refusal(w.world.send(&[ix], &[]).await), "ZeroAmount");
-    let ix = data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 0, Pubkey::new_unique());
+    let ix = data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 0, keys::pubkey());
     assert_eq!(refusal(w.world.send(&[ix], &[]).await), "ZeroAmount");
 
     // A stranger cannot give a configuration a price oracle, nor configure or feed one.
@@ -287,7 +287,7 @@ async fn every_instruction_refuses_a_bad_call_by_name() {
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotPendingHolder");
 
     w.mint_dc(TOKEN).await.expect("mint DC");
-    let router = Pubkey::new_unique();
+    let router = keys::pubkey();
     w.world.send(&[data_credits::delegate_data_credits(&payer.pubkey(), &w.config, &w.dc_account, 10, router)], &[]).await.expect("delegate");
     let escrow = data_credits::escrow_address(&w.config, &payer.pubkey(), &router);
     let ix = data_credits::burn_delegated(&payer.pubkey(), &stranger.pubkey(), &w.config, &escrow, 1, 0, 0);

@@ -1,13 +1,13 @@
 //! Every network-administration builder of the device registry sent to the program in an
 //! in-process bank, the registry's accounts decoded, its errors named, and a network's devices
 //! listed by the SDK's filters.
-mod bank;
 
+use fieldproof_tests::{keys, world};
 use anchor_lang::{AccountDeserialize, AccountSerialize, Discriminator};
-use bank::{World, SPL_TOKEN};
+use world::{World, SPL_TOKEN};
 use fieldproof_sdk::data_credits::{self, InitializeArgs, PriceSource};
 use fieldproof_sdk::device_registry::{
-    self, DeviceInfo, DeviceKind, DeviceStatus, Location, Maker, MakerArgs, NetworkArgs, NetworkConfig,
+    self, DeviceInfo, DeviceKind, DeviceStatus, Location, Maker, MakerArgs, NetworkArgs, NetworkConfig, Role,
 };
 use fieldproof_sdk::{Chain, Pubkey, SdkError};
 use solana_keypair::Keypair;
@@ -26,7 +26,7 @@ fn network_args(onboarding_fee: u64) -> NetworkArgs {
 
 /// A data-credits configuration whose epochs start at `now`.
 fn dc_args(now: i64) -> InitializeArgs {
-    bank::dc_args(PriceSource::Quorum { oracle: Pubkey::new_unique() }, now, 86_400)
+    world::dc_args(PriceSource::Quorum { oracle: keys::pubkey() }, now, 86_400)
 }
 
 impl RegistryWorld {
@@ -34,7 +34,7 @@ impl RegistryWorld {
         let world = World::start().await;
         let payer = world.payer().pubkey();
         // The mint authority creates the DC config; the DC authority creates the network.
-        let authority = Keypair::new();
+        let authority = keys::keypair();
         let network_mint = world.create_mint(SPL_TOKEN, &authority.pubkey(), 6).await;
         let args = dc_args(world.clock().await.unix_timestamp);
         world.send(&[data_credits::initialize(&payer, &authority.pubkey(), &network_mint, args)], &[&authority]).await.unwrap();
@@ -54,12 +54,12 @@ impl RegistryWorld {
         let info = DeviceInfo {
             network: self.network,
             device_key,
-            asset: Pubkey::new_unique(),
-            tree: Pubkey::new_unique(),
+            asset: keys::pubkey(),
+            tree: keys::pubkey(),
             leaf_nonce: 0,
             data_hash: [0; 32],
             creator_hash: [0; 32],
-            maker: Pubkey::new_unique(),
+            maker: keys::pubkey(),
             kind: DeviceKind::Hotspot,
             status,
             location: Location { h3_cell: 0, elevation: 0, gain: 0 },
@@ -80,8 +80,8 @@ impl RegistryWorld {
         let account = solana_account::Account { lamports: 1_000_000_000, data, owner: device_registry::ID, executable: false, rent_epoch: 0 };
         self.world.ctx_mut().set_account(&address, &account.into());
         match self.world.client.chain() {
-            bank::TestChain::Bank(chain) => chain.watch([address]),
-            bank::TestChain::Rpc(_) => unreachable!("ctx() is bank-only"),
+            world::TestChain::Bank(chain) => chain.watch([address]),
+            world::TestChain::Rpc(_) => unreachable!("ctx() is bank-only"),
         }
         address
     }
@@ -89,7 +89,7 @@ impl RegistryWorld {
 
 #[track_caller]
 fn named(result: Result<(), SdkError>) -> &'static str {
-    bank::refusal(result, "device_registry")
+    world::refusal(result, "device_registry")
 }
 
 #[tokio::test]
@@ -101,23 +101,30 @@ async fn the_network_is_created_updated_and_handed_over_in_two_steps() {
     let ix = device_registry::update_network(&w.network, &w.authority.pubkey(), network_args(2_000));
     w.world.send(&[ix], &[&w.authority]).await.unwrap();
     assert_eq!(w.network().await.onboarding_fee, 2_000);
-    let stranger = Keypair::new();
+    let stranger = keys::keypair();
     let ix = device_registry::update_network(&w.network, &stranger.pubkey(), network_args(0));
     assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
 
-    let next = Keypair::new();
-    w.world.send(&[device_registry::propose_authority(&w.network, &w.authority.pubkey(), next.pubkey())], &[&w.authority]).await.unwrap();
-    assert_eq!(named(w.world.send(&[device_registry::accept_authority(&w.network, &stranger.pubkey())], &[&stranger]).await), "NotPendingAuthority");
-    w.world.send(&[device_registry::accept_authority(&w.network, &next.pubkey())], &[&next]).await.unwrap();
+    // The hand-over: proposed, withdrawn, proposed again, refused to anyone else, accepted.
+    let next = keys::keypair();
+    let propose = device_registry::propose_role(&w.network, &w.authority.pubkey(), Role::Authority, next.pubkey());
+    w.world.send(std::slice::from_ref(&propose), &[&w.authority]).await.unwrap();
+    w.world.send(&[device_registry::cancel_role(&w.network, &w.authority.pubkey(), Role::Authority)], &[&w.authority]).await.unwrap();
+    assert_eq!(w.network().await.pending_authority, Pubkey::default());
+    let ix = device_registry::cancel_role(&w.network, &w.authority.pubkey(), Role::Authority);
+    assert_eq!(named(w.world.send(&[ix], &[&w.authority]).await), "NoPendingRole");
+    w.world.send(&[propose], &[&w.authority]).await.unwrap();
+    assert_eq!(named(w.world.send(&[device_registry::accept_role(&w.network, &stranger.pubkey(), Role::Authority)], &[&stranger]).await), "NotPendingHolder");
+    w.world.send(&[device_registry::accept_role(&w.network, &next.pubkey(), Role::Authority)], &[&next]).await.unwrap();
     assert_eq!(w.network().await.authority, next.pubkey());
 }
 
 #[tokio::test]
 async fn makers_are_approved_and_revoked() {
     let w = RegistryWorld::new().await;
-    let id = Pubkey::new_unique();
-    let args = MakerArgs { id, attestation_key: Pubkey::new_unique(), quota: 500 };
-    let ix = device_registry::approve_maker(&w.world.payer().pubkey(), &w.network, &w.authority.pubkey(), args.clone());
+    let id = keys::pubkey();
+    let args = MakerArgs { id, attestation_key: keys::pubkey(), quota: 500 };
+    let ix = device_registry::approve_maker(&w.world.payer().pubkey(), &w.network, &w.authority.pubkey(), args);
     w.world.send(&[ix], &[&w.authority]).await.unwrap();
     let maker: Maker = w.world.client.account(&device_registry::maker_address(&w.network, &id)).await.unwrap();
     assert_eq!((maker.network, maker.id, maker.attestation_key, maker.quota, maker.approved), (w.network, id, args.attestation_key, 500, true));
@@ -130,12 +137,12 @@ async fn makers_are_approved_and_revoked() {
 #[tokio::test]
 async fn device_status_changes_and_the_network_lists_its_devices() {
     let mut w = RegistryWorld::new().await;
-    let (spoofer, honest) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let (spoofer, honest) = (keys::pubkey(), keys::pubkey());
     let spoofer_at = w.put_device(spoofer, DeviceStatus::Active);
     w.put_device(honest, DeviceStatus::Active);
 
     let ix = device_registry::set_device_status(&w.network, &w.authority.pubkey(), &spoofer, DeviceStatus::Inactive);
-    w.world.send(&[ix.clone()], &[&w.authority]).await.unwrap();
+    w.world.send(std::slice::from_ref(&ix), &[&w.authority]).await.unwrap();
     let info: DeviceInfo = w.world.client.account(&spoofer_at).await.unwrap();
     assert_eq!(info.status, DeviceStatus::Inactive);
     assert_eq!(named(w.world.send(&[ix], &[&w.authority]).await), "StatusUnchanged");
@@ -147,19 +154,19 @@ async fn device_status_changes_and_the_network_lists_its_devices() {
     expected.sort();
     assert_eq!(keys, expected);
     assert!(listed.iter().all(|(_, a)| a.data.starts_with(DeviceInfo::DISCRIMINATOR)));
-    let elsewhere = device_registry::network_devices_filters(&Pubkey::new_unique());
+    let elsewhere = device_registry::network_devices_filters(&keys::pubkey());
     assert!(w.world.client.chain().get_program_accounts(&device_registry::ID, &elsewhere).await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn administration_refuses_a_bad_call_by_name() {
     let w = RegistryWorld::new().await;
-    let stranger = Keypair::new();
+    let stranger = keys::keypair();
     let payer = w.world.payer().pubkey();
 
     // A second network, over a second DC configuration: by a stranger, then with a URI longer
     // than Bubblegum takes.
-    let dc_authority = Keypair::new();
+    let dc_authority = keys::keypair();
     let network_mint = w.world.create_mint(SPL_TOKEN, &dc_authority.pubkey(), 6).await;
     let ix = data_credits::initialize(&payer, &dc_authority.pubkey(), &network_mint, dc_args(w.world.clock().await.unix_timestamp));
     w.world.send(&[ix], &[&dc_authority]).await.unwrap();
@@ -170,15 +177,17 @@ async fn administration_refuses_a_bad_call_by_name() {
     let ix = device_registry::initialize_network(&payer, &dc_authority.pubkey(), &dc_config, long);
     assert_eq!(named(w.world.send(&[ix], &[&dc_authority]).await), "UriTooLong");
 
-    let ix = device_registry::propose_authority(&w.network, &stranger.pubkey(), stranger.pubkey());
+    let ix = device_registry::propose_role(&w.network, &stranger.pubkey(), Role::Authority, stranger.pubkey());
     assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
-    let args = MakerArgs { id: Pubkey::new_unique(), attestation_key: Pubkey::new_unique(), quota: 1 };
-    let ix = device_registry::approve_maker(&payer, &w.network, &stranger.pubkey(), args.clone());
+    let ix = device_registry::cancel_role(&w.network, &stranger.pubkey(), Role::Authority);
     assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
-    w.world.send(&[device_registry::approve_maker(&payer, &w.network, &w.authority.pubkey(), args.clone())], &[&w.authority]).await.unwrap();
+    let args = MakerArgs { id: keys::pubkey(), attestation_key: keys::pubkey(), quota: 1 };
+    let ix = device_registry::approve_maker(&payer, &w.network, &stranger.pubkey(), args);
+    assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
+    w.world.send(&[device_registry::approve_maker(&payer, &w.network, &w.authority.pubkey(), args)], &[&w.authority]).await.unwrap();
     let ix = device_registry::revoke_maker(&w.network, &stranger.pubkey(), &args.id);
     assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
-    let tree = Pubkey::new_unique();
+    let tree = keys::pubkey();
     let ix = device_registry::set_active_tree(&w.network, &stranger.pubkey(), &tree, &device_registry::tree_config_address(&tree));
     assert_eq!(named(w.world.send(&[ix], &[&stranger]).await), "NotAuthority");
 }

@@ -2,16 +2,14 @@
 //! on a node with Bubblegum, account compression and noop loaded (`scripts/test-rpc.sh`). The
 //! in-process bank has no Bubblegum, so these tests are ignored there; the registry's every
 //! rejection is tested natively against Bubblegum under tests/bubblegum.
-mod bank;
-mod network;
 
+use fieldproof_tests::{device_network, keys};
 use ed25519_dalek::SigningKey;
 use fieldproof_sdk::device_registry::{self, DeviceKind, DeviceStatus, IssueDeviceArgs, Location, OnboardingMessage};
 use fieldproof_sdk::Pubkey;
 use fieldproof_sdk::SdkError;
-use network::{Network, H3_CELL, LOCATION_FEE, ONBOARDING_FEE};
+use device_network::{Network, H3_CELL, LOCATION_FEE, ONBOARDING_FEE};
 use solana_instruction_error::InstructionError;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
 
@@ -22,7 +20,7 @@ async fn a_device_is_issued_as_a_cnft_located_by_its_owner_and_deactivated() {
     let payer = n.world.payer().pubkey();
     n.give_dc(&payer, 1_000_000).await;
     let paid = n.dc_balance(&payer).await;
-    let owner = Keypair::new();
+    let owner = keys::keypair();
     let device_key = SigningKey::from_bytes(&[9; 32]);
 
     let address = n.issue(&device_key, &owner.pubkey()).await.expect("issue");
@@ -56,7 +54,7 @@ async fn a_device_is_issued_as_a_cnft_located_by_its_owner_and_deactivated() {
     n.tree.append(second, owner.pubkey());
 
     // Someone else cannot prove the owner's leaf; the owner can, and pays the fee.
-    let intruder = Keypair::new();
+    let intruder = keys::keypair();
     n.give_dc(&intruder.pubkey(), 1_000_000).await;
     // Account compression refuses the intruder's leaf; its code is not read as a registry error.
     match n.assert_location(&device, &intruder).await {

@@ -1,14 +1,12 @@
 //! Every reward-pool builder but the claims' sent to the program in an in-process bank, every
 //! reward-pool account decoded, and the root-posting flow of the client. Claims pay a device
 //! cNFT's owner, so they run where Bubblegum does: tests/claims.rs.
-mod bank;
-mod pool;
 
-use bank::{SPL_TOKEN, TIMELOCK_SECS};
+use fieldproof_tests::{keys, pool_world, world};
+use world::{SPL_TOKEN, TIMELOCK_SECS};
 use fieldproof_sdk::reward_pool::{self, ClaimRecord, CreatePoolArgs, OracleSetArgs, Pool, PoolConfig, Role};
 use fieldproof_sdk::{Pubkey, SdkError};
-use pool::{breaker, oracle_pubkey, rewards, PoolWorld};
-use solana_keypair::Keypair;
+use pool_world::{breaker, oracle_pubkey, rewards, PoolWorld};
 use solana_signer::Signer;
 
 #[tokio::test]
@@ -29,7 +27,7 @@ async fn create_pool_decodes_with_its_arguments() {
 #[tokio::test]
 async fn a_root_signed_by_too_few_oracles_is_refused_by_name() {
     let w = PoolWorld::new(0).await;
-    let tree = rewards(&[(Pubkey::new_unique(), 5)]);
+    let tree = rewards(&[(keys::pubkey(), 5)]);
     let args = w.root_args(1, &tree, 5).await;
     match w.post(args, &[0]).await {
         Err(SdkError::Program { instruction, error }) => {
@@ -45,7 +43,7 @@ async fn pending_roots_activate_after_the_window_or_are_vetoed() {
     // Short enough to wait out on a node (FIELDPROOF_RPC_URL), long enough to still be open
     // when the early activation is tried.
     let w = PoolWorld::new(8).await;
-    let tree = rewards(&[(Pubkey::new_unique(), 5)]);
+    let tree = rewards(&[(keys::pubkey(), 5)]);
     let args = w.root_args(1, &tree, 5).await;
     w.post(args, &[1, 2]).await.unwrap();
     assert_eq!(w.pool().await.pending.expect("pending").root.root, tree.root());
@@ -70,7 +68,7 @@ async fn pending_roots_activate_after_the_window_or_are_vetoed() {
 #[tokio::test]
 async fn a_matured_root_is_activated_by_the_next_post() {
     let w = PoolWorld::new(4).await;
-    let tree = rewards(&[(Pubkey::new_unique(), 5)]);
+    let tree = rewards(&[(keys::pubkey(), 5)]);
     w.post(w.root_args(1, &tree, 5).await, &[0, 1]).await.unwrap();
     let early = w.root_args(2, &tree, 5).await;
     match w.post(early.clone(), &[0, 1]).await {
@@ -86,7 +84,7 @@ async fn a_matured_root_is_activated_by_the_next_post() {
 #[tokio::test]
 async fn oracle_set_rotation_waits_out_the_time_lock_and_the_guardian_cancels() {
     let w = PoolWorld::new(0).await;
-    let new_oracles: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+    let new_oracles: Vec<Pubkey> = (0..3).map(|_| keys::pubkey()).collect();
     let propose = |oracles: Vec<Pubkey>| reward_pool::propose_oracle_set(&w.pool, &w.authority.pubkey(), OracleSetArgs { oracles, threshold: 2 });
 
     w.world.send(&[propose(new_oracles.clone())], &[&w.authority]).await.expect("propose");
@@ -97,7 +95,7 @@ async fn oracle_set_rotation_waits_out_the_time_lock_and_the_guardian_cancels() 
     let version = w.pool().await.config_version;
     w.world.send(&[propose(new_oracles.clone())], &[&w.authority]).await.expect("propose again");
     let apply = reward_pool::apply_oracle_set(&w.pool, &w.authority.pubkey());
-    assert_eq!(refusal(w.world.send(&[apply.clone()], &[&w.authority]).await), "OracleSetTimeLocked");
+    assert_eq!(refusal(w.world.send(std::slice::from_ref(&apply), &[&w.authority]).await), "OracleSetTimeLocked");
     w.world.advance_clock(TIMELOCK_SECS).await;
     w.world.send(&[apply], &[&w.authority]).await.expect("apply");
     let pool = w.pool().await;
@@ -108,14 +106,14 @@ async fn oracle_set_rotation_waits_out_the_time_lock_and_the_guardian_cancels() 
 #[tokio::test]
 async fn roles_rotate_and_the_configuration_tightens_at_once_or_loosens_through_the_time_lock() {
     let w = PoolWorld::new(0).await;
-    let new_guardian = Keypair::new();
+    let new_guardian = keys::keypair();
     let ix = reward_pool::propose_role(&w.pool, &w.authority.pubkey(), Role::Guardian, new_guardian.pubkey());
-    w.world.send(&[ix.clone()], &[&w.authority]).await.expect("propose role");
+    w.world.send(std::slice::from_ref(&ix), &[&w.authority]).await.expect("propose role");
     assert_eq!(w.pool().await.pending_guardian.map(|p| p.guardian), Some(new_guardian.pubkey()));
     w.world.send(&[reward_pool::cancel_role(&w.pool, &w.guardian.pubkey(), Role::Guardian)], &[&w.guardian]).await.expect("the guardian cancels");
     w.world.send(&[ix], &[&w.authority]).await.expect("propose again");
     let accept = reward_pool::accept_role(&w.pool, &new_guardian.pubkey(), Role::Guardian);
-    assert_eq!(refusal(w.world.send(&[accept.clone()], &[&new_guardian]).await), "TimeLockNotElapsed");
+    assert_eq!(refusal(w.world.send(std::slice::from_ref(&accept), &[&new_guardian]).await), "TimeLockNotElapsed");
     w.world.advance_clock(TIMELOCK_SECS).await;
     w.world.send(&[accept], &[&new_guardian]).await.expect("accept");
     assert_eq!(w.pool().await.guardian, new_guardian.pubkey());
@@ -130,7 +128,7 @@ async fn roles_rotate_and_the_configuration_tightens_at_once_or_loosens_through_
     w.world.send(&[reward_pool::cancel_pool_config(&w.pool, &w.authority.pubkey())], &[&w.authority]).await.expect("withdraw");
     w.world.send(&[reward_pool::propose_pool_config(&w.pool, &w.authority.pubkey(), shorter)], &[&w.authority]).await.expect("propose again");
     let apply = reward_pool::apply_pool_config(&w.pool, &w.authority.pubkey());
-    assert_eq!(refusal(w.world.send(&[apply.clone()], &[&w.authority]).await), "TimeLockNotElapsed");
+    assert_eq!(refusal(w.world.send(std::slice::from_ref(&apply), &[&w.authority]).await), "TimeLockNotElapsed");
     w.world.advance_clock(TIMELOCK_SECS).await;
     w.world.send(&[apply], &[&w.authority]).await.expect("apply");
     assert_eq!(w.pool().await.dispute_window_secs, 1);
@@ -146,26 +144,26 @@ async fn decoding_the_wrong_account_type_is_a_typed_error() {
     assert!(matches!(as_record, Err(SdkError::AccountDecode { .. })), "{as_record:?}");
     let vault = reward_pool::vault_address(&w.pool);
     assert!(matches!(w.world.client.account::<Pool>(&vault).await, Err(SdkError::WrongAccountOwner { .. })));
-    let missing = Pubkey::new_unique();
+    let missing = keys::pubkey();
     assert!(matches!(w.world.client.account::<Pool>(&missing).await, Err(SdkError::AccountNotFound(a)) if a == missing));
 }
 
 /// The program's name for the refusal of `result`.
 #[track_caller]
 fn refusal(result: Result<(), SdkError>) -> &'static str {
-    bank::refusal(result, "reward_pool")
+    world::refusal(result, "reward_pool")
 }
 
 #[tokio::test]
 async fn every_instruction_refuses_a_bad_call_by_name() {
     let w = PoolWorld::new(0).await;
-    let stranger = Keypair::new();
+    let stranger = keys::keypair();
     let payer = w.world.payer().pubkey();
 
     let args = CreatePoolArgs {
         id: 8,
         guardian: stranger.pubkey(),
-        oracles: vec![stranger.pubkey(), Pubkey::new_unique()],
+        oracles: vec![stranger.pubkey(), keys::pubkey()],
         threshold: 1,
         dispute_window_secs: 0,
         breaker: breaker(),

@@ -1,8 +1,8 @@
 //! Every treasury builder sent to the program in an in-process bank, and the treasury account
 //! decoded.
-mod bank;
 
-use bank::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
+use fieldproof_tests::{keys, world};
+use world::{dc_args, World, SPL_TOKEN, TIMELOCK_SECS};
 use fieldproof_sdk::data_credits::{self, PriceSource};
 use fieldproof_sdk::treasury::{self, InitializeArgs, Params, Recipient, Role, Schedule, Treasury};
 use fieldproof_sdk::{BreakerConfig, Pubkey, SdkError, Threshold};
@@ -24,11 +24,11 @@ struct TreasuryWorld {
 impl TreasuryWorld {
     async fn new() -> Self {
         let world = World::start().await;
-        let mint_authority = Keypair::new();
+        let mint_authority = keys::keypair();
         let mint = world.create_mint(SPL_TOKEN, &mint_authority.pubkey(), 6).await;
         let mut recipients = Vec::new();
         for _ in 0..2 {
-            recipients.push(world.create_token_account(SPL_TOKEN, &mint, &Pubkey::new_unique()).await);
+            recipients.push(world.create_token_account(SPL_TOKEN, &mint, &keys::pubkey()).await);
         }
         // The data-credits config first, with the treasury's epochs, while the mint authority
         // can still create it.
@@ -48,8 +48,8 @@ impl TreasuryWorld {
             breaker: BreakerConfig { window_secs: 1, threshold: Threshold::Absolute(u64::MAX) },
             timelock_secs: TIMELOCK_SECS,
         };
-        let authority = Keypair::new();
-        let guardian = Keypair::new();
+        let authority = keys::keypair();
+        let guardian = keys::keypair();
         let args = InitializeArgs { authority: authority.pubkey(), guardian: guardian.pubkey(), params: params.clone() };
         let ix = treasury::initialize(&world.payer().pubkey(), &mint_authority.pubkey(), &mint, &SPL_TOKEN, args);
         world.send(&[ix], &[&mint_authority]).await.expect("initialize");
@@ -105,21 +105,21 @@ async fn parameter_changes_are_time_locked_and_cancellable() {
 #[tokio::test]
 async fn roles_rotate_in_two_steps() {
     let w = TreasuryWorld::new().await;
-    let next = Keypair::new();
+    let next = keys::keypair();
     w.world.send(&[treasury::propose_role(&w.mint, &w.authority.pubkey(), Role::Authority, next.pubkey())], &[&w.authority]).await.expect("propose");
     assert_eq!(w.treasury().await.pending_authority, next.pubkey());
     w.world.send(&[treasury::accept_role(&w.mint, &next.pubkey(), Role::Authority)], &[&next]).await.expect("accept");
     assert_eq!(w.treasury().await.authority, next.pubkey());
 
     // The guardian cancels its successor's proposal; proposed again, it waits out the time lock.
-    let guardian = Keypair::new();
+    let guardian = keys::keypair();
     let propose = treasury::propose_role(&w.mint, &next.pubkey(), Role::Guardian, guardian.pubkey());
-    w.world.send(&[propose.clone()], &[&next]).await.expect("propose");
+    w.world.send(std::slice::from_ref(&propose), &[&next]).await.expect("propose");
     w.world.send(&[treasury::cancel_role(&w.mint, &w.guardian.pubkey(), Role::Guardian)], &[&w.guardian]).await.expect("the guardian cancels");
     assert_eq!(w.treasury().await.pending_guardian, None);
     w.world.send(&[propose], &[&next]).await.expect("propose again");
     let accept = treasury::accept_role(&w.mint, &guardian.pubkey(), Role::Guardian);
-    assert_eq!(refusal(w.world.send(&[accept.clone()], &[&guardian]).await), "TimeLockNotElapsed");
+    assert_eq!(refusal(w.world.send(std::slice::from_ref(&accept), &[&guardian]).await), "TimeLockNotElapsed");
     w.world.advance_clock(TIMELOCK_SECS).await;
     w.world.send(&[accept], &[&guardian]).await.expect("accept after the time lock");
     assert_eq!(w.treasury().await.guardian, guardian.pubkey());
@@ -128,17 +128,17 @@ async fn roles_rotate_in_two_steps() {
 /// The program's name for the refusal of `result`.
 #[track_caller]
 fn refusal(result: Result<(), SdkError>) -> &'static str {
-    bank::refusal(result, "treasury")
+    world::refusal(result, "treasury")
 }
 
 #[tokio::test]
 async fn every_instruction_refuses_a_bad_call_by_name() {
     let w = TreasuryWorld::new().await;
-    let stranger = Keypair::new();
+    let stranger = keys::keypair();
 
     // Only the mint's current mint authority hands the mint to a treasury.
-    let someone_elses = w.world.create_mint(SPL_TOKEN, &Keypair::new().pubkey(), 6).await;
-    let args = InitializeArgs { authority: stranger.pubkey(), guardian: Pubkey::new_unique(), params: w.params.clone() };
+    let someone_elses = w.world.create_mint(SPL_TOKEN, &keys::keypair().pubkey(), 6).await;
+    let args = InitializeArgs { authority: stranger.pubkey(), guardian: keys::pubkey(), params: w.params.clone() };
     let ix = treasury::initialize(&w.world.payer().pubkey(), &stranger.pubkey(), &someone_elses, &SPL_TOKEN, args);
     assert_eq!(refusal(w.world.send(&[ix], &[&stranger]).await), "NotMintAuthority");
 

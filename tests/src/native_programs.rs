@@ -15,7 +15,13 @@ macro_rules! anchor_processor {
         fn $name<'a, 'b, 'c, 'd>(program_id: &'a Pubkey, accounts: &'b [AccountInfo<'c>], data: &'d [u8]) -> ProgramResult {
             // SAFETY: see the module documentation; all three borrows outlive the call.
             let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
-                unsafe { (std::mem::transmute(program_id), std::mem::transmute(accounts), std::mem::transmute(data)) };
+                unsafe {
+                (
+                    std::mem::transmute::<&'a Pubkey, &'c Pubkey>(program_id),
+                    std::mem::transmute::<&'b [AccountInfo<'c>], &'c [AccountInfo<'c>]>(accounts),
+                    std::mem::transmute::<&'d [u8], &'c [u8]>(data),
+                )
+            };
             $program::entry(program_id, accounts, data)
         }
     };

@@ -1036,7 +1036,7 @@ async fn burns_booked_into_other_totals_are_refused_by_name() {
     let mut ix = fx.burn_fee_ix(&user, fx.user_dc, 1_000, epoch + 1);
     let next = epoch_burns_pda(&fx.config, epoch + 1);
     ix = fieldproof_tests::bank::with_account(ix, next, epoch_burns_pda(&fx.config, epoch));
-    assert_program_error(fx.bank.send(&[ix.clone()], &[&user]).await, DataCreditsError::WrongEpochBurns);
+    assert_program_error(fx.bank.send(std::slice::from_ref(&ix), &[&user]).await, DataCreditsError::WrongEpochBurns);
     let ix = fieldproof_tests::bank::with_account(ix, epoch_burns_pda(&fx.config, epoch), Pubkey::new_unique());
     assert_program_error(fx.bank.send(&[ix], &[&user]).await, DataCreditsError::WrongEpochBurns);
     assert_eq!(fx.balances().await, before);

@@ -588,10 +588,10 @@ async fn pending_root_activates_only_after_the_dispute_window() {
     assert_eq!(pool.pending.unwrap().root.epoch, 1);
 
     let activate = fx.activate_ix();
-    fx.assert_refused(&[activate.clone()], &[], RewardPoolError::DisputeWindowOpen).await;
+    fx.assert_refused(std::slice::from_ref(&activate), &[], RewardPoolError::DisputeWindowOpen).await;
 
     fx.bank.advance_clock(HOUR).await;
-    fx.bank.send(&[activate.clone()], &[]).await.expect("anyone activates after the window");
+    fx.bank.send(std::slice::from_ref(&activate), &[]).await.expect("anyone activates after the window");
     let pool = fx.pool().await;
     assert_eq!(pool.active.epoch, 1);
     assert!(pool.pending.is_none());
@@ -882,7 +882,7 @@ async fn guardian_or_authority_cancels_a_pending_oracle_set() {
     let guardian = fx.guardian.insecure_clone();
     let set = OracleSetArgs { oracles: (50..=52).map(|s| Oracle::from_seed(s).pubkey()).collect(), threshold: 2 };
     let propose = fx.propose_oracles_ix(authority.pubkey(), set);
-    fx.bank.send(&[propose.clone()], &[&authority]).await.unwrap();
+    fx.bank.send(std::slice::from_ref(&propose), &[&authority]).await.unwrap();
     let stranger = Keypair::new();
     fx.assert_refused(&[fx.cancel_oracles_ix(stranger.pubkey())], &[&stranger], RewardPoolError::NotAuthorityOrGuardian).await;
     fx.bank.send(&[fx.cancel_oracles_ix(guardian.pubkey())], &[&guardian]).await.unwrap();

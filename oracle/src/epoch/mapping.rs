@@ -28,7 +28,7 @@ impl MappedCells {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        if bytes.len() % 16 != 0 {
+        if !bytes.len().is_multiple_of(16) {
             return Err(format!("{} bytes is not a whole number of 16-byte entries", bytes.len()));
         }
         let entries = bytes.chunks_exact(16).map(|e| {

@@ -20,6 +20,8 @@ mod mapping;
 mod publish;
 
 pub use allocate::{allocate, AllocationError};
+/// sha256 of a reward file's (or any published object's) bytes, as the root message carries it.
+pub use fieldproof_sdk::content_hash;
 pub use config::RewardConfig;
 pub use coverage::{coverage_units, Beacon, Witness, UNIT_SCALE};
 pub use diff::{first_difference, LeafDifference};
@@ -146,8 +148,9 @@ pub struct InputManifest {
     pub reports: u64,
     /// sha256 over the report ids ([`input_digest`]), hex.
     pub digest: String,
-    /// The chain slot the device directory was read at (none for a devices file).
-    pub directory_slot: Option<u64>,
+    /// The chain time (unix ms) the device directory is as of: the epoch's end (none for a
+    /// devices file).
+    pub directory_as_of_ms: Option<i64>,
     /// `inputs/directory/<hash>.bin`: the directory snapshot.
     pub directory: String,
     /// `inputs/blocks/<hash>.json`: the blocks the reports' entropy names.
@@ -184,11 +187,6 @@ impl ComputedEpoch {
     pub fn content_hash(&self) -> Option<[u8; 32]> {
         self.file_bytes.as_deref().map(content_hash)
     }
-}
-
-/// sha256 of a reward file's (or any published object's) bytes, as the root message carries it.
-pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
-    solana_sha256_hasher::hash(bytes).to_bytes()
 }
 
 /// Where an epoch's blocks come from: the chain (through the store's cache), or the ones a
@@ -293,7 +291,7 @@ pub async fn compute(
             segments: inputs.reports.segments.iter().map(hex::encode).collect(),
             reports: report_count,
             digest: hex::encode(digest),
-            directory_slot: inputs.directory.slot,
+            directory_as_of_ms: inputs.directory.as_of_ms,
             directory: hash_hex(&objects.directory),
             blocks: hash_hex(&objects.blocks),
             denylist: hash_hex(&objects.denylist),

@@ -42,7 +42,7 @@ pub async fn publish_computed(store: &Store, files: &EpochFiles, inputs: &EpochI
     store
         .save_judgement(spec.stream.as_str(), spec.epoch, Window { start_ms: m.window_start_ms, end_ms: m.window_end_ms }, &digest, kinds, &computed.verdicts)
         .await?;
-    files.publish(&spec.pool, &computed).await?;
+    files.publish(&spec.pool, computed).await?;
     tracing::info!(
         pool = %spec.pool,
         epoch = spec.epoch,
@@ -79,9 +79,7 @@ pub async fn verify_epoch(log: &crate::objects::Objects, files: &EpochFiles, poo
             None => None,
         },
         cells: match &manifest.previous_cells {
-            Some(hash) => Some(MappedCells::from_bytes(&files.input_object("previous cells", &cells_path_of(files, pool, epoch, hash).await?, hash).await?).map_err(|reason| {
-                EpochError::InputMismatch { path: "previous cells".into(), reason }
-            })?),
+            Some(hash) => previous_cells_named(files, pool, epoch, hash).await?,
             None => None,
         },
     };
@@ -120,10 +118,16 @@ pub async fn verify_epoch(log: &crate::objects::Objects, files: &EpochFiles, poo
     })
 }
 
-/// The path of the cells state with `hash` that `epoch` started from: the newest before it.
-async fn cells_path_of(files: &EpochFiles, pool: &Pubkey, epoch: u64, hash: &str) -> Result<object_store::path::Path, EpochError> {
+/// The mapped-cells state with `hash` that `epoch` started from: the newest published before it,
+/// or, for a pool's first mapping epoch, the empty state (its manifest names the empty state's
+/// hash, and no file of it is published).
+async fn previous_cells_named(files: &EpochFiles, pool: &Pubkey, epoch: u64, hash: &str) -> Result<Option<MappedCells>, EpochError> {
     match files.latest_cells_epoch_before(pool, epoch).await? {
-        Some(e) => Ok(EpochFiles::cells_path(pool, e)),
+        Some(e) => {
+            let bytes = files.input_object("previous cells", &EpochFiles::cells_path(pool, e), hash).await?;
+            MappedCells::from_bytes(&bytes).map(Some).map_err(|reason| EpochError::InputMismatch { path: "previous cells".into(), reason })
+        }
+        None if hash == hex::encode(super::content_hash(&MappedCells::default().to_bytes())) => Ok(None),
         None => Err(EpochError::InputMismatch { path: format!("cells {hash}"), reason: "no earlier cells state is published".into() }),
     }
 }

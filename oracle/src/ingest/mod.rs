@@ -1,8 +1,11 @@
-//! The ingest API: devices POST signed reports; each is checked and durably stored before the
-//! answer. Checks run cheapest first, and a report is stored only after all of them passed:
-//! source rate limit, size, decoding, registered and active device, clock skew, signature,
-//! device rate limit, then duplicate and replayed-nonce checks inside the store.
+//! The ingest API: devices POST signed reports, one per request or many in a batch; each is
+//! checked and durably stored before the answer. Checks run cheapest first, and a report is
+//! stored only after all of them passed: source rate limit, size, decoding, registered and active
+//! device, clock skew, signature (a batch's in one `verify_batch`), device rate limit, then
+//! duplicate and replayed-nonce checks inside the store.
+mod batch;
 mod rejection;
+mod signatures;
 
 pub use rejection::Rejection;
 
@@ -39,6 +42,8 @@ pub struct IngestState {
     pub sealer: Arc<crate::log::Sealer>,
     pub devices: Arc<DeviceDirectory>,
     pub metrics: Option<PrometheusHandle>,
+    /// Gathers single-report requests' signature checks into micro-batches.
+    signatures: signatures::SignatureBatcher,
     per_device: DefaultKeyedRateLimiter<[u8; 32]>,
     per_source: DefaultKeyedRateLimiter<IpAddr>,
 }
@@ -54,6 +59,7 @@ impl IngestState {
     ) -> Self {
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
+            signatures: signatures::SignatureBatcher::start(config.signature_batch, Duration::from_micros(config.signature_wait_us)),
             per_device: RateLimiter::keyed(per_minute(config.per_device_per_minute)),
             per_source: RateLimiter::keyed(per_minute(config.per_source_per_minute)),
             entropy: std::sync::RwLock::new(None),
@@ -84,14 +90,20 @@ pub fn router(state: Arc<IngestState>, more: Router) -> Router {
         .timeout(Duration::from_millis(state.config.request_timeout_ms));
     Router::new()
         .route("/v1/reports", post(submit_report))
+        .route("/v1/reports/batch", post(batch::submit_batch).layer(DefaultBodyLimit::max(state.config.max_batch_bytes)))
         .route("/v1/devices/{key}/rejections", get(device_rejections))
         .route("/v1/entropy", get(entropy))
         .route("/health", get(health))
-        .route("/metrics", get(render_metrics))
         .with_state(state.clone())
         .merge(more)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(limits)
+}
+
+/// The operator endpoints, served on their own address (`admin_listen`): `/metrics` and the
+/// health check.
+pub fn admin_router(state: Arc<IngestState>) -> Router {
+    Router::new().route("/metrics", get(render_metrics)).route("/health", get(health)).with_state(state)
 }
 
 async fn overload_or_timeout(error: BoxError) -> Rejection {
@@ -115,11 +127,25 @@ async fn submit_report(
     if state.per_source.check_key(&peer.ip()).is_err() {
         return Err(Rejection::RateLimited("source address"));
     }
-    let body = body.map_err(|e| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => Rejection::OversizeBody { max: state.config.max_body_bytes },
+    let body = body.map_err(|e| body_refused(e, state.config.max_body_bytes))?;
+    let now_ms = unix_ms();
+    let report = state.signatures.check(admit(&state, &body, now_ms)?).await?;
+    let id = store(&state, report, body.to_vec(), now_ms, peer.ip()).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_hex() })))
+}
+
+/// What a body that could not be read is refused with.
+fn body_refused(e: BytesRejection, max: usize) -> Rejection {
+    match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Rejection::OversizeBody { max },
         _ => Rejection::MalformedEncoding(e.body_text()),
-    })?;
-    let report = SignedReport::from_bytes(&body).map_err(|e| match e {
+    }
+}
+
+/// The checks before the signature's: the report decodes, its device is registered and active,
+/// and its time is within the clock-skew window of `now_ms`.
+fn admit(state: &IngestState, bytes: &[u8], now_ms: i64) -> Result<SignedReport, Rejection> {
+    let report = SignedReport::from_bytes(bytes).map_err(|e| match e {
         fieldproof_reports::ReportError::Oversize { max, .. } => Rejection::OversizeBody { max },
         other => Rejection::MalformedEncoding(other.to_string()),
     })?;
@@ -128,32 +154,31 @@ async fn submit_report(
     if !device.active {
         return Err(Rejection::InactiveDevice);
     }
-    let now_ms = unix_ms();
     let skew_ms = i64::try_from(header.timestamp_ms).unwrap_or(i64::MAX).saturating_sub(now_ms);
     let max_ms = i64::try_from(state.config.max_clock_skew_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
     if skew_ms.abs() > max_ms {
         return Err(Rejection::ClockSkew { skew_ms, max_ms });
     }
-    report.verify().map_err(|_| Rejection::BadSignature)?;
-    if state.per_device.check_key(&header.device_key).is_err() {
+    Ok(report)
+}
+
+/// The checks after the signature's, then the store: the device's rate limit, and the report
+/// durable in the log (a duplicate, a replayed nonce or a sealed bucket refused there).
+async fn store(state: &IngestState, report: SignedReport, wire: Vec<u8>, now_ms: i64, source: IpAddr) -> Result<fieldproof_reports::ReportId, Rejection> {
+    if state.per_device.check_key(&report.body.header().device_key).is_err() {
         return Err(Rejection::RateLimited("device"));
     }
-
     let kind = report.body.kind();
-    let row = NewReport::accepted(&report, body.to_vec(), now_ms, peer.ip().to_string());
+    let row = NewReport::accepted(&report, wire, now_ms, source.to_string());
     let id = fieldproof_reports::ReportId(row.id);
-    let stored = state
-        .writer
-        .insert(row)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "storing a report failed");
-            Rejection::StorageUnavailable
-        })?;
+    let stored = state.writer.insert(row).await.map_err(|e| {
+        tracing::error!(error = %e, "storing a report failed");
+        Rejection::StorageUnavailable
+    })?;
     match stored {
         InsertOutcome::Stored => {
             metrics::counter!("fieldproof_ingest_accepted_total", "kind" => kind.name()).increment(1);
-            Ok((StatusCode::ACCEPTED, Json(Accepted { id: id.to_hex() })))
+            Ok(id)
         }
         InsertOutcome::Duplicate => Err(Rejection::DuplicateReport),
         InsertOutcome::ReplayedNonce => Err(Rejection::ReplayedNonce),
@@ -212,8 +237,10 @@ struct Health {
 /// `Sealer::check_write_path`), not merely when the process answers.
 async fn health(State(state): State<Arc<IngestState>>) -> Result<Json<Health>, Rejection> {
     if let Err(reason) = state.sealer.check_write_path(unix_ms()).await {
-        tracing::error!(%reason, "health check: the write path fails");
-        return Err(Rejection::Unhealthy(reason));
+        // What failed names files and hosts: logged, not answered.
+        let error_id = crate::refusal::error_id();
+        tracing::error!(%error_id, %reason, "health check: the write path fails");
+        return Err(Rejection::Unhealthy { error_id });
     }
     Ok(Json(Health { status: "ok", devices: state.devices.len() }))
 }

@@ -11,6 +11,8 @@ pub enum Rejection {
     MalformedEncoding(String),
     #[error("the body is larger than {max} bytes")]
     OversizeBody { max: usize },
+    #[error("the batch holds {count} reports, more than the {max} allowed: send it in parts")]
+    BatchTooLarge { count: usize, max: usize },
     #[error("the signature does not verify under the report's device key")]
     BadSignature,
     #[error("the device key is not registered")]
@@ -35,8 +37,8 @@ pub enum Rejection {
     EntropyUnavailable,
     #[error("the report's time is already sealed in this oracle's log: it came too late")]
     LateReport,
-    #[error("the oracle cannot store reports now: {0}")]
-    Unhealthy(String),
+    #[error("the oracle cannot store reports now (error id {error_id}, for its operator)")]
+    Unhealthy { error_id: String },
 }
 
 #[derive(Serialize)]
@@ -50,6 +52,7 @@ impl Rejection {
         match self {
             Rejection::MalformedEncoding(_) => "malformed_encoding",
             Rejection::OversizeBody { .. } => "oversize_body",
+            Rejection::BatchTooLarge { .. } => "batch_too_large",
             Rejection::BadSignature => "bad_signature",
             Rejection::UnknownDevice => "unknown_device",
             Rejection::InactiveDevice => "inactive_device",
@@ -62,20 +65,20 @@ impl Rejection {
             Rejection::Timeout => "timeout",
             Rejection::EntropyUnavailable => "entropy_unavailable",
             Rejection::LateReport => "late_report",
-            Rejection::Unhealthy(_) => "storage_unavailable",
+            Rejection::Unhealthy { .. } => "storage_unavailable",
         }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::MalformedEncoding(_) => StatusCode::BAD_REQUEST,
-            Rejection::OversizeBody { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::OversizeBody { .. } | Rejection::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BadSignature => StatusCode::UNAUTHORIZED,
             Rejection::UnknownDevice | Rejection::InactiveDevice => StatusCode::FORBIDDEN,
             Rejection::ClockSkew { .. } | Rejection::LateReport => StatusCode::UNPROCESSABLE_ENTITY,
             Rejection::DuplicateReport | Rejection::ReplayedNonce => StatusCode::CONFLICT,
             Rejection::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Rejection::Overloaded | Rejection::StorageUnavailable | Rejection::EntropyUnavailable | Rejection::Unhealthy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Rejection::Overloaded | Rejection::StorageUnavailable | Rejection::EntropyUnavailable | Rejection::Unhealthy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
         }
     }

@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use super::segment_path;
 use crate::objects::Objects;
-use crate::refusal::refuse;
+use crate::refusal::{failure, refuse};
 use crate::storage::{bytes_n, Store};
 
 /// Most buckets one request lists: a day of one-minute buckets, a week of ten-minute ones.
@@ -47,7 +47,7 @@ async fn buckets(State(state): State<Arc<LogApiState>>, Query(range): Query<Rang
     }
     match list(&state, range).await {
         Ok(buckets) => Json(buckets).into_response(),
-        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+        Err(e) => failure(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e),
     }
 }
 
@@ -91,6 +91,6 @@ async fn segment(State(state): State<Arc<LogApiState>>, Path(hash): Path<String>
     match state.objects.get(&segment_path(&hash)).await {
         Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Ok(None) => refuse(StatusCode::NOT_FOUND, "unknown_segment", format!("this oracle holds no segment {}", hex::encode(hash))),
-        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+        Err(e) => failure(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e),
     }
 }

@@ -14,6 +14,7 @@
 mod api;
 pub mod config;
 pub mod segment;
+mod recent;
 mod sealer;
 pub mod union;
 pub mod wal;
@@ -23,6 +24,7 @@ pub use api::{router, LogApiState};
 pub use config::LogConfig;
 pub use sealer::Sealer;
 pub use union::{gather, local, Gathered, PeerLog};
+pub use recent::RecentReports;
 pub use writer::{InsertOutcome, ReportWriter, SealingHandle, WriterConfig};
 
 use fieldproof_reports::SignedReport;
@@ -63,10 +65,16 @@ pub struct OpenedLog {
     pub sealer: Sealer,
 }
 
-/// Opens the log store and this instance's write-ahead files, indexes what the files hold (a
-/// crash may have come between an append and the database's commit), and starts the writer.
-/// `oracle` is this oracle's identity; a bucket is sealed `delay_ms` after its end.
+/// [`open_with`] the writer's defaults.
 pub async fn open(config: &LogConfig, store: Store, oracle: String, delay_ms: i64) -> Result<OpenedLog, LogError> {
+    open_with(config, store, oracle, delay_ms, WriterConfig::default()).await
+}
+
+/// Opens the log store and this instance's write-ahead files, indexes what the files hold (a
+/// crash may have come between an append and the database's commit), and starts the writer with
+/// its memory of the recent reports rebuilt from the index. `oracle` is this oracle's identity;
+/// a bucket is sealed `delay_ms` after its end.
+pub async fn open_with(config: &LogConfig, store: Store, oracle: String, delay_ms: i64, writer: WriterConfig) -> Result<OpenedLog, LogError> {
     config.validate().map_err(LogError::Interrupted)?;
     let objects = Objects::open(&config.store)?;
     let dir = config.wal_dir.clone();
@@ -83,7 +91,9 @@ pub async fn open(config: &LogConfig, store: Store, oracle: String, delay_ms: i6
         .fetch_optional(store.pool())
         .await?;
     let sealed_below = sealed_below.and_then(|b| u64::try_from(b).ok()).unwrap_or(0);
-    let (writer, writer_task) = ReportWriter::start(store, wal, config.bucket_ms(), sealed_below, WriterConfig::default());
+    let recent = RecentReports::rebuild(&store, writer.recent_window_ms, writer.recent_max, crate::ingest::unix_ms()).await?;
+    tracing::info!(reports = recent.len(), "the writer remembers the reports of the clock-skew window");
+    let (writer, writer_task) = ReportWriter::start(store, wal, recent, config.bucket_ms(), sealed_below, writer);
     let sealer = Sealer {
         store: sealer_store,
         objects: objects.clone(),

@@ -43,7 +43,11 @@ impl Sealer {
     /// write-ahead directory (created, fsynced, removed), a row in the database, and that the
     /// last sealing pass succeeded. Says what failed.
     pub async fn check_write_path(&self, now_ms: i64) -> Result<(), String> {
-        let probe = self.wal_dir.join(format!(".health-{}", self.instance));
+        // A name of its own per check: two checks at once (two health requests) must not remove
+        // each other's probe.
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = self.wal_dir.join(format!(".health-{}-{n}", self.instance));
         let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             use std::io::Write;
             let mut file = std::fs::File::create(&probe)?;

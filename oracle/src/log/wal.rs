@@ -27,10 +27,13 @@ pub struct Wal {
     open: HashMap<u64, File>,
 }
 
+/// What each bucket's write-ahead file holds, by bucket: its whole records in order.
+pub type Recovered = BTreeMap<u64, Vec<Vec<u8>>>;
+
 impl Wal {
     /// Opens the directory (created when missing); returns it and what each bucket's file holds
     /// (whole records only: a torn tail is cut off).
-    pub fn open(dir: &Path) -> Result<(Self, BTreeMap<u64, Vec<Vec<u8>>>), WalError> {
+    pub fn open(dir: &Path) -> Result<(Self, Recovered), WalError> {
         std::fs::create_dir_all(dir).map_err(|e| error(dir, e))?;
         let mut recovered = BTreeMap::new();
         for entry in std::fs::read_dir(dir).map_err(|e| error(dir, e))? {

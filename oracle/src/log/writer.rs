@@ -5,7 +5,9 @@
 //! commit keeps one fsync per bucket file and batch instead of one per report, and no report is
 //! acknowledged before it is durable in the log. A crash between the append and the commit
 //! leaves the report in the log, unacknowledged: the index is rebuilt from the write-ahead files
-//! on start, and a resend is answered as a duplicate.
+//! on start, and a resend is answered as a duplicate. Resends and replayed nonces within the
+//! clock-skew window are answered from the writer's memory of recent reports ([`RecentReports`]),
+//! rebuilt from the index on start.
 use std::time::Duration;
 
 use sqlx::any::AnyArguments;
@@ -13,6 +15,7 @@ use sqlx::{Any, Executor};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info};
 
+use super::recent::RecentReports;
 use super::wal::Wal;
 use super::{bucket_of, LogError};
 use crate::storage::{report_columns, NewReport, Store, StoreError};
@@ -35,11 +38,16 @@ pub struct WriterConfig {
     pub max_batch: usize,
     /// Reports that may wait for the writer before senders are pushed back.
     pub queue: usize,
+    /// How far back in signed time the writer remembers the reports it stored (the clock-skew
+    /// window: older reports are refused before they get here)...
+    pub recent_window_ms: i64,
+    /// ...and at most how many.
+    pub recent_max: usize,
 }
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { max_batch: 1024, queue: 8192 }
+        Self { max_batch: 1024, queue: 8192, recent_window_ms: 300_000, recent_max: 1_000_000 }
     }
 }
 
@@ -60,17 +68,18 @@ pub struct ReportWriter {
 
 struct State {
     store: Store,
+    recent: RecentReports,
     wal: Option<Wal>,
     bucket_ms: i64,
     sealed_below: u64,
 }
 
 impl ReportWriter {
-    /// Starts the writer over `store` and the write-ahead files of `wal`; reports of the buckets
-    /// below `sealed_below` are refused as sealed.
-    pub fn start(store: Store, wal: Wal, bucket_ms: i64, sealed_below: u64, config: WriterConfig) -> (Self, tokio::task::JoinHandle<()>) {
+    /// Starts the writer over `store` and the write-ahead files of `wal`, remembering `recent`;
+    /// reports of the buckets below `sealed_below` are refused as sealed.
+    pub fn start(store: Store, wal: Wal, recent: RecentReports, bucket_ms: i64, sealed_below: u64, config: WriterConfig) -> (Self, tokio::task::JoinHandle<()>) {
         let (jobs, rx) = mpsc::channel(config.queue);
-        let state = State { store, wal: Some(wal), bucket_ms, sealed_below };
+        let state = State { store, recent, wal: Some(wal), bucket_ms, sealed_below };
         let task = tokio::spawn(run(state, rx, config.max_batch));
         (Self { jobs }, task)
     }
@@ -138,16 +147,33 @@ impl State {
         for (_, reply) in late {
             let _ = reply.send(Ok(InsertOutcome::Sealed));
         }
+        let known = self.recent.classify(batch.iter().map(|(r, _)| r));
+        let mut batch_new = Vec::with_capacity(batch.len());
+        for ((report, reply), known) in batch.into_iter().zip(known) {
+            match known {
+                Some(outcome) => {
+                    metrics::counter!("fieldproof_ingest_answered_from_memory_total").increment(1);
+                    let _ = reply.send(Ok(outcome));
+                }
+                None => batch_new.push((report, reply)),
+            }
+        }
+        let batch = batch_new;
         if batch.is_empty() {
             return;
         }
         let reports: Vec<&NewReport> = batch.iter().map(|(r, _)| r).collect();
         match self.commit_batch(&reports).await {
             Ok(outcomes) => {
-                for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
+                let now_ms = crate::ingest::unix_ms();
+                for ((report, reply), outcome) in batch.into_iter().zip(outcomes) {
+                    if outcome == InsertOutcome::Stored {
+                        self.recent.remember((&report).into(), now_ms);
+                    }
                     // A handler that gave up (timeout) no longer listens; its report is stored anyway.
                     let _ = reply.send(Ok(outcome));
                 }
+                metrics::gauge!("fieldproof_ingest_recent_reports").set(self.recent.len() as f64);
             }
             Err(e) => {
                 error!(error = %e, reports = batch.len(), "report batch not stored");

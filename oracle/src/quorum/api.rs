@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::active_files::ActiveFiles;
 use super::record::{EpochRecord, EpochStatus};
 use crate::epoch::EpochFiles;
-use crate::refusal::{parse_address, refuse};
+use crate::refusal::{failure, parse_address, refuse};
 use crate::storage::Store;
 
 pub struct EpochApiState {
@@ -66,7 +66,7 @@ async fn load(state: &EpochApiState, pool: &Pubkey, epoch: u64) -> Result<EpochR
     match EpochRecord::load(&state.store, pool, epoch).await {
         Ok(Some(record)) => Ok(record),
         Ok(None) => Err(refuse(StatusCode::NOT_FOUND, "unknown_epoch", format!("this oracle has no epoch {epoch} of pool {pool}"))),
-        Err(e) => Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string())),
+        Err(e) => Err(failure(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e)),
     }
 }
 
@@ -113,7 +113,7 @@ async fn file(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path
     };
     let signed = match EpochRecord::load(&state.store, &pool, epoch).await {
         Ok(record) => record.and_then(|r| r.candidate),
-        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+        Err(e) => return failure(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e),
     };
     let found = match state.files.reward_file_bytes(&pool, epoch).await {
         Ok(None) => match &signed {
@@ -125,7 +125,7 @@ async fn file(State(state): State<Arc<EpochApiState>>, Path((pool, epoch)): Path
     match found {
         Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Ok(None) => refuse(StatusCode::NOT_FOUND, "unknown_epoch", format!("no reward file of epoch {epoch} of pool {pool}")),
-        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+        Err(e) => failure(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e),
     }
 }
 
@@ -137,7 +137,7 @@ async fn reward_proof(State(state): State<Arc<EpochApiState>>, Path((pool, asset
     let file = match state.active.file(&pool).await {
         Ok(Some(file)) => file,
         Ok(None) => return refuse(StatusCode::NOT_FOUND, "no_active_root", format!("this oracle has seen no root of pool {pool} activated")),
-        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string()),
+        Err(e) => return failure(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", &e),
     };
     match file.leaf(&asset) {
         Some(leaf) => {

@@ -171,7 +171,19 @@ impl<C: Chain> EpochDriver<C> {
         let has_root = latest.posted_at != 0;
         if has_root && latest.epoch >= epoch {
             if pool.active.posted_at != 0 && pool.active.epoch == epoch {
-                // The others' root of this epoch is active: this oracle serves its proofs too.
+                // The others' root of this epoch is active. This oracle judges the epoch all the
+                // same (its owners' refusals and the usage its burns pay are its own judgement's,
+                // never a peer's word), then serves the active file's proofs.
+                let emission = emission_for(&self.client, &self.treasury, &pool, epoch).await?;
+                let previous = self.files.latest_file_before(&pool_address, epoch).await.map_err(EpochError::from)?;
+                let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
+                match self.judge(&spec, previous, now_ms).await? {
+                    Some(computed) if computed.file.as_ref().map(RewardFile::root) != Some(pool.active.root) => {
+                        tracing::warn!(pool = %pool_address, epoch, "this oracle's judgement gives another root than the active one, which a quorum posted");
+                    }
+                    Some(_) => {}
+                    None => tracing::warn!(pool = %pool_address, epoch, "the epoch's input is not complete here: serving the active file without this oracle's own judgement"),
+                }
                 self.take_active_file(&pool_address, &pool.active).await?;
                 record.status = EpochStatus::Active;
                 return Ok(true);
@@ -205,21 +217,7 @@ impl<C: Chain> EpochDriver<C> {
             other => other?,
         };
         let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
-        let Some(segments) = self.input(stream, epoch, now_ms).await? else { return Ok(false) };
-        let directory = self.devices.snapshot();
-        let inputs = EpochInputs {
-            reports: ReportSet { objects: &self.log, segments: &segments },
-            directory: &directory,
-            denylist: &self.denylist,
-            verification: &self.verification,
-            blocks: BlockFacts::Chain(&self.blocks),
-        };
-        let previous = Previous { file: previous, cells: previous_cells(&self.files, &spec).await? };
-        let computed = compute(&inputs, &previous, &spec, &self.rewards).await?;
-        let window = Window { start_ms: computed.manifest.window_start_ms, end_ms: computed.manifest.window_end_ms };
-        let (kinds, _) = stream_input(stream, window, &self.verification);
-        let digest: [u8; 32] = hex::decode(&computed.manifest.input.digest).ok().and_then(|d| d.try_into().ok()).unwrap_or_default();
-        self.store.save_judgement(stream.as_str(), epoch, window, &digest, kinds, &computed.verdicts).await?;
+        let Some(computed) = self.judge(&spec, previous, now_ms).await? else { return Ok(false) };
         let candidate = self.files.publish_candidate(&pool_address, &computed).await.map_err(EpochError::from)?;
         let (Some(file), Some(content_hash)) = (&computed.file, computed.content_hash()) else {
             return Err(QuorumError::NothingEarned(epoch));
@@ -269,6 +267,33 @@ impl<C: Chain> EpochDriver<C> {
         let row = sqlx::query("SELECT MIN(sealed_below) AS w FROM log_instances WHERE oracle = $1").bind(&self.oracle_id).fetch_one(self.store.pool()).await.map_err(StoreError::from)?;
         let watermark: Option<i64> = row.try_get("w").map_err(StoreError::from)?;
         Ok(watermark.is_some_and(|w| i64::try_from(bucket).is_ok_and(|b| b < w)))
+    }
+
+    /// Computes the epoch of `spec` over the canonical input (the union of the oracles' sealed
+    /// segments, the device directory as of the epoch's end) and records its judgement; `None`
+    /// while the input is not complete yet.
+    async fn judge(&self, spec: &EpochSpec, previous: Option<RewardFile>, now_ms: i64) -> Result<Option<crate::epoch::ComputedEpoch>, QuorumError> {
+        let (stream, epoch) = (spec.stream, spec.epoch);
+        let Some(segments) = self.input(stream, epoch, now_ms).await? else { return Ok(None) };
+        let (_, end_ms) = self.rewards.window_ms(epoch).ok_or(EpochError::OutOfRange(epoch))?;
+        let Some(directory) = self.devices.snapshot_at(end_ms) else {
+            tracing::debug!(epoch, "waiting for the device directory to read the chain past the epoch's end");
+            return Ok(None);
+        };
+        let inputs = EpochInputs {
+            reports: ReportSet { objects: &self.log, segments: &segments },
+            directory: &directory,
+            denylist: &self.denylist,
+            verification: &self.verification,
+            blocks: BlockFacts::Chain(&self.blocks),
+        };
+        let previous = Previous { file: previous, cells: previous_cells(&self.files, spec).await? };
+        let computed = compute(&inputs, &previous, spec, &self.rewards).await?;
+        let window = Window { start_ms: computed.manifest.window_start_ms, end_ms: computed.manifest.window_end_ms };
+        let (kinds, _) = stream_input(stream, window, &self.verification);
+        let digest: [u8; 32] = hex::decode(&computed.manifest.input.digest).ok().and_then(|d| d.try_into().ok()).unwrap_or_default();
+        self.store.save_judgement(stream.as_str(), epoch, window, &digest, kinds, &computed.verdicts).await?;
+        Ok(Some(computed))
     }
 
     /// Makes sure this oracle holds the file of the active root of `pool`, posted without it:

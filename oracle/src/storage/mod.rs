@@ -6,9 +6,11 @@
 //! The report log is the source of truth of the reports; the `reports` table indexes it (for
 //! deduplication, replays and the owner endpoints) and is rebuilt from it.
 mod judgements;
+pub mod retention;
 pub mod sqlite_reads;
 
 pub use judgements::Refusal;
+pub use retention::{Forgotten, RetentionConfig};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
@@ -59,6 +61,21 @@ pub struct NewReport {
     pub source: String,
     /// The signed report exactly as received.
     pub body: Vec<u8>,
+}
+
+/// What tells a report from others of its device: its id, and the nonce its device used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportKey {
+    pub id: [u8; 32],
+    pub device: [u8; 32],
+    pub nonce: [u8; 16],
+    pub signed_at_ms: i64,
+}
+
+impl From<&NewReport> for ReportKey {
+    fn from(r: &NewReport) -> Self {
+        Self { id: r.id, device: r.device, nonce: r.nonce, signed_at_ms: r.signed_at_ms }
+    }
 }
 
 impl NewReport {
@@ -118,6 +135,14 @@ impl Store {
     /// The database file, when the store is SQLite: for [`sqlite_reads`].
     pub fn sqlite_file(&self) -> Option<&Path> {
         self.sqlite_file.as_deref()
+    }
+
+    /// The keys of every report of the index signed at or after `since_ms`.
+    pub async fn reports_signed_since(&self, since_ms: i64) -> Result<Vec<ReportKey>, StoreError> {
+        let rows = sqlx::query("SELECT id, device, nonce, signed_at_ms FROM reports WHERE signed_at_ms >= $1").bind(since_ms).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| Ok(ReportKey { id: bytes_n(row, "id")?, device: bytes_n(row, "device")?, nonce: bytes_n(row, "nonce")?, signed_at_ms: row.try_get("signed_at_ms")? }))
+            .collect()
     }
 
     pub async fn count_reports(&self) -> Result<i64, StoreError> {

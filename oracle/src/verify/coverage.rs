@@ -45,6 +45,9 @@ pub struct CoverageJudgement {
 /// Domain of the witness selection seed.
 const SELECTION_DOMAIN: &[u8] = b"fieldproof:witness-selection:v1";
 
+/// A witness report with the beacon whose payload it heard (if any), and its verdict.
+type WitnessVerdict<'a> = (&'a InputReport, &'a WitnessReport, Option<&'a BeaconReport>, Result<(), Reason>);
+
 /// Judges the hotspot reports of `window`. `reports` (in any order: they are put in the
 /// canonical one) must hold the beacons signed from `window.start_ms - 2·lag - tolerance`, the
 /// witnesses signed until `window.end_ms + 2·lag`, and the heartbeats and sessions of the window;
@@ -78,7 +81,7 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
     }
 
     // Witnesses, each against the beacon whose payload it heard.
-    let witness_verdicts: Vec<(&InputReport, &WitnessReport, Option<&BeaconReport>, Result<(), Reason>)> = reports
+    let witness_verdicts: Vec<WitnessVerdict> = reports
         .par_iter()
         .filter_map(|r| {
             let ReportBody::Witness(w) = &r.body else { return None };

@@ -114,9 +114,12 @@ fn fix(point: &fieldproof_reports::TrackPoint) -> Option<LatLng> {
     gps_fix(point.latitude_e7, point.longitude_e7)
 }
 
+/// A fix of a segment: when (ms) and where.
+type Fix = (i64, LatLng);
+
 /// Time moves forward and no fix is farther from the one before than a car gets; returns the
 /// first and last fixes.
-fn check_drive(segment: &MappingSegmentReport, config: &VerificationConfig) -> Result<((i64, LatLng), (i64, LatLng)), Reason> {
+fn check_drive(segment: &MappingSegmentReport, config: &VerificationConfig) -> Result<(Fix, Fix), Reason> {
     let mut fixes = Vec::with_capacity(segment.points.len());
     for point in &segment.points {
         let here = fix(point).ok_or(Reason::InvalidLocation)?;

@@ -4,8 +4,8 @@ use anchor_lang::prelude::*;
 pub enum RegistryError {
     #[msg("signer is not the network authority")]
     NotAuthority,
-    #[msg("no authority change is pending, or the signer is not the proposed authority")]
-    NotPendingAuthority,
+    #[msg("no such role change is pending, or the signer is not its proposed holder")]
+    NotPendingHolder,
     #[msg("the DC mint is not the network's")]
     WrongDcMint,
     #[msg("metadata URI is longer than 200 bytes")]
@@ -58,4 +58,6 @@ pub enum RegistryError {
     WrongDcConfig,
     #[msg("the device account is not at the address of the device key in this network")]
     WrongDeviceAddress,
+    #[msg("no change of this role is pending")]
+    NoPendingRole,
 }

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::state::{DeviceKind, DeviceStatus, Location};
+use crate::state::{DeviceKind, DeviceStatus, Location, Role};
 
 #[event]
 pub struct NetworkInitialized {
@@ -20,15 +20,24 @@ pub struct NetworkUpdated {
 }
 
 #[event]
-pub struct AuthorityProposed {
+pub struct RoleProposed {
     pub network: Pubkey,
+    pub role: Role,
     pub proposed: Pubkey,
 }
 
 #[event]
-pub struct AuthorityAccepted {
+pub struct RoleAccepted {
     pub network: Pubkey,
-    pub authority: Pubkey,
+    pub role: Role,
+    pub holder: Pubkey,
+}
+
+#[event]
+pub struct RoleCancelled {
+    pub network: Pubkey,
+    pub role: Role,
+    pub by: Pubkey,
 }
 
 #[event]

@@ -15,7 +15,7 @@ pub mod ownership;
 pub mod state;
 
 use instructions::*;
-use state::DeviceStatus;
+use state::{DeviceStatus, Role};
 
 declare_id!("GJrirZn5tU8UhTKnwwXCjXDDhKYUC4RFWpV5XuuxKtSY");
 
@@ -31,12 +31,16 @@ pub mod device_registry {
         instructions::update_network::handler(ctx, args)
     }
 
-    pub fn propose_authority(ctx: Context<ProposeAuthority>, new_authority: Pubkey) -> Result<()> {
-        instructions::propose_authority::handler(ctx, new_authority)
+    pub fn propose_role(ctx: Context<ProposeRole>, role: Role, new_holder: Pubkey) -> Result<()> {
+        instructions::propose_role::handler(ctx, role, new_holder)
     }
 
-    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
-        instructions::accept_authority::handler(ctx)
+    pub fn accept_role(ctx: Context<AcceptRole>, role: Role) -> Result<()> {
+        instructions::accept_role::handler(ctx, role)
+    }
+
+    pub fn cancel_role(ctx: Context<CancelRole>, role: Role) -> Result<()> {
+        instructions::cancel_role::handler(ctx, role)
     }
 
     pub fn set_active_tree(ctx: Context<SetActiveTree>) -> Result<()> {

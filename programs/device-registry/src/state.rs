@@ -14,6 +14,14 @@ pub const MAX_URI_LEN: usize = 200;
 /// Symbol of every device cNFT.
 pub const DEVICE_SYMBOL: &str = "FPD";
 
+/// A role of the network that changes hands in two steps (`propose_role`, `accept_role`), as in
+/// the other programs.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum Role {
+    /// Approves makers, sets fees and trees, changes device status.
+    Authority,
+}
+
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct NetworkConfig {

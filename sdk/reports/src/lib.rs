@@ -63,7 +63,9 @@
 //! wire = tag u8 ‖ body(kind) ‖ signature [64]
 //! ```
 //!
-//! at most [`MAX_REPORT_BYTES`] bytes, with nothing after the signature.
+//! at most [`MAX_REPORT_BYTES`] bytes, with nothing after the signature. Many reports go in one
+//! request as a batch ([`encode_batch`]: `u32 n ‖ n × (u32 len ‖ wire)`, at most
+//! [`MAX_BATCH_REPORTS`] reports and [`MAX_BATCH_BYTES`] bytes).
 //!
 //! # Report id
 //!
@@ -93,11 +95,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod batch;
 mod error;
 mod id;
 mod kinds;
 mod signed;
 
+pub use batch::{decode_batch, encode_batch, BatchError, MAX_BATCH_BYTES, MAX_BATCH_REPORTS};
 pub use ed25519_dalek;
 pub use error::ReportError;
 pub use id::ReportId;

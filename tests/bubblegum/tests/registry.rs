@@ -101,6 +101,40 @@ async fn issue_with_a_forged_maker_signature_is_refused() {
 }
 
 #[tokio::test]
+async fn a_weak_device_key_is_never_registered() {
+    use ed25519_dalek::{Signature, Signer as _, Verifier as _, VerifyingKey};
+    let mut r = registry().await;
+    let payer = r.bank.payer().pubkey();
+    r.give_dc(&payer, ONBOARDING_FEE).await;
+    // The identity point: a key of small order, whose signatures anyone forges. (R, s) = (the
+    // identity, 0) passes plain verification of any message under it.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let device = Pubkey::new_from_array(identity);
+    let owner = Pubkey::new_unique();
+    let digest = r.onboarding_digest(&device, &owner, DeviceKind::Hotspot, 1);
+    let mut forged = [0u8; 64];
+    forged[..32].copy_from_slice(&identity);
+    let weak = VerifyingKey::from_bytes(&identity).unwrap();
+    let signature = Signature::from_bytes(&forged);
+    assert!(weak.verify(&digest, &signature).is_ok(), "a laptop forges it");
+    assert!(weak.verify_strict(&digest, &signature).is_err());
+
+    let before = issue_state(&mut r, &device).await;
+    let maker_signature = (r.maker_key.verifying_key().to_bytes(), r.maker_key.sign(&digest).to_bytes());
+    let check = fieldproof_ed25519::signatures_instruction(&digest, &[(identity, forged), maker_signature]);
+    let mut ixs = r.issue_ixs(&payer, &device, &owner, DeviceKind::Hotspot, 1, [&r.maker_key.clone(), &r.maker_key.clone()]);
+    ixs[0] = check;
+    // The cluster's Ed25519 precompile verifies strictly: the transaction fails there (index 1,
+    // after the harness's compute-budget instruction), before the registry runs.
+    match r.bank.send(&ixs, &[]).await {
+        Err(solana_transaction_error::TransactionError::InstructionError(1, _)) => {}
+        other => panic!("a weak key's forged signature was not refused by the precompile: {other:?}"),
+    }
+    assert_eq!(issue_state(&mut r, &device).await, before);
+}
+
+#[tokio::test]
 async fn signatures_over_another_owner_are_refused() {
     let mut r = registry().await;
     let payer = r.bank.payer().pubkey();
