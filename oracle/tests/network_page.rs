@@ -3,13 +3,11 @@
 //! mapped alone is withheld), each pool's epochs as this oracle's pipeline has them, the
 //! treasury's emissions and their split, each oracle's health and newest signed epoch; and every
 //! bad request refused by name.
-#[path = "../../sdk/tests/bank/mod.rs"]
-mod bank;
 mod support;
 
 use std::sync::Arc;
 
-use bank::{TestChain, World};
+use fieldproof_tests::world::{TestChain, World};
 use ed25519_dalek::SigningKey;
 use fieldproof_migrations::{bootstrap, Deployment, KeyDir};
 use fieldproof_oracle::devices::{DeviceDirectory, DeviceEntry, DeviceKind};
@@ -242,7 +240,7 @@ async fn without_a_treasury_or_a_node_the_page_says_so() {
     assert_eq!((pools.chain_time, pools.pools[0].active_epoch), (None, None));
 
     // A node that does not answer is said to be unavailable.
-    let dead = Client::new(RpcChain::new("http://127.0.0.1:1".into(), std::time::Duration::from_millis(200), Default::default()));
+    let dead = Client::new(RpcChain::new("http://127.0.0.1:1".to_string(), std::time::Duration::from_millis(200), Default::default()));
     let down = state(&o, Arc::new(DeviceDirectory::default()), vec![(pool, RewardStream::Coverage)], Some(dead), Some(Pubkey::new_unique()), "local", Vec::new());
     let url = serve(down).await;
     for path in ["pools", "emissions"] {
