@@ -167,21 +167,11 @@ pub fn challenge_message(owner: &Pubkey, nonce: &str, issued_at_ms: i64, expires
     )
 }
 
-/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (the proleptic Gregorian calendar; days to a
-/// civil date after Howard Hinnant's `civil_from_days`).
+/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (RFC 3339, UTC); times before 1970, which
+/// this oracle never issues, as 1970's first instant (the token check refuses them).
 fn utc_text(ms: i64) -> String {
-    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    let (h, m, s, milli) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1_000 % 60, ms_of_day % 1_000);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+    let since_epoch = std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + since_epoch).to_string()
 }
 
 /// The cells an owner's dashcams mapped, and up to when reports were judged.
@@ -303,6 +293,6 @@ mod tests {
         assert_eq!(utc_text(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(utc_text(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(utc_text(1_764_400_000_123), "2025-11-29T07:06:40.123Z");
-        assert_eq!(utc_text(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(utc_text(-1), "1970-01-01T00:00:00.000Z");
     }
 }
