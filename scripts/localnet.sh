@@ -12,7 +12,12 @@
 #                                 FIELDPROOF_ORACLE_LISTEN: the first oracle's address, default
 #                                 127.0.0.1:8080; the others take the next two ports;
 #                                 FIELDPROOF_LOCALNET_STATE: the state directory, default
-#                                 target/localnet)
+#                                 target/localnet;
+#                                 FIELDPROOF_MAP_TILES and FIELDPROOF_MAP_ATTRIBUTION: a raster
+#                                 tile URL template and its credit, for a basemap under the
+#                                 app's map (none by default: the map is drawn offline);
+#                                 FIELDPROOF_OWNER_CHALLENGE_TTL_SECS: how long an owner's
+#                                 signed challenge lasts, default 600)
 # State lives in that directory: the ledger, the oracles' SQLite files and epoch stores (all
 # reset on every start), the logs, the test wallet, and the mint's and the device tree's keys
 # (keys/), so the network has the same addresses on every start.
@@ -95,10 +100,26 @@ rm -rf "$state"/oracle-*.sqlite* "$state"/epochs-* "$state"/log-* "$state"/wal-*
 # the wallet-standard chain, and the genesis hash that tells this ledger from any other.
 genesis=$(curl -sf "$url" -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"getGenesisHash"}' |
           python3 -c 'import json, sys; print(json.load(sys.stdin)["result"])')
-printf '{"rpcUrl": "%s", "chain": "solana:localnet", "genesisHash": "%s"}\n' "$url" "$genesis" > target/app/config.json
+python3 - "$url" "$genesis" "${FIELDPROOF_MAP_TILES:-}" "${FIELDPROOF_MAP_ATTRIBUTION:-}" > target/app/config.json <<'PY'
+import json, sys
+url, genesis, tiles, attribution = sys.argv[1:]
+config = {"rpcUrl": url, "chain": "solana:localnet", "genesisHash": genesis}
+if tiles:
+    config["basemap"] = {"tiles": tiles, "attribution": attribution}
+print(json.dumps(config))
+PY
 for i in 1 2 3; do
   app_dir=""
-  [ "$i" = 1 ] && app_dir="app_dir = \"$root/target/app\""
+  local_wallet=""
+  # The first oracle serves the app and, this being a local network, its test owner key for the
+  # app's local test wallet: on a loopback address only (the oracle refuses it elsewhere), and
+  # in no other configuration.
+  if [ "$i" = 1 ]; then
+    app_dir="app_dir = \"$root/target/app\""
+    case $host in
+      127.*|localhost|'[::1]') local_wallet="local_test_wallet = \"$state/owner.json\"" ;;
+    esac
+  fi
   peers=""
   for j in 1 2 3; do
     [ "$j" = "$i" ] && continue
@@ -110,6 +131,8 @@ admin_listen = "$host:$((first_port + 100 + i - 1))"   # /metrics and /health, f
 database_url = "sqlite://$state/oracle-$i.sqlite"
 epochs_store = "$state/epochs-$i"
 $app_dir
+$local_wallet
+owner_challenge_ttl_secs = ${FIELDPROOF_OWNER_CHALLENGE_TTL_SECS:-600}
 
 [ingest]
 max_clock_skew_secs = 30      # the fleet's devices report as things happen; an epoch is computed this much sooner
@@ -175,7 +198,8 @@ pool0=$(field pools | cut -d' ' -f1)
 cat <<INFO
 
 The local network is up.
-  wallet app         ${urls[0]}/   (open it in a browser with a Solana wallet on localnet)
+  wallet app         ${urls[0]}/   (open it in a browser and press "Use the local test wallet")
+  network page       ${urls[0]}/network.html
   RPC                $url
   oracles (2 of 3)   ${urls[*]}   (logs: $state/oracle-{1,2,3}.log)
   fleet              reports to the three oracles every ten minutes (log: $state/fleet.log)

@@ -18,10 +18,21 @@ export class HttpFailure extends Error {
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
-export async function getJson<T>(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+export function getJson<T>(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+  return requestJson(url, { headers: { accept: 'application/json' } }, timeoutMs);
+}
+
+/** POSTs `body` as JSON (nothing when undefined). */
+export function postJson<T>(url: string, body: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return requestJson(url, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) }, timeoutMs);
+}
+
+async function requestJson<T>(url: string, init: RequestInit, timeoutMs: number): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'TimeoutError') {
       throw new HttpFailure('timeout', url, `no answer from ${url} within ${timeoutMs / 1000} s`);

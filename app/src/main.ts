@@ -1,15 +1,22 @@
-// The wallet app: connect a wallet, see the devices it holds with their rewards, claim one or
-// all, choose where a device's rewards go, see why reports were refused, and a map of what the
-// devices cover. Every state a user can meet has its own words (see README.md).
+// The wallet app: connect a wallet — or, on the local network, its test wallet — and see the
+// devices it holds with their rewards, claim one or all, choose where a device's rewards go, see
+// why reports were refused, and a map of what the devices cover. Any owner's devices can be
+// looked at read-only (`?owner=<address>` or the address typed in); where an owner's dashcams
+// drove is shown only to the owner, who signs in with the wallet. Every state a user can meet
+// has its own words (see README.md).
+import { isAddress } from '@solana/kit';
 import type { WalletAccount } from '@wallet-standard/base';
 import { BatchFailed, runBatch, type Signer } from './batches';
 import { Chain, explorerUrl, NodeUnreachable } from './chain';
-import { loadConfig, type AppConfig } from './config';
+import { loadConfig, LOCAL_CHAIN, type AppConfig } from './config';
+import { deviceCard, PAY_THE_OWNER, streamName, type CardActions, type Token } from './device-card';
 import { byId, h } from './dom';
-import { deviceName, kindName, place, shortKey, tokens, when } from './format';
+import { deviceName, shortKey, tokens } from './format';
 import { HttpFailure } from './http';
-import { coverageMap } from './map';
-import { OracleApi, type DeviceView, type OwnerDevices, type PoolView } from './oracle';
+import { isLocalTestWallet, LOCAL_WALLET_NAME, useLocalTestWallet } from './local-wallet';
+import { renderCells, type CellGroup } from './map';
+import { OracleApi, type DeviceView, type OwnerDevices, type OwnerMappedCells, type PoolView } from './oracle';
+import { forgetSignIn, mappedCellsAgain, signInForMappedCells } from './private-cells';
 import { ASSOCIATED_TOKEN_PROGRAM, COMPUTE_BUDGET_PROGRAM, REWARD_POOL_PROGRAM } from './programs';
 import { clear, progress, say } from './status';
 import { checkTransactions, NotAllowedTransaction, type CheckedTransaction } from './transactions';
@@ -26,18 +33,24 @@ interface Session {
   unfollow: () => void;
 }
 
-interface Token {
-  decimals: number;
-  balance: bigint;
-}
-
 let config: AppConfig;
 let node: Chain;
 let oracle: OracleApi;
 let session: Session | undefined;
+/** The owner looked at without their wallet (`?owner=` or typed in). */
+let watched: string | undefined;
 let view: OwnerDevices | undefined;
+/** Where the connected owner's dashcams drove, once they signed in. */
+let mapped: OwnerMappedCells | undefined;
+/** The oracle's words when the owner's signed challenge expired. */
+let signInExpired: string | undefined;
 let tokensByMint = new Map<string, Token>();
 let busy = false;
+
+/** The owner on screen: the connected wallet's, or the one looked at. */
+function shownOwner(): string | undefined {
+  return session?.owner ?? watched;
+}
 
 function signer(s: Session): Signer {
   return { wallet: s.wallet, account: s.account, chain: config.chain };
@@ -85,8 +98,16 @@ function signatureList(signatures: string[], title: string): Node[] {
 
 // ---- wallet ------------------------------------------------------------------------------
 
+function localWalletButton(): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: 'test-wallet', 'data-action': 'use-local-wallet' }, 'Use the local test wallet');
+  button.addEventListener('click', () => void connectLocalWallet());
+  return button;
+}
+
 function renderWallets(): void {
   const panel = byId('wallet');
+  const testBanner = byId('test-wallet-banner');
+  testBanner.hidden = !(session && isLocalTestWallet(session.wallet));
   if (session) {
     const disconnect = h('button', { type: 'button', class: 'secondary' }, 'Disconnect');
     disconnect.addEventListener('click', () => {
@@ -94,26 +115,51 @@ function renderWallets(): void {
       clear();
       renderWallets();
     });
-    panel.replaceChildren(h('span', { class: 'account', title: session.owner }, `${session.wallet.name}: ${shortKey(session.owner)}`), disconnect);
+    const test = isLocalTestWallet(session.wallet);
+    panel.replaceChildren(h('span', { class: test ? 'account test' : 'account', title: session.owner }, `${session.wallet.name}${test ? ' (test only)' : ''}: ${shortKey(session.owner)}`), disconnect);
     return;
   }
   const wallets = solanaWallets();
-  if (wallets.length === 0) {
-    panel.replaceChildren();
-    say(
-      'warning',
-      'No wallet found',
-      'This page needs a Solana wallet that supports the wallet standard, such as Phantom, Solflare or Backpack. Install one in this browser, then reload the page.',
-    );
-    return;
-  }
+  const local = config.chain === LOCAL_CHAIN;
   const buttons = wallets.map((wallet) => {
     const button = h('button', { type: 'button', 'data-action': 'connect', 'data-wallet': wallet.name }, h('img', { src: wallet.icon, alt: '', width: '20', height: '20' }), `Connect ${wallet.name}`);
     button.addEventListener('click', () => void connectWallet(wallet));
     return button;
   });
-  panel.replaceChildren(...buttons);
-  if (!view) say('info', 'Connect your wallet', 'Connect the wallet that holds your devices to see them and claim their rewards.');
+  // On the local network, the test wallet is offered until it registered (then it is listed
+  // among the wallets found, like any other).
+  const offerLocal = local && !wallets.some(isLocalTestWallet);
+  panel.replaceChildren(...buttons, ...(offerLocal ? [localWalletButton()] : []));
+  if (view) return;
+  if (wallets.length === 0) {
+    say(
+      'warning',
+      'No wallet found',
+      'This page needs a Solana wallet that supports the wallet standard, such as Phantom, Solflare or Backpack. Install one in this browser, then reload the page.',
+      ...(local ? ['This is a local network: use its test wallet, which holds the devices of the local fleet, to try everything at once.', localWalletButton()] : []),
+    );
+    return;
+  }
+  say('info', 'Connect your wallet', 'Connect the wallet that holds your devices to see them and claim their rewards.');
+}
+
+async function connectLocalWallet(): Promise<void> {
+  setBusy(true);
+  say('progress', 'Starting the local test wallet…', 'Reading the local network’s test key from the oracle.');
+  let wallet: SolanaWallet;
+  try {
+    wallet = await useLocalTestWallet(oracle);
+  } catch (e) {
+    setBusy(false);
+    if (e instanceof HttpFailure && e.status === 404) {
+      say('error', 'No local test wallet here', `The oracle at ${new URL(oracle.base).host} serves no test wallet: only a local network's first oracle does (scripts/localnet.sh).`);
+    } else {
+      sayFailure('Starting the local test wallet', e, () => void connectLocalWallet());
+    }
+    return;
+  }
+  setBusy(false);
+  await connectWallet(wallet);
 }
 
 async function connectWallet(wallet: SolanaWallet): Promise<void> {
@@ -143,6 +189,8 @@ async function connectWallet(wallet: SolanaWallet): Promise<void> {
       if (next) say('info', 'The wallet changed account', 'Connect again to see the devices of the account now selected.');
     });
     session = { wallet, account, owner: account.address, unfollow };
+    // The wallet's own devices replace any owner looked at.
+    watch(undefined);
     renderWallets();
     await refresh();
   } catch (e) {
@@ -153,24 +201,61 @@ async function connectWallet(wallet: SolanaWallet): Promise<void> {
 }
 
 function endSession(): void {
+  if (session) forgetSignIn(session.owner);
   session?.unfollow();
   session = undefined;
   view = undefined;
+  mapped = undefined;
+  signInExpired = undefined;
   renderOwner();
+}
+
+// ---- an owner looked at without their wallet -----------------------------------------------
+
+/** Looks at `owner`'s devices read-only (none: stop), and keeps the address in the page's URL. */
+function watch(owner: string | undefined): void {
+  watched = owner;
+  const url = new URL(window.location.href);
+  if (owner) url.searchParams.set('owner', owner);
+  else url.searchParams.delete('owner');
+  if (url.href !== window.location.href) window.history.pushState(null, '', url);
+  renderWatching();
+}
+
+function renderWatching(): void {
+  const banner = byId('watching');
+  banner.hidden = !watched || session !== undefined;
+  if (watched) {
+    byId('watching-owner').textContent = watched;
+  }
+}
+
+async function lookAt(owner: string): Promise<void> {
+  if (!isAddress(owner)) {
+    say('error', 'Not an address', `“${owner}” is not a Solana address (32 to 44 base58 characters).`);
+    return;
+  }
+  if (session) endSession();
+  view = undefined;
+  watch(owner);
+  renderWallets();
+  await refreshOrSay();
 }
 
 // ---- the owner's devices -----------------------------------------------------------------
 
 async function refresh(): Promise<void> {
-  const s = session;
-  if (!s) return;
-  say('progress', 'Loading your devices…', 'Reading your devices and rewards from the oracle.');
-  const answer = await oracle.ownerDevices(s.owner);
+  const owner = shownOwner();
+  if (!owner) return;
+  const own = session !== undefined;
+  say('progress', own ? 'Loading your devices…' : 'Loading the devices…', `Reading the devices and rewards of ${shortKey(owner)} from the oracle.`);
+  const answer = await oracle.ownerDevices(owner);
   const mints = [...new Set(answer.pools.map((p) => p.mint))];
-  const read = await Promise.all(mints.map(async (mint) => [mint, { decimals: await node.decimals(mint), balance: await node.tokenBalance(s.owner, mint) }] as const));
-  if (session !== s) return;
+  const read = await Promise.all(mints.map(async (mint) => [mint, { decimals: await node.decimals(mint), balance: await node.tokenBalance(owner, mint) }] as const));
+  if (shownOwner() !== owner) return;
   tokensByMint = new Map(read);
   view = answer;
+  if (mapped && mapped.owner === owner) await readMappedAgain(owner);
   renderOwner();
   sayRewardState(answer);
 }
@@ -179,7 +264,7 @@ async function refreshOrSay(): Promise<void> {
   try {
     await refresh();
   } catch (e) {
-    sayFailure('Loading your devices', e, () => void refreshOrSay());
+    sayFailure(session ? 'Loading your devices' : 'Loading the devices', e, () => void refreshOrSay());
   }
 }
 
@@ -191,14 +276,11 @@ function claimableOf(answer: OwnerDevices, pool: string): bigint {
   return answer.devices.reduce((sum, d) => sum + BigInt(d.rewards.find((r) => r.pool === pool)?.claimable ?? 0), 0n);
 }
 
-function streamName(pool: PoolView): string {
-  return pool.stream === 'coverage' ? 'Coverage' : 'Mapping';
-}
-
 /** What the owner can do now: claim, or why not (no root yet, dispute window, nothing owed). */
 function sayRewardState(answer: OwnerDevices): void {
+  const own = session !== undefined;
   if (answer.devices.length === 0) {
-    say('info', 'No devices', 'This wallet holds no device of the network. Devices appear here once they are issued to it.');
+    say('info', 'No devices', own ? 'This wallet holds no device of the network. Devices appear here once they are issued to it.' : `${answer.owner} holds no device of the network.`);
     return;
   }
   const nowSecs = answer.now_ms / 1000;
@@ -211,31 +293,46 @@ function sayRewardState(answer: OwnerDevices): void {
     });
   const total = answer.pools.reduce((sum, p) => sum + claimableOf(answer, p.pool), 0n);
   if (total > 0n) {
-    say('info', 'Rewards to claim', 'Claim one device, or all of them at once.', ...waiting);
+    say('info', 'Rewards to claim', own ? 'Claim one device, or all of them at once.' : 'The owner’s wallet claims them: connect it to claim.', ...waiting);
     return;
   }
   if (answer.pools.every((p) => p.claimable_epoch === null)) {
     say(
       'info',
       'Nothing to claim yet',
-      waiting.length > 0 ? 'The first rewards are posted and waiting out their dispute window.' : 'No reward epoch has been activated yet: rewards appear after the first epoch your devices worked in.',
+      waiting.length > 0 ? 'The first rewards are posted and waiting out their dispute window.' : 'No reward epoch has been activated yet: rewards appear after the first epoch the devices worked in.',
       ...waiting,
     );
     return;
   }
-  say('info', 'Nothing to claim', 'Every reward your devices earned so far has been claimed.', ...waiting);
+  say('info', 'Nothing to claim', 'Every reward the devices earned so far has been claimed.', ...waiting);
+}
+
+function cardActions(): CardActions {
+  return {
+    readOnly: session === undefined,
+    busy,
+    claim: (device) => void claim(device),
+    setDestination: (device, pool, to) => void setDestination(device, pool, to),
+    token,
+  };
 }
 
 function renderOwner(): void {
   const summary = byId('summary');
   const devices = byId('devices');
   const coverage = byId('coverage');
-  if (!view || !session) {
+  renderWatching();
+  const owner = shownOwner();
+  if (!view || !owner || view.owner !== owner) {
     summary.hidden = devices.hidden = coverage.hidden = true;
     return;
   }
   const answer = view;
+  const own = session !== undefined;
   summary.hidden = devices.hidden = coverage.hidden = false;
+  byId('devices-title').textContent = own ? 'Your devices' : 'Devices';
+  byId('coverage-title').textContent = own ? 'Where your devices cover' : 'Where the devices cover';
 
   const rows = answer.pools.map((pool) => {
     const t = token(pool);
@@ -252,12 +349,15 @@ function renderOwner(): void {
   const held = mints.map((mint) => {
     const t = tokensByMint.get(mint) ?? { decimals: 0, balance: 0n };
     const which = mints.length > 1 ? ` of token ${shortKey(mint)}` : '';
-    return h('p', { class: 'held', 'data-mint': mint }, `In your wallet${which}: `, h('strong', { 'data-field': 'balance' }, tokens(t.balance, t.decimals)));
+    return h('p', { class: 'held', 'data-mint': mint }, `${own ? 'In your wallet' : 'Held by this owner'}${which}: `, h('strong', { 'data-field': 'balance' }, tokens(t.balance, t.decimals)));
   });
   const total = answer.pools.reduce((sum, p) => sum + claimableOf(answer, p.pool), 0n);
   const claimAll = h('button', { type: 'button', 'data-action': 'claim-all', 'data-idle': total === 0n ? 'disabled' : undefined }, 'Claim all');
   claimAll.disabled = busy || total === 0n;
   claimAll.addEventListener('click', () => void claim());
+  const reload = h('button', { type: 'button', class: 'secondary', 'data-action': 'refresh' }, 'Refresh');
+  reload.disabled = busy;
+  reload.addEventListener('click', () => void refreshOrSay());
   byId('summary-body').replaceChildren(
     h(
       'div',
@@ -265,125 +365,85 @@ function renderOwner(): void {
       h(
         'table',
         {},
-        h('caption', {}, `Wallet ${shortKey(answer.owner)}, ${answer.devices.length} devices`),
+        h('caption', {}, `${own ? 'Wallet' : 'Owner'} ${shortKey(answer.owner)}, ${answer.devices.length} devices`),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Pool'), h('th', { scope: 'col' }, 'Claimable'), h('th', { scope: 'col' }, 'Epoch'))),
         h('tbody', {}, ...rows),
       ),
     ),
     ...held,
-    claimAll,
+    h('div', { class: 'actions' }, claimAll, reload),
   );
 
-  byId('device-list').replaceChildren(...answer.devices.map((d) => deviceCard(d, answer)));
-  byId('map').replaceChildren(
-    coverageMap([
-      { cells: answer.hotspot_cells, className: 'hotspot-cell', label: 'Hotspot cells' },
-      { cells: answer.mapped_cells, className: 'mapped-cell', label: 'Cells mapped in the last day' },
-    ]),
-  );
+  const actions = cardActions();
+  byId('device-list').replaceChildren(...answer.devices.map((d) => deviceCard(d, answer, oracle, actions)));
+  renderMap(answer);
 }
 
-function deviceCard(device: DeviceView, answer: OwnerDevices): HTMLElement {
-  const name = deviceName(device.kind, device.device_key);
-  // A hotspot earns from the coverage pool and a dashcam from the mapping pool; another pool is
-  // listed only when the device has something in it.
-  const stream = device.kind === 'hotspot' ? 'coverage' : 'mapping';
-  const pools = answer.pools.filter((p) => p.stream === stream || (device.rewards.find((r) => r.pool === p.pool)?.cumulative ?? 0) > 0);
-  const rewards = pools.map((pool) => {
-    const reward = device.rewards.find((r) => r.pool === pool.pool);
-    const t = token(pool);
-    return h(
-      'li',
-      { 'data-pool': pool.pool },
-      `${streamName(pool)}: `,
-      h('span', { 'data-field': 'claimable' }, tokens(reward?.claimable ?? 0, t.decimals)),
-      ` claimable, ${tokens(reward?.claimed ?? 0, t.decimals)} claimed`,
-      reward?.destination ? ` (paid to ${shortKey(reward.destination)})` : '',
-    );
-  });
-  const claimable = device.rewards.some((r) => r.claimable > 0);
-  const claimOne = h('button', { type: 'button', 'data-action': 'claim', 'data-idle': claimable ? undefined : 'disabled', 'aria-label': `Claim ${name}` }, 'Claim');
-  claimOne.disabled = busy || !claimable;
-  claimOne.addEventListener('click', () => void claim(device));
+// ---- the map, and where the dashcams drove --------------------------------------------------
 
-  const refused = h('details', { class: 'refused' }, h('summary', {}, 'Refused reports'), h('div', { class: 'refused-body' }, 'Loading…'));
-  refused.addEventListener('toggle', () => {
-    if (refused.open) void showRefused(device, refused.querySelector('.refused-body')!);
-  });
-
-  return h(
-    'li',
-    { class: 'device', 'data-asset': device.asset, 'data-device-key': device.device_key, 'data-kind': device.kind },
-    h(
-      'article',
-      { 'aria-label': name },
-      h('h3', {}, name),
-      h(
-        'dl',
-        {},
-        h('dt', {}, 'Kind'),
-        h('dd', {}, kindName(device.kind)),
-        h('dt', {}, 'Location'),
-        h('dd', {}, place(device.location_h3)),
-        h('dt', {}, 'Status'),
-        h('dd', { class: `status-${device.status}` }, device.status === 'active' ? 'Active' : 'Deactivated by the network'),
-        h('dt', {}, 'Last valid report'),
-        h('dd', {}, when(device.last_valid_report_ms, answer.now_ms)),
-        h('dt', {}, 'Asset'),
-        h('dd', { class: 'mono', title: device.asset }, shortKey(device.asset)),
-      ),
-      h('ul', { class: 'rewards' }, ...rewards),
-      h('div', { class: 'actions' }, claimOne),
-      refused,
-      destinationForm(device, answer, name),
-    ),
-  );
-}
-
-async function showRefused(device: DeviceView, body: Element): Promise<void> {
-  body.replaceChildren('Loading…');
-  try {
-    const refused = await oracle.rejections(device.device_key);
-    if (refused.length === 0) {
-      body.replaceChildren(h('p', {}, 'No refused reports: every report this device sent was accepted.'));
-      return;
-    }
-    body.replaceChildren(
-      h(
-        'ul',
-        { class: 'reasons' },
-        ...refused.map((r) =>
-          h('li', { 'data-reason': r.reason }, h('span', { class: 'explanation' }, r.explanation || r.reason), ' ', h('small', {}, `${new Date(r.signed_at_ms).toISOString().replace('T', ' ').slice(0, 19)} UTC · ${r.reason}`)),
-        ),
-      ),
-    );
-  } catch (e) {
-    body.replaceChildren(h('p', { class: 'error', role: 'alert' }, e instanceof HttpFailure && e.kind !== 'refused' ? `The oracle cannot be reached: ${e.message}.` : `Could not load the refused reports: ${e instanceof Error ? e.message : String(e)}`));
+function renderMap(answer: OwnerDevices): void {
+  const groups: CellGroup[] = [{ cells: answer.hotspot_cells, className: 'hotspot-cell', label: 'Hotspot cells' }];
+  const ownCells = mapped && mapped.owner === answer.owner ? mapped : undefined;
+  if (ownCells) groups.push({ cells: ownCells.cells, className: 'mapped-cell', label: 'Cells your dashcams mapped in the last day' });
+  void renderCells(byId('map'), groups, config.basemap);
+  const privacy = byId('private-cells');
+  const dashcams = answer.devices.filter((d) => d.kind === 'mapper').length;
+  if (dashcams === 0) {
+    privacy.replaceChildren();
+  } else if (!session) {
+    privacy.replaceChildren(h('p', { class: 'private' }, `Where this owner’s ${dashcams} dashcams drove is private: only the owner sees it, after signing in with their wallet.`));
+  } else if (signInExpired && !ownCells) {
+    const again = h('button', { type: 'button', 'data-action': 'sign-in' }, 'Sign in again');
+    again.disabled = busy;
+    again.addEventListener('click', () => void signIn());
+    privacy.replaceChildren(h('p', { class: 'private', 'data-signed-in': 'expired' }, `Your sign-in expired: ${signInExpired}. Sign in again to see where your dashcams drove.`), again);
+  } else if (ownCells) {
+    const until = new Date(ownCells.challenge_expires_at_ms).toISOString().slice(11, 19);
+    privacy.replaceChildren(h('p', { class: 'private', 'data-signed-in': 'true' }, `Where your dashcams drove is shown to you alone: you signed in until ${until} UTC.`));
+  } else {
+    const show = h('button', { type: 'button', 'data-action': 'sign-in' }, 'Show where my dashcams drove');
+    show.disabled = busy;
+    show.addEventListener('click', () => void signIn());
+    privacy.replaceChildren(h('p', { class: 'private' }, `Where your ${dashcams} dashcams drove is private. Your wallet signs a message to prove it is yours: nothing is sent, nothing is paid.`), show);
   }
 }
 
-function destinationForm(device: DeviceView, answer: OwnerDevices, name: string): HTMLElement {
-  const id = `dest-${device.asset}`;
-  const pool = h('select', { id: `${id}-pool`, name: 'pool' }, ...answer.pools.map((p) => h('option', { value: p.pool }, streamName(p))));
-  const to = h('input', { id: `${id}-to`, name: 'to', required: true, autocomplete: 'off', spellcheck: 'false', placeholder: 'token account address', pattern: '[1-9A-HJ-NP-Za-km-z]{32,44}' });
-  const set = h('button', { type: 'submit', 'data-action': 'set-destination' }, 'Set destination');
-  const reset = h('button', { type: 'button', class: 'secondary', 'data-action': 'reset-destination' }, 'Pay my wallet');
-  const form = h(
-    'form',
-    { class: 'destination', 'aria-label': `Payout destination of ${name}` },
-    h('label', { for: pool.id }, 'Pool'),
-    pool,
-    h('label', { for: to.id }, 'Pay future claims to (a token account of the pool’s token)'),
-    to,
-    h('div', { class: 'actions' }, set, reset),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void setDestination(device, pool.value, to.value.trim());
-  });
-  // The zero key (all ones in base58) is what the program reads as "pay the owner".
-  reset.addEventListener('click', () => void setDestination(device, pool.value, '11111111111111111111111111111111'));
-  return h('details', { class: 'destination-details' }, h('summary', {}, 'Payout destination'), form);
+async function signIn(): Promise<void> {
+  const s = session;
+  if (!s || busy) return;
+  setBusy(true);
+  say('progress', 'Signing in…', 'Sign the message in your wallet to prove this address is yours.');
+  try {
+    mapped = await signInForMappedCells(oracle, s.wallet, s.account);
+    signInExpired = undefined;
+    if (session !== s) return;
+    if (view) renderOwner();
+    say('success', 'Signed in', `${mapped.cells.length} cells your dashcams mapped in the last day are on the map.`);
+  } catch (e) {
+    sayFailure('Signing in to see where your dashcams drove', e);
+  } finally {
+    setBusy(false);
+  }
+}
+
+/**
+ * The connected owner's cells again, with the challenge signed before. Once the oracle says it
+ * expired, the map says so beside a *Sign in again* (the owner decides when to sign).
+ */
+async function readMappedAgain(owner: string): Promise<void> {
+  const again = mappedCellsAgain(oracle, owner);
+  if (!again) return;
+  try {
+    mapped = await again;
+  } catch (e) {
+    mapped = undefined;
+    forgetSignIn(owner);
+    if (e instanceof HttpFailure && e.code === 'challenge_expired') {
+      signInExpired = e.message;
+      return;
+    }
+    throw e;
+  }
 }
 
 // ---- claims and destinations ---------------------------------------------------------------
@@ -398,11 +458,20 @@ function batchProgress(title: string) {
   };
 }
 
+function sayWalletNeeded(what: string): void {
+  const owner = shownOwner() ?? '';
+  say('warning', `${what} needs the owner’s wallet`, `You are looking at ${owner} without its wallet. Connect the wallet that holds ${shortKey(owner)} to ${what.toLowerCase()}; nothing was sent.`);
+}
+
 /** Claims `device`'s rewards from every pool, or every device's when none is given. */
 async function claim(device?: DeviceView): Promise<void> {
   const s = session;
   const answer = view;
-  if (!s || !answer || busy) return;
+  if (!answer || busy) return;
+  if (!s) {
+    sayWalletNeeded('Claiming');
+    return;
+  }
   setBusy(true);
   const title = device ? `Claiming ${deviceName(device.kind, device.device_key)}` : 'Claiming all devices';
   try {
@@ -433,7 +502,11 @@ async function claim(device?: DeviceView): Promise<void> {
 
 async function setDestination(device: DeviceView, pool: string, to: string): Promise<void> {
   const s = session;
-  if (!s || busy) return;
+  if (busy) return;
+  if (!s) {
+    sayWalletNeeded('Setting a payout destination');
+    return;
+  }
   setBusy(true);
   const title = `Payout destination of ${deviceName(device.kind, device.device_key)}`;
   try {
@@ -442,7 +515,7 @@ async function setDestination(device: DeviceView, pool: string, to: string): Pro
     const transactions = checkTransactions([prepared.transaction], s.owner, DESTINATION_PROGRAMS);
     const signatures = await runBatch(node, signer(s), transactions, batchProgress(title));
     await refreshOrSay();
-    const words = prepared.destination === '11111111111111111111111111111111' ? 'Future claims pay your wallet.' : `Future claims pay ${prepared.destination}.`;
+    const words = prepared.destination === PAY_THE_OWNER ? 'Future claims pay your wallet.' : `Future claims pay ${prepared.destination}.`;
     say('success', 'Destination set', words, ...signatureList(signatures, 'Signature'));
   } catch (e) {
     sayFailure(title, e);
@@ -452,6 +525,10 @@ async function setDestination(device: DeviceView, pool: string, to: string): Pro
 }
 
 // ---- start -------------------------------------------------------------------------------
+
+function ownerInUrl(): string | undefined {
+  return new URL(window.location.href).searchParams.get('owner')?.trim() || undefined;
+}
 
 async function start(): Promise<void> {
   say('progress', 'Starting…', 'Reading the network this app is for.');
@@ -464,8 +541,24 @@ async function start(): Promise<void> {
   node = new Chain(config.rpcUrl);
   oracle = new OracleApi(config.oracleUrl ?? document.baseURI);
   byId('wallet').setAttribute('data-chain', config.chain);
+  byId('test-wallet-name').textContent = LOCAL_WALLET_NAME;
+  const lookup = byId<HTMLFormElement>('lookup');
+  lookup.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void lookAt(byId<HTMLInputElement>('lookup-owner').value.trim());
+  });
+  // Back and forward move between the owners looked at.
+  window.addEventListener('popstate', () => {
+    const owner = ownerInUrl();
+    if (owner && owner !== watched && !session) void lookAt(owner);
+  });
   onWalletsChanged(() => renderWallets());
   renderWallets();
+  const owner = ownerInUrl();
+  if (owner) {
+    byId<HTMLInputElement>('lookup-owner').value = owner;
+    await lookAt(owner);
+  }
 }
 
 void start();

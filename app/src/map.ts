@@ -1,7 +1,9 @@
-// The owner's covered H3 cells as an SVG drawn from the cells' own boundaries (h3-js): no map
-// tiles, no third-party server. Longitudes are scaled by the cosine of the mean latitude, so
-// hexagons keep their shape at any latitude.
+// Covered H3 cells on a map. By default an SVG drawn from the cells' own boundaries (h3-js): no
+// map tiles, no third-party server, so it works offline. Longitudes are scaled by the cosine of
+// the mean latitude, so hexagons keep their shape at any latitude. Where config.json names map
+// tiles, the cells are drawn over them instead (basemap.ts, loaded only then).
 import { cellToBoundary, cellToLatLng, isValidCell } from 'h3-js';
+import type { Basemap } from './config';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -10,6 +12,45 @@ export interface CellGroup {
   /** CSS class of the group's polygons, and the legend's words. */
   className: string;
   label: string;
+  /** More words on one cell (e.g. how many devices), for its tooltip. */
+  detail?: (cell: string) => string;
+}
+
+/** "3 hotspot cells, 5 cells mapped in the last day". */
+export function captionOf(groups: CellGroup[]): string {
+  return groups.map((g) => `${g.cells.length} ${g.label.toLowerCase()}`).join(', ');
+}
+
+export function legendOf(groups: CellGroup[]): HTMLUListElement {
+  const legend = document.createElement('ul');
+  legend.className = 'legend';
+  for (const group of groups) {
+    const item = document.createElement('li');
+    const swatch = document.createElement('span');
+    swatch.className = `swatch ${group.className}`;
+    swatch.setAttribute('aria-hidden', 'true');
+    item.append(swatch, ` ${group.label}`);
+    legend.append(item);
+  }
+  return legend;
+}
+
+/**
+ * Draws `groups` into `target`: over the configured basemap, or as the offline SVG without one
+ * (and when the basemap cannot be drawn here, saying why).
+ */
+export async function renderCells(target: HTMLElement, groups: CellGroup[], basemap?: Basemap): Promise<void> {
+  if (!basemap || groups.every((g) => g.cells.length === 0)) {
+    target.replaceChildren(coverageMap(groups));
+    return;
+  }
+  try {
+    const { drawOverBasemap } = await import('./basemap');
+    drawOverBasemap(target, groups, basemap);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    target.replaceChildren(coverageMap(groups, `The map tiles cannot be drawn in this browser (${why}); the cells are drawn without them.`));
+  }
 }
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string>): SVGElementTagNameMap[K] {
@@ -18,7 +59,7 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<st
   return element;
 }
 
-export function coverageMap(groups: CellGroup[]): Element {
+export function coverageMap(groups: CellGroup[], note?: string): Element {
   const drawn = groups.map((g) => ({ ...g, cells: g.cells.filter((c) => isValidCell(c)) }));
   const boundaries = drawn.flatMap((g) => g.cells.map((c) => cellToBoundary(c)));
   const figure = document.createElement('figure');
@@ -28,6 +69,12 @@ export function coverageMap(groups: CellGroup[]): Element {
     empty.textContent = 'No covered cells yet: hotspots appear once located, dashcams once a drive was verified.';
     figure.append(empty);
     return figure;
+  }
+  if (note) {
+    const said = document.createElement('p');
+    said.className = 'map-note';
+    said.textContent = note;
+    figure.append(said);
   }
   const points = boundaries.flat();
   const lats = points.map(([lat]) => lat);
@@ -57,7 +104,8 @@ export function coverageMap(groups: CellGroup[]): Element {
     for (const cell of group.cells) {
       const [lat, lng] = cellToLatLng(cell);
       const title = svg('title', {});
-      title.textContent = `${group.label}: cell ${cell} (${lat.toFixed(5)}, ${lng.toFixed(5)})`;
+      const detail = group.detail?.(cell);
+      title.textContent = `${group.label}: cell ${cell} (${lat.toFixed(5)}, ${lng.toFixed(5)})${detail ? `, ${detail}` : ''}`;
       const [cx, cy] = project([lat, lng]).split(',');
       const marker = svg('g', { class: group.className });
       const dot = svg('circle', { cx, cy, r: '0', class: 'dot' });
@@ -68,7 +116,7 @@ export function coverageMap(groups: CellGroup[]): Element {
   }
   const caption = document.createElement('figcaption');
   caption.id = 'map-caption';
-  const counts = drawn.map((g) => `${g.cells.length} ${g.label.toLowerCase()}`).join(', ');
+  const counts = captionOf(drawn);
   caption.textContent = `${counts}.`;
   // A few far cells (a hotspot asserted across town) would shrink the rest to a speck: the map
   // opens on where most cells are, and says how many it leaves out until asked for all.
@@ -107,17 +155,7 @@ export function coverageMap(groups: CellGroup[]): Element {
     label();
   }
   sizeDots();
-  const legend = document.createElement('ul');
-  legend.className = 'legend';
-  for (const group of drawn) {
-    const item = document.createElement('li');
-    const swatch = document.createElement('span');
-    swatch.className = `swatch ${group.className}`;
-    swatch.setAttribute('aria-hidden', 'true');
-    item.append(swatch, ` ${group.label}`);
-    legend.append(item);
-  }
-  figure.append(map, caption, legend);
+  figure.append(map, caption, legendOf(drawn));
   if (toggle) figure.append(toggle);
   return figure;
 }

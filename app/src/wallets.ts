@@ -3,7 +3,7 @@
 import { getWallets } from '@wallet-standard/app';
 import type { Wallet, WalletAccount } from '@wallet-standard/base';
 import { StandardConnect, StandardEvents, type StandardConnectFeature, type StandardEventsFeature } from '@wallet-standard/features';
-import { SolanaSignTransaction, type SolanaSignTransactionFeature } from '@solana/wallet-standard-features';
+import { SolanaSignMessage, SolanaSignTransaction, type SolanaSignMessageFeature, type SolanaSignTransactionFeature } from '@solana/wallet-standard-features';
 
 export type SolanaWallet = Wallet & { features: StandardConnectFeature & SolanaSignTransactionFeature };
 
@@ -75,4 +75,21 @@ export async function signTransactions(
     throw new WalletRefused(`the wallet signed ${outputs.length} of ${transactions.length} transactions`);
   }
   return outputs.map((o) => o.signedTransaction);
+}
+
+/**
+ * Signs `message` (bytes shown to the owner as text) with the account's key: how an owner proves
+ * they hold an address without sending anything. Wallets without message signing are refused.
+ */
+export async function signMessage(wallet: SolanaWallet, account: WalletAccount, message: Uint8Array): Promise<Uint8Array> {
+  const feature = (wallet.features as Partial<SolanaSignMessageFeature>)[SolanaSignMessage];
+  if (!feature) throw new WalletRefused(`${wallet.name} cannot sign messages, which proving you own this address takes`);
+  const [output] = await withTimeout('message signature', feature.signMessage({ account, message }));
+  if (!output) throw new WalletRefused('the wallet returned no signature');
+  // A wallet may prefix what it signs (the standard allows it): only the message itself proves
+  // anything here.
+  if (output.signedMessage.length !== message.length || output.signedMessage.some((b, i) => b !== message[i])) {
+    throw new WalletRefused('the wallet signed another message than the one shown');
+  }
+  return output.signature;
 }

@@ -20,14 +20,22 @@ function diagnostics(root) {
   return [1, 2, 3].map((i) => tail(`oracle-${i}.log`, 4, warnings)).concat(tail('fleet.log', 20)).join('\n');
 }
 
-export async function startLocalnet(root, { rpcPort, oracleListen, timeoutMs }) {
+export async function startLocalnet(root, { rpcPort, oracleListen, challengeTtlSecs, timeoutMs }) {
   const logDir = join(root, 'target/app-tests');
   mkdirSync(logDir, { recursive: true });
   const logPath = join(logDir, 'localnet.log');
   const log = createWriteStream(logPath);
   const child = spawn('scripts/localnet.sh', [], {
     cwd: root,
-    env: { ...process.env, FIELDPROOF_RPC_PORT: String(rpcPort), FIELDPROOF_ORACLE_LISTEN: oracleListen, FIELDPROOF_LOCALNET_STATE: STATE },
+    env: {
+      ...process.env,
+      FIELDPROOF_RPC_PORT: String(rpcPort),
+      FIELDPROOF_ORACLE_LISTEN: oracleListen,
+      FIELDPROOF_LOCALNET_STATE: STATE,
+      FIELDPROOF_OWNER_CHALLENGE_TTL_SECS: String(challengeTtlSecs),
+      // The tests draw the map offline; one test gives the page a basemap of its own.
+      FIELDPROOF_MAP_TILES: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -64,9 +72,11 @@ export async function startLocalnet(root, { rpcPort, oracleListen, timeoutMs }) 
     return match;
   };
   const appUrl = line('wallet app')[1];
+  const networkUrl = line('network page')[1];
   const wallet = line('test wallet');
   return {
     appUrl,
+    networkUrl,
     ownerKeyPath: wallet[1],
     owner: wallet[2],
     secretKey: JSON.parse(readFileSync(wallet[1], 'utf8')),

@@ -1,8 +1,10 @@
 // A wallet for the browser tests, installed into the page before any script runs (playwright's
 // addInitScript): it registers through the wallet-standard protocol exactly as an extension
-// does, holds one Ed25519 key (the local network's test wallet), signs with WebCrypto, and
-// records what it was asked to sign so a test can check it. `installTestWallet` is serialized
-// into the page: it must not use anything from this module's scope.
+// does, holds one Ed25519 key (the local network's test wallet), signs transactions and messages
+// with WebCrypto, and records what it was asked to sign so a test can check it. Its account is
+// the public key in `secretKey`'s second half: given another key's seed in the first half, it
+// is a wallet that shows an address it cannot sign for. `installTestWallet` is serialized into
+// the page: it must not use anything from this module's scope.
 export function installTestWallet({ secretKey, chains, name }) {
   const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
   const base58 = (bytes) => {
@@ -35,7 +37,7 @@ export function installTestWallet({ secretKey, chains, name }) {
   // PKCS#8 wrapping of an Ed25519 seed (RFC 8410).
   const pkcs8 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20, ...seed]);
   const key = crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, false, ['sign']);
-  const record = { connected: false, signed: [] };
+  const record = { connected: false, signed: [], messages: [] };
   window.__testWallet = record;
 
   async function sign({ transaction }) {
@@ -58,7 +60,7 @@ export function installTestWallet({ secretKey, chains, name }) {
   }
 
   const listeners = new Set();
-  const account = Object.freeze({ address, publicKey, chains, features: ['solana:signTransaction'] });
+  const account = Object.freeze({ address, publicKey, chains, features: ['solana:signTransaction', 'solana:signMessage'] });
   const wallet = {
     version: '1.0.0',
     name,
@@ -88,6 +90,16 @@ export function installTestWallet({ secretKey, chains, name }) {
         version: '1.0.0',
         supportedTransactionVersions: ['legacy', 0],
         signTransaction: (...inputs) => Promise.all(inputs.map(sign)),
+      },
+      'solana:signMessage': {
+        version: '1.0.0',
+        signMessage: (...inputs) =>
+          Promise.all(
+            inputs.map(async ({ message }) => {
+              record.messages.push(new TextDecoder().decode(message));
+              return { signedMessage: message, signature: new Uint8Array(await crypto.subtle.sign('Ed25519', await key, message)) };
+            }),
+          ),
       },
     },
   };

@@ -41,6 +41,13 @@ pub struct OracleConfig {
     /// A built wallet app (`app/`'s `npm run build` output) to serve at `/`, so that the page and
     /// the API it reads share one origin.
     pub app_dir: Option<PathBuf>,
+    /// Local networks only: a keypair file (the local network's test owner) served at
+    /// `GET /v1/local/test-wallet` for the wallet app's local test wallet, on a loopback address
+    /// only (see `local_wallet.rs`). Absent: no such route.
+    pub local_test_wallet: Option<PathBuf>,
+    /// How long a challenge an owner signs to see their dashcams' cells may be shown (see
+    /// `owner_challenge.rs`).
+    pub owner_challenge_ttl_secs: u64,
 }
 
 /// Where the device directory comes from on chain. With `rpc_url` and `network` set, the oracle
@@ -143,6 +150,8 @@ impl Default for OracleConfig {
             claims: crate::owners::ClaimsConfig::default(),
             retention: crate::storage::RetentionConfig::default(),
             app_dir: None,
+            local_test_wallet: None,
+            owner_challenge_ttl_secs: crate::owner_challenge::DEFAULT_CHALLENGE_TTL_SECS,
         }
     }
 }
@@ -175,6 +184,10 @@ impl OracleConfig {
     pub fn seal_delay_ms(&self) -> i64 {
         let secs = self.ingest.max_clock_skew_secs.saturating_add(self.log.seal_grace_secs);
         i64::try_from(secs.saturating_mul(1_000)).unwrap_or(i64::MAX)
+    }
+
+    pub fn owner_challenge_ttl_ms(&self) -> i64 {
+        i64::try_from(self.owner_challenge_ttl_secs.saturating_mul(1_000)).unwrap_or(i64::MAX)
     }
 
     /// This oracle's identity in the log: its quorum key (base58), or `local` without one.

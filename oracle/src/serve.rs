@@ -115,9 +115,18 @@ pub async fn start(
             .map(|p| p.address.parse().map(|address| (address, p.stream)).map_err(|_| anyhow::anyhow!("quorum.pools.address is not a base58 address: {}", p.address)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mapping_resolution = h3o::Resolution::try_from(config.epochs.mapping_resolution).map_err(|e| anyhow::anyhow!("epochs.mapping_resolution: {e}"))?;
-        let wallet = wallet::WalletApiState { owners: owners.clone(), store: store.clone(), pools, mapping_resolution };
+        let wallet = wallet::WalletApiState { owners: owners.clone(), store: store.clone(), pools };
         more = more.merge(limited(wallet::router(Arc::new(wallet))));
+        let dashcams = crate::owner_challenge::RegistryDashcams { owners: owners.clone(), store: store.clone(), resolution: mapping_resolution };
+        let challenges = Arc::new(crate::owner_challenge::OwnerChallenges::new(config.owner_challenge_ttl_ms()));
+        more = more.merge(limited(crate::owner_challenge::router(Arc::new(crate::owner_challenge::OwnerChallengeState { challenges, dashcams }))));
         owner_api = Some(owners);
+    }
+    more = more.merge(crate::network_page::router(Arc::new(crate::network_page::NetworkPageState::from_config(config, store.clone(), state.devices.clone(), sealer_handle.clone())?)));
+    if let Some(path) = &config.local_test_wallet {
+        let wallet = crate::local_wallet::LocalTestWallet::load(path, config.listen)?;
+        tracing::warn!(address = wallet.address(), "serving the local network's test owner key at /v1/local/test-wallet (local_test_wallet)");
+        more = more.merge(crate::local_wallet::router(Arc::new(wallet)));
     }
     if let Some(dir) = &config.app_dir {
         anyhow::ensure!(dir.join("index.html").is_file(), "app_dir {} holds no index.html: build the app first (app/: npm run build)", dir.display());

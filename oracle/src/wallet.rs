@@ -4,7 +4,8 @@
 //!
 //! - `GET /v1/owners/{owner}/devices`: the devices whose cNFT `owner` holds now, each with its
 //!   kind, location, status, last valid report and, per pool, what it earned, what was paid and
-//!   what is claimable; the pools' active and pending roots; the H3 cells the devices cover.
+//!   what is claimable; the pools' active and pending roots; the H3 cells of the hotspots. Where
+//!   the dashcams drove is the owner's alone (`owner_challenge.rs`).
 //! - `GET /v1/destinations/{pool}/{owner}/{asset}?to=<token account>`: a ready-to-sign
 //!   transaction that makes the device's future claims from `pool` pay `to`
 //!   (`11111111111111111111111111111111`, the zero key, undoes it); the owner pays its fee and is its only signer.
@@ -17,26 +18,19 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use fieldproof_sdk::{reward_pool, wire_base64, Pubkey};
-use h3o::Resolution;
 use serde::{Deserialize, Serialize};
 
 use crate::devices::DeviceKind;
-use crate::epoch::{device_cells, RewardStream};
+use crate::epoch::RewardStream;
 use crate::owners::{claim_failure, index_failure, json, OwnerApiState};
 use crate::refusal::{failure, parse_address, refuse};
 use crate::storage::Store;
-use crate::verify::Window;
-
-/// How far back a dashcam's valid segments count as cells it covers on the owner's map.
-const MAPPED_WINDOW_MS: i64 = 24 * 60 * 60 * 1_000;
 
 pub struct WalletApiState {
     pub owners: Arc<OwnerApiState>,
     pub store: Store,
     /// The pools this oracle computes (`[quorum] pools`): the rewards a device is shown.
     pub pools: Vec<(Pubkey, RewardStream)>,
-    /// The resolution at which a mapping segment's track covers cells (`[epochs]`).
-    pub mapping_resolution: Resolution,
 }
 
 pub fn router(state: Arc<WalletApiState>) -> Router {
@@ -56,8 +50,6 @@ struct OwnerDevices {
     devices: Vec<DeviceView>,
     /// H3 cells (hex) where the owner's hotspots stand.
     hotspot_cells: Vec<String>,
-    /// H3 cells (hex) the owner's dashcams' valid segments covered in the last day.
-    mapped_cells: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -151,7 +143,7 @@ async fn read_owner_devices(state: &WalletApiState, owner: &Pubkey) -> Result<Ow
     let by_asset = owners.devices().of_assets(&assets.iter().map(Pubkey::to_bytes).collect());
     let now_ms = crate::ingest::unix_ms();
     let mut devices = Vec::with_capacity(assets.len());
-    let (mut hotspot_cells, mut mapped_cells) = (BTreeSet::new(), BTreeSet::new());
+    let mut hotspot_cells = BTreeSet::new();
     for asset in &assets {
         let Some((key, entry)) = by_asset.get(&asset.to_bytes()) else { continue };
         let mut rewards = Vec::with_capacity(state.pools.len());
@@ -174,13 +166,8 @@ async fn read_owner_devices(state: &WalletApiState, owner: &Pubkey) -> Result<Ow
         };
         let judged_ms = state.store.judged_through_ms(stream.as_str()).await.map_err(|e| storage_failure(&e))?.unwrap_or(i64::MIN);
         let last_valid_report_ms = state.store.last_valid_report_ms(key, judged_ms).await.map_err(|e| storage_failure(&e))?;
-        match entry.kind {
-            DeviceKind::Hotspot => hotspot_cells.extend(entry.location_h3),
-            DeviceKind::Mapper => {
-                let window = Window { start_ms: now_ms.saturating_sub(MAPPED_WINDOW_MS), end_ms: judged_ms };
-                let cells = device_cells(&state.store, key, window, state.mapping_resolution).await.map_err(|e| storage_failure(&e))?;
-                mapped_cells.extend(cells);
-            }
+        if entry.kind == DeviceKind::Hotspot {
+            hotspot_cells.extend(entry.location_h3);
         }
         devices.push(DeviceView {
             asset: asset.to_string(),
@@ -198,7 +185,6 @@ async fn read_owner_devices(state: &WalletApiState, owner: &Pubkey) -> Result<Ow
         pools,
         devices,
         hotspot_cells: hotspot_cells.into_iter().map(cell_hex).collect(),
-        mapped_cells: mapped_cells.into_iter().map(cell_hex).collect(),
     })
 }
 

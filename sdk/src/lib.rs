@@ -121,7 +121,7 @@ pub use chain::{AccountFilter, Chain, ChainError, ProgramChanges, RetryPolicy, R
 pub use client::{claim_lookup_addresses, transaction_size, versioned_transaction_size, ClaimAllSummary, ClaimPlan, Client, PreparedClaim, RewardLeaf, SendOptions, MAX_TRANSACTION_BYTES};
 pub use error::SdkError;
 pub use fieldproof_reports as reports;
-pub use oracle_api::{LogBucket, LogSegment, OracleApiError, OracleClient};
+pub use oracle_api::{LastSignedEpoch, LogBucket, LogSegment, OracleApiError, OracleClient, OracleHealth};
 pub use ownership::{AssetProof, DasClient, OwnershipSource, OwnershipSourceError};
 pub use report_broadcast::{Delivery, OracleStatus, ReportBroadcast};
 pub use reward_file::{content_hash, RewardFile, RewardFileError};

@@ -91,6 +91,29 @@ pub struct LogSegment {
     pub reports: u64,
 }
 
+/// What an oracle says of itself (`GET /v1/network/oracle`): whether its write path works and
+/// the newest epoch of each pool it signed; what a network's status page shows per oracle.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct OracleHealth {
+    /// The oracle's quorum key (base58), or `local` for an oracle without one.
+    pub oracle: String,
+    /// Whether a report accepted now would be durable (the same probe as `GET /health`).
+    pub healthy: bool,
+    /// What fails, when it is not healthy.
+    pub problem: Option<String>,
+    /// Per pool the oracle computes, the newest epoch it signed a root of (none yet: `None`).
+    pub last_signed: Vec<LastSignedEpoch>,
+}
+
+/// The newest epoch of one pool an oracle signed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct LastSignedEpoch {
+    /// The pool (base58).
+    pub pool: String,
+    /// The epoch, or `None` before the oracle signed any of the pool.
+    pub epoch: Option<u64>,
+}
+
 #[derive(Deserialize)]
 struct EntropyAnswer {
     slot: u64,
@@ -247,6 +270,13 @@ impl OracleClient {
         }
         let text = response.text().await.map_err(|e| OracleApiError::Unexpected(e.to_string()))?;
         ClaimTransactions::from_json(&text).map_err(|e| OracleApiError::Unexpected(e.to_string()))
+    }
+
+    /// `GET {oracle}/v1/network/oracle`: the oracle's own word on its health and the newest
+    /// epoch of each pool it signed.
+    pub async fn health(&self) -> Result<OracleHealth, OracleApiError> {
+        let text = self.get_text("/v1/network/oracle").await?.ok_or_else(|| OracleApiError::Unexpected("the oracle serves no /v1/network/oracle".into()))?;
+        serde_json::from_str(&text).map_err(|e| OracleApiError::Unexpected(e.to_string()))
     }
 
     /// `GET {oracle}/v1/ownership/{asset}`: the device cNFT's owner and leaf path as the oracle's
