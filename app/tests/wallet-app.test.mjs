@@ -351,7 +351,10 @@ async function firstRootsActive() {
     'the first active roots',
     async () => {
       const v = await ownerView();
-      const ready = v.pools.every((p) => p.claimable_epoch !== null) && v.devices.some((d) => claimable(v, d) > 0n);
+      // Earned, not still claimable: the claim tests take everything the first round earned,
+      // and the fleet's next round comes ten minutes later.
+      const earned = v.devices.some((d) => d.rewards.some((r) => BigInt(r.cumulative) > 0n));
+      const ready = v.pools.every((p) => p.claimable_epoch !== null) && earned;
       return ready ? v : null;
     },
     FIRST_ROOT_TIMEOUT_MS,
