@@ -10,7 +10,7 @@ use crate::BootstrapError;
 
 /// Proof nodes a claim transaction has room for beside a 2^20-leaf reward proof (see
 /// `docs/compute-units.md`); the default canopy keeps every ownership proof at or under this.
-pub const CLAIM_PROOF_NODES: u32 = 5;
+pub const CLAIM_PROOF_NODES: u32 = 6;
 /// Deepest canopy account compression accepts.
 pub const MAX_CANOPY_DEPTH: u32 = 17;
 /// Time lock of the pools and the data-credits config when the plan names none: a day for the

@@ -232,9 +232,9 @@ async fn the_device_tree_is_created_once_and_handed_to_the_network() {
     let tree = report.deployment.device_tree.expect("a tree");
     let network: NetworkConfig = world.client.account(&report.deployment.network).await.unwrap();
     assert_eq!(network.active_tree, tree);
-    // The default canopy leaves ownership proofs of five nodes: one-transaction claims.
+    // The default canopy leaves ownership proofs of six nodes: one-transaction claims.
     let data = world.client.chain().get_account(&tree).await.unwrap().expect("the tree account").data;
-    assert_eq!(tree_depths(&data), Some((14, 9)));
+    assert_eq!(tree_depths(&data), Some((14, 8)));
 
     let again = run(&world, &plan, &KeyDir::new(keys.path())).await.expect("second run");
     assert!(!again.changed(), "{:?}", again.steps);

@@ -226,8 +226,8 @@ async fn the_trees_history_serves_the_proofs_and_follows_a_transfer() {
     assert_eq!(world.token_balance(c.owners_account(&buyer.pubkey())).await, 70);
 }
 
-/// A network of 2^20 devices: the device tree is 20 deep with a canopy of 15 levels (the tree
-/// account holds the top of every proof, so an owner passes 5 nodes), the reward tree has 2^20
+/// A network of 2^20 devices: the device tree is 20 deep with a canopy of 14 levels (the tree
+/// account holds the top of every proof, so an owner passes 6 nodes), the reward tree has 2^20
 /// leaves (a 20-hash reward proof), and the owner pays their own claim. It fits one transaction
 /// only through the pool's lookup table.
 #[tokio::test]
@@ -237,7 +237,7 @@ async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction_through_t
     use fieldproof_sdk::{claim_lookup_addresses, Client};
 
     let world = Arc::new(World::start().await);
-    let network = Network::with_tree(world.clone(), (20, 64, 15)).await;
+    let network = Network::with_tree(world.clone(), (20, 64, 14)).await;
     let pool = PoolWorld::of_network_token(world.clone(), network.network_mint, network.authority.insecure_clone(), 0).await;
     network.give_dc(&world.payer().pubkey(), 1_000_000).await;
     let owner = keys::keypair();
@@ -263,7 +263,7 @@ async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction_through_t
     let leaf = RewardLeaf { asset: device.asset, cumulative_amount: amount, proof };
     let history = TreeHistory::new(world::rpc_chain(world.rpc_url().expect("on a node")));
     let ownership = world.client.prove_ownership(&owner.pubkey(), &device.asset, &history).await.expect("ownership");
-    assert_eq!(ownership.nodes.len(), 5, "the canopy holds the top 15 levels");
+    assert_eq!(ownership.nodes.len(), 6, "the canopy holds the top 14 levels");
 
     // Without the table the claim does not fit; the operator makes one, and it does.
     let without = world.client.plan_claims(&owner.pubkey(), &owner.pubkey(), &pool.pool, std::slice::from_ref(&leaf), &history).await;

@@ -62,6 +62,18 @@ pub fn asset_id(tree: &Pubkey, nonce: u64) -> Option<Pubkey> {
     fieldproof_pda::find_program_address(&[b"asset", tree.as_ref(), &nonce.to_le_bytes()], &mpl_bubblegum::ID).map(|(id, _)| id)
 }
 
+/// Bubblegum's creator hash of a device cNFT: the keccak hash of an empty creator list
+/// (`mpl_bubblegum::hash::hash_creators(&[])`, checked by a test).
+pub const DEVICE_CREATOR_HASH: [u8; 32] = [
+    197, 210, 70, 1, 134, 247, 35, 60, 146, 126, 125, 178, 220, 199, 3, 192, 229, 0, 182, 83, 202, 130, 39, 59, 123, 250, 216,
+    4, 93, 133, 164, 112,
+];
+
+/// Bubblegum's data hash of the cNFT metadata of a device of `kind` in a network of `uri`.
+pub fn device_data_hash(kind: DeviceKind, uri: &str) -> Result<[u8; 32]> {
+    Ok(mpl_bubblegum::hash::hash_metadata(&device_metadata(kind, uri))?)
+}
+
 /// Metadata of a device cNFT. Immutable and without creators, so its leaf's data and creator
 /// hashes never change and are stored once in the device's account.
 pub fn device_metadata(kind: DeviceKind, uri: &str) -> MetadataArgs {
@@ -84,6 +96,12 @@ pub fn device_metadata(kind: DeviceKind, uri: &str) -> MetadataArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_cnft_has_bubblegums_creator_hash_of_no_creators() {
+        assert_eq!(DEVICE_CREATOR_HASH, mpl_bubblegum::hash::hash_creators(&[]));
+        assert_eq!(device_metadata(DeviceKind::Mapper, "u").creators, vec![]);
+    }
 
     #[test]
     fn asset_ids_are_bubblegums() {

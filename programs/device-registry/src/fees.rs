@@ -2,11 +2,12 @@
 //! burn totals.
 use anchor_lang::prelude::*;
 use anchor_spl::token_2022::Token2022;
+use data_credits::instructions::burn_fee::BurnFeeCpi;
 use data_credits::program::DataCredits;
 use data_credits::state::ConfigHead;
 
 use crate::errors::RegistryError;
-use crate::state::NetworkConfig;
+use crate::state::NetworkHead;
 
 /// The accounts a DC fee burn needs. The registry checks that they are the network's and names
 /// the epoch; data-credits and Token-2022 check the rest in the burn, once.
@@ -48,7 +49,7 @@ impl<'info> DcFee<'info> {
     /// Burns `amount` DC of `dc_owner` for `network`; nothing when the fee is zero.
     pub fn burn(
         &self,
-        network: &NetworkConfig,
+        network: &NetworkHead,
         payer: &AccountInfo<'info>,
         dc_owner: &AccountInfo<'info>,
         system_program: &AccountInfo<'info>,
@@ -61,22 +62,16 @@ impl<'info> DcFee<'info> {
         }
         require!(holds(&self.dc_source, &dc_owner.key(), amount), RegistryError::InsufficientDataCredits);
         let epoch = ConfigHead::read(&self.dc_config)?.epoch_at(Clock::get()?.unix_timestamp)?;
-        data_credits::cpi::burn_fee(
-            CpiContext::new(
-                self.data_credits_program.key(),
-                data_credits::cpi::accounts::BurnFee {
-                    payer: payer.clone(),
-                    owner: dc_owner.clone(),
-                    config: self.dc_config.to_account_info(),
-                    dc_mint: self.dc_mint.to_account_info(),
-                    source: self.dc_source.to_account_info(),
-                    epoch_burns: self.epoch_burns.to_account_info(),
-                    token_program: self.token_program.to_account_info(),
-                    system_program: system_program.clone(),
-                },
-            ),
-            amount,
-            epoch,
-        )
+        BurnFeeCpi {
+            payer,
+            owner: dc_owner,
+            config: &self.dc_config,
+            dc_mint: &self.dc_mint,
+            source: &self.dc_source,
+            epoch_burns: &self.epoch_burns,
+            token_program: &self.token_program,
+            system_program,
+        }
+        .invoke(amount, epoch)
     }
 }

@@ -25,6 +25,8 @@ pub enum Role {
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct NetworkConfig {
+    // The fixed-size fields come first and in this order, so they can be decoded alone (see
+    // [`NetworkHead`]); the URI, of varying length, is last.
     /// Approves makers, sets fees and trees, changes device status. May be a multisig vault.
     pub authority: Pubkey,
     /// Proposed authority; `Pubkey::default()` when none is pending.
@@ -39,10 +41,66 @@ pub struct NetworkConfig {
     /// The Bubblegum tree new devices are minted into; `Pubkey::default()` until one is set.
     /// Devices keep their own tree, so replacing a full tree leaves older devices intact.
     pub active_tree: Pubkey,
+    pub bump: u8,
+    /// Each device kind's cNFT data hash (Bubblegum's hash of `device_metadata(kind,
+    /// metadata_uri)`), indexed by `DeviceKind::code`. The URI alone fixes it, so it is computed
+    /// when the URI is set rather than for every device issued (docs/compute-units.md).
+    pub device_data_hashes: [[u8; 32]; 2],
     /// URI of every device cNFT's off-chain metadata.
     #[max_len(MAX_URI_LEN)]
     pub metadata_uri: String,
+}
+
+/// The fixed-size leading fields of a [`NetworkConfig`]: all but the metadata URI. Their encoding
+/// is the start of the network's (checked by a test), so issuing a device, the network's most
+/// frequent instruction, reads them (and the URI) where they lie instead of decoding the account
+/// into a heap copy.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetworkHead {
+    pub authority: Pubkey,
+    pub pending_authority: Pubkey,
+    pub dc_config: Pubkey,
+    pub dc_mint: Pubkey,
+    pub onboarding_fee: u64,
+    pub location_fee: u64,
+    pub active_tree: Pubkey,
     pub bump: u8,
+    pub device_data_hashes: [[u8; 32]; 2],
+}
+
+impl NetworkHead {
+    /// The head of the network at `account`, which must be a network of this program, and its
+    /// metadata URI.
+    pub fn read(account: &AccountInfo) -> Result<(Self, String)> {
+        require_keys_eq!(*account.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+        let data = account.try_borrow_data()?;
+        require!(data.len() > 8 && data[..8] == *NetworkConfig::DISCRIMINATOR, ErrorCode::AccountDiscriminatorMismatch);
+        let mut rest = &data[8..];
+        let head = Self::deserialize(&mut rest).map_err(|_| ErrorCode::AccountDidNotDeserialize)?;
+        let uri = String::deserialize(&mut rest).map_err(|_| ErrorCode::AccountDidNotDeserialize)?;
+        Ok((head, uri))
+    }
+
+    /// The data hash of every cNFT of a device of `kind` issued now.
+    pub fn device_data_hash(&self, kind: DeviceKind) -> [u8; 32] {
+        self.device_data_hashes[usize::from(kind.code())]
+    }
+}
+
+impl NetworkConfig {
+    pub fn head(&self) -> NetworkHead {
+        NetworkHead {
+            authority: self.authority,
+            pending_authority: self.pending_authority,
+            dc_config: self.dc_config,
+            dc_mint: self.dc_mint,
+            onboarding_fee: self.onboarding_fee,
+            location_fee: self.location_fee,
+            active_tree: self.active_tree,
+            bump: self.bump,
+            device_data_hashes: self.device_data_hashes,
+        }
+    }
 }
 
 #[account]
@@ -61,6 +119,29 @@ pub struct Maker {
     pub bump: u8,
 }
 
+impl Maker {
+    /// Where `issued` lies in a maker account: after the discriminator, network, id, attestation
+    /// key, approval and quota (checked by a test).
+    const ISSUED_AT: usize = 8 + 32 * 3 + 1 + 8;
+
+    /// The maker at `account`, which must be a maker of this program. Issuing a device reads it
+    /// with this and writes back only the count it changes ([`Maker::write_issued`]).
+    pub fn read(account: &AccountInfo) -> Result<Self> {
+        require_keys_eq!(*account.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+        let data = account.try_borrow_data()?;
+        require!(data.len() > 8 && data[..8] == *Maker::DISCRIMINATOR, ErrorCode::AccountDiscriminatorMismatch);
+        Self::deserialize(&mut &data[8..]).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
+    }
+
+    /// Sets the issued count of the maker at `account`, leaving its other fields as they are.
+    pub fn write_issued(account: &AccountInfo, issued: u64) -> Result<()> {
+        let mut data = account.try_borrow_mut_data()?;
+        let at = data.get_mut(Self::ISSUED_AT..Self::ISSUED_AT + 8).ok_or(ErrorCode::AccountDidNotSerialize)?;
+        at.copy_from_slice(&issued.to_le_bytes());
+        Ok(())
+    }
+}
+
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum DeviceKind {
     Hotspot,
@@ -68,6 +149,9 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
+    /// Every kind, in the order of their codes.
+    pub const ALL: [DeviceKind; 2] = [DeviceKind::Hotspot, DeviceKind::Mapper];
+
     pub fn code(self) -> u8 {
         match self {
             DeviceKind::Hotspot => 0,
@@ -198,6 +282,48 @@ pub fn device_key_hash(device_key: &Pubkey) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_head_is_the_start_of_the_networks_encoding_and_the_uri_follows() {
+        let network = NetworkConfig {
+            authority: Pubkey::new_from_array([1; 32]),
+            pending_authority: Pubkey::new_from_array([2; 32]),
+            dc_config: Pubkey::new_from_array([3; 32]),
+            dc_mint: Pubkey::new_from_array([4; 32]),
+            onboarding_fee: 5,
+            location_fee: 6,
+            active_tree: Pubkey::new_from_array([7; 32]),
+            bump: 8,
+            device_data_hashes: [[9; 32], [10; 32]],
+            metadata_uri: "https://fieldproof.example/d.json".into(),
+        };
+        let mut data = Vec::new();
+        network.try_serialize(&mut data).unwrap();
+        let mut rest = &data[8..];
+        assert_eq!(NetworkHead::deserialize(&mut rest).unwrap(), network.head());
+        assert_eq!(String::deserialize(&mut rest).unwrap(), network.metadata_uri);
+        assert_eq!(network.head().device_data_hash(DeviceKind::Mapper), [10; 32]);
+    }
+
+    #[test]
+    fn a_makers_issued_count_is_written_where_its_encoding_has_it() {
+        let mut maker = Maker {
+            network: Pubkey::new_from_array([1; 32]),
+            id: Pubkey::new_from_array([2; 32]),
+            attestation_key: Pubkey::new_from_array([3; 32]),
+            approved: true,
+            quota: 4,
+            issued: 5,
+            bump: 6,
+        };
+        let mut data = Vec::new();
+        maker.try_serialize(&mut data).unwrap();
+        maker.issued = 0x0102_0304_0506_0708;
+        let mut expected = Vec::new();
+        maker.try_serialize(&mut expected).unwrap();
+        data[Maker::ISSUED_AT..Maker::ISSUED_AT + 8].copy_from_slice(&maker.issued.to_le_bytes());
+        assert_eq!(data, expected);
+    }
 
     #[test]
     fn the_leaf_is_the_start_of_the_devices_encoding() {

@@ -120,12 +120,12 @@ async fn another_tree_or_compression_program_is_refused_by_name() {
     assert_eq!(r.bank.token_balance(owners).await, 0);
 }
 
-/// A network of 2^20 devices: the device tree is 20 deep with a canopy of 15 levels (the tree
-/// account holds the top of every proof, so an owner passes 5 nodes), and the reward tree has
+/// A network of 2^20 devices: the device tree is 20 deep with a canopy of 14 levels (the tree
+/// account holds the top of every proof, so an owner passes 6 nodes), and the reward tree has
 /// 2^20 leaves (a 20-hash reward proof). The claim, paid by the owner, goes in a version-0
 /// transaction whose lookup table holds the accounts every claim from the pool shares.
 const DEPTH: u32 = 20;
-const CANOPY: u32 = 15;
+const CANOPY: u32 = 14;
 const BUFFER: u32 = 64;
 
 #[tokio::test]

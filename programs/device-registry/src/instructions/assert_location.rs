@@ -55,7 +55,7 @@ pub fn handler<'info>(ctx: Context<'info, AssertLocation<'info>>, args: AssertLo
     )?;
     let network = &ctx.accounts.network;
     ctx.accounts.fee.burn(
-        network,
+        &network.head(),
         &ctx.accounts.payer.to_account_info(),
         &ctx.accounts.owner.to_account_info(),
         &ctx.accounts.system_program.to_account_info(),

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 use data_credits::state::DataCreditsConfig;
 
+use crate::bubblegum::device_data_hash;
 use crate::errors::RegistryError;
 use crate::events::NetworkInitialized;
 use crate::state::*;
@@ -17,6 +18,9 @@ impl NetworkArgs {
         require!(self.metadata_uri.len() <= MAX_URI_LEN, RegistryError::UriTooLong);
         network.onboarding_fee = self.onboarding_fee;
         network.location_fee = self.location_fee;
+        for kind in DeviceKind::ALL {
+            network.device_data_hashes[usize::from(kind.code())] = device_data_hash(kind, &self.metadata_uri)?;
+        }
         network.metadata_uri = self.metadata_uri;
         Ok(())
     }

@@ -1,9 +1,8 @@
 use anchor_lang::prelude::*;
 use fieldproof_ed25519::{Ed25519Error, VerifiedSignatures};
-use mpl_bubblegum::hash::{hash_creators, hash_metadata};
 use mpl_bubblegum::instructions::MintV1CpiBuilder;
 
-use crate::bubblegum::{asset_id, device_metadata, read_any_tree_config, SPL_NOOP_ID};
+use crate::bubblegum::{asset_id, device_metadata, read_any_tree_config, DEVICE_CREATOR_HASH, SPL_NOOP_ID};
 use crate::errors::RegistryError;
 use crate::events::DeviceIssued;
 use crate::fees::*;
@@ -23,25 +22,24 @@ pub struct IssueDeviceArgs {
 /// digest. Mints the device cNFT to `owner` and burns the onboarding fee from the payer's DC.
 ///
 /// Every device of the network goes through here, so the accounts that need no decoding stay
-/// undecoded: the device account is created by the handler (at the canonical address of its key,
+/// undecoded: the network and the maker are read in place (the maker's count alone is written
+/// back), the device account is created by the handler (at the canonical address of its key,
 /// found for a fraction of Anchor's price), the fee accounts are data-credits' to check, and
 /// the tree config is Bubblegum's (docs/compute-units.md).
 #[derive(Accounts)]
-#[instruction(args: IssueDeviceArgs)]
 pub struct IssueDevice<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// Read only, and without re-deriving its address: network configs are created only by
-    /// `initialize_network`, at their address, so an account of this type is a network. Checked
-    /// for an active tree before `merkle_tree` is: a network without one has only the default key
-    /// as its tree, which no transaction can pass as writable.
-    #[account(constraint = network.active_tree != Pubkey::default() @ RegistryError::NoActiveTree)]
-    pub network: Box<Account<'info, NetworkConfig>>,
-    /// Bound to the network by `has_one`; makers are created only by `approve_maker`, at their
-    /// address. `dup`: the only mutable account Anchor decodes here, so its duplicate check (a
-    /// hash set, about 1,500 units) has nothing to compare it with.
-    #[account(mut, dup, has_one = network)]
-    pub maker: Box<Account<'info, Maker>>,
+    /// CHECK: read in place ([`NetworkHead`]), without re-deriving its address: network configs
+    /// are created only by `initialize_network`, at their address, so an account of this program
+    /// with a network's discriminator is a network. Checked for an active tree before
+    /// `merkle_tree` is: a network without one has only the default key as its tree, which no
+    /// transaction can pass as writable.
+    pub network: UncheckedAccount<'info>,
+    /// CHECK: read in place ([`Maker::read`]) and bound to the network; makers are created only
+    /// by `approve_maker`, at their address.
+    #[account(mut)]
+    pub maker: UncheckedAccount<'info>,
     /// CHECK: the device's account, [DEVICE_SEED, network, sha256(device key)] at its canonical
     /// bump, created by the handler; a device key already registered is refused by name.
     #[account(mut)]
@@ -52,8 +50,9 @@ pub struct IssueDevice<'info> {
     /// mint count; Bubblegum checks that it is the tree's in the mint.
     #[account(mut)]
     pub tree_config: UncheckedAccount<'info>,
-    /// CHECK: must be the network's active tree; Bubblegum and account compression check it.
-    #[account(mut, address = network.active_tree @ RegistryError::NotActiveTree)]
+    /// CHECK: must be the network's active tree (checked by the handler); Bubblegum and account
+    /// compression check the rest.
+    #[account(mut)]
     pub merkle_tree: UncheckedAccount<'info>,
     /// CHECK: checked by address.
     #[account(address = mpl_bubblegum::ID)]
@@ -80,6 +79,12 @@ fn signature_error(e: Ed25519Error) -> Error {
 
 pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
     let network_key = ctx.accounts.network.key();
+    let (network, metadata_uri) = NetworkHead::read(&ctx.accounts.network)?;
+    require_keys_neq!(network.active_tree, Pubkey::default(), RegistryError::NoActiveTree);
+    require_keys_eq!(ctx.accounts.merkle_tree.key(), network.active_tree, RegistryError::NotActiveTree);
+    let maker_info = ctx.accounts.maker.to_account_info();
+    let maker = Maker::read(&maker_info)?;
+    require_keys_eq!(maker.network, network_key, ErrorCode::ConstraintHasOne);
     let device_info = ctx.accounts.device.to_account_info();
     // Only this instruction creates device accounts, always at the canonical address: an
     // account of this program there is the key's earlier registration.
@@ -88,7 +93,6 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
     let (address, device_bump) = fieldproof_pda::find_program_address(&[DEVICE_SEED, network_key.as_ref(), &key_hash], &crate::ID)
         .ok_or(RegistryError::WrongDeviceAddress)?;
     require_keys_eq!(device_info.key(), address, RegistryError::WrongDeviceAddress);
-    let maker = &ctx.accounts.maker;
     require!(maker.approved, RegistryError::MakerRevoked);
     require!(maker.issued < maker.quota, RegistryError::QuotaExhausted);
 
@@ -97,7 +101,7 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
         device_key: args.device_key,
         owner: ctx.accounts.owner.key(),
         kind: args.kind,
-        maker: maker.key(),
+        maker: maker_info.key(),
         nonce: args.nonce,
     }
     .digest();
@@ -107,9 +111,8 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
     require!(signed_by(&args.device_key), RegistryError::MissingDeviceSignature);
     require!(signed_by(&maker.attestation_key), RegistryError::MissingMakerSignature);
 
-    let network = &ctx.accounts.network;
     ctx.accounts.fee.burn(
-        network,
+        &network,
         &ctx.accounts.payer.to_account_info(),
         &ctx.accounts.payer.to_account_info(),
         &ctx.accounts.system_program.to_account_info(),
@@ -120,9 +123,7 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
     // before this mint, so it is known before the CPI.
     let tree = ctx.accounts.merkle_tree.key();
     let leaf_nonce = read_any_tree_config(&ctx.accounts.tree_config.to_account_info())?.num_minted;
-    let metadata = device_metadata(args.kind, &network.metadata_uri);
-    let data_hash = hash_metadata(&metadata)?;
-    let creator_hash = hash_creators(&metadata.creators);
+    let metadata = device_metadata(args.kind, &metadata_uri);
     let seeds: &[&[u8]] = &[NETWORK_SEED, network.dc_config.as_ref(), &[network.bump]];
     MintV1CpiBuilder::new(&ctx.accounts.bubblegum_program.to_account_info())
         .tree_config(&ctx.accounts.tree_config.to_account_info())
@@ -154,9 +155,9 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
         asset,
         tree,
         leaf_nonce,
-        data_hash,
-        creator_hash,
-        maker: ctx.accounts.maker.key(),
+        data_hash: network.device_data_hash(args.kind),
+        creator_hash: DEVICE_CREATOR_HASH,
+        maker: maker_info.key(),
         kind: args.kind,
         status: DeviceStatus::Active,
         location: Location::default(),
@@ -167,9 +168,7 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
         bump: device_bump,
     };
     device.try_serialize(&mut &mut device_info.try_borrow_mut_data()?[..])?;
-    let maker = &mut ctx.accounts.maker;
-    maker.issued = maker.issued.checked_add(1).ok_or(RegistryError::ArithmeticOverflow)?;
-    let network = &ctx.accounts.network;
+    Maker::write_issued(&maker_info, maker.issued.checked_add(1).ok_or(RegistryError::ArithmeticOverflow)?)?;
     emit!(DeviceIssued {
         network: network_key,
         device: address,
@@ -178,7 +177,7 @@ pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
         tree,
         leaf_nonce,
         owner: ctx.accounts.owner.key(),
-        maker: ctx.accounts.maker.key(),
+        maker: maker_info.key(),
         kind: args.kind,
         fee: network.onboarding_fee,
     });
