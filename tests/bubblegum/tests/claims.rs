@@ -9,7 +9,7 @@ use fieldproof_tests::assert_program_error;
 use fieldproof_tests::bank::with_account;
 use fieldproof_tests::tokens::SPL_TOKEN;
 use reward_pool::errors::RewardPoolError;
-use solana_instruction::AccountMeta;
+use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -165,11 +165,20 @@ async fn a_claim_in_a_network_of_2_pow_20_devices_fits_one_transaction() {
         ],
     };
     let blockhash = r.bank.ctx.last_blockhash;
-    let message = v0::Message::try_compile(&owner.pubkey(), std::slice::from_ref(&ix), &[table], blockhash).expect("compile");
-    let transaction = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&owner]).expect("sign");
-    let size = bincode::serialize(&transaction).expect("serialize").len();
+    let size_of = |ix: &Instruction| {
+        let message = v0::Message::try_compile(&owner.pubkey(), std::slice::from_ref(ix), std::slice::from_ref(&table), blockhash).expect("compile");
+        let transaction = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&owner]).expect("sign");
+        bincode::serialize(&transaction).expect("serialize").len()
+    };
+    let size = size_of(&ix);
     println!("claim in a 2^20-device network: {size} bytes (limit 1232)");
     assert!(size <= 1232, "the claim transaction is {size} bytes");
+    // A device with a Bubblegum delegate set names it in the proof: 32 bytes more, still one
+    // transaction (the SDK sends a first claim's token-account creation apart when both do not fit).
+    let mut delegated = reward_pool::instructions::ClaimArgs { cumulative_amount: amount, proof: vec![[0; 32]; 20], ownership: r.ownership() };
+    delegated.ownership.delegate = Some(Pubkey::new_unique());
+    let delegated = pool.claim_ix_with(&r, &owner.pubkey(), &device, &owner.pubkey(), owners, delegated, r.proof_accounts(&device.info));
+    assert!(size_of(&delegated) <= 1232, "a delegated claim is {} bytes", size_of(&delegated));
 
     // The same instruction executes: the owner is paid.
     r.bank.send(&[ix], &[&owner]).await.expect("claim");
