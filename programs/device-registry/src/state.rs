@@ -72,15 +72,27 @@ impl NetworkHead {
     /// The head of the network at `account`, which must be a network of this program, and its
     /// metadata URI.
     pub fn read(account: &AccountInfo) -> Result<(Self, String)> {
-        require_keys_eq!(*account.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
-        let data = account.try_borrow_data()?;
-        require!(data.len() > 8 && data[..8] == *NetworkConfig::DISCRIMINATOR, ErrorCode::AccountDiscriminatorMismatch);
+        let data = Self::network_data(account)?;
         let mut rest = &data[8..];
         let head = Self::deserialize(&mut rest).map_err(|_| ErrorCode::AccountDidNotDeserialize)?;
         let uri = String::deserialize(&mut rest).map_err(|_| ErrorCode::AccountDidNotDeserialize)?;
         Ok((head, uri))
     }
 
+    /// The active tree of the network at `account`, read alone where the head has it; `None` when
+    /// the account is not a network.
+    pub fn active_tree(account: &AccountInfo) -> Option<Pubkey> {
+        const AT: usize = 8 + 32 * 4 + 8 * 2;
+        let data = Self::network_data(account).ok()?;
+        data.get(AT..AT + 32).and_then(|key| <[u8; 32]>::try_from(key).ok()).map(Pubkey::new_from_array)
+    }
+
+    fn network_data<'a>(account: &'a AccountInfo) -> Result<std::cell::Ref<'a, &'a mut [u8]>> {
+        require_keys_eq!(*account.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+        let data = account.try_borrow_data()?;
+        require!(data.len() > 8 && data[..8] == *NetworkConfig::DISCRIMINATOR, ErrorCode::AccountDiscriminatorMismatch);
+        Ok(data)
+    }
     /// The data hash of every cNFT of a device of `kind` issued now.
     pub fn device_data_hash(&self, kind: DeviceKind) -> [u8; 32] {
         self.device_data_hashes[usize::from(kind.code())]
@@ -303,6 +315,12 @@ mod tests {
         assert_eq!(NetworkHead::deserialize(&mut rest).unwrap(), network.head());
         assert_eq!(String::deserialize(&mut rest).unwrap(), network.metadata_uri);
         assert_eq!(network.head().device_data_hash(DeviceKind::Mapper), [10; 32]);
+
+        let key = Pubkey::new_unique();
+        let mut lamports = 0;
+        let info = AccountInfo::new(&key, false, false, &mut lamports, &mut data, &crate::ID, false);
+        assert_eq!(NetworkHead::active_tree(&info), Some(network.active_tree));
+        assert_eq!(NetworkHead::read(&info).unwrap(), (network.head(), network.metadata_uri.clone()));
     }
 
     #[test]

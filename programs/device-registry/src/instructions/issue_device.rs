@@ -34,7 +34,9 @@ pub struct IssueDevice<'info> {
     /// are created only by `initialize_network`, at their address, so an account of this program
     /// with a network's discriminator is a network. Checked for an active tree before
     /// `merkle_tree` is: a network without one has only the default key as its tree, which no
-    /// transaction can pass as writable.
+    /// transaction can pass as writable. (One that is not a network passes here, and the
+    /// handler's read names why.)
+    #[account(constraint = NetworkHead::active_tree(&network) != Some(Pubkey::default()) @ RegistryError::NoActiveTree)]
     pub network: UncheckedAccount<'info>,
     /// CHECK: read in place ([`Maker::read`]) and bound to the network; makers are created only
     /// by `approve_maker`, at their address.
@@ -80,7 +82,6 @@ fn signature_error(e: Ed25519Error) -> Error {
 pub fn handler(ctx: Context<IssueDevice>, args: IssueDeviceArgs) -> Result<()> {
     let network_key = ctx.accounts.network.key();
     let (network, metadata_uri) = NetworkHead::read(&ctx.accounts.network)?;
-    require_keys_neq!(network.active_tree, Pubkey::default(), RegistryError::NoActiveTree);
     require_keys_eq!(ctx.accounts.merkle_tree.key(), network.active_tree, RegistryError::NotActiveTree);
     let maker_info = ctx.accounts.maker.to_account_info();
     let maker = Maker::read(&maker_info)?;
