@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -200,6 +201,9 @@ where
     unreachable!("the loop returns by its fourth attempt")
 }
 
+/// Blocks read from the chain at once, at most, when an epoch's input names blocks the store lacks.
+const CONCURRENT_READS: usize = 16;
+
 /// Blocks read once and kept in the store (`chain_blocks`).
 #[derive(Clone)]
 pub struct BlockCache {
@@ -208,15 +212,20 @@ pub struct BlockCache {
 }
 
 impl BlockCache {
-    /// The blocks at `slots`, from the store, the rest from the chain (then stored).
+    /// The blocks at `slots`, from the store, the rest from the chain (then stored). An epoch's
+    /// beacons name tens of thousands of blocks the store may lack: they are read
+    /// [`CONCURRENT_READS`] at a time and stored in transactions of many rows, not one round trip
+    /// and one durable write each (which took most of a million-device epoch's time).
     pub async fn blocks(&self, slots: &BTreeSet<u64>) -> Result<Blocks, BlockError> {
         let mut found = self.stored(slots).await?;
         let missing: Vec<u64> = slots.iter().copied().filter(|s| !found.contains_key(s)).collect();
-        for slot in &missing {
-            let block = self.source.block(*slot).await?;
-            self.keep(*slot, block).await?;
-            found.insert(*slot, block);
-        }
+        let read: Vec<(u64, Option<Block>)> = futures_util::stream::iter(missing)
+            .map(|slot| async move { self.source.block(slot).await.map(|block| (slot, block)) })
+            .buffered(CONCURRENT_READS)
+            .try_collect()
+            .await?;
+        self.keep_all(&read).await?;
+        found.extend(read);
         Ok(found)
     }
 
@@ -251,12 +260,26 @@ impl BlockCache {
     }
 
     async fn keep(&self, slot: u64, block: Option<Block>) -> Result<(), BlockError> {
-        sqlx::query("INSERT INTO chain_blocks (slot, hash, time_ms) VALUES ($1, $2, $3) ON CONFLICT (slot) DO NOTHING")
-            .bind(i64::try_from(slot).unwrap_or(i64::MAX))
-            .bind(block.map(|b| b.hash.to_vec()))
-            .bind(block.map(|b| b.time_ms))
-            .execute(self.store.pool())
-            .await?;
+        self.keep_all(&[(slot, block)]).await
+    }
+
+    /// Stores `blocks` in one transaction, rows of [`MAX_BINDS`](crate::storage::MAX_BINDS)
+    /// values per statement.
+    async fn keep_all(&self, blocks: &[(u64, Option<Block>)]) -> Result<(), BlockError> {
+        const COLUMNS: usize = 3;
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store.pool().begin().await?;
+        for chunk in blocks.chunks(crate::storage::MAX_BINDS / COLUMNS) {
+            let sql = format!("INSERT INTO chain_blocks (slot, hash, time_ms) VALUES {} ON CONFLICT (slot) DO NOTHING", crate::storage::value_rows(chunk.len(), COLUMNS));
+            let mut query = sqlx::query(&sql);
+            for (slot, block) in chunk {
+                query = query.bind(i64::try_from(*slot).unwrap_or(i64::MAX)).bind(block.map(|b| b.hash.to_vec())).bind(block.map(|b| b.time_ms));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

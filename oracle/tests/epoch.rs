@@ -241,3 +241,28 @@ fn the_same_inputs_give_the_same_bytes_on_every_back_end_and_core_count() {
     }
     assert!(results.len() >= 2);
 }
+
+/// An epoch's beacons name many blocks the store lacks: they are all read from the chain, each
+/// the chain's, and kept, so the next epoch reads them from the store (here a chain with another
+/// seed would give other hashes, and does not get asked). More slots than one statement holds, a
+/// slot beyond the chain among them, in both back ends.
+#[tokio::test]
+async fn blocks_the_store_lacks_are_read_from_the_chain_and_kept() {
+    use fieldproof_oracle::chain_blocks::{BlockSource, SimulatedChain};
+    for (store, _dir) in support::stores().await {
+        let chain = SimulatedChain::default();
+        let slots: std::collections::BTreeSet<u64> = (0..1_000u64).map(|i| 1_000 + 7 * i).chain([u64::MAX]).collect();
+        let cache = BlockCache { store: store.clone(), source: BlockSource::Simulated(chain.clone()) };
+        let read = cache.blocks(&slots).await.unwrap();
+        assert_eq!(read.len(), slots.len());
+        for slot in &slots {
+            assert_eq!(read[slot], chain.block(*slot), "slot {slot}");
+        }
+        assert_eq!(read[&u64::MAX], None, "beyond the chain: kept as no block");
+
+        let other = SimulatedChain { seed: "another chain".into(), ..SimulatedChain::default() };
+        assert_ne!(other.block(1_000), chain.block(1_000));
+        let kept = BlockCache { store: store.clone(), source: BlockSource::Simulated(other) };
+        assert_eq!(kept.blocks(&slots).await.unwrap(), read, "every block came from the store");
+    }
+}
