@@ -24,12 +24,12 @@ pub struct ReportSet<'a> {
 
 /// Every report of `kinds` signed in `span` among the segments of `set`, decoded.
 pub async fn log_reports(set: &ReportSet<'_>, kinds: &[ReportKind], span: Window) -> Result<Vec<InputReport>, EpochError> {
-    let reports = crate::log::read_segments(set.objects, set.segments).await.map_err(|e| EpochError::Log(e.to_string()))?;
-    Ok(reports
-        .into_par_iter()
-        .filter(|(r, _)| kinds.contains(&r.body.kind()) && span.contains(i64::try_from(r.body.header().timestamp_ms).unwrap_or(i64::MAX)))
-        .map(|(r, _)| InputReport { id: r.report_id().0, body: r.body })
-        .collect())
+    crate::log::scan_segments(set.objects, set.segments, |r| {
+        let wanted = kinds.contains(&r.body.kind()) && span.contains(i64::try_from(r.body.header().timestamp_ms).unwrap_or(i64::MAX));
+        wanted.then(|| InputReport { id: r.report_id().0, body: r.body })
+    })
+    .await
+    .map_err(|e| EpochError::Log(e.to_string()))
 }
 
 /// Every report of `kinds` signed in `span` in the database's index, decoded.

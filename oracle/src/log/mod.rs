@@ -27,6 +27,8 @@ pub use union::{gather, local, Gathered, PeerLog};
 pub use recent::RecentReports;
 pub use writer::{InsertOutcome, ReportWriter, SealingHandle, WriterConfig};
 
+use futures_util::{StreamExt, TryStreamExt};
+use rayon::prelude::*;
 use fieldproof_reports::SignedReport;
 use object_store::path::Path;
 use serde::{Deserialize, Serialize};
@@ -166,7 +168,37 @@ pub async fn read_segments(objects: &Objects, hashes: &[[u8; 32]]) -> Result<Vec
         let bytes = objects.get(&segment_path(hash)).await?.ok_or_else(|| LogError::MissingSegment { hash: hex::encode(hash) })?;
         let wire = segment::decode(&bytes, hash)?;
         let reports = segment::reports(&wire)?;
-        out.extend(reports.into_iter().zip(wire));
+        out.extend(reports.into_iter().zip(wire.iter().map(|w| w.to_vec())));
+    }
+    Ok(out)
+}
+
+/// Segments fetched at once by [`scan_segments`]: object stores answer each request after a
+/// round trip.
+const CONCURRENT_FETCHES: usize = 8;
+
+/// Every report of the segments `hashes` names, each decoded once, on every core, and passed
+/// through `keep`, which may drop it: what an epoch reads. Unlike [`read_segments`] it holds
+/// neither the reports' bytes nor the reports `keep` drops, and fetches several segments at once.
+pub async fn scan_segments<T: Send>(objects: &Objects, hashes: &[[u8; 32]], keep: impl Fn(SignedReport) -> Option<T> + Sync) -> Result<Vec<T>, LogError> {
+    let mut fetched = futures_util::stream::iter(hashes.iter().copied())
+        .map(|hash| {
+            let objects = objects.clone();
+            async move {
+                let bytes = objects.get(&segment_path(&hash)).await?;
+                bytes.map(|b| (hash, b)).ok_or_else(|| LogError::MissingSegment { hash: hex::encode(hash) })
+            }
+        })
+        .buffered(CONCURRENT_FETCHES);
+    let mut out = Vec::new();
+    while let Some((hash, bytes)) = fetched.try_next().await? {
+        let wire = segment::decode(&bytes, &hash)?;
+        let kept: Vec<Option<T>> = wire
+            .par_iter()
+            .enumerate()
+            .map(|(index, bytes)| SignedReport::from_bytes(bytes).map(&keep).map_err(|e| segment::SegmentError::Report { index, reason: e.to_string() }))
+            .collect::<Result<_, _>>()?;
+        out.extend(kept.into_iter().flatten());
     }
     Ok(out)
 }

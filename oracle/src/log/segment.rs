@@ -48,7 +48,7 @@ pub fn encode(mut entries: Vec<Entry>) -> (Vec<u8>, [u8; 32]) {
 }
 
 /// The wire bytes of every report of a segment, checked against the hash it is named by.
-pub fn decode(bytes: &[u8], expected: &[u8; 32]) -> Result<Vec<Vec<u8>>, SegmentError> {
+pub fn decode<'a>(bytes: &'a [u8], expected: &[u8; 32]) -> Result<Vec<&'a [u8]>, SegmentError> {
     let actual = solana_sha256_hasher::hash(bytes).to_bytes();
     if actual != *expected {
         return Err(SegmentError::WrongHash { expected: hex::encode(expected), actual: hex::encode(actual) });
@@ -62,7 +62,7 @@ pub fn decode(bytes: &[u8], expected: &[u8; 32]) -> Result<Vec<Vec<u8>>, Segment
         if after.len() < len {
             return Err(SegmentError::Malformed("a report runs past the end".into()));
         }
-        reports.push(after[..len].to_vec());
+        reports.push(&after[..len]);
         rest = &after[len..];
     }
     if !rest.is_empty() {
@@ -72,8 +72,8 @@ pub fn decode(bytes: &[u8], expected: &[u8; 32]) -> Result<Vec<Vec<u8>>, Segment
 }
 
 /// Decodes a segment's reports.
-pub fn reports(wire: &[Vec<u8>]) -> Result<Vec<SignedReport>, SegmentError> {
-    wire.iter().enumerate().map(|(index, bytes)| SignedReport::from_bytes(bytes).map_err(|e| SegmentError::Report { index, reason: e.to_string() })).collect()
+pub fn reports<B: AsRef<[u8]>>(wire: &[B]) -> Result<Vec<SignedReport>, SegmentError> {
+    wire.iter().enumerate().map(|(index, bytes)| SignedReport::from_bytes(bytes.as_ref()).map_err(|e| SegmentError::Report { index, reason: e.to_string() })).collect()
 }
 
 fn take_u32(bytes: &[u8]) -> Result<(u32, &[u8]), SegmentError> {
@@ -97,7 +97,7 @@ mod tests {
         let (a, hash_a) = encode(vec![entry(2, 10), entry(1, 20), entry(3, 10)]);
         let (b, hash_b) = encode(vec![entry(1, 20), entry(3, 10), entry(2, 10), entry(1, 20)]);
         assert_eq!((a.clone(), hash_a), (b, hash_b));
-        assert_eq!(decode(&a, &hash_a).unwrap(), vec![vec![2; 3], vec![3; 3], vec![1; 3]], "signed time, then id; once each");
+        assert_eq!(decode(&a, &hash_a).unwrap(), vec![&[2; 3][..], &[3; 3][..], &[1; 3][..]], "signed time, then id; once each");
     }
 
     #[test]
@@ -108,6 +108,6 @@ mod tests {
         let truncated_hash = solana_sha256_hasher::hash(truncated).to_bytes();
         assert!(matches!(decode(truncated, &truncated_hash), Err(SegmentError::Malformed(_))));
         let (empty, empty_hash) = encode(vec![]);
-        assert_eq!(decode(&empty, &empty_hash).unwrap(), Vec::<Vec<u8>>::new());
+        assert_eq!(decode(&empty, &empty_hash).unwrap(), Vec::<&[u8]>::new());
     }
 }

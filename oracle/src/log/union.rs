@@ -85,7 +85,7 @@ async fn held(store: &Store, buckets: &RangeInclusive<u64>) -> Result<BTreeSet<[
 /// Fetches, checks, keeps and indexes one peer segment; why not, when it is refused.
 async fn fetch(store: &Store, objects: &Objects, peer: &PeerLog, hash: &[u8; 32], bucket: u64, bucket_ms: i64, listed: &fieldproof_sdk::LogSegment) -> Result<(), String> {
     let bytes = peer.client.log_segment(hash).await.map_err(|e| e.to_string())?.ok_or("the peer listed it but does not serve it")?;
-    let wire = segment::decode(&bytes, hash).map_err(|e| e.to_string())?;
+    let wire: Vec<Vec<u8>> = segment::decode(&bytes, hash).map_err(|e| e.to_string())?.into_iter().map(<[u8]>::to_vec).collect();
     let reports = segment::reports(&wire).map_err(|e| e.to_string())?;
     let checked: Vec<Result<(), String>> = reports
         .par_iter()
