@@ -444,7 +444,7 @@ pub async fn judge_all(store: &Store, directory: &DeviceDirectory) -> anyhow::Re
         let (kinds, span) = stream_input(stream, window, &config);
         let reports = read_reports(store, kinds, span).await?;
         let blocks = cache.blocks(&crate::epoch::entropy_slots(&reports)).await?;
-        let facts = ChainFacts { directory: &directory.entries, blocks: &blocks, denylist: &denylist };
+        let facts = ChainFacts::new(&directory.entries, &blocks, &denylist);
         let verdicts = match stream {
             RewardStream::Coverage => crate::verify::judge_coverage(reports, window, &facts, &config).verdicts,
             RewardStream::Mapping => crate::verify::judge_mapping(reports, window, &facts, &config).verdicts,

@@ -490,7 +490,7 @@ fn self_dealt_session(hotspot: &SimDevice, at: u64, rng: &mut StdRng) -> SignedR
     };
     use ed25519_dalek::Signer as _;
     session.router_signature = hotspot.key.sign(&session.session_bytes()).to_bytes();
-    sign(ReportBody::DataTransfer(session), &hotspot.key)
+    sign(session.into(), &hotspot.key)
 }
 
 fn free_spot(rng: &mut StdRng, placed: &[(f64, f64)]) -> (f64, f64) {

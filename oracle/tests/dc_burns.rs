@@ -84,7 +84,7 @@ impl Setup {
             };
             use ed25519_dalek::Signer as _;
             session.router_signature = countersigner.sign(&session.session_bytes()).to_bytes();
-            let report = ReportBody::DataTransfer(session).sign(&self.hotspot).unwrap();
+            let report = ReportBody::from(session).sign(&self.hotspot).unwrap();
             writer.insert(NewReport::accepted(&report, report.to_bytes(), at_ms as i64, "test".into())).await.unwrap();
         }
         let mut directory = Directory::new();
@@ -93,7 +93,7 @@ impl Setup {
         let reports = read_reports(&self.store, &[ReportKind::DataTransfer], window).await.unwrap();
         let digest = input_digest(&reports);
         let (blocks, denylist) = (Default::default(), Denylist::default());
-        let facts = ChainFacts { directory: &directory, blocks: &blocks, denylist: &denylist };
+        let facts = ChainFacts::new(&directory, &blocks, &denylist);
         let judged = judge_coverage(reports, window, &facts, &VerificationConfig::default());
         self.store.save_judgement("coverage", 0, window, &digest, &[ReportKind::DataTransfer], &judged.verdicts).await.unwrap();
     }

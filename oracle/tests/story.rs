@@ -60,7 +60,7 @@ fn session(hotspot: &SigningKey, at_ms: u64, escrow: &Pubkey, router: &SigningKe
         router_signature: [0; 64],
     };
     session.countersign(router).unwrap();
-    fieldproof_reports::ReportBody::DataTransfer(session).sign(hotspot).unwrap()
+    fieldproof_reports::ReportBody::from(session).sign(hotspot).unwrap()
 }
 
 fn chain(url: &str) -> RpcChain {

@@ -134,13 +134,13 @@ impl World {
 
     fn coverage(&self, reports: &[InputReport]) -> Verdicts {
         let blocks = Self::blocks(reports);
-        let facts = ChainFacts { directory: &self.directory, blocks: &blocks, denylist: &self.denylist };
+        let facts = ChainFacts::new(&self.directory, &blocks, &self.denylist);
         Verdicts::of(judge_coverage(reports.to_vec(), WINDOW, &facts, &VerificationConfig::default()).verdicts)
     }
 
     fn mapping(&self, reports: &[InputReport]) -> Verdicts {
         let blocks = Self::blocks(reports);
-        let facts = ChainFacts { directory: &self.directory, blocks: &blocks, denylist: &self.denylist };
+        let facts = ChainFacts::new(&self.directory, &blocks, &self.denylist);
         Verdicts::of(judge_mapping(reports.to_vec(), WINDOW, &facts, &VerificationConfig::default()).verdicts)
     }
 }
@@ -375,7 +375,7 @@ fn a_session_counts_only_with_its_routers_signature() {
             router_signature: [0; 64],
         };
         s.router_signature = signer.sign(&s.session_bytes()).to_bytes();
-        report(ReportBody::DataTransfer(s))
+        report(s.into())
     };
     let countersigned = session(1, 100, &router);
     let self_dealt = session(2, 100, &hotspot);

@@ -1,7 +1,9 @@
 //! Coverage units of one epoch: who beaconed and was heard, who heard whom, scaled by density.
 //! Only the rules that rank reports against each other live here; every report reaching this
 //! point was judged valid by the verifier.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use h3o::{CellIndex, Resolution};
 use rayon::prelude::*;
@@ -29,28 +31,40 @@ pub fn coverage_units(
     seed: &[u8; 32],
     config: &RewardConfig,
 ) -> BTreeMap<[u8; 32], u128> {
-    let sender: HashMap<[u8; 32], [u8; 32]> = beacons.iter().map(|b| (b.id, b.device)).collect();
-    // (beacon, witness) pairs of known beacons, self-witnesses out, sorted and deduplicated: each
-    // beacon's witnesses are then one contiguous run. Sorting fixes the order whatever the
-    // database's, so the result never depends on it.
-    let mut heard_by: Vec<([u8; 32], [u8; 32])> =
-        witnesses.par_iter().filter(|w| sender.get(&w.beacon_id).is_some_and(|s| *s != w.device)).map(|w| (w.beacon_id, w.device)).collect();
-    heard_by.par_sort_unstable();
-    heard_by.dedup();
-    let heard: HashSet<[u8; 32]> = heard_by.chunk_by(|a, b| a.0 == b.0).filter_map(|run| sender.get(&run[0].0).copied()).collect();
+    // Beacons and (beacon, witness) pairs both in beacon order, each beacon's witnesses one
+    // contiguous run, joined by walking the two lists side by side. Sorting fixes the order
+    // whatever the database's, so the result never depends on it.
+    let mut senders: Vec<Pair> = beacons.par_iter().map(|b| (b.id, b.device)).collect();
+    senders.par_sort_unstable();
+    let mut pairs: Vec<Pair> = witnesses.par_iter().map(|w| (w.beacon_id, w.device)).collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    // Each known beacon heard by another device than its sender: its sender and its run of
+    // witnesses.
+    let mut heard_by: Vec<([u8; 32], &[Pair])> = Vec::new();
+    let mut known = senders.iter().peekable();
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        while known.next_if(|(id, _)| *id < run[0].0).is_some() {}
+        if let Some((_, sender)) = known.next_if(|(id, _)| *id == run[0].0) {
+            if run.iter().any(|(_, w)| w != sender) {
+                heard_by.push((*sender, run));
+            }
+        }
+    }
+    let heard: HashSet<[u8; 32]> = heard_by.iter().map(|(sender, _)| *sender).collect();
 
     let mut earned: Vec<([u8; 32], u128)> = heard_by
-        .par_chunk_by(|a, b| a.0 == b.0)
-        .flat_map_iter(|run| {
-            let beacon_id = run[0].0;
-            let mut rewarded: Vec<[u8; 32]> = run.iter().filter(|(_, w)| heard.contains(w)).map(|(_, w)| *w).collect();
+        .par_iter()
+        .flat_map_iter(|(sender, run)| {
+            let beacon_id = &run[0].0;
+            let mut rewarded: Vec<[u8; 32]> = run.iter().map(|(_, w)| *w).filter(|w| w != sender && heard.contains(w)).collect();
             // Ranking only matters when the cap leaves some out: only then is anything hashed.
             if rewarded.len() > config.max_rewarded_witnesses {
-                let mut ranked: Vec<([u8; 32], [u8; 32])> = rewarded.iter().map(|w| (solana_sha256_hasher::hashv(&[seed, &beacon_id, w]).to_bytes(), *w)).collect();
+                let mut ranked: Vec<([u8; 32], [u8; 32])> = rewarded.iter().map(|w| (solana_sha256_hasher::hashv(&[seed, beacon_id, w]).to_bytes(), *w)).collect();
                 ranked.sort_unstable();
                 rewarded = ranked.into_iter().take(config.max_rewarded_witnesses).map(|(_, w)| w).collect();
             }
-            let beacon = (!rewarded.is_empty()).then(|| sender.get(&beacon_id).map(|d| (*d, u128::from(config.beacon_units)))).flatten();
+            let beacon = (!rewarded.is_empty()).then(|| (*sender, u128::from(config.beacon_units)));
             rewarded.into_iter().map(|w| (w, u128::from(config.witness_units))).chain(beacon).collect::<Vec<_>>()
         })
         .collect();
@@ -60,6 +74,9 @@ pub fn coverage_units(
     let units: Vec<([u8; 32], u128)> = earned.chunk_by(|a, b| a.0 == b.0).map(|run| (run[0].0, run.iter().map(|(_, u)| u).sum())).collect();
     scale_by_density(units, location_of, config)
 }
+
+/// (beacon id, device): a beacon's sender, or one of its witnesses.
+type Pair = ([u8; 32], [u8; 32]);
 
 /// Fixed-point scale of units, so that density's division keeps six decimal places.
 pub const UNIT_SCALE: u128 = 1_000_000;
@@ -98,6 +115,7 @@ fn scale_by_density(units: Vec<([u8; 32], u128)>, location_of: impl Fn(&[u8; 32]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use foldhash::HashSetExt;
     use h3o::LatLng;
 
     const SEED: [u8; 32] = [42; 32];

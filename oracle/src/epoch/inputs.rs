@@ -24,10 +24,12 @@ pub struct ReportSet<'a> {
 
 /// Every report of `kinds` signed in `span` among the segments of `set`, decoded.
 pub async fn log_reports(set: &ReportSet<'_>, kinds: &[ReportKind], span: Window) -> Result<Vec<InputReport>, EpochError> {
-    crate::log::scan_segments(set.objects, set.segments, |r| {
-        let wanted = kinds.contains(&r.body.kind()) && span.contains(i64::try_from(r.body.header().timestamp_ms).unwrap_or(i64::MAX));
-        wanted.then(|| InputReport { id: r.report_id().0, body: r.body })
-    })
+    crate::log::scan_segments(
+        set.objects,
+        set.segments,
+        |kind, header| kinds.contains(&kind) && span.contains(i64::try_from(header.timestamp_ms).unwrap_or(i64::MAX)),
+        |report, id| InputReport { id: id.0, body: report.body },
+    )
     .await
     .map_err(|e| EpochError::Log(e.to_string()))
 }
@@ -54,14 +56,13 @@ fn decode(rows: Vec<([u8; 32], Vec<u8>)>) -> Result<Vec<InputReport>, EpochError
 /// sha256 over the domain and every report id of the input, in id order: two oracles with the
 /// same digest judged the same reports.
 pub fn input_digest(reports: &[InputReport]) -> [u8; 32] {
-    let mut ids: Vec<&[u8; 32]> = reports.iter().map(|r| &r.id).collect();
+    // The ids side by side (not references to them): sorting compares neighbours in memory.
+    let mut ids: Vec<[u8; 32]> = reports.par_iter().map(|r| r.id).collect();
     ids.par_sort_unstable();
     ids.dedup();
     let mut hasher = solana_sha256_hasher::Hasher::default();
     hasher.hash(INPUT_DOMAIN);
-    for id in ids {
-        hasher.hash(id);
-    }
+    hasher.hash(ids.as_flattened());
     hasher.result().to_bytes()
 }
 

@@ -1,7 +1,7 @@
 //! Reward epochs: from one epoch's reports to the pool's reward file.
 //!
-//! The computation is a pure function of the epoch's input: the reports of its window (in the
-//! canonical order, whatever the order they arrived in), the chain facts it records (the device
+//! The computation is a pure function of the epoch's input: the reports of its window (each once,
+//! whatever the order they arrived in), the chain facts it records (the device
 //! directory at a slot, the blocks its reports' entropy names, the denylist), the rules'
 //! configuration, the emission and the previous epoch's file. The same input gives a
 //! byte-identical file and root on any machine, with any number of cores, on SQLite or
@@ -37,7 +37,6 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::chain_blocks::{BlockCache, BlockError};
-use crate::devices::DeviceEntry;
 use crate::storage::StoreError;
 use crate::verify::{Blocks, ChainFacts, Judged, VerificationConfig, Window};
 
@@ -236,16 +235,16 @@ pub async fn compute(
     let started = std::time::Instant::now();
     let (kinds, span) = stream_input(spec.stream, window, inputs.verification);
     let reports = log_reports(&inputs.reports, kinds, span).await?;
+    let segments_read = started.elapsed();
     let digest = input_digest(&reports);
     let report_count = reports.len() as u64;
     let blocks = inputs.blocks.blocks(&inputs::entropy_slots(&reports)).await?;
     let read = started.elapsed();
-    let facts = ChainFacts { directory: &inputs.directory.entries, blocks: &blocks, denylist: inputs.denylist };
-    let devices = &inputs.directory.entries;
+    let facts = ChainFacts::new(&inputs.directory.entries, &blocks, inputs.denylist);
     let (units, verdicts, cells) = match spec.stream {
         RewardStream::Coverage => {
             let judged = crate::verify::judge_coverage(reports, window, &facts, inputs.verification);
-            let units = coverage_units(&judged.beacons, &judged.witnesses, |d| devices.get(d).and_then(|e| e.location_h3), &judged.selection_seed, config);
+            let units = coverage_units(&judged.beacons, &judged.witnesses, |d| facts.entry(d).and_then(|e| e.location_h3), &judged.selection_seed, config);
             (units, judged.verdicts, None)
         }
         RewardStream::Mapping => {
@@ -256,7 +255,7 @@ pub async fn compute(
         }
     };
     let judged_at = started.elapsed();
-    let (by_asset, devices_without_asset) = units_by_asset(units, devices);
+    let (by_asset, devices_without_asset) = units_by_asset(units, |d| facts.entry(d).and_then(|e| e.asset));
     if devices_without_asset > 0 {
         tracing::warn!(pool = %spec.pool, epoch = spec.epoch, devices = devices_without_asset, "devices earned units but have no cNFT in the directory; they are paid nothing");
     }
@@ -314,7 +313,8 @@ pub async fn compute(
         epoch = spec.epoch,
         reports = report_count,
         leaves = manifest.leaf_count,
-        read_ms = read.as_millis() as u64,
+        read_ms = segments_read.as_millis() as u64,
+        blocks_ms = (read - segments_read).as_millis() as u64,
         judge_ms = (judged_at - read).as_millis() as u64,
         file_ms = (started.elapsed() - judged_at).as_millis() as u64,
         "epoch computed"
@@ -341,9 +341,9 @@ impl RewardStream {
 }
 
 /// Units per asset (summed where two devices share one), and how many earning devices have none.
-fn units_by_asset(units: BTreeMap<[u8; 32], u128>, devices: &BTreeMap<[u8; 32], DeviceEntry>) -> (BTreeMap<[u8; 32], u128>, u64) {
+fn units_by_asset(units: BTreeMap<[u8; 32], u128>, asset_of: impl Fn(&[u8; 32]) -> Option<[u8; 32]> + Sync) -> (BTreeMap<[u8; 32], u128>, u64) {
     // A directory lookup per device: spread over every core.
-    let found: Vec<Option<([u8; 32], u128)>> = units.par_iter().map(|(device, u)| devices.get(device).and_then(|e| e.asset).map(|asset| (asset, *u))).collect();
+    let found: Vec<Option<([u8; 32], u128)>> = units.par_iter().map(|(device, u)| asset_of(device).map(|asset| (asset, *u))).collect();
     let devices_without_asset = found.iter().filter(|f| f.is_none()).count() as u64;
     let mut assets: Vec<([u8; 32], u128)> = found.into_iter().flatten().collect();
     // Sorted, then merged: the map is bulk-built from ordered, distinct keys.

@@ -29,7 +29,7 @@ pub use writer::{InsertOutcome, ReportWriter, SealingHandle, WriterConfig};
 
 use futures_util::{StreamExt, TryStreamExt};
 use rayon::prelude::*;
-use fieldproof_reports::SignedReport;
+use fieldproof_reports::{ReportHeader, ReportId, ReportKind, SignedReport};
 use object_store::path::Path;
 use serde::{Deserialize, Serialize};
 
@@ -177,11 +177,17 @@ pub async fn read_segments(objects: &Objects, hashes: &[[u8; 32]]) -> Result<Vec
 /// round trip.
 const CONCURRENT_FETCHES: usize = 8;
 
-/// Every report of the segments `hashes` names, each decoded once, on every core, and passed
-/// through `keep`, which may drop it: what an epoch reads. Unlike [`read_segments`] it holds
-/// neither the reports' bytes nor the reports `keep` drops, and fetches several segments at once.
-pub async fn scan_segments<T: Send>(objects: &Objects, hashes: &[[u8; 32]], keep: impl Fn(SignedReport) -> Option<T> + Sync) -> Result<Vec<T>, LogError> {
-    let mut fetched = futures_util::stream::iter(hashes.iter().copied())
+/// The reports of the segments `hashes` names that `wanted` picks by kind and header (read from
+/// the first bytes, before anything is decoded), each decoded once with its id, on every core,
+/// and passed through `keep`: what an epoch reads. Unlike [`read_segments`] it holds neither the
+/// reports' bytes nor the reports it passes over, and fetches several segments at once.
+pub async fn scan_segments<T: Send>(
+    objects: &Objects,
+    hashes: &[[u8; 32]],
+    wanted: impl Fn(ReportKind, &ReportHeader) -> bool + Sync,
+    keep: impl Fn(SignedReport, ReportId) -> T + Sync,
+) -> Result<Vec<T>, LogError> {
+    let fetched = futures_util::stream::iter(hashes.iter().copied())
         .map(|hash| {
             let objects = objects.clone();
             async move {
@@ -190,15 +196,27 @@ pub async fn scan_segments<T: Send>(objects: &Objects, hashes: &[[u8; 32]], keep
             }
         })
         .buffered(CONCURRENT_FETCHES);
-    let mut out = Vec::new();
-    while let Some((hash, bytes)) = fetched.try_next().await? {
-        let wire = segment::decode(&bytes, &hash)?;
-        let kept: Vec<Option<T>> = wire
-            .par_iter()
+    let scan = |hash: &[u8; 32], bytes: &[u8]| -> Result<Vec<Option<T>>, segment::SegmentError> {
+        let wire = segment::decode(bytes, hash)?;
+        wire.par_iter()
             .enumerate()
-            .map(|(index, bytes)| SignedReport::from_bytes(bytes).map(&keep).map_err(|e| segment::SegmentError::Report { index, reason: e.to_string() }))
-            .collect::<Result<_, _>>()?;
-        out.extend(kept.into_iter().flatten());
+            .map(|(index, bytes)| match SignedReport::peek(bytes) {
+                Some((kind, header)) if !wanted(kind, &header) => Ok(None),
+                // Decoded even when the peek failed, for the decoder's account of what is wrong.
+                _ => SignedReport::from_bytes_with_id(bytes)
+                    .map(|(report, id)| Some(keep(report, id)))
+                    .map_err(|e| segment::SegmentError::Report { index, reason: e.to_string() }),
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    // Segments are checked (each one's hash) and decoded a fetched group at a time, the group's
+    // segments side by side on every core.
+    let mut groups = fetched.try_chunks(CONCURRENT_FETCHES);
+    while let Some(group) = groups.try_next().await.map_err(|e| e.1)? {
+        let scanned: Vec<Vec<Option<T>>> = group.par_iter().map(|(hash, bytes)| scan(hash, bytes)).collect::<Result<_, _>>()?;
+        // Moved once, from where they were decoded to the epoch's list.
+        out.extend(scanned.into_iter().flatten().flatten());
     }
     Ok(out)
 }

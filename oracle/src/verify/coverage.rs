@@ -6,14 +6,14 @@
 //! exactly one epoch. The epoch's input therefore holds the beacons signed a little before its
 //! window (to recognise their witnesses as another epoch's) and the witnesses signed a little
 //! after it.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt};
 
 use fieldproof_reports::{BeaconReport, DataTransferReport, HeartbeatReport, ReportBody, WitnessReport};
 use rayon::prelude::*;
 
 use super::physics::{cell_center, max_rssi_ddbm, Site};
 use super::region::{region_of, Region};
-use super::{count, ChainFacts, InputReport, Judged, Reason, VerificationConfig, Window};
+use super::{count, first_of_each, prefix, ChainFacts, InputReport, Known, Judged, Reason, VerificationConfig, Window};
 use crate::devices::{DeviceEntry, DeviceKind};
 
 /// A valid beacon of the epoch.
@@ -45,102 +45,116 @@ pub struct CoverageJudgement {
 /// Domain of the witness selection seed.
 const SELECTION_DOMAIN: &[u8] = b"fieldproof:witness-selection:v1";
 
-/// A witness report with the beacon whose payload it heard (if any), and its verdict.
-type WitnessVerdict<'a> = (&'a InputReport, &'a WitnessReport, Option<&'a BeaconReport>, Result<(), Reason>);
+/// A witness report and its verdict.
+type WitnessVerdict<'a> = (&'a InputReport, &'a WitnessReport, Result<(), Reason>);
 
-/// Judges the hotspot reports of `window`. `reports` (in any order: they are put in the
-/// canonical one) must hold the beacons signed from `window.start_ms - 2·lag - tolerance`, the
-/// witnesses signed until `window.end_ms + 2·lag`, and the heartbeats and sessions of the window;
-/// see [`coverage_span`].
+/// Where a beacon of the input is: its index among the reports, and its position among the
+/// window's beacon verdicts if it stands as a valid one ([`NOT_VALID`] otherwise). Two indexes,
+/// not references, keep the map of a million beacons small.
+type BeaconAt = (u32, u32);
+
+const NOT_VALID: u32 = u32::MAX;
+
+/// Judges the hotspot reports of `window`. `reports` (in any order: every rule ranks them by
+/// id) must hold the beacons signed from `window.start_ms - 2·lag - tolerance`, the witnesses
+/// signed until `window.end_ms + 2·lag`, and the heartbeats and sessions of the window; see
+/// [`coverage_span`].
 pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFacts, config: &VerificationConfig) -> CoverageJudgement {
     let (reports, replays) = super::canonical(reports);
-    let mut beacons: HashMap<[u8; 32], (&InputReport, &BeaconReport)> = HashMap::new();
-    let mut beaconers: HashSet<[u8; 32]> = HashSet::new();
-    for report in &reports {
-        if let ReportBody::Beacon(beacon) = &report.body {
-            beacons.insert(report.id, (report, beacon));
-            beaconers.insert(report.device());
-        }
-    }
 
     // Beacons of the window, each on its own, then at most one per device and interval.
-    let mut beacon_verdicts: BTreeMap<[u8; 32], Result<Checked, Reason>> = reports
+    let mut beacon_verdicts: Vec<(&InputReport, &BeaconReport, Result<Checked, Reason>)> = reports
         .par_iter()
         .filter_map(|r| match &r.body {
-            ReportBody::Beacon(b) if window.contains(r.signed_at_ms()) => Some((r.id, check_beacon(r, b, facts, config))),
+            ReportBody::Beacon(b) if window.contains(r.signed_at_ms()) => Some((r, b, check_beacon(r, b, facts, config))),
             _ => None,
         })
         .collect();
-    keep_one_beacon_per_interval(&mut beacon_verdicts, &beacons, config);
+    keep_one_beacon_per_interval(&mut beacon_verdicts, config);
 
-    let mut verdicts: Vec<Judged> = Vec::with_capacity(reports.len());
-    for (id, verdict) in &beacon_verdicts {
-        if let Some((report, _)) = beacons.get(id) {
-            verdicts.push(Judged::of(report, verdict.as_ref().err().copied()));
+    let index = |i: usize| u32::try_from(i).unwrap_or(NOT_VALID);
+    let mut known: HashMap<[u8; 32], BeaconAt> = HashMap::with_capacity(beacon_verdicts.len());
+    let mut beaconers: Vec<[u8; 32]> = Vec::with_capacity(beacon_verdicts.len());
+    for (at, report) in reports.iter().enumerate() {
+        if let ReportBody::Beacon(_) = &report.body {
+            known.insert(report.id, (index(at), NOT_VALID));
+            beaconers.push(report.device());
         }
     }
+    beaconers.par_sort_unstable();
+    beaconers.dedup();
+    for (position, (report, _, verdict)) in beacon_verdicts.iter().enumerate() {
+        if let (Ok(_), Some(beacon)) = (verdict, known.get_mut(&report.id)) {
+            beacon.1 = index(position);
+        }
+    }
+    // A beacon of the input by id, and its sender if it is one of the window's valid beacons.
+    let beacon = |id: &[u8; 32]| {
+        let &(at, valid) = known.get(id)?;
+        let report = reports.get(at as usize)?;
+        let ReportBody::Beacon(body) = &report.body else { return None };
+        let sender = beacon_verdicts.get(valid as usize).and_then(|(_, _, verdict)| verdict.as_ref().ok()).map(|checked| checked.sender);
+        Some((report, body, sender))
+    };
+    let mut verdicts: Vec<Judged> = Vec::with_capacity(reports.len());
+    verdicts.extend(beacon_verdicts.iter().map(|(report, _, verdict)| Judged::of(report, verdict.as_ref().err().copied())));
 
     // Witnesses, each against the beacon whose payload it heard.
-    let witness_verdicts: Vec<WitnessVerdict> = reports
+    let mut witness_verdicts: Vec<WitnessVerdict> = reports
         .par_iter()
         .filter_map(|r| {
             let ReportBody::Witness(w) = &r.body else { return None };
-            match beacons.get(&w.beacon_payload) {
+            match beacon(&w.beacon_payload) {
                 // Heard a beacon of another epoch: judged there.
-                Some((beacon, _)) if !window.contains(beacon.signed_at_ms()) => None,
-                Some((beacon, b)) if beacon.device() != w.beaconer => Some((r, w, Some(*b), Err(Reason::WitnessPayloadMismatch))),
-                Some((_, b)) => {
-                    let beacon_valid = beacon_verdicts.get(&w.beacon_payload).is_some_and(|v| v.is_ok());
-                    Some((r, w, Some(*b), check_witness(r, w, b, beacon_valid, facts, config)))
-                }
+                Some((report, _, _)) if !window.contains(report.signed_at_ms()) => None,
+                Some((report, _, _)) if report.device() != w.beaconer => Some((r, w, Err(Reason::WitnessPayloadMismatch))),
+                Some((_, body, sender)) => Some((r, w, check_witness(r, w, body, sender, facts, config))),
                 None if window.contains(r.signed_at_ms()) => {
-                    let reason = if beaconers.contains(&w.beaconer) { Reason::WitnessPayloadMismatch } else { Reason::UnknownBeacon };
-                    Some((r, w, None, Err(reason)))
+                    let reason = if beaconers.binary_search(&w.beaconer).is_ok() { Reason::WitnessPayloadMismatch } else { Reason::UnknownBeacon };
+                    Some((r, w, Err(reason)))
                 }
                 None => None,
             }
         })
         .collect();
-    // One witness per (beacon, witnessing device): the lowest report id of the valid ones.
-    let mut first_valid: HashMap<([u8; 32], [u8; 32]), [u8; 32]> = HashMap::new();
-    for (r, w, _, verdict) in &witness_verdicts {
-        if verdict.is_ok() {
-            let slot = first_valid.entry((w.beacon_payload, r.device())).or_insert(r.id);
-            *slot = (*slot).min(r.id);
-        }
-    }
+    keep_one_witness_per_beacon_and_device(&mut witness_verdicts);
     let mut witnesses = Vec::new();
-    for (r, w, _, verdict) in witness_verdicts {
-        let reason = match verdict {
-            Ok(()) if first_valid.get(&(w.beacon_payload, r.device())) != Some(&r.id) => Some(Reason::DuplicateWitness),
-            Ok(()) => {
-                witnesses.push(Witness { beacon_id: w.beacon_payload, device: r.device() });
-                None
-            }
-            Err(reason) => Some(reason),
-        };
-        verdicts.push(Judged::of(r, reason));
+    for (r, w, verdict) in witness_verdicts {
+        if verdict.is_ok() {
+            witnesses.push(Witness { beacon_id: w.beacon_payload, device: r.device() });
+        }
+        verdicts.push(Judged::of(r, verdict.err()));
     }
 
     verdicts.extend(replays.iter().filter(|r| window.contains(r.signed_at_ms())).map(|r| Judged::of(r, Some(Reason::ReplayedNonce))));
-    for report in reports.iter().filter(|r| window.contains(r.signed_at_ms())) {
-        let reason = match &report.body {
-            ReportBody::Heartbeat(h) => check_heartbeat(report, h, facts, config).err(),
-            ReportBody::DataTransfer(s) => check_session(report, s, facts).err(),
-            _ => continue,
-        };
-        verdicts.push(Judged::of(report, reason));
-    }
+    let others: Vec<Judged> = reports
+        .par_iter()
+        .filter(|r| window.contains(r.signed_at_ms()))
+        .filter_map(|report| match &report.body {
+            ReportBody::Heartbeat(h) => Some(Judged::of(report, check_heartbeat(report, h, facts, config).err())),
+            ReportBody::DataTransfer(s) => Some(Judged::of(report, check_session(report, s, facts).err())),
+            _ => None,
+        })
+        .collect();
+    verdicts.extend(others);
+    let mut beacons: Vec<Beacon> = beacon_verdicts.iter().filter(|(_, _, v)| v.is_ok()).map(|(r, _, _)| Beacon { id: r.id, device: r.device() }).collect();
+    // Everything needed is out of the reports: let them go before sorting (the largest part of
+    // an epoch's memory).
+    drop(known);
+    drop(beaconers);
+    drop(beacon_verdicts);
+    drop(reports);
+    drop(replays);
 
-    verdicts.sort_unstable_by_key(|v| v.id);
+    verdicts.par_sort_unstable_by_key(|v| v.id);
     let mut seed = solana_sha256_hasher::Hasher::default();
     seed.hash(SELECTION_DOMAIN);
     seed.hash(&window.start_ms.to_le_bytes());
     for v in &verdicts {
         seed.hash(&v.id);
     }
-    let beacons = beacon_verdicts.iter().filter(|(_, v)| v.is_ok()).filter_map(|(id, _)| beacons.get(id).map(|(r, _)| Beacon { id: *id, device: r.device() })).collect();
-    witnesses.sort_unstable();
+    beacons.par_sort_unstable();
+    witnesses.par_sort_unstable();
     count(&verdicts);
     CoverageJudgement { verdicts, beacons, witnesses, selection_seed: seed.result().to_bytes() }
 }
@@ -151,33 +165,34 @@ pub fn coverage_span(window: Window, config: &VerificationConfig) -> Window {
     Window { start_ms: window.start_ms.saturating_sub(reach), end_ms: window.end_ms.saturating_add(reach) }
 }
 
-/// A beacon that passed its own checks: the chain time of its entropy.
-struct Checked {
+/// A beacon that passed its own checks: the chain time of its entropy, and its sender.
+struct Checked<'a> {
     entropy_ms: i64,
+    sender: Known<'a>,
 }
 
-fn check_beacon(report: &InputReport, beacon: &BeaconReport, facts: &ChainFacts, config: &VerificationConfig) -> Result<Checked, Reason> {
-    let entry = facts.device(&report.device(), Some(DeviceKind::Hotspot))?;
+fn check_beacon<'a>(report: &InputReport, beacon: &BeaconReport, facts: &ChainFacts<'a>, config: &VerificationConfig) -> Result<Checked<'a>, Reason> {
+    let sender = facts.device(&report.device(), Some(DeviceKind::Hotspot))?;
+    let entry = sender.entry;
     let entropy_ms = facts.entropy_time_ms(&beacon.entropy)?;
     let signed = report.signed_at_ms();
     if signed < entropy_ms.saturating_sub(config.clock_tolerance_ms()) || signed > entropy_ms.saturating_add(config.max_entropy_age_ms()) {
         return Err(Reason::StaleEntropy);
     }
     let asserted = entry.location_h3.ok_or(Reason::InvalidLocation)?;
-    check_reported_location(beacon.location_h3, asserted, config)?;
+    check_reported_location(beacon.location_h3, sender.site().ok_or(Reason::InvalidLocation)?, config)?;
     let region = region_of(&config.regions, asserted).ok_or(Reason::OutOfRegionPlan)?;
     let eirp = i32::from(beacon.tx_power_ddbm).saturating_add(i32::from(entry.gain_ddbi));
     if !region.allows_frequency(beacon.frequency_hz) || eirp > region.max_eirp_ddbm {
         return Err(Reason::OutOfRegionPlan);
     }
-    Ok(Checked { entropy_ms })
+    Ok(Checked { entropy_ms, sender })
 }
 
 /// A location a device reports about itself must lie near where it is asserted.
-fn check_reported_location(reported: u64, asserted: u64, config: &VerificationConfig) -> Result<(), Reason> {
-    let asserted = cell_center(asserted).ok_or(Reason::InvalidLocation)?;
+fn check_reported_location(reported: u64, asserted: Site, config: &VerificationConfig) -> Result<(), Reason> {
     let reported = cell_center(reported).ok_or(Reason::InvalidLocation)?;
-    if reported.distance_m(asserted) > f64::from(config.max_location_mismatch_m) {
+    if reported.distance_m(asserted.at) > f64::from(config.max_location_mismatch_m) {
         return Err(Reason::LocationMismatch);
     }
     Ok(())
@@ -186,14 +201,38 @@ fn check_reported_location(reported: u64, asserted: u64, config: &VerificationCo
 /// A device's beacons count once per interval of chain time (their entropy's block time): of
 /// those that passed their own checks, the lowest report id stands, so the choice depends on
 /// nothing but the reports.
-fn keep_one_beacon_per_interval(verdicts: &mut BTreeMap<[u8; 32], Result<Checked, Reason>>, beacons: &HashMap<[u8; 32], (&InputReport, &BeaconReport)>, config: &VerificationConfig) {
+fn keep_one_beacon_per_interval(verdicts: &mut [(&InputReport, &BeaconReport, Result<Checked, Reason>)], config: &VerificationConfig) {
     let interval_ms = VerificationConfig::ms(config.min_beacon_interval_secs).max(1);
-    let mut kept: HashSet<([u8; 32], i64)> = HashSet::new();
-    // Id order: the first one of a (device, interval) is the lowest id.
-    for (id, verdict) in verdicts.iter_mut() {
-        let (Ok(checked), Some((report, _))) = (&*verdict, beacons.get(id)) else { continue };
-        if !kept.insert((report.device(), checked.entropy_ms.div_euclid(interval_ms))) {
-            *verdict = Err(Reason::BeaconTooFrequent);
+    let slot = |i: usize| match &verdicts[i] {
+        (report, _, Ok(checked)) => Some((report.device(), checked.entropy_ms.div_euclid(interval_ms))),
+        _ => None,
+    };
+    let first = first_of_each(
+        verdicts.len(),
+        |i| slot(i).map_or(0, |(device, interval)| prefix(&device) ^ interval as u64),
+        |i| (slot(i), verdicts[i].0.id),
+    );
+    for (verdict, first) in verdicts.iter_mut().zip(first) {
+        if verdict.2.is_ok() && !first {
+            verdict.2 = Err(Reason::BeaconTooFrequent);
+        }
+    }
+}
+
+/// One witness per (beacon, witnessing device): of the valid ones, the lowest report id.
+fn keep_one_witness_per_beacon_and_device(verdicts: &mut [WitnessVerdict]) {
+    let pair = |i: usize| {
+        let (report, witness, verdict) = &verdicts[i];
+        verdict.is_ok().then(|| (witness.beacon_payload, report.device()))
+    };
+    let first = first_of_each(
+        verdicts.len(),
+        |i| pair(i).map_or(0, |(beacon, device)| prefix(&beacon) ^ prefix(&device).rotate_left(32)),
+        |i| (pair(i), verdicts[i].0.id),
+    );
+    for (verdict, first) in verdicts.iter_mut().zip(first) {
+        if verdict.2.is_ok() && !first {
+            verdict.2 = Err(Reason::DuplicateWitness);
         }
     }
 }
@@ -202,17 +241,19 @@ fn check_witness(
     report: &InputReport,
     witness: &WitnessReport,
     beacon: &BeaconReport,
-    beacon_valid: bool,
+    valid_from: Option<Known>,
     facts: &ChainFacts,
     config: &VerificationConfig,
 ) -> Result<(), Reason> {
-    let entry = facts.device(&report.device(), Some(DeviceKind::Hotspot))?;
+    let receiver = facts.device(&report.device(), Some(DeviceKind::Hotspot))?;
+    let entry = receiver.entry;
     if witness.beaconer == report.device() {
         return Err(Reason::SelfWitness);
     }
-    if !beacon_valid {
+    // Only a valid beacon has a sender to measure from.
+    let Some(sender) = valid_from else {
         return Err(Reason::InvalidBeacon);
-    }
+    };
     let (tolerance, lag) = (config.clock_tolerance_ms(), config.witness_lag_ms());
     let sent = i64::try_from(beacon.header.timestamp_ms).unwrap_or(i64::MAX);
     let received = i64::try_from(witness.received_at_ms).unwrap_or(i64::MAX);
@@ -223,8 +264,7 @@ fn check_witness(
         return Err(Reason::WitnessLag);
     }
     // The beacon passed its checks, so its sender is a located hotspot of a region.
-    let sender = facts.directory.get(&beacon.header.device_key).ok_or(Reason::InvalidBeacon)?;
-    let beacon_cell = sender.location_h3.ok_or(Reason::InvalidBeacon)?;
+    let beacon_cell = sender.entry.location_h3.ok_or(Reason::InvalidBeacon)?;
     let region = region_of(&config.regions, beacon_cell).ok_or(Reason::InvalidBeacon)?;
     if witness.frequency_hz.abs_diff(beacon.frequency_hz) > region.channel_tolerance_hz {
         return Err(Reason::FrequencyMismatch);
@@ -233,14 +273,13 @@ fn check_witness(
     if region_of(&config.regions, witness_cell).map(|r| &r.name) != Some(&region.name) {
         return Err(Reason::OutOfRegionPlan);
     }
-    check_physics(witness, sender, entry, region, beacon.frequency_hz, config)
+    let from = sender.site().ok_or(Reason::InvalidBeacon)?;
+    let to = receiver.site().ok_or(Reason::WitnessLocationUnknown)?;
+    check_physics(witness, from, to, entry, region, beacon.frequency_hz, config)
 }
 
 /// Distance and signal strength between the two asserted sites.
-fn check_physics(witness: &WitnessReport, sender: &DeviceEntry, receiver: &DeviceEntry, region: &Region, frequency_hz: u64, config: &VerificationConfig) -> Result<(), Reason> {
-    let site = |entry: &DeviceEntry| entry.location_h3.and_then(cell_center).map(|at| Site { at, elevation_m: entry.elevation_m });
-    let from = site(sender).ok_or(Reason::InvalidBeacon)?;
-    let to = site(receiver).ok_or(Reason::WitnessLocationUnknown)?;
+fn check_physics(witness: &WitnessReport, from: Site, to: Site, receiver: &DeviceEntry, region: &Region, frequency_hz: u64, config: &VerificationConfig) -> Result<(), Reason> {
     let distance_m = from.distance_m(&to);
     if distance_m < f64::from(config.min_witness_distance_m) {
         return Err(Reason::WitnessTooClose);
@@ -256,8 +295,8 @@ fn check_physics(witness: &WitnessReport, sender: &DeviceEntry, receiver: &Devic
 }
 
 fn check_heartbeat(report: &InputReport, heartbeat: &HeartbeatReport, facts: &ChainFacts, config: &VerificationConfig) -> Result<(), Reason> {
-    let entry = facts.device(&report.device(), None)?;
-    match (entry.kind, entry.location_h3) {
+    let device = facts.device(&report.device(), None)?;
+    match (device.entry.kind, device.site()) {
         (DeviceKind::Hotspot, None) => Err(Reason::InvalidLocation),
         (DeviceKind::Hotspot, Some(asserted)) => check_reported_location(heartbeat.location_h3, asserted, config),
         // A dashcam moves: it has no asserted place to be held to.

@@ -4,8 +4,11 @@
 use std::collections::BTreeMap;
 
 use fieldproof_reports::Entropy;
+use h3o::LatLng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::physics::{cell_center, Site};
 use super::{Denylist, Reason};
 use crate::devices::{DeviceEntry, DeviceKind, Directory};
 
@@ -24,16 +27,47 @@ pub struct Block {
 pub type Blocks = BTreeMap<u64, Option<Block>>;
 
 pub struct ChainFacts<'a> {
-    pub directory: &'a Directory,
     pub blocks: &'a Blocks,
     pub denylist: &'a Denylist,
+    /// The directory's entries by key: an epoch looks a device up several times per report.
+    entries: foldhash::HashMap<[u8; 32], Known<'a>>,
 }
 
-impl ChainFacts<'_> {
+/// A device of the directory as the rules look it up.
+#[derive(Clone, Copy, Debug)]
+pub struct Known<'a> {
+    pub entry: &'a DeviceEntry,
+    /// Its asserted cell's centre, computed once per epoch: every beacon, witness and heartbeat
+    /// of the device is measured from it.
+    center: Option<LatLng>,
+}
+
+impl Known<'_> {
+    /// Where the device is asserted: its cell's centre and its antenna's height; `None` without
+    /// a valid asserted cell.
+    pub fn site(&self) -> Option<Site> {
+        Some(Site { at: self.center?, elevation_m: self.entry.elevation_m })
+    }
+}
+
+impl<'a> ChainFacts<'a> {
+    pub fn new(directory: &'a Directory, blocks: &'a Blocks, denylist: &'a Denylist) -> Self {
+        let known: Vec<([u8; 32], Known)> = directory.par_iter().map(|(key, entry)| (*key, Known { entry, center: entry.location_h3.and_then(cell_center) })).collect();
+        let mut entries = foldhash::HashMap::with_capacity_and_hasher(known.len(), Default::default());
+        entries.extend(known);
+        Self { blocks, denylist, entries }
+    }
+
+    /// The directory's entry of `key`, whatever its state.
+    pub fn entry(&self, key: &[u8; 32]) -> Option<&'a DeviceEntry> {
+        self.entries.get(key).map(|known| known.entry)
+    }
+
     /// The directory's entry of a device that may send this report: registered, active, not
     /// denylisted and of the kind the report comes from (any kind when `kind` is `None`).
-    pub fn device(&self, key: &[u8; 32], kind: Option<DeviceKind>) -> Result<&DeviceEntry, Reason> {
-        let entry = self.directory.get(key).ok_or(Reason::UnknownDevice)?;
+    pub fn device(&self, key: &[u8; 32], kind: Option<DeviceKind>) -> Result<Known<'a>, Reason> {
+        let known = *self.entries.get(key).ok_or(Reason::UnknownDevice)?;
+        let entry = known.entry;
         if !entry.active {
             return Err(Reason::InactiveDevice);
         }
@@ -43,7 +77,7 @@ impl ChainFacts<'_> {
         if kind.is_some_and(|k| k != entry.kind) {
             return Err(Reason::WrongDeviceKind);
         }
-        Ok(entry)
+        Ok(known)
     }
 
     /// The chain's time of the block `entropy` names, if the chain has exactly that block.

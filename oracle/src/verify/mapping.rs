@@ -11,7 +11,7 @@ use h3o::LatLng;
 use rayon::prelude::*;
 
 use super::physics::gps_fix;
-use super::{count, ChainFacts, InputReport, Judged, Reason, VerificationConfig, Window};
+use super::{count, first_of_each, prefix, ChainFacts, InputReport, Judged, Reason, VerificationConfig, Window};
 use crate::devices::DeviceKind;
 
 /// A valid segment of the epoch, reduced to what the reward rules need.
@@ -48,7 +48,8 @@ struct Track<'a> {
 
 /// Judges the segments of `window`; `reports` holds those of [`mapping_span`].
 pub fn judge_mapping(reports: Vec<InputReport>, window: Window, facts: &ChainFacts, config: &VerificationConfig) -> MappingJudgement {
-    let (reports, replays) = super::canonical(reports);
+    let (mut reports, replays) = super::canonical(reports);
+    super::sort_canonically(&mut reports);
     let checked: Vec<(&InputReport, Result<Track, Reason>)> = reports
         .par_iter()
         .filter_map(|r| match &r.body {
@@ -194,19 +195,20 @@ fn check_tracks<'a>(checked: &'a [(&InputReport, Result<Track, Reason>)], verdic
 /// A frame belongs to one segment: of the segments still standing that carry it, the one whose
 /// entropy is oldest (then the lowest report id) keeps it, the others are refused.
 fn check_frames_unique<'a>(checked: &'a [(&InputReport, Result<Track, Reason>)], verdicts: &mut BTreeMap<[u8; 32], Result<&'a Track<'a>, Reason>>) {
-    let mut owner: HashMap<[u8; 32], (u64, [u8; 32])> = HashMap::new();
     let standing: Vec<&Track> = checked.iter().filter_map(|(r, _)| verdicts.get(&r.id).and_then(|v| v.as_ref().ok().copied())).collect();
-    for track in &standing {
-        let claim = (track.segment.entropy.slot, track.report.id);
-        for frame in &track.segment.frames {
-            let slot = owner.entry(frame.content_hash).or_insert(claim);
-            *slot = (*slot).min(claim);
-        }
-    }
-    for track in standing {
-        let claim = (track.segment.entropy.slot, track.report.id);
-        if track.segment.frames.iter().any(|f| owner.get(&f.content_hash) != Some(&claim)) {
-            verdicts.insert(track.report.id, Err(Reason::DuplicateFrame));
+    // Every (segment, frame) pair; a segment carries each frame once (check_segment).
+    let claims: Vec<(usize, &[u8; 32])> = standing.iter().enumerate().flat_map(|(i, t)| t.segment.frames.iter().map(move |f| (i, &f.content_hash))).collect();
+    let first = first_of_each(
+        claims.len(),
+        |i| prefix(claims[i].1),
+        |i| {
+            let (segment, frame) = claims[i];
+            (frame, (standing[segment].segment.entropy.slot, standing[segment].report.id))
+        },
+    );
+    for ((segment, _), first) in claims.iter().zip(first) {
+        if !first {
+            verdicts.insert(standing[*segment].report.id, Err(Reason::DuplicateFrame));
         }
     }
 }

@@ -10,7 +10,7 @@ pub struct Region {
     pub name: String,
     /// H3 cells (hex) covering the region: a device belongs to the first region one of whose
     /// cells contains its asserted cell.
-    pub cells: Vec<String>,
+    pub cells: Vec<AreaCell>,
     /// The uplink channels' centre frequencies, in hertz.
     pub channels_hz: Vec<u64>,
     /// How far a reported frequency may be from a channel's centre.
@@ -27,9 +27,7 @@ impl Region {
     pub fn us915() -> Self {
         Self {
             name: "US915".into(),
-            cells: ["800ffffffffffff", "8013fffffffffff", "8027fffffffffff", "8029fffffffffff", "802bfffffffffff", "8045fffffffffff", "8049fffffffffff", "804dfffffffffff", "8051fffffffffff"]
-                .map(String::from)
-                .to_vec(),
+            cells: AreaCell::all(&[0x800ffffffffffff, 0x8013fffffffffff, 0x8027fffffffffff, 0x8029fffffffffff, 0x802bfffffffffff, 0x8045fffffffffff, 0x8049fffffffffff, 0x804dfffffffffff, 0x8051fffffffffff]),
             channels_hz: (0..8).map(|n| 903_900_000 + n * 200_000).collect(),
             channel_tolerance_hz: 12_500,
             max_eirp_ddbm: 360,
@@ -42,9 +40,7 @@ impl Region {
     pub fn eu868() -> Self {
         Self {
             name: "EU868".into(),
-            cells: ["8001fffffffffff", "8007fffffffffff", "8009fffffffffff", "8011fffffffffff", "8019fffffffffff", "801ffffffffffff", "802dfffffffffff", "8039fffffffffff", "803ffffffffffff"]
-                .map(String::from)
-                .to_vec(),
+            cells: AreaCell::all(&[0x8001fffffffffff, 0x8007fffffffffff, 0x8009fffffffffff, 0x8011fffffffffff, 0x8019fffffffffff, 0x801ffffffffffff, 0x802dfffffffffff, 0x8039fffffffffff, 0x803ffffffffffff]),
             channels_hz: (0..8).map(|n| 867_100_000 + n * 200_000).collect(),
             channel_tolerance_hz: 12_500,
             max_eirp_ddbm: 160,
@@ -52,8 +48,8 @@ impl Region {
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        if self.cells.iter().any(|c| parse_cell(c).is_none()) {
-            return Err(format!("verification.regions {}: every cell must be an H3 cell in hex", self.name));
+        if self.cells.is_empty() {
+            return Err(format!("verification.regions {}: at least one cell", self.name));
         }
         if self.channels_hz.is_empty() {
             return Err(format!("verification.regions {}: at least one channel", self.name));
@@ -63,7 +59,7 @@ impl Region {
 
     /// True when `cell` lies in one of the region's cells.
     pub fn contains(&self, cell: CellIndex) -> bool {
-        self.cells.iter().filter_map(|c| parse_cell(c)).any(|area| area.resolution() <= cell.resolution() && cell.parent(area.resolution()) == Some(area))
+        self.cells.iter().any(|AreaCell(area)| area.resolution() <= cell.resolution() && cell.parent(area.resolution()) == Some(*area))
     }
 
     /// True when `frequency_hz` is one of the region's channels.
@@ -72,8 +68,33 @@ impl Region {
     }
 }
 
-fn parse_cell(hex: &str) -> Option<CellIndex> {
-    u64::from_str_radix(hex, 16).ok().and_then(|v| CellIndex::try_from(v).ok())
+/// An H3 cell of a region's area, written in hex in the configuration and parsed once, when the
+/// configuration is read (a region is asked about every beacon and witness of an epoch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AreaCell(pub CellIndex);
+
+impl AreaCell {
+    /// The cells of `indexes`; each must be a valid H3 index.
+    fn all(indexes: &[u64]) -> Vec<Self> {
+        indexes.iter().filter_map(|i| CellIndex::try_from(*i).ok()).map(Self).collect()
+    }
+}
+
+impl Serialize for AreaCell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:x}", u64::from(self.0)))
+    }
+}
+
+impl<'de> Deserialize<'de> for AreaCell {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let hex = String::deserialize(d)?;
+        u64::from_str_radix(&hex, 16)
+            .ok()
+            .and_then(|v| CellIndex::try_from(v).ok())
+            .map(Self)
+            .ok_or_else(|| serde::de::Error::custom(format!("region cell `{hex}` is not an H3 cell in hex")))
+    }
 }
 
 /// The region plan of a device asserted at `cell`, if any region covers it.
@@ -109,7 +130,19 @@ mod tests {
         assert!(!us.allows_frequency(904_400_000), "between two channels");
         assert!(!us.allows_frequency(868_100_000), "an EU channel");
         assert!(Region::us915().validate().is_ok() && Region::eu868().validate().is_ok());
-        let broken = Region { cells: vec!["zz".into()], ..Region::us915() };
+        let broken = Region { cells: vec![], ..Region::us915() };
         assert!(broken.validate().is_err());
+    }
+
+    #[test]
+    fn region_cells_are_hex_h3_cells_read_once() {
+        let us = Region::us915();
+        let json = serde_json::to_value(&us).unwrap();
+        assert_eq!(json["cells"][0], "800ffffffffffff", "written as the configuration writes them");
+        assert_eq!(serde_json::from_value::<Region>(json.clone()).unwrap(), us);
+        let mut broken = json;
+        broken["cells"][0] = "zz".into();
+        let error = serde_json::from_value::<Region>(broken).unwrap_err().to_string();
+        assert!(error.contains("region cell `zz` is not an H3 cell in hex"), "{error}");
     }
 }

@@ -235,8 +235,9 @@ pub enum ReportBody {
     Heartbeat(HeartbeatReport) = 2,
     /// A mapping track segment.
     MappingSegment(MappingSegmentReport) = 3,
-    /// A data-transfer session.
-    DataTransfer(DataTransferReport) = 4,
+    /// A data-transfer session. Boxed: it is by far the largest kind (two keys and a router's
+    /// signature), and an oracle holds millions of bodies at once.
+    DataTransfer(Box<DataTransferReport>) = 4,
 }
 
 impl ReportBody {
@@ -304,4 +305,9 @@ into_body!(BeaconReport, Beacon);
 into_body!(WitnessReport, Witness);
 into_body!(HeartbeatReport, Heartbeat);
 into_body!(MappingSegmentReport, MappingSegment);
-into_body!(DataTransferReport, DataTransfer);
+
+impl From<DataTransferReport> for ReportBody {
+    fn from(report: DataTransferReport) -> Self {
+        ReportBody::DataTransfer(Box::new(report))
+    }
+}

@@ -3,7 +3,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use crate::{DataTransferReport, ReportBody, ReportError, ReportId};
+use crate::{DataTransferReport, ReportBody, ReportError, ReportHeader, ReportId, ReportKind};
 
 /// Most bytes an encoded [`SignedReport`] may have. The largest valid report (a mapping segment
 /// with every list full) is about 11 KiB; anything above this is refused before decoding.
@@ -98,7 +98,32 @@ impl SignedReport {
         report.body.validate()?;
         Ok(report)
     }
+
+    /// Decodes the wire encoding as [`from_bytes`](Self::from_bytes) does, and computes the
+    /// report's id from those same bytes: between the tag and the signature they are the body
+    /// the device signed (borsh has one encoding per value), so the body is not encoded again.
+    /// What a reader of millions of stored reports wants.
+    pub fn from_bytes_with_id(bytes: &[u8]) -> Result<(Self, ReportId), ReportError> {
+        let report = Self::from_bytes(bytes)?;
+        let id = match bytes.get(1..bytes.len().saturating_sub(64)) {
+            Some(body) => ReportId(Sha256::new().chain_update(report.body.kind().domain()).chain_update(body).finalize().into()),
+            None => report.report_id(),
+        };
+        Ok((report, id))
+    }
+
+    /// The kind and header of a wire-encoded report, read from its first 57 bytes without
+    /// decoding the rest: enough to pass over reports of other kinds or times cheaply. `None`
+    /// when the bytes cannot begin a report. Nothing else is checked: decode what is kept.
+    pub fn peek(bytes: &[u8]) -> Option<(ReportKind, ReportHeader)> {
+        let kind = *ReportKind::ALL.get(usize::from(*bytes.first()?))?;
+        let header = ReportHeader::try_from_slice(bytes.get(1..1 + HEADER_BYTES)?).ok()?;
+        Some((kind, header))
+    }
 }
+
+/// The encoded length of a [`ReportHeader`]: every body begins with one.
+const HEADER_BYTES: usize = 32 + 8 + crate::NONCE_LEN;
 
 impl DataTransferReport {
     /// The router's countersignature over the session's terms, made with `router` (whose public

@@ -168,10 +168,26 @@ fn every_kind_round_trips() {
     ];
     for body in bodies {
         let signed = body.sign(&key).unwrap();
-        let decoded = SignedReport::from_bytes(&signed.to_bytes()).unwrap();
+        let wire = signed.to_bytes();
+        let decoded = SignedReport::from_bytes(&wire).unwrap();
         assert_eq!(decoded, signed);
         decoded.verify().unwrap();
+        // The id read from the wire bytes is the id of the decoded body, and a peek at the first
+        // bytes names the kind and header.
+        assert_eq!(SignedReport::from_bytes_with_id(&wire).unwrap(), (signed.clone(), signed.report_id()));
+        assert_eq!(SignedReport::peek(&wire), Some((signed.body.kind(), *signed.body.header())));
     }
+}
+
+#[test]
+fn a_peek_at_bytes_that_cannot_begin_a_report_finds_nothing() {
+    let wire = heartbeat().sign(&device()).unwrap().to_bytes();
+    assert_eq!(SignedReport::peek(&[]), None);
+    assert_eq!(SignedReport::peek(&wire[..56]), None, "shorter than a tag and a header");
+    let mut unknown_kind = wire.clone();
+    unknown_kind[0] = 5;
+    assert_eq!(SignedReport::peek(&unknown_kind), None);
+    assert!(SignedReport::from_bytes_with_id(&wire[..wire.len() - 1]).is_err(), "a truncated report is refused, as from_bytes refuses it");
 }
 
 #[test]
