@@ -1,5 +1,8 @@
-//! Radio and motion physics used by the checks. Logarithms come from `libm` (pure Rust), so every
-//! machine computes the same bits and independent oracles reach the same verdicts.
+//! Radio and motion physics used by the checks. Logarithms come from `libm` (pure Rust), and h3o
+//! is built without its `std` feature so that its trigonometry (cell centres, distances, cells of
+//! a track) does too, not the C library's, whose results may differ in the last bit between
+//! versions and CPUs: every machine computes the same bits and independent oracles reach the
+//! same verdicts, even for a witness exactly at a distance limit.
 use h3o::{CellIndex, LatLng};
 
 /// Free-space path loss in dB for `distance_m` at `frequency_hz`:
