@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_util::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, PutMode, PutOptions, PutPayload};
@@ -73,8 +74,10 @@ impl Objects {
         &self.location
     }
 
-    /// Creates `path` with `bytes`, durably, unless it exists with the same bytes.
-    pub async fn create(&self, path: &Path, bytes: Vec<u8>) -> Result<Created, ObjectsError> {
+    /// Creates `path` with `bytes`, durably, unless it exists with the same bytes. The bytes are
+    /// shared, never copied: an epoch's objects run to a hundred megabytes.
+    pub async fn create(&self, path: &Path, bytes: impl Into<Bytes>) -> Result<Created, ObjectsError> {
+        let bytes: Bytes = bytes.into();
         let outcome = match &self.local {
             Some(root) => {
                 let (root, at, data) = (root.clone(), path.to_string(), bytes.clone());
@@ -99,7 +102,7 @@ impl Objects {
 
     /// Creates an object named by its own content hash: one that exists is this one (its hash is
     /// checked whenever it is read), so it is not read back to compare.
-    pub async fn create_addressed(&self, path: &Path, bytes: Vec<u8>) -> Result<(), ObjectsError> {
+    pub async fn create_addressed(&self, path: &Path, bytes: impl Into<Bytes>) -> Result<(), ObjectsError> {
         if self.exists(path).await? {
             return Ok(());
         }
@@ -109,9 +112,37 @@ impl Objects {
         }
     }
 
+    /// Creates `to` with the bytes of the object `from`, as [`create`](Self::create) would;
+    /// `false` when `from` does not exist. In a local directory `to` becomes a second name of
+    /// the same file (both are write-once, so neither changes under the other): no byte is read
+    /// or written again.
+    pub async fn copy_once(&self, from: &Path, to: &Path) -> Result<bool, ObjectsError> {
+        let Some(root) = &self.local else {
+            return match self.get(from).await? {
+                Some(bytes) => self.create(to, bytes).await.map(|_| true),
+                None => Ok(false),
+            };
+        };
+        let (source, target) = (root.join(from.to_string()), root.join(to.to_string()));
+        let at = to.to_string();
+        let linked = tokio::task::spawn_blocking(move || link_local(&source, &target, &at))
+            .await
+            .map_err(|e| ObjectsError::Local { path: to.to_string(), reason: e.to_string() })??;
+        match linked {
+            Linked::New => Ok(true),
+            Linked::NoSource => Ok(false),
+            Linked::Existing => match self.get(from).await? {
+                Some(bytes) if self.get(to).await?.as_deref() == Some(&bytes[..]) => Ok(true),
+                Some(_) => Err(ObjectsError::Conflict { path: to.to_string() }),
+                None => Ok(false),
+            },
+        }
+    }
+
     pub async fn get(&self, path: &Path) -> Result<Option<Vec<u8>>, ObjectsError> {
         match self.store.get(path).await {
-            Ok(found) => Ok(Some(found.bytes().await?.to_vec())),
+            // The bytes as read, not a copy of them (a segment, a reward file of a hundred megabytes).
+            Ok(found) => Ok(Some(Vec::from(found.bytes().await?))),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -153,6 +184,30 @@ fn create_local(root: &std::path::Path, path: &str, bytes: &[u8]) -> Result<Crea
     Ok(created)
 }
 
+/// What linking a local object to a second name did.
+enum Linked {
+    New,
+    /// The name exists already.
+    Existing,
+    NoSource,
+}
+
+/// The local copy: a hard link to the new name (refused if it exists), then an fsync of its
+/// directory.
+fn link_local(source: &std::path::Path, target: &std::path::Path, path: &str) -> Result<Linked, ObjectsError> {
+    let local = |reason: std::io::Error| ObjectsError::Local { path: path.to_string(), reason: reason.to_string() };
+    let dir = target.parent().ok_or_else(|| ObjectsError::Local { path: path.to_string(), reason: "no parent directory".into() })?;
+    std::fs::create_dir_all(dir).map_err(local)?;
+    let linked = match std::fs::hard_link(source, target) {
+        Ok(()) => Linked::New,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Linked::Existing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !source.exists() => Linked::NoSource,
+        Err(e) => return Err(local(e)),
+    };
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(local)?;
+    Ok(linked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +226,22 @@ mod tests {
         assert_eq!(objects.list(&Path::from("a")).await.unwrap(), vec![Path::from("a/b/a.bin"), path.clone()]);
         // No temporary file is left beside the objects.
         assert_eq!(std::fs::read_dir(dir.path().join("store/a/b")).unwrap().count(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_object_is_copied_once_and_never_over_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let objects = Objects::open(dir.path().join("store").to_str().unwrap()).unwrap();
+        let (from, to) = (Path::from("c/one.bin"), Path::from("final/one.bin"));
+        objects.create(&from, b"one".to_vec()).await.unwrap();
+        assert!(objects.copy_once(&from, &to).await.unwrap());
+        assert_eq!(objects.get(&to).await.unwrap().as_deref(), Some(&b"one"[..]));
+        assert!(objects.copy_once(&from, &to).await.unwrap(), "copying again the same bytes is a no-op");
+        let other = Path::from("c/two.bin");
+        objects.create(&other, b"two".to_vec()).await.unwrap();
+        assert!(matches!(objects.copy_once(&other, &to).await, Err(ObjectsError::Conflict { .. })));
+        assert_eq!(objects.get(&to).await.unwrap().as_deref(), Some(&b"one"[..]), "the copy is never replaced");
+        assert!(!objects.copy_once(&Path::from("c/none.bin"), &Path::from("final/none.bin")).await.unwrap());
+        assert_eq!(objects.get(&Path::from("final/none.bin")).await.unwrap(), None);
     }
 }

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::config::RewardConfig;
 pub use crate::verify::{Beacon, Witness};
+use crate::verify::{key_order, pair_order};
 
 /// Units of every hotspot that earned any, scaled by [`UNIT_SCALE`] and by density.
 ///
@@ -35,9 +36,9 @@ pub fn coverage_units(
     // contiguous run, joined by walking the two lists side by side. Sorting fixes the order
     // whatever the database's, so the result never depends on it.
     let mut senders: Vec<Pair> = beacons.par_iter().map(|b| (b.id, b.device)).collect();
-    senders.par_sort_unstable();
+    senders.par_sort_unstable_by(pair_order);
     let mut pairs: Vec<Pair> = witnesses.par_iter().map(|w| (w.beacon_id, w.device)).collect();
-    pairs.par_sort_unstable();
+    pairs.par_sort_unstable_by(pair_order);
     pairs.dedup();
     // Each known beacon heard by another device than its sender: its sender and its run of
     // witnesses.
@@ -70,7 +71,7 @@ pub fn coverage_units(
         .collect();
     // Sorted by device, each device's units are one run, summed without a hash map (integer
     // sums: the order they are added in cannot change them), and the result is in device order.
-    earned.par_sort_unstable_by_key(|(device, _)| *device);
+    earned.par_sort_unstable_by(|a, b| key_order(&a.0, &b.0));
     let units: Vec<([u8; 32], u128)> = earned.chunk_by(|a, b| a.0 == b.0).map(|run| (run[0].0, run.iter().map(|(_, u)| u).sum())).collect();
     scale_by_density(units, location_of, config)
 }

@@ -94,18 +94,24 @@ impl EpochFiles {
         let epoch = computed.manifest.epoch;
         let input = &computed.manifest.input;
         let objects = &computed.objects;
-        self.objects.create_addressed(&Self::directory_path(&input.directory), objects.directory.clone()).await?;
-        self.objects.create_addressed(&Self::blocks_path(&input.blocks), objects.blocks.clone()).await?;
-        self.objects.create_addressed(&Self::denylist_path(&input.denylist), objects.denylist.clone()).await?;
         // Serializing plain data cannot fail.
         let manifest = serde_json::to_vec_pretty(&computed.manifest).unwrap_or_default();
         let candidate = hex::encode(super::content_hash(&manifest));
-        if let Some(bytes) = &objects.cells {
-            self.put_once(&Self::candidate_path(pool, epoch, &candidate, "cells.bin"), bytes.clone()).await?;
-        }
-        if let Some(bytes) = &computed.file_bytes {
-            self.put_once(&Self::candidate_path(pool, epoch, &candidate, "file.json"), bytes.clone()).await?;
-        }
+        // Everything the manifest names, side by side (each is written and fsynced on its own),
+        // then the manifest.
+        let optional = |path: Path, bytes: Option<bytes::Bytes>| async move {
+            match bytes {
+                Some(bytes) => self.put_once(&path, bytes).await,
+                None => Ok(()),
+            }
+        };
+        futures_util::try_join!(
+            async { Ok::<_, FilesError>(self.objects.create_addressed(&Self::directory_path(&input.directory), objects.directory.clone()).await?) },
+            async { Ok(self.objects.create_addressed(&Self::blocks_path(&input.blocks), objects.blocks.clone()).await?) },
+            async { Ok(self.objects.create_addressed(&Self::denylist_path(&input.denylist), objects.denylist.clone()).await?) },
+            optional(Self::candidate_path(pool, epoch, &candidate, "cells.bin"), objects.cells.clone()),
+            optional(Self::candidate_path(pool, epoch, &candidate, "file.json"), computed.file_bytes.clone()),
+        )?;
         self.put_once(&Self::candidate_path(pool, epoch, &candidate, "manifest.json"), manifest).await?;
         Ok(candidate)
     }
@@ -114,17 +120,14 @@ impl EpochFiles {
     /// file, then the manifest. Write-once: finalizing the same candidate again changes nothing,
     /// another one is refused.
     pub async fn finalize(&self, pool: &Pubkey, epoch: u64, candidate: &str) -> Result<(), FilesError> {
-        let copy = |name: &'static str, to: Path| async move {
-            match self.get(&Self::candidate_path(pool, epoch, candidate, name)).await? {
-                Some(bytes) => self.put_once(&to, bytes).await,
-                None => Ok(()),
-            }
-        };
+        let copy = |name: &'static str, to: Path| async move { self.objects.copy_once(&Self::candidate_path(pool, epoch, candidate, name), &to).await };
         copy("cells.bin", Self::cells_path(pool, epoch)).await?;
         copy("file.json", Self::file_path(pool, epoch)).await?;
         let manifest = Self::candidate_path(pool, epoch, candidate, "manifest.json");
-        let bytes = self.get(&manifest).await?.ok_or_else(|| FilesError::Malformed { path: manifest.to_string(), reason: "no such candidate".into() })?;
-        self.put_once(&Self::manifest_path(pool, epoch), bytes).await
+        if !copy("manifest.json", Self::manifest_path(pool, epoch)).await? {
+            return Err(FilesError::Malformed { path: manifest.to_string(), reason: "no such candidate".into() });
+        }
+        Ok(())
     }
 
     /// A candidate's reward file bytes, if it has one.
@@ -138,7 +141,7 @@ impl EpochFiles {
         self.put_once(&Self::file_path(pool, epoch), bytes).await
     }
 
-    async fn put_once(&self, path: &Path, bytes: Vec<u8>) -> Result<(), FilesError> {
+    async fn put_once(&self, path: &Path, bytes: impl Into<bytes::Bytes>) -> Result<(), FilesError> {
         self.objects.create(path, bytes).await?;
         Ok(())
     }

@@ -58,7 +58,7 @@ fn decode(rows: Vec<([u8; 32], Vec<u8>)>) -> Result<Vec<InputReport>, EpochError
 pub fn input_digest(reports: &[InputReport]) -> [u8; 32] {
     // The ids side by side (not references to them): sorting compares neighbours in memory.
     let mut ids: Vec<[u8; 32]> = reports.par_iter().map(|r| r.id).collect();
-    ids.par_sort_unstable();
+    ids.par_sort_unstable_by(crate::verify::key_order);
     ids.dedup();
     let mut hasher = solana_sha256_hasher::Hasher::default();
     hasher.hash(INPUT_DOMAIN);
@@ -69,7 +69,7 @@ pub fn input_digest(reports: &[InputReport]) -> [u8; 32] {
 /// The slots of every block the reports name as entropy.
 pub fn entropy_slots(reports: &[InputReport]) -> BTreeSet<u64> {
     reports
-        .iter()
+        .par_iter()
         .filter_map(|r| match &r.body {
             ReportBody::Beacon(b) => Some(b.entropy.slot),
             ReportBody::MappingSegment(s) => Some(s.entropy.slot),

@@ -32,6 +32,7 @@ pub use publish::{previous_cells, publish_computed, publish_epoch, verify_epoch,
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use fieldproof_sdk::{Pubkey, RewardFile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -162,10 +163,31 @@ pub struct InputManifest {
 /// The objects an epoch's manifest names besides the reward file, with their bytes.
 #[derive(Debug, Default)]
 pub struct InputObjects {
-    pub directory: Vec<u8>,
-    pub blocks: Vec<u8>,
-    pub denylist: Vec<u8>,
-    pub cells: Option<Vec<u8>>,
+    pub directory: Bytes,
+    pub blocks: Bytes,
+    pub denylist: Bytes,
+    pub cells: Option<Bytes>,
+}
+
+/// The content hashes of an epoch's [`InputObjects`], hex, as its manifest names them.
+struct ObjectHashes {
+    directory: String,
+    blocks: String,
+    denylist: String,
+    cells: Option<String>,
+}
+
+impl InputObjects {
+    fn with_hashes(self) -> (Self, ObjectHashes) {
+        let hash_hex = |bytes: &[u8]| hex::encode(content_hash(bytes));
+        let hashes = ObjectHashes {
+            directory: hash_hex(&self.directory),
+            blocks: hash_hex(&self.blocks),
+            denylist: hash_hex(&self.denylist),
+            cells: self.cells.as_deref().map(hash_hex),
+        };
+        (self, hashes)
+    }
 }
 
 /// One computed epoch: the reward file (none while nothing was ever earned), its JSON bytes, the
@@ -175,7 +197,7 @@ pub struct ComputedEpoch {
     pub manifest: EpochManifest,
     pub file: Option<RewardFile>,
     /// `file.to_json()`: the exact bytes published and content-hashed.
-    pub file_bytes: Option<Vec<u8>>,
+    pub file_bytes: Option<Bytes>,
     pub objects: InputObjects,
     /// Every report of the epoch's window, judged.
     pub verdicts: Vec<Judged>,
@@ -244,7 +266,7 @@ pub async fn compute(
     let (units, verdicts, cells) = match spec.stream {
         RewardStream::Coverage => {
             let judged = crate::verify::judge_coverage(reports, window, &facts, inputs.verification);
-            let units = coverage_units(&judged.beacons, &judged.witnesses, |d| facts.entry(d).and_then(|e| e.location_h3), &judged.selection_seed, config);
+            let units = coverage_units(&judged.beacons, &judged.witnesses, |d| facts.asserted_cell(d), &judged.selection_seed, config);
             (units, judged.verdicts, None)
         }
         RewardStream::Mapping => {
@@ -255,22 +277,25 @@ pub async fn compute(
         }
     };
     let judged_at = started.elapsed();
-    let (by_asset, devices_without_asset) = units_by_asset(units, |d| facts.entry(d).and_then(|e| e.asset));
+    // The input objects and their hashes depend on the input alone: built beside the reward file.
+    let (objects, paid) = rayon::join(
+        || InputObjects {
+            directory: inputs.directory.to_bytes().into(),
+            blocks: serde_json::to_vec(&blocks).unwrap_or_default().into(),
+            denylist: inputs.denylist.to_json().into(),
+            cells: cells.as_ref().map(|(_, after)| after.to_bytes().into()),
+        }
+        .with_hashes(),
+        || reward_file(units, |d| facts.entry(d).and_then(|e| e.asset), previous.file.as_ref(), spec),
+    );
+    let (objects, hashes) = objects;
+    let Paid { earned, file, file_bytes, devices_without_asset } = paid?;
     if devices_without_asset > 0 {
         tracing::warn!(pool = %spec.pool, epoch = spec.epoch, devices = devices_without_asset, "devices earned units but have no cNFT in the directory; they are paid nothing");
     }
-    let earned = allocate(spec.emission, &by_asset)?;
-    let file = cumulative_file(previous.file.as_ref(), spec, &earned)?;
     let cumulative_total = match &file {
         Some(f) => u64::try_from(f.cumulative_total()).map_err(|_| EpochError::TotalOverflow)?,
         None => 0,
-    };
-    let file_bytes = file.as_ref().map(|f| f.to_json().into_bytes());
-    let objects = InputObjects {
-        directory: inputs.directory.to_bytes(),
-        blocks: serde_json::to_vec(&blocks).unwrap_or_default(),
-        denylist: inputs.denylist.to_json(),
-        cells: cells.as_ref().map(|(_, after)| after.to_bytes()),
     };
     let mut refused: BTreeMap<String, u64> = BTreeMap::new();
     for reason in verdicts.iter().filter_map(|v| v.reason) {
@@ -291,13 +316,13 @@ pub async fn compute(
             reports: report_count,
             digest: hex::encode(digest),
             directory_as_of_ms: inputs.directory.as_of_ms,
-            directory: hash_hex(&objects.directory),
-            blocks: hash_hex(&objects.blocks),
-            denylist: hash_hex(&objects.denylist),
+            directory: hashes.directory,
+            blocks: hashes.blocks,
+            denylist: hashes.denylist,
             verification: inputs.verification.clone(),
         },
         previous_cells: cells.as_ref().map(|(before, _)| hash_hex(&before.to_bytes())),
-        cells: objects.cells.as_deref().map(hash_hex),
+        cells: hashes.cells,
         valid: verdicts.iter().filter(|v| v.reason.is_none()).count() as u64,
         refused,
         allocated: earned.values().sum(),
@@ -356,6 +381,30 @@ fn units_by_asset(units: BTreeMap<[u8; 32], u128>, asset_of: impl Fn(&[u8; 32]) 
         }
     }
     (merged.into_iter().collect(), devices_without_asset)
+}
+
+/// What an epoch pays: the tokens each asset earned, the cumulative file (and its exact bytes),
+/// and how many earning devices have no asset.
+struct Paid {
+    earned: BTreeMap<[u8; 32], u64>,
+    file: Option<RewardFile>,
+    file_bytes: Option<Bytes>,
+    devices_without_asset: u64,
+}
+
+/// The units of the epoch's devices, paid to their assets out of the emission and added to the
+/// previous file.
+fn reward_file(
+    units: BTreeMap<[u8; 32], u128>,
+    asset_of: impl Fn(&[u8; 32]) -> Option<[u8; 32]> + Sync,
+    previous: Option<&RewardFile>,
+    spec: &EpochSpec,
+) -> Result<Paid, EpochError> {
+    let (by_asset, devices_without_asset) = units_by_asset(units, asset_of);
+    let earned = allocate(spec.emission, &by_asset)?;
+    let file = cumulative_file(previous, spec, &earned)?;
+    let file_bytes = file.as_ref().map(|f| Bytes::from(f.to_json().into_bytes()));
+    Ok(Paid { earned, file, file_bytes, devices_without_asset })
 }
 
 /// The previous file's cumulative amounts plus this epoch's, every asset that ever earned in

@@ -106,7 +106,7 @@ pub async fn verify_epoch(log: &crate::objects::Objects, files: &EpochFiles, poo
     let spec = EpochSpec { pool: *pool, stream: manifest.stream, epoch, emission: manifest.emission };
     let recomputed = compute(&inputs, &previous, &spec, &manifest.config).await?;
     let published = files.reward_file_bytes(pool, epoch).await?;
-    if recomputed.file_bytes == published && recomputed.manifest == manifest {
+    if recomputed.file_bytes.as_deref() == published.as_deref() && recomputed.manifest == manifest {
         return Ok(Verification::Matches { root: manifest.root });
     }
     let published_leaves = files.reward_file(pool, epoch).await?.map(|f| f.leaves().to_vec()).unwrap_or_default();

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 
 use super::physics::{cell_center, max_rssi_ddbm, Site};
 use super::region::{region_of, Region};
-use super::{count, first_of_each, prefix, ChainFacts, InputReport, Known, Judged, Reason, VerificationConfig, Window};
-use crate::devices::{DeviceEntry, DeviceKind};
+use super::{count, first_of_each, key_order, pair_order, prefix, ChainFacts, InputReport, Known, Judged, Reason, VerificationConfig, Window};
+use crate::devices::DeviceKind;
 
 /// A valid beacon of the epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,7 +81,7 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
             beaconers.push(report.device());
         }
     }
-    beaconers.par_sort_unstable();
+    beaconers.par_sort_unstable_by(key_order);
     beaconers.dedup();
     for (position, (report, _, verdict)) in beacon_verdicts.iter().enumerate() {
         if let (Ok(_), Some(beacon)) = (verdict, known.get_mut(&report.id)) {
@@ -146,15 +146,15 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
     drop(reports);
     drop(replays);
 
-    verdicts.par_sort_unstable_by_key(|v| v.id);
+    verdicts.par_sort_unstable_by(|a, b| key_order(&a.id, &b.id));
     let mut seed = solana_sha256_hasher::Hasher::default();
     seed.hash(SELECTION_DOMAIN);
     seed.hash(&window.start_ms.to_le_bytes());
     for v in &verdicts {
         seed.hash(&v.id);
     }
-    beacons.par_sort_unstable();
-    witnesses.par_sort_unstable();
+    beacons.par_sort_unstable_by(|a, b| pair_order(&(a.id, a.device), &(b.id, b.device)));
+    witnesses.par_sort_unstable_by(|a, b| pair_order(&(a.beacon_id, a.device), &(b.beacon_id, b.device)));
     count(&verdicts);
     CoverageJudgement { verdicts, beacons, witnesses, selection_seed: seed.result().to_bytes() }
 }
@@ -173,16 +173,15 @@ struct Checked<'a> {
 
 fn check_beacon<'a>(report: &InputReport, beacon: &BeaconReport, facts: &ChainFacts<'a>, config: &VerificationConfig) -> Result<Checked<'a>, Reason> {
     let sender = facts.device(&report.device(), Some(DeviceKind::Hotspot))?;
-    let entry = sender.entry;
     let entropy_ms = facts.entropy_time_ms(&beacon.entropy)?;
     let signed = report.signed_at_ms();
     if signed < entropy_ms.saturating_sub(config.clock_tolerance_ms()) || signed > entropy_ms.saturating_add(config.max_entropy_age_ms()) {
         return Err(Reason::StaleEntropy);
     }
-    let asserted = entry.location_h3.ok_or(Reason::InvalidLocation)?;
+    let asserted = sender.location_h3().ok_or(Reason::InvalidLocation)?;
     check_reported_location(beacon.location_h3, sender.site().ok_or(Reason::InvalidLocation)?, config)?;
     let region = region_of(&config.regions, asserted).ok_or(Reason::OutOfRegionPlan)?;
-    let eirp = i32::from(beacon.tx_power_ddbm).saturating_add(i32::from(entry.gain_ddbi));
+    let eirp = i32::from(beacon.tx_power_ddbm).saturating_add(i32::from(sender.gain_ddbi()));
     if !region.allows_frequency(beacon.frequency_hz) || eirp > region.max_eirp_ddbm {
         return Err(Reason::OutOfRegionPlan);
     }
@@ -246,7 +245,6 @@ fn check_witness(
     config: &VerificationConfig,
 ) -> Result<(), Reason> {
     let receiver = facts.device(&report.device(), Some(DeviceKind::Hotspot))?;
-    let entry = receiver.entry;
     if witness.beaconer == report.device() {
         return Err(Reason::SelfWitness);
     }
@@ -264,22 +262,22 @@ fn check_witness(
         return Err(Reason::WitnessLag);
     }
     // The beacon passed its checks, so its sender is a located hotspot of a region.
-    let beacon_cell = sender.entry.location_h3.ok_or(Reason::InvalidBeacon)?;
+    let beacon_cell = sender.location_h3().ok_or(Reason::InvalidBeacon)?;
     let region = region_of(&config.regions, beacon_cell).ok_or(Reason::InvalidBeacon)?;
     if witness.frequency_hz.abs_diff(beacon.frequency_hz) > region.channel_tolerance_hz {
         return Err(Reason::FrequencyMismatch);
     }
-    let witness_cell = entry.location_h3.ok_or(Reason::WitnessLocationUnknown)?;
+    let witness_cell = receiver.location_h3().ok_or(Reason::WitnessLocationUnknown)?;
     if region_of(&config.regions, witness_cell).map(|r| &r.name) != Some(&region.name) {
         return Err(Reason::OutOfRegionPlan);
     }
     let from = sender.site().ok_or(Reason::InvalidBeacon)?;
     let to = receiver.site().ok_or(Reason::WitnessLocationUnknown)?;
-    check_physics(witness, from, to, entry, region, beacon.frequency_hz, config)
+    check_physics(witness, from, to, receiver.gain_ddbi(), region, beacon.frequency_hz, config)
 }
 
 /// Distance and signal strength between the two asserted sites.
-fn check_physics(witness: &WitnessReport, from: Site, to: Site, receiver: &DeviceEntry, region: &Region, frequency_hz: u64, config: &VerificationConfig) -> Result<(), Reason> {
+fn check_physics(witness: &WitnessReport, from: Site, to: Site, receiver_gain_ddbi: i16, region: &Region, frequency_hz: u64, config: &VerificationConfig) -> Result<(), Reason> {
     let distance_m = from.distance_m(&to);
     if distance_m < f64::from(config.min_witness_distance_m) {
         return Err(Reason::WitnessTooClose);
@@ -287,7 +285,7 @@ fn check_physics(witness: &WitnessReport, from: Site, to: Site, receiver: &Devic
     if distance_m > f64::from(config.max_witness_distance_m) {
         return Err(Reason::WitnessTooFar);
     }
-    let ceiling = max_rssi_ddbm(region.max_eirp_ddbm, i32::from(receiver.gain_ddbi), distance_m, frequency_hz);
+    let ceiling = max_rssi_ddbm(region.max_eirp_ddbm, i32::from(receiver_gain_ddbi), distance_m, frequency_hz);
     if i32::from(witness.rssi_ddbm) > ceiling.saturating_add(config.rssi_margin_ddb) {
         return Err(Reason::RssiAboveFreeSpace);
     }
@@ -296,7 +294,7 @@ fn check_physics(witness: &WitnessReport, from: Site, to: Site, receiver: &Devic
 
 fn check_heartbeat(report: &InputReport, heartbeat: &HeartbeatReport, facts: &ChainFacts, config: &VerificationConfig) -> Result<(), Reason> {
     let device = facts.device(&report.device(), None)?;
-    match (device.entry.kind, device.site()) {
+    match (device.kind(), device.site()) {
         (DeviceKind::Hotspot, None) => Err(Reason::InvalidLocation),
         (DeviceKind::Hotspot, Some(asserted)) => check_reported_location(heartbeat.location_h3, asserted, config),
         // A dashcam moves: it has no asserted place to be held to.

@@ -33,26 +33,66 @@ pub struct ChainFacts<'a> {
     entries: foldhash::HashMap<[u8; 32], Known<'a>>,
 }
 
-/// A device of the directory as the rules look it up.
+/// A device of the directory as the rules look it up: the facts they read, copied side by side
+/// in the lookup table (a million-device epoch looks devices up millions of times, and each
+/// lookup that also had to follow a reference into the directory's tree cost a second miss of
+/// the cache), and the entry itself for what the rules do not read.
 #[derive(Clone, Copy, Debug)]
 pub struct Known<'a> {
-    pub entry: &'a DeviceEntry,
-    /// Its asserted cell's centre, computed once per epoch: every beacon, witness and heartbeat
-    /// of the device is measured from it.
-    center: Option<LatLng>,
+    entry: &'a DeviceEntry,
+    /// The asserted cell, meaningful only where `has_location` (flags beside the values, not
+    /// `Option`s, keep an entry of the table small).
+    location_h3: u64,
+    /// Its centre, computed once per epoch: every beacon, witness and heartbeat of the device is
+    /// measured from it. Meaningful only where `has_center`.
+    center: LatLng,
+    elevation_m: i32,
+    gain_ddbi: i16,
+    kind: DeviceKind,
+    active: bool,
+    has_location: bool,
+    has_center: bool,
 }
 
-impl Known<'_> {
+impl<'a> Known<'a> {
+    fn of(entry: &'a DeviceEntry) -> Self {
+        let center = entry.location_h3.and_then(cell_center);
+        Self {
+            entry,
+            location_h3: entry.location_h3.unwrap_or(0),
+            center: center.unwrap_or_default(),
+            elevation_m: entry.elevation_m,
+            gain_ddbi: entry.gain_ddbi,
+            kind: entry.kind,
+            active: entry.active,
+            has_location: entry.location_h3.is_some(),
+            has_center: center.is_some(),
+        }
+    }
+
+    pub fn kind(&self) -> DeviceKind {
+        self.kind
+    }
+
+    /// The asserted cell, if the registry has one.
+    pub fn location_h3(&self) -> Option<u64> {
+        self.has_location.then_some(self.location_h3)
+    }
+
+    pub fn gain_ddbi(&self) -> i16 {
+        self.gain_ddbi
+    }
+
     /// Where the device is asserted: its cell's centre and its antenna's height; `None` without
     /// a valid asserted cell.
     pub fn site(&self) -> Option<Site> {
-        Some(Site { at: self.center?, elevation_m: self.entry.elevation_m })
+        self.has_center.then_some(Site { at: self.center, elevation_m: self.elevation_m })
     }
 }
 
 impl<'a> ChainFacts<'a> {
     pub fn new(directory: &'a Directory, blocks: &'a Blocks, denylist: &'a Denylist) -> Self {
-        let known: Vec<([u8; 32], Known)> = directory.par_iter().map(|(key, entry)| (*key, Known { entry, center: entry.location_h3.and_then(cell_center) })).collect();
+        let known: Vec<([u8; 32], Known)> = directory.par_iter().map(|(key, entry)| (*key, Known::of(entry))).collect();
         let mut entries = foldhash::HashMap::with_capacity_and_hasher(known.len(), Default::default());
         entries.extend(known);
         Self { blocks, denylist, entries }
@@ -63,18 +103,22 @@ impl<'a> ChainFacts<'a> {
         self.entries.get(key).map(|known| known.entry)
     }
 
+    /// The asserted cell of `key`, whatever its state.
+    pub fn asserted_cell(&self, key: &[u8; 32]) -> Option<u64> {
+        self.entries.get(key)?.location_h3()
+    }
+
     /// The directory's entry of a device that may send this report: registered, active, not
     /// denylisted and of the kind the report comes from (any kind when `kind` is `None`).
     pub fn device(&self, key: &[u8; 32], kind: Option<DeviceKind>) -> Result<Known<'a>, Reason> {
         let known = *self.entries.get(key).ok_or(Reason::UnknownDevice)?;
-        let entry = known.entry;
-        if !entry.active {
+        if !known.active {
             return Err(Reason::InactiveDevice);
         }
         if self.denylist.contains(key) {
             return Err(Reason::Denylisted);
         }
-        if kind.is_some_and(|k| k != entry.kind) {
+        if kind.is_some_and(|k| k != known.kind) {
             return Err(Reason::WrongDeviceKind);
         }
         Ok(known)
