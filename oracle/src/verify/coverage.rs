@@ -48,12 +48,14 @@ const SELECTION_DOMAIN: &[u8] = b"fieldproof:witness-selection:v1";
 /// A witness report and its verdict.
 type WitnessVerdict<'a> = (&'a InputReport, &'a WitnessReport, Result<(), Reason>);
 
-/// Where a beacon of the input is: its index among the reports, and its position among the
-/// window's beacon verdicts if it stands as a valid one ([`NOT_VALID`] otherwise). Two indexes,
-/// not references, keep the map of a million beacons small.
-type BeaconAt = (u32, u32);
-
-const NOT_VALID: u32 = u32::MAX;
+/// A beacon of the input as its witnesses are judged against it: who sent it, when, on which
+/// frequency, and its sender's facts if it is one of the window's valid beacons.
+struct Heard<'v, 'a> {
+    device: [u8; 32],
+    signed_at_ms: i64,
+    frequency_hz: u64,
+    sender: Option<&'v Known<'a>>,
+}
 
 /// Judges the hotspot reports of `window`. `reports` (in any order: every rule ranks them by
 /// id) must hold the beacons signed from `window.start_ms - 2·lag - tolerance`, the witnesses
@@ -72,30 +74,23 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
         .collect();
     keep_one_beacon_per_interval(&mut beacon_verdicts, config);
 
-    let index = |i: usize| u32::try_from(i).unwrap_or(NOT_VALID);
-    let mut known: HashMap<[u8; 32], BeaconAt> = HashMap::with_capacity(beacon_verdicts.len());
+    // Every beacon of the input by id, with what its witnesses are judged against, so that a
+    // witness's check reads one entry here and not the beacon's report and verdict elsewhere.
+    let mut known: HashMap<[u8; 32], Heard> = HashMap::with_capacity(beacon_verdicts.len());
     let mut beaconers: Vec<[u8; 32]> = Vec::with_capacity(beacon_verdicts.len());
-    for (at, report) in reports.iter().enumerate() {
-        if let ReportBody::Beacon(_) = &report.body {
-            known.insert(report.id, (index(at), NOT_VALID));
+    for report in &reports {
+        if let ReportBody::Beacon(body) = &report.body {
+            known.insert(report.id, Heard { device: report.device(), signed_at_ms: report.signed_at_ms(), frequency_hz: body.frequency_hz, sender: None });
             beaconers.push(report.device());
         }
     }
     beaconers.par_sort_unstable_by(key_order);
     beaconers.dedup();
-    for (position, (report, _, verdict)) in beacon_verdicts.iter().enumerate() {
-        if let (Ok(_), Some(beacon)) = (verdict, known.get_mut(&report.id)) {
-            beacon.1 = index(position);
+    for (report, _, verdict) in &beacon_verdicts {
+        if let (Ok(checked), Some(beacon)) = (verdict, known.get_mut(&report.id)) {
+            beacon.sender = Some(&checked.sender);
         }
     }
-    // A beacon of the input by id, and its sender if it is one of the window's valid beacons.
-    let beacon = |id: &[u8; 32]| {
-        let &(at, valid) = known.get(id)?;
-        let report = reports.get(at as usize)?;
-        let ReportBody::Beacon(body) = &report.body else { return None };
-        let sender = beacon_verdicts.get(valid as usize).and_then(|(_, _, verdict)| verdict.as_ref().ok()).map(|checked| checked.sender);
-        Some((report, body, sender))
-    };
     let mut verdicts: Vec<Judged> = Vec::with_capacity(reports.len());
     verdicts.extend(beacon_verdicts.iter().map(|(report, _, verdict)| Judged::of(report, verdict.as_ref().err().copied())));
 
@@ -104,11 +99,11 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
         .par_iter()
         .filter_map(|r| {
             let ReportBody::Witness(w) = &r.body else { return None };
-            match beacon(&w.beacon_payload) {
+            match known.get(&w.beacon_payload) {
                 // Heard a beacon of another epoch: judged there.
-                Some((report, _, _)) if !window.contains(report.signed_at_ms()) => None,
-                Some((report, _, _)) if report.device() != w.beaconer => Some((r, w, Err(Reason::WitnessPayloadMismatch))),
-                Some((_, body, sender)) => Some((r, w, check_witness(r, w, body, sender, facts, config))),
+                Some(beacon) if !window.contains(beacon.signed_at_ms) => None,
+                Some(beacon) if beacon.device != w.beaconer => Some((r, w, Err(Reason::WitnessPayloadMismatch))),
+                Some(beacon) => Some((r, w, check_witness(r, w, beacon, facts, config))),
                 None if window.contains(r.signed_at_ms()) => {
                     let reason = if beaconers.binary_search(&w.beaconer).is_ok() { Reason::WitnessPayloadMismatch } else { Reason::UnknownBeacon };
                     Some((r, w, Err(reason)))
@@ -117,6 +112,8 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
             }
         })
         .collect();
+    drop(known);
+    drop(beaconers);
     keep_one_witness_per_beacon_and_device(&mut witness_verdicts);
     let mut witnesses = Vec::new();
     for (r, w, verdict) in witness_verdicts {
@@ -125,6 +122,8 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
         }
         verdicts.push(Judged::of(r, verdict.err()));
     }
+    let mut beacons: Vec<Beacon> = beacon_verdicts.iter().filter(|(_, _, v)| v.is_ok()).map(|(r, _, _)| Beacon { id: r.id, device: r.device() }).collect();
+    drop(beacon_verdicts);
 
     verdicts.extend(replays.iter().filter(|r| window.contains(r.signed_at_ms())).map(|r| Judged::of(r, Some(Reason::ReplayedNonce))));
     let others: Vec<Judged> = reports
@@ -137,12 +136,8 @@ pub fn judge_coverage(reports: Vec<InputReport>, window: Window, facts: &ChainFa
         })
         .collect();
     verdicts.extend(others);
-    let mut beacons: Vec<Beacon> = beacon_verdicts.iter().filter(|(_, _, v)| v.is_ok()).map(|(r, _, _)| Beacon { id: r.id, device: r.device() }).collect();
     // Everything needed is out of the reports: let them go before sorting (the largest part of
     // an epoch's memory).
-    drop(known);
-    drop(beaconers);
-    drop(beacon_verdicts);
     drop(reports);
     drop(replays);
 
@@ -236,24 +231,17 @@ fn keep_one_witness_per_beacon_and_device(verdicts: &mut [WitnessVerdict]) {
     }
 }
 
-fn check_witness(
-    report: &InputReport,
-    witness: &WitnessReport,
-    beacon: &BeaconReport,
-    valid_from: Option<Known>,
-    facts: &ChainFacts,
-    config: &VerificationConfig,
-) -> Result<(), Reason> {
+fn check_witness(report: &InputReport, witness: &WitnessReport, beacon: &Heard, facts: &ChainFacts, config: &VerificationConfig) -> Result<(), Reason> {
     let receiver = facts.device(&report.device(), Some(DeviceKind::Hotspot))?;
     if witness.beaconer == report.device() {
         return Err(Reason::SelfWitness);
     }
     // Only a valid beacon has a sender to measure from.
-    let Some(sender) = valid_from else {
+    let Some(sender) = beacon.sender else {
         return Err(Reason::InvalidBeacon);
     };
     let (tolerance, lag) = (config.clock_tolerance_ms(), config.witness_lag_ms());
-    let sent = i64::try_from(beacon.header.timestamp_ms).unwrap_or(i64::MAX);
+    let sent = beacon.signed_at_ms;
     let received = i64::try_from(witness.received_at_ms).unwrap_or(i64::MAX);
     let reported = report.signed_at_ms();
     let received_in_time = received >= sent.saturating_sub(tolerance) && received <= sent.saturating_add(lag);
