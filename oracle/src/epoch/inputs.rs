@@ -56,8 +56,12 @@ fn decode(rows: Vec<([u8; 32], Vec<u8>)>) -> Result<Vec<InputReport>, EpochError
 /// sha256 over the domain and every report id of the input, in id order: two oracles with the
 /// same digest judged the same reports.
 pub fn input_digest(reports: &[InputReport]) -> [u8; 32] {
+    digest_of(reports.par_iter().map(|r| r.id).collect())
+}
+
+/// [`input_digest`] of the reports with these ids, in any order.
+pub(crate) fn digest_of(mut ids: Vec<[u8; 32]>) -> [u8; 32] {
     // The ids side by side (not references to them): sorting compares neighbours in memory.
-    let mut ids: Vec<[u8; 32]> = reports.par_iter().map(|r| r.id).collect();
     ids.par_sort_unstable_by(crate::verify::key_order);
     ids.dedup();
     let mut hasher = solana_sha256_hasher::Hasher::default();

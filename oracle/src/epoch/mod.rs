@@ -258,9 +258,12 @@ pub async fn compute(
     let (kinds, span) = stream_input(spec.stream, window, inputs.verification);
     let reports = log_reports(&inputs.reports, kinds, span).await?;
     let segments_read = started.elapsed();
-    let digest = input_digest(&reports);
     let report_count = reports.len() as u64;
+    // The digest sorts every id: done on a thread of its own while the blocks are read.
+    let ids: Vec<[u8; 32]> = reports.par_iter().map(|r| r.id).collect();
+    let digest = tokio::task::spawn_blocking(move || inputs::digest_of(ids));
     let blocks = inputs.blocks.blocks(&inputs::entropy_slots(&reports)).await?;
+    let digest = digest.await.map_err(|e| EpochError::Interrupted(format!("the input digest: {e}")))?;
     let read = started.elapsed();
     let facts = ChainFacts::new(&inputs.directory.entries, &blocks, inputs.denylist);
     let (units, verdicts, cells) = match spec.stream {
@@ -410,14 +413,54 @@ fn reward_file(
 /// The previous file's cumulative amounts plus this epoch's, every asset that ever earned in
 /// asset order; none while nothing was ever earned.
 fn cumulative_file(previous: Option<&RewardFile>, spec: &EpochSpec, earned: &BTreeMap<[u8; 32], u64>) -> Result<Option<RewardFile>, EpochError> {
-    let mut cumulative: BTreeMap<[u8; 32], u64> = previous.map(|p| p.leaves().iter().map(|(a, v)| (a.to_bytes(), *v)).collect()).unwrap_or_default();
-    for (asset, amount) in earned {
-        let entry = cumulative.entry(*asset).or_default();
-        *entry = entry.checked_add(*amount).ok_or(EpochError::CumulativeOverflow(Pubkey::new_from_array(*asset)))?;
+    let mut before: Vec<(Pubkey, u64)> = previous.map(|p| p.leaves().to_vec()).unwrap_or_default();
+    // A file this oracle wrote is in asset order; one adopted from a peer is put in it.
+    if !before.is_sorted_by(|a, b| a.0 < b.0) {
+        before.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     }
-    let leaves: Vec<(Pubkey, u64)> = cumulative.into_iter().map(|(a, v)| (Pubkey::new_from_array(a), v)).collect();
+    // Both lists in asset order, merged.
+    let mut leaves: Vec<(Pubkey, u64)> = Vec::with_capacity(before.len().max(earned.len()));
+    let mut before = before.into_iter().peekable();
+    for (asset, amount) in earned {
+        let asset = Pubkey::new_from_array(*asset);
+        while let Some(leaf) = before.next_if(|(a, _)| *a < asset) {
+            leaves.push(leaf);
+        }
+        let sum = match before.next_if(|(a, _)| *a == asset) {
+            Some((_, had)) => had.checked_add(*amount).ok_or(EpochError::CumulativeOverflow(asset))?,
+            None => *amount,
+        };
+        leaves.push((asset, sum));
+    }
+    leaves.extend(before);
     if leaves.is_empty() {
         return Ok(None);
     }
     RewardFile::new(spec.pool, spec.epoch, leaves).map(Some).map_err(|e| EpochError::CorruptStore(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(epoch: u64) -> EpochSpec {
+        EpochSpec { pool: Pubkey::new_from_array([9; 32]), stream: RewardStream::Coverage, epoch, emission: 0 }
+    }
+
+    fn key(n: u8) -> Pubkey {
+        Pubkey::new_from_array([n; 32])
+    }
+
+    #[test]
+    fn a_cumulative_file_adds_the_epoch_to_every_earlier_amount_in_asset_order() {
+        // A previous file not in asset order (as a peer's could be), an asset that earns again,
+        // one that earns for the first time, and one that earns nothing this epoch.
+        let previous = RewardFile::new(spec(0).pool, 0, vec![(key(5), 50), (key(1), 10), (key(3), 30)]).unwrap();
+        let earned: BTreeMap<[u8; 32], u64> = [([3; 32], 3), ([4; 32], 4), ([6; 32], 6)].into_iter().collect();
+        let file = cumulative_file(Some(&previous), &spec(1), &earned).unwrap().unwrap();
+        assert_eq!(file.leaves(), &[(key(1), 10), (key(3), 33), (key(4), 4), (key(5), 50), (key(6), 6)]);
+        assert_eq!(cumulative_file(None, &spec(1), &BTreeMap::new()).unwrap().map(|f| f.leaves().len()), None, "nothing ever earned: no file");
+        let full = RewardFile::new(spec(0).pool, 0, vec![(key(3), u64::MAX)]).unwrap();
+        assert!(matches!(cumulative_file(Some(&full), &spec(1), &earned), Err(EpochError::CumulativeOverflow(a)) if a == key(3)));
+    }
 }
