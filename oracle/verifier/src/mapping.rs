@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::physics::gps_fix;
 use super::{count, first_of_each, prefix, ChainFacts, InputReport, Judged, Reason, VerificationConfig, Window};
-use crate::devices::DeviceKind;
+use crate::directory::DeviceKind;
 
 /// A valid segment of the epoch, reduced to what the reward rules need.
 #[derive(Clone, Debug, PartialEq, Eq)]

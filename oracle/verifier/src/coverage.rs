@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::physics::{cell_center, max_rssi_ddbm, Site};
 use super::region::{region_of, Region};
 use super::{count, first_of_each, key_order, pair_order, prefix, ChainFacts, InputReport, Known, Judged, Reason, VerificationConfig, Window};
-use crate::devices::DeviceKind;
+use crate::directory::DeviceKind;
 
 /// A valid beacon of the epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -10,11 +10,12 @@
 //! region plan of that place, public entropy and the chain's time for it, and the device's own
 //! earlier reports.
 pub mod config;
+pub mod directory;
 mod coverage;
 mod denylist;
 mod facts;
 mod mapping;
-pub(crate) mod physics;
+pub mod physics;
 mod reason;
 pub mod region;
 
@@ -100,7 +101,7 @@ pub fn sort_canonically(reports: &mut [InputReport]) {
 /// keys, so an epoch of millions of reports needs neither a hash map of its keys nor moving the
 /// reports. `prefix(i)` must depend on the group alone; anything may choose it, as it only
 /// decides how often keys are compared, never the result.
-pub(crate) fn first_of_each<G: Ord, R: Ord>(n: usize, prefix: impl Fn(usize) -> u64 + Sync, key: impl Fn(usize) -> (G, R) + Sync) -> Vec<bool> {
+pub fn first_of_each<G: Ord, R: Ord>(n: usize, prefix: impl Fn(usize) -> u64 + Sync, key: impl Fn(usize) -> (G, R) + Sync) -> Vec<bool> {
     let mut order: Vec<(u64, usize)> = (0..n).into_par_iter().map(|i| (prefix(i), i)).collect();
     order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a.1).cmp(&key(b.1))));
     let mut first = vec![true; n];
@@ -113,7 +114,7 @@ pub(crate) fn first_of_each<G: Ord, R: Ord>(n: usize, prefix: impl Fn(usize) -> 
 }
 
 /// The first eight bytes of a key, as the prefix [`first_of_each`] sorts by.
-pub(crate) fn prefix(bytes: &[u8]) -> u64 {
+pub fn prefix(bytes: &[u8]) -> u64 {
     let mut head = [0; 8];
     head.copy_from_slice(&bytes[..8]);
     u64::from_le_bytes(head)
@@ -122,18 +123,18 @@ pub(crate) fn prefix(bytes: &[u8]) -> u64 {
 /// The byte order of 32-byte keys (ids, device keys), as `Ord` has it, with the first eight
 /// bytes compared as one integer: the sorts of an epoch compare millions of random keys, and
 /// nearly every comparison ends there, without a call to `memcmp`.
-pub(crate) fn key_order(a: &[u8; 32], b: &[u8; 32]) -> std::cmp::Ordering {
+pub fn key_order(a: &[u8; 32], b: &[u8; 32]) -> std::cmp::Ordering {
     let head = |k: &[u8; 32]| u64::from_be_bytes([k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]]);
     head(a).cmp(&head(b)).then_with(|| a[8..].cmp(&b[8..]))
 }
 
 /// [`key_order`] of pairs of keys: the first, then the second.
-pub(crate) fn pair_order(a: &([u8; 32], [u8; 32]), b: &([u8; 32], [u8; 32])) -> std::cmp::Ordering {
+pub fn pair_order(a: &([u8; 32], [u8; 32]), b: &([u8; 32], [u8; 32])) -> std::cmp::Ordering {
     key_order(&a.0, &b.0).then_with(|| key_order(&a.1, &b.1))
 }
 
 /// Keeps the items whose mark is true, in order.
-pub(crate) fn retain_marked<T>(items: &mut Vec<T>, marks: &[bool]) {
+pub fn retain_marked<T>(items: &mut Vec<T>, marks: &[bool]) {
     let mut index = 0;
     items.retain(|_| {
         index += 1;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::physics::{cell_center, Site};
 use super::{Denylist, Reason};
-use crate::devices::{DeviceEntry, DeviceKind, Directory};
+use crate::directory::{DeviceEntry, DeviceKind, Directory};
 
 /// A block as the chain has it at a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
