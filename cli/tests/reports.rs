@@ -69,6 +69,7 @@ async fn a_gateways_file_goes_in_batches_and_each_refusal_is_named() {
     assert!(message.starts_with("2 of 5 reports"), "{message}");
     assert!(message.contains(&format!("{}: the oracle refused the request (401): bad_signature", forged.report_id())), "{message}");
     assert!(message.contains(&format!("{}: the oracle refused the request (403): unknown_device", unknown.report_id())), "{message}");
+    oracle.writer.indexed().await.unwrap();
     for report in &good {
         assert!(oracle.store.report_by_id(&report.report_id().0).await.unwrap().is_some(), "a good report beside bad ones is stored");
     }
@@ -80,6 +81,7 @@ async fn a_gateways_file_goes_in_batches_and_each_refusal_is_named() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let held: Vec<String> = json(&out)["held"].as_array().unwrap().iter().map(|id| id.as_str().unwrap().to_string()).collect();
     assert_eq!(held, again.iter().map(|r| r.report_id().to_string()).collect::<Vec<_>>());
+    oracle.writer.indexed().await.unwrap();
     assert_eq!(oracle.store.count_reports().await.unwrap(), 4);
 
     // A file that is not a batch of reports: bad input, nothing sent.

@@ -292,6 +292,8 @@ pub async fn http_ingest(reports: Vec<SignedReport>, directory: Arc<DeviceDirect
     command.env("RUST_LOG", "warn").stdout(std::process::Stdio::null());
     let cpu = cpu_time::ProcessTime::now();
     let output = tokio::task::spawn_blocking(move || command.output()).await??;
+    // The index is written behind the answers: its work is the server's too.
+    oracle.writer.indexed().await?;
     let server_cpu = cpu.elapsed();
     anyhow::ensure!(output.status.success(), "the load generator failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr));
     let result: LoadResult = serde_json::from_slice(&std::fs::read(&result_file)?)?;
@@ -516,7 +518,7 @@ fn stored_row(report: &SignedReport) -> NewReport {
     NewReport::accepted(report, report.to_bytes(), signed_at_ms, "bench".into())
 }
 
-fn stored_outcome(outcome: Result<InsertOutcome, crate::storage::StoreError>) -> Result<(), String> {
+fn stored_outcome(outcome: Result<InsertOutcome, crate::log::LogError>) -> Result<(), String> {
     match outcome {
         Ok(InsertOutcome::Stored) => Ok(()),
         Ok(InsertOutcome::Duplicate) => Err("duplicate_report".into()),

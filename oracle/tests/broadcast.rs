@@ -88,6 +88,7 @@ async fn a_paused_oracle_gets_its_reports_once_it_answers_and_holds_no_one_up() 
     assert_eq!(broadcast.resend(now_ms()).await, vec![0, 3]);
     let status = broadcast.status();
     assert!(!status[1].away && status[1].queued == 0);
+    back.writer.indexed().await.unwrap();
     assert_eq!(back.store.count_reports().await.unwrap(), 3);
     assert_eq!(broadcast.submit(&heartbeat(&device, 5, now_ms())).await, vec![Delivery::Accepted, Delivery::Accepted]);
     // A report too old for an oracle's skew window is dropped from its queue, not resent.
@@ -113,6 +114,7 @@ async fn a_batch_reaches_every_oracle_and_a_paused_one_gets_it_later() {
         broadcast.submit_batch(&reports).await,
         vec![vec![Delivery::Accepted, Delivery::Queued], vec![refused.clone(), Delivery::Queued], vec![Delivery::Accepted, Delivery::Queued]]
     );
+    up.writer.indexed().await.unwrap();
     assert_eq!(up.store.count_reports().await.unwrap(), 2);
     assert_eq!(broadcast.status()[1].queued, 3);
 
@@ -120,6 +122,7 @@ async fn a_batch_reaches_every_oracle_and_a_paused_one_gets_it_later() {
     drop(paused);
     let back = oracle(paused_addr, &device, dirs[1].path()).await;
     assert_eq!(broadcast.resend(now_ms()).await, vec![0, 3]);
+    back.writer.indexed().await.unwrap();
     assert_eq!(back.store.count_reports().await.unwrap(), 2);
     assert!(!broadcast.status()[1].away);
     up.shutdown().await.unwrap();

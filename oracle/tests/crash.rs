@@ -146,10 +146,19 @@ async fn a_killed_oracle_loses_no_acknowledged_report_and_resumes() {
     drop(store);
     let resent = http.post(setup.url("/v1/reports")).body(acknowledged[0].to_bytes()).send().await.unwrap();
     assert_eq!(resent.status(), reqwest::StatusCode::CONFLICT, "a resent acknowledged report is a duplicate");
-    let fresh = http.post(setup.url("/v1/reports")).body(heartbeat(&setup.keys[0], u32::MAX).to_bytes()).send().await.unwrap();
+    let fresh_report = heartbeat(&setup.keys[0], u32::MAX);
+    let fresh = http.post(setup.url("/v1/reports")).body(fresh_report.to_bytes()).send().await.unwrap();
     assert!(fresh.status().is_success(), "{}", fresh.status());
+    oracle.kill().unwrap();
+    oracle.wait().unwrap();
+    // Killed again right after the answer: the report is in the log (its index row may not be
+    // written yet), and the next start indexes it.
+    let logged_now: Vec<Vec<u8>> = fieldproof_oracle::log::wal::buckets(&wal).unwrap().into_iter().flat_map(|b| fieldproof_oracle::log::wal::read(&wal, b).unwrap()).collect();
+    assert!(logged_now.contains(&fresh_report.to_bytes()), "the acknowledged report is in the log");
+    let mut oracle = setup.start(&http).await;
     oracle.kill().unwrap();
     oracle.wait().unwrap();
     let store = Store::open(&setup.db_url()).await.unwrap();
     assert_eq!(store.count_reports().await.unwrap(), logged_before_restart + 1);
+    assert!(store.report_by_id(&fresh_report.report_id().0).await.unwrap().is_some());
 }

@@ -87,6 +87,7 @@ impl Setup {
             let report = ReportBody::from(session).sign(&self.hotspot).unwrap();
             writer.insert(NewReport::accepted(&report, report.to_bytes(), at_ms as i64, "test".into())).await.unwrap();
         }
+        writer.indexed().await.unwrap();
         let mut directory = Directory::new();
         directory.insert(self.hotspot.verifying_key().to_bytes(), DeviceEntry { kind: DeviceKind::Hotspot, active: true, location_h3: None, elevation_m: 0, gain_ddbi: 0, asset: None });
         let window = Window { start_ms: 0, end_ms: i64::MAX / 2 };

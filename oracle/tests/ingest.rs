@@ -84,7 +84,9 @@ impl Oracle {
         (status, res.json().await.unwrap())
     }
 
+    /// Reports in the index, once it has caught up with the answers.
     async fn stored(&self) -> i64 {
+        self.running.writer.indexed().await.unwrap();
         self.running.store.count_reports().await.unwrap()
     }
 }
@@ -109,6 +111,7 @@ async fn an_accepted_report_is_stored_byte_for_byte_before_the_answer() {
     let (status, json) = oracle.post(report.to_bytes()).await;
     assert_eq!(status, 202, "{json}");
     assert_eq!(json["id"], report.report_id().to_hex());
+    oracle.running.writer.indexed().await.unwrap();
     let stored = oracle.running.store.report_by_id(&report.report_id().0).await.unwrap().expect("stored");
     assert_eq!(stored.body, report.to_bytes());
     assert_eq!(stored.device, device.verifying_key().to_bytes());

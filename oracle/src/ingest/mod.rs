@@ -1,8 +1,8 @@
 //! The ingest API: devices POST signed reports, one per request or many in a batch; each is
 //! checked and durably stored before the answer. Checks run cheapest first, and a report is
 //! stored only after all of them passed: source rate limit, size, decoding, registered and active
-//! device, clock skew, signature (a batch's in one `verify_batch`), device rate limit, then
-//! duplicate and replayed-nonce checks inside the store.
+//! device, clock skew, signature (a batch's in one `verify_batch`), device rate limit, then the
+//! report writer's duplicate and replayed-nonce checks against the reports of the clock-skew window.
 mod batch;
 mod rejection;
 mod signatures;

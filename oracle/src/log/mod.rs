@@ -12,6 +12,7 @@
 //! once, and keeps a copy. The epoch's manifest lists the segments, so the epoch can be computed
 //! again from the log store alone.
 mod api;
+mod indexer;
 pub mod config;
 pub mod segment;
 mod recent;
@@ -51,6 +52,8 @@ pub enum LogError {
     MissingSegment { hash: String },
     #[error("{0}")]
     Interrupted(String),
+    #[error("the report log cannot be written: {0}")]
+    NotStored(String),
 }
 
 impl From<sqlx::Error> for LogError {
@@ -145,20 +148,7 @@ pub struct BucketIndex {
 /// restart, for what the write-ahead files held; for the segments fetched from peers.
 pub async fn index_reports(store: &Store, reports: &[(SignedReport, Vec<u8>)], received_at_ms: i64, source: &str) -> Result<(), LogError> {
     let rows: Vec<NewReport> = reports.iter().map(|(r, bytes)| NewReport::accepted(r, bytes.clone(), received_at_ms, source.to_string())).collect();
-    const COLUMNS: usize = 8;
-    for chunk in rows.chunks(crate::storage::MAX_BINDS / COLUMNS) {
-        let sql = format!(
-            "INSERT INTO reports ({}) VALUES {} ON CONFLICT DO NOTHING",
-            crate::storage::report_columns!(),
-            crate::storage::value_rows(chunk.len(), COLUMNS)
-        );
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = writer::bind_report(query, row);
-        }
-        query.execute(store.pool()).await?;
-    }
-    Ok(())
+    Ok(store.index_reports(&rows).await?)
 }
 
 /// The reports of the segments `hashes`, read from `objects`, each checked against its name.

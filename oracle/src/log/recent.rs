@@ -5,9 +5,12 @@
 //! row fails whole and goes again a report at a time). Nothing older needs remembering: a report
 //! signed before the window is refused by the clock-skew check before it gets to the writer.
 //!
-//! It is a fast path, not the authority: it is bounded (beyond `max_entries` the oldest buckets
-//! are forgotten early), and a second ingest process has its own. The database's unique indexes
-//! still refuse what this misses, so the answers are the same either way.
+//! It is what ingest answers by: the database's index is written after the answers. It is
+//! bounded (beyond `max_entries` the oldest buckets are forgotten early), and a second ingest
+//! process has its own, so a resend it no longer knows, or one that reached the other process,
+//! is stored again. That costs a second copy in the log and nothing else: an epoch's input is
+//! deduplicated by report id, and of two reports of one device with one nonce only the first by
+//! report id counts (the verifier's replay rule), whichever oracles or processes logged them.
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::writer::InsertOutcome;

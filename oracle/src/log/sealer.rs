@@ -40,8 +40,8 @@ impl Sealer {
     }
 
     /// Checks that this instance can still write what ingest and sealing write: a file in the
-    /// write-ahead directory (created, fsynced, removed), a row in the database, and that the
-    /// last sealing pass succeeded. Says what failed.
+    /// write-ahead directory (created, fsynced, removed), a row in the database, that the index of the
+    /// log is being written and that the last sealing pass succeeded. Says what failed.
     pub async fn check_write_path(&self, now_ms: i64) -> Result<(), String> {
         // A name of its own per check: two checks at once (two health requests) must not remove
         // each other's probe.
@@ -64,6 +64,9 @@ impl Sealer {
             .execute(self.store.pool())
             .await
             .map_err(|e| format!("the database cannot be written: {e}"))?;
+        if let Some(reason) = self.writer.index_failing() {
+            return Err(format!("indexing the log fails: {reason}"));
+        }
         match self.failing.lock().unwrap_or_else(|p| p.into_inner()).clone() {
             Some(reason) => Err(format!("sealing the log fails: {reason}")),
             None => Ok(()),

@@ -64,30 +64,36 @@ impl Wal {
     /// Appends each report to its bucket's file and fsyncs every file touched (and the directory
     /// where a file was created): when this returns, the reports survive a crash.
     pub fn append(&mut self, reports: &[(u64, &[u8])]) -> Result<(), WalError> {
-        let mut touched = Vec::new();
-        let mut created = false;
+        // Each bucket's records in one buffer, written with one call.
+        let mut by_bucket: Vec<(u64, Vec<u8>)> = Vec::new();
         for (bucket, bytes) in reports {
-            if !self.open.contains_key(bucket) {
-                let path = self.path(*bucket);
-                created |= !path.exists();
-                let file = OpenOptions::new().create(true).append(true).open(&path).map_err(|e| error(&path, e))?;
-                self.open.insert(*bucket, file);
-            }
-            let path = self.path(*bucket);
-            let file = self.open.get_mut(bucket).ok_or_else(|| error(&path, std::io::Error::other("not open")))?;
-            let mut record = Vec::with_capacity(8 + bytes.len());
+            let at = match by_bucket.iter().position(|(b, _)| b == bucket) {
+                Some(at) => at,
+                None => {
+                    by_bucket.push((*bucket, Vec::new()));
+                    by_bucket.len() - 1
+                }
+            };
+            let record = &mut by_bucket[at].1;
             record.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
             record.extend_from_slice(&crc32fast::hash(bytes).to_le_bytes());
             record.extend_from_slice(bytes);
-            file.write_all(&record).map_err(|e| error(&path, e))?;
-            if !touched.contains(bucket) {
-                touched.push(*bucket);
-            }
         }
-        for bucket in touched {
-            let path = self.path(bucket);
-            if let Some(file) = self.open.get(&bucket) {
-                file.sync_data().map_err(|e| error(&path, e))?;
+        let mut created = false;
+        for (bucket, records) in &by_bucket {
+            let path = self.path(*bucket);
+            let file = match self.open.entry(*bucket) {
+                std::collections::hash_map::Entry::Occupied(open) => open.into_mut(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    created |= !path.exists();
+                    slot.insert(OpenOptions::new().create(true).append(true).open(&path).map_err(|e| error(&path, e))?)
+                }
+            };
+            file.write_all(records).map_err(|e| error(&path, e))?;
+        }
+        for (bucket, _) in &by_bucket {
+            if let Some(file) = self.open.get(bucket) {
+                file.sync_data().map_err(|e| error(&self.path(*bucket), e))?;
             }
         }
         if created {

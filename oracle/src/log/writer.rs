@@ -1,24 +1,20 @@
 //! The single writer of accepted reports. Ingest handlers hand reports over a channel and wait;
-//! the writer takes whatever has queued up, inserts it into the database index in one
-//! transaction (which refuses duplicates and replayed nonces), appends the new reports to the
-//! write-ahead files and fsyncs them, then commits, and answers every waiting handler. Group
-//! commit keeps one fsync per bucket file and batch instead of one per report, and no report is
-//! acknowledged before it is durable in the log. A crash between the append and the commit
-//! leaves the report in the log, unacknowledged: the index is rebuilt from the write-ahead files
-//! on start, and a resend is answered as a duplicate. Resends and replayed nonces within the
-//! clock-skew window are answered from the writer's memory of recent reports ([`RecentReports`]),
-//! rebuilt from the index on start.
+//! the writer takes whatever has queued up, tells resends and replayed nonces from its memory of
+//! the clock-skew window ([`RecentReports`], rebuilt on start), appends the new reports to their
+//! write-ahead files with one write and one fsync per file, and answers every waiting handler:
+//! group commit, and no report acknowledged before it is durable in the log. The database's
+//! index is written behind the answers ([`Indexer`]); a crash before it caught up is made good on
+//! start, when the write-ahead files are indexed.
 use std::time::Duration;
 
-use sqlx::any::AnyArguments;
-use sqlx::{Any, Executor};
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, error, info};
+use tracing::{error, info};
 
+use super::indexer::{FailingIndex, Indexer};
 use super::recent::RecentReports;
 use super::wal::Wal;
 use super::{bucket_of, LogError};
-use crate::storage::{report_columns, NewReport, Store, StoreError};
+use crate::storage::{NewReport, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InsertOutcome {
@@ -51,12 +47,15 @@ impl Default for WriterConfig {
     }
 }
 
-type Reply = oneshot::Sender<Result<InsertOutcome, StoreError>>;
+type Reply = oneshot::Sender<Result<InsertOutcome, LogError>>;
 
 enum Job {
     Insert(NewReport, Reply),
-    /// Take no more reports of the buckets below this one.
+    /// Take no more reports of the buckets below this one, once those queued are stored and
+    /// indexed.
     Seal(u64, oneshot::Sender<()>),
+    /// Answer once those queued are stored and indexed.
+    Flush(oneshot::Sender<()>),
 }
 
 /// Handle to the writer task; cheap to clone. The task ends, after committing everything sent
@@ -64,10 +63,11 @@ enum Job {
 #[derive(Clone)]
 pub struct ReportWriter {
     jobs: mpsc::Sender<Job>,
+    index_failing: FailingIndex,
 }
 
 struct State {
-    store: Store,
+    index: Indexer,
     recent: RecentReports,
     wal: Option<Wal>,
     bucket_ms: i64,
@@ -79,22 +79,35 @@ impl ReportWriter {
     /// reports of the buckets below `sealed_below` are refused as sealed.
     pub fn start(store: Store, wal: Wal, recent: RecentReports, bucket_ms: i64, sealed_below: u64, config: WriterConfig) -> (Self, tokio::task::JoinHandle<()>) {
         let (jobs, rx) = mpsc::channel(config.queue);
-        let state = State { store, recent, wal: Some(wal), bucket_ms, sealed_below };
-        let task = tokio::spawn(run(state, rx, config.max_batch));
-        (Self { jobs }, task)
+        let (index, index_task) = Indexer::start(store);
+        let index_failing = index.failing_status();
+        let state = State { index, recent, wal: Some(wal), bucket_ms, sealed_below };
+        let task = tokio::spawn(async move {
+            run(state, rx, config.max_batch).await;
+            let _ = index_task.await;
+        });
+        (Self { jobs, index_failing }, task)
     }
 
     /// Stores `report` durably in the log and indexes it, or says why it was not stored.
-    pub async fn insert(&self, report: NewReport) -> Result<InsertOutcome, StoreError> {
+    pub async fn insert(&self, report: NewReport) -> Result<InsertOutcome, LogError> {
         let (reply, answer) = oneshot::channel();
         self.jobs.send(Job::Insert(report, reply)).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
+    /// Returns once every report stored before is in the database's index as well (which is
+    /// written after the answers, see [`Indexer`]).
+    pub async fn indexed(&self) -> Result<(), StoreError> {
+        let (done, answer) = oneshot::channel();
+        self.jobs.send(Job::Flush(done)).await.map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)
+    }
+
     /// A handle for the sealer, which does not keep the writer running: the writer stops once
     /// ingest's handles are gone.
     pub fn downgrade(&self) -> SealingHandle {
-        SealingHandle { jobs: self.jobs.downgrade() }
+        SealingHandle { jobs: self.jobs.downgrade(), index_failing: self.index_failing.clone() }
     }
 }
 
@@ -102,9 +115,15 @@ impl ReportWriter {
 #[derive(Clone)]
 pub struct SealingHandle {
     jobs: mpsc::WeakSender<Job>,
+    index_failing: FailingIndex,
 }
 
 impl SealingHandle {
+    /// Why the database's index of the log cannot be written, while it cannot.
+    pub fn index_failing(&self) -> Option<String> {
+        self.index_failing.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// From now on, the writer refuses the reports of the buckets below `bucket`; returns once
     /// every report sent to it before is stored. With the writer stopped, nothing can be
     /// accepted any more: that is a seal too.
@@ -123,8 +142,15 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
         for job in jobs.drain(..) {
             match job {
                 Job::Insert(report, reply) => inserts.push((report, reply)),
+                Job::Flush(done) => {
+                    state.commit(std::mem::take(&mut inserts)).await;
+                    state.flush_index().await;
+                    let _ = done.send(());
+                }
                 Job::Seal(bucket, done) => {
                     state.commit(std::mem::take(&mut inserts)).await;
+                    // The sealer removes the buckets' files next: their rows must be indexed.
+                    state.flush_index().await;
                     state.sealed_below = state.sealed_below.max(bucket);
                     if let Some(wal) = state.wal.as_mut() {
                         wal.close_below(bucket);
@@ -135,10 +161,17 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
         }
         state.commit(inserts).await;
     }
-    info!("report writer stopped: every queued report was handled");
+    state.flush_index().await;
+    info!("report writer stopped: every queued report was stored and indexed");
 }
 
 impl State {
+    async fn flush_index(&self) {
+        if let Err(e) = self.index.flush().await {
+            error!(error = %e, "the log's index stopped before it caught up; the write-ahead files are indexed on start");
+        }
+    }
+
     async fn commit(&mut self, batch: Vec<(NewReport, Reply)>) {
         if batch.is_empty() {
             return;
@@ -148,132 +181,64 @@ impl State {
             let _ = reply.send(Ok(InsertOutcome::Sealed));
         }
         let known = self.recent.classify(batch.iter().map(|(r, _)| r));
-        let mut batch_new = Vec::with_capacity(batch.len());
+        let mut reports = Vec::with_capacity(batch.len());
+        let mut replies = Vec::with_capacity(batch.len());
         for ((report, reply), known) in batch.into_iter().zip(known) {
             match known {
                 Some(outcome) => {
                     metrics::counter!("fieldproof_ingest_answered_from_memory_total").increment(1);
                     let _ = reply.send(Ok(outcome));
                 }
-                None => batch_new.push((report, reply)),
+                None => {
+                    reports.push(report);
+                    replies.push(reply);
+                }
             }
         }
-        let batch = batch_new;
-        if batch.is_empty() {
+        if reports.is_empty() {
             return;
         }
-        let reports: Vec<&NewReport> = batch.iter().map(|(r, _)| r).collect();
-        match self.commit_batch(&reports).await {
-            Ok(outcomes) => {
+        match self.append(reports).await {
+            Ok(reports) => {
                 let now_ms = crate::ingest::unix_ms();
-                for ((report, reply), outcome) in batch.into_iter().zip(outcomes) {
-                    if outcome == InsertOutcome::Stored {
-                        self.recent.remember((&report).into(), now_ms);
-                    }
+                for report in &reports {
+                    self.recent.remember(report.into(), now_ms);
+                }
+                for reply in replies {
                     // A handler that gave up (timeout) no longer listens; its report is stored anyway.
-                    let _ = reply.send(Ok(outcome));
+                    let _ = reply.send(Ok(InsertOutcome::Stored));
                 }
                 metrics::gauge!("fieldproof_ingest_recent_reports").set(self.recent.len() as f64);
+                if let Err(e) = self.index.index(reports).await {
+                    // Only when the process stops: the write-ahead files are indexed on start.
+                    error!(error = %e, "stored reports not handed to the index");
+                }
             }
             Err(e) => {
-                error!(error = %e, reports = batch.len(), "report batch not stored");
-                for (_, reply) in batch {
-                    let _ = reply.send(Err(StoreError::Database(sqlx::Error::Protocol(format!("batch not stored: {e}")))));
+                error!(error = %e, reports = replies.len(), "report batch not stored");
+                for reply in replies {
+                    let _ = reply.send(Err(LogError::NotStored(e.to_string())));
                 }
-                // Give a failing disk or database a moment instead of spinning on it.
+                // Give a failing disk a moment instead of spinning on it.
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
     }
 
-    /// Stores the batch: almost every batch is all new reports, inserted many rows per
-    /// statement. When that fails (a duplicate or a replayed nonce among them, against the index
-    /// or within the batch, or an error of the database) nothing of it was stored, and the batch
-    /// goes again a report at a time, each one's conflict told apart.
-    async fn commit_batch(&mut self, reports: &[&NewReport]) -> Result<Vec<InsertOutcome>, LogError> {
-        match self.commit_all_new(reports).await {
-            Ok(outcomes) => Ok(outcomes),
-            Err(LogError::Store(e)) => {
-                debug!(error = %e, reports = reports.len(), "a batch was not all new reports: storing it a report at a time");
-                self.commit_one_by_one(reports).await
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn commit_all_new(&mut self, reports: &[&NewReport]) -> Result<Vec<InsertOutcome>, LogError> {
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
-        for chunk in reports.chunks(crate::storage::MAX_BINDS / COLUMNS) {
-            let sql = format!("INSERT INTO reports ({}) VALUES {}", report_columns!(), crate::storage::value_rows(chunk.len(), COLUMNS));
-            let mut query = sqlx::query(&sql);
-            for report in chunk {
-                query = bind_report(query, report);
-            }
-            if let Err(e) = (&mut *tx).execute(query).await {
-                tx.rollback().await.map_err(StoreError::from)?;
-                return Err(StoreError::from(e).into());
-            }
-        }
-        self.append(reports).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(vec![InsertOutcome::Stored; reports.len()])
-    }
-
-    async fn commit_one_by_one(&mut self, reports: &[&NewReport]) -> Result<Vec<InsertOutcome>, LogError> {
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
-        let mut outcomes = Vec::with_capacity(reports.len());
-        let mut stored = Vec::new();
-        for report in reports {
-            let insert = sqlx::query(concat!("INSERT INTO reports (", report_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"));
-            let inserted = (&mut *tx).execute(bind_report(insert, report)).await.map_err(StoreError::from)?.rows_affected();
-            if inserted == 1 {
-                outcomes.push(InsertOutcome::Stored);
-                stored.push(*report);
-                continue;
-            }
-            let same_id = (&mut *tx)
-                .fetch_optional(sqlx::query("SELECT id FROM reports WHERE id = $1").bind(report.id.as_slice()))
-                .await
-                .map_err(StoreError::from)?;
-            outcomes.push(if same_id.is_some() { InsertOutcome::Duplicate } else { InsertOutcome::ReplayedNonce });
-        }
-        self.append(&stored).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(outcomes)
-    }
-
-    /// Appends the reports to their buckets' write-ahead files and fsyncs them, on a blocking
-    /// thread.
-    async fn append(&mut self, reports: &[&NewReport]) -> Result<(), LogError> {
-        if reports.is_empty() {
-            return Ok(());
-        }
-        let records: Vec<(u64, Vec<u8>)> = reports.iter().map(|r| (bucket_of(r.signed_at_ms, self.bucket_ms), r.body.clone())).collect();
+    /// Appends the reports to their buckets' write-ahead files and fsyncs them, one write per
+    /// file, on a blocking thread; gives the reports back.
+    async fn append(&mut self, reports: Vec<NewReport>) -> Result<Vec<NewReport>, LogError> {
         let mut wal = self.wal.take().ok_or_else(|| LogError::Interrupted("the write-ahead files were lost by an earlier failure".into()))?;
-        let (wal, appended) = tokio::task::spawn_blocking(move || {
-            let refs: Vec<(u64, &[u8])> = records.iter().map(|(b, bytes)| (*b, bytes.as_slice())).collect();
-            let appended = wal.append(&refs);
-            (wal, appended)
+        let bucket_ms = self.bucket_ms;
+        let (wal, reports, appended) = tokio::task::spawn_blocking(move || {
+            let records: Vec<(u64, &[u8])> = reports.iter().map(|r| (bucket_of(r.signed_at_ms, bucket_ms), r.body.as_slice())).collect();
+            let appended = wal.append(&records);
+            (wal, reports, appended)
         })
         .await
         .map_err(|e| LogError::Interrupted(e.to_string()))?;
         self.wal = Some(wal);
-        Ok(appended?)
+        appended?;
+        Ok(reports)
     }
-}
-
-/// Values of a report row: those of [`report_columns`], bound by [`bind_report`].
-const COLUMNS: usize = 8;
-
-/// Binds the `COLUMNS` values of `report`'s row, in the order of the inserts.
-pub(super) fn bind_report<'q>(query: sqlx::query::Query<'q, Any, AnyArguments<'q>>, report: &'q NewReport) -> sqlx::query::Query<'q, Any, AnyArguments<'q>> {
-    query
-        .bind(report.id.as_slice())
-        .bind(report.device.as_slice())
-        .bind(report.kind)
-        .bind(report.nonce.as_slice())
-        .bind(report.signed_at_ms)
-        .bind(report.received_at_ms)
-        .bind(report.source.as_str())
-        .bind(report.body.as_slice())
 }

@@ -145,6 +145,32 @@ impl Store {
             .collect()
     }
 
+    /// Indexes reports of the log: each row inserted unless the index has its id, or its
+    /// device's nonce, already (a resend stored by another ingest process, a segment fetched
+    /// again). Many rows per statement, in one transaction.
+    pub async fn index_reports(&self, rows: &[NewReport]) -> Result<(), StoreError> {
+        const COLUMNS: usize = 8;
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(MAX_BINDS / COLUMNS) {
+            let sql = format!("INSERT INTO reports ({}) VALUES {} ON CONFLICT DO NOTHING", report_columns!(), value_rows(chunk.len(), COLUMNS));
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(row.id.as_slice())
+                    .bind(row.device.as_slice())
+                    .bind(row.kind)
+                    .bind(row.nonce.as_slice())
+                    .bind(row.signed_at_ms)
+                    .bind(row.received_at_ms)
+                    .bind(row.source.as_str())
+                    .bind(row.body.as_slice());
+            }
+            (&mut *tx).execute(query).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn count_reports(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM reports").fetch_one(&self.pool).await?;
         Ok(row.try_get::<i64, _>("n")?)
