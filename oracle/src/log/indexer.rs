@@ -9,8 +9,10 @@
 //! for [`Indexer::flush`]).
 //!
 //! Rows are inserted `ON CONFLICT DO NOTHING`: a report already indexed (a resend another ingest
-//! process stored too, a segment fetched from a peer) is left alone, and of two reports of one
-//! device with one nonce the index keeps the first (the epoch judges both from the log).
+//! process stored too, a segment fetched from a peer) is left alone. Two reports of one device
+//! with one nonce that reached two processes are both indexed, as both are logged: the epoch
+//! that judges them refuses all but the lowest id (`replayed_nonce`), and readers of the index
+//! go by the epochs' refusals.
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

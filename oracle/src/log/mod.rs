@@ -1,7 +1,7 @@
 //! The report log: the source of truth of every report an oracle accepted.
 //!
 //! Ingest appends each accepted report to a write-ahead file of its time bucket (`wal`), fsynced
-//! before the 2xx answer, and indexes it in the database. Once a bucket can take no more reports
+//! before the 2xx answer, and indexes it in the database after the answer. Once a bucket can take no more reports
 //! (its end is further back than the clock-skew window), it is sealed: its file becomes one
 //! content-addressed segment (`segments/<sha256>.seg`) in the log store and an index object names
 //! the instance's segments of that bucket (`index/<bucket>/<oracle>-<instance>.json`, empty when

@@ -82,8 +82,11 @@ impl RecentReports {
     /// Remembers a stored report, and forgets what the window left behind by `now_ms`.
     pub fn remember(&mut self, report: ReportKey, now_ms: i64) {
         let key = (report.device, report.nonce);
-        if self.ids.insert(report.id) {
-            self.by_nonce.insert(key, report.id);
+        // The first of a device's reports with one nonce is the one remembered (the index can
+        // hold two that two ingest processes stored): another with that nonce is a replay.
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.by_nonce.entry(key) {
+            slot.insert(report.id);
+            self.ids.insert(report.id);
             self.buckets.entry(report.signed_at_ms.div_euclid(BUCKET_MS)).or_default().push(key);
         }
         self.forget_before(now_ms.saturating_sub(self.window_ms));
@@ -132,6 +135,20 @@ mod tests {
         recent.remember((&first).into(), 1_000_000);
         let outcomes = recent.classify([&first, &report(2, 1, 1_000_500), &report(3, 2, 1_000_500)]);
         assert_eq!(outcomes, vec![Some(InsertOutcome::Duplicate), Some(InsertOutcome::ReplayedNonce), None]);
+    }
+
+    #[test]
+    fn of_two_reports_with_one_nonce_in_the_index_the_first_is_remembered() {
+        // Two ingest processes each stored one of them; a restart reads both from the index.
+        let mut recent = RecentReports::new(300_000, 100);
+        let (first, second) = (report(1, 1, 1_000_000), report(2, 1, 1_000_000));
+        recent.remember((&first).into(), 1_000_000);
+        recent.remember((&second).into(), 1_000_000);
+        assert_eq!(recent.len(), 1);
+        assert_eq!(recent.classify([&first, &second]), vec![Some(InsertOutcome::Duplicate), Some(InsertOutcome::ReplayedNonce)]);
+        // Forgotten whole when its bucket leaves the window: nothing of either lingers.
+        recent.remember((&report(3, 3, 2_000_000)).into(), 2_000_000);
+        assert_eq!(recent.len(), 1);
     }
 
     #[test]

@@ -145,9 +145,9 @@ impl Store {
             .collect()
     }
 
-    /// Indexes reports of the log: each row inserted unless the index has its id, or its
-    /// device's nonce, already (a resend stored by another ingest process, a segment fetched
-    /// again). Many rows per statement, in one transaction.
+    /// Indexes reports of the log: each row inserted unless the index has its id already (a
+    /// resend stored by another ingest process, a segment fetched again). Many rows per
+    /// statement, in one transaction.
     pub async fn index_reports(&self, rows: &[NewReport]) -> Result<(), StoreError> {
         const COLUMNS: usize = 8;
         let mut tx = self.pool.begin().await?;
