@@ -362,7 +362,7 @@ pub async fn rows_alone(from: &Path, scratch: &Path, per_commit: usize) -> anyho
     Store::open(&sqlite_url(scratch)).await?.pool().close().await;
     let (from, scratch) = (from.to_path_buf(), scratch.to_path_buf());
     tokio::task::spawn_blocking(move || -> anyhow::Result<Throughput> {
-        let (name, columns) = ("reports", crate::storage::report_columns!());
+        let (name, columns) = ("reports", fieldproof_store::report_columns!());
         let width = columns.split(',').count();
         let source = rusqlite::Connection::open_with_flags(&from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let rows: Vec<Vec<rusqlite::types::Value>> = source

@@ -20,9 +20,11 @@ pub mod quorum;
 pub mod rate_limit;
 mod refusal;
 pub mod registry_sync;
+pub mod retention;
 pub mod serve;
 pub mod simulate;
-pub mod storage;
+/// The database is its own crate too; the service reaches it by its old name.
+pub use fieldproof_store as storage;
 /// The verifier is its own crate; the service reaches it by its old name.
 pub use fieldproof_verifier as verify;
 pub mod wallet;

@@ -223,7 +223,7 @@ pub async fn start(
             }
         })
     });
-    let retention = tokio::spawn(crate::storage::retention::keep_forgetting(store.clone(), config.retention.clone(), config.epochs.clone()));
+    let retention = tokio::spawn(crate::retention::keep_forgetting(store.clone(), config.retention.clone(), config.epochs.clone()));
     info!(%addr, database = %redact(&config.database_url), "oracle listening");
     // The router holds the only other handles to the writer: when the server stops, they go.
     drop(state);

@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::{bytes_n, sqlite_reads, value_rows, Store, StoreError, MAX_BINDS};
-use crate::verify::{Judged, Reason, Window};
+use fieldproof_verifier::{Judged, Reason, Window};
 
 /// A refused report, as the API shows it to its owner.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -28,7 +28,7 @@ use std::time::Duration;
 ///   dirties about two pages per report. With the default, the committing writer copied those
 ///   pages back into the database every few commits; now a page written by many commits is
 ///   copied back once. Measured with 128 reports per commit: 11,700 -> 23,750 rows/s.
-pub(crate) const SQLITE_PRAGMAS: &str =
+pub const SQLITE_PRAGMAS: &str =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -152,7 +152,7 @@ impl Store {
         const COLUMNS: usize = 8;
         let mut tx = self.pool.begin().await?;
         for chunk in rows.chunks(MAX_BINDS / COLUMNS) {
-            let sql = format!("INSERT INTO reports ({}) VALUES {} ON CONFLICT DO NOTHING", report_columns!(), value_rows(chunk.len(), COLUMNS));
+            let sql = format!("INSERT INTO reports ({}) VALUES {} ON CONFLICT DO NOTHING", crate::report_columns!(), value_rows(chunk.len(), COLUMNS));
             let mut query = sqlx::query(&sql);
             for row in chunk {
                 query = query
@@ -177,7 +177,7 @@ impl Store {
     }
 
     pub async fn report_by_id(&self, id: &[u8; 32]) -> Result<Option<NewReport>, StoreError> {
-        let row = sqlx::query(concat!("SELECT ", report_columns!(), " FROM reports WHERE id = $1"))
+        let row = sqlx::query(concat!("SELECT ", crate::report_columns!(), " FROM reports WHERE id = $1"))
         .bind(id.as_slice())
         .fetch_optional(&self.pool)
         .await?;
@@ -199,7 +199,7 @@ fn indexed_report(row: &sqlx::any::AnyRow) -> Result<NewReport, StoreError> {
     })
 }
 
-pub(crate) fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Result<[u8; N], StoreError> {
+pub fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Result<[u8; N], StoreError> {
     let v: Vec<u8> = row.try_get(name)?;
     v.try_into().map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("{name} is not {N} bytes").into())))
 }
@@ -207,26 +207,26 @@ pub(crate) fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Re
 /// Values bound in one statement of many rows. SQLite looks each parameter's name up in a list as
 /// long as the statement's parameters, so binding is quadratic in their number: with 4,000 per
 /// statement, binding took a sixth of the verifier's time.
-pub(crate) const MAX_BINDS: usize = 256;
+pub const MAX_BINDS: usize = 256;
 
 /// `$first, $first+1, …` for `n` values.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
+pub fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// `($1, …, $columns), ($columns+1, …), …` for `rows` rows: the values of a many-row insert.
-pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+pub fn value_rows(rows: usize, columns: usize) -> String {
     (0..rows).map(|i| format!("({})", placeholders(i * columns + 1, columns))).collect::<Vec<_>>().join(", ")
 }
 
 /// The columns of a report row, in the order every query of them names and binds them (a macro,
 /// so that `concat!` builds static SQL with them).
+#[macro_export]
 macro_rules! report_columns {
     () => {
         "id, device, kind, nonce, signed_at_ms, received_at_ms, source, body"
     };
 }
-pub(crate) use report_columns;
 
 /// SQLite URLs open read-write and create the file when it does not exist yet.
 fn sqlite_create_mode(url: &str) -> String {
