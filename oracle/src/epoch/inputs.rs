@@ -56,7 +56,12 @@ fn decode(rows: Vec<([u8; 32], Vec<u8>)>) -> Result<Vec<InputReport>, EpochError
 /// sha256 over the domain and every report id of the input, in id order: two oracles with the
 /// same digest judged the same reports.
 pub fn input_digest(reports: &[InputReport]) -> [u8; 32] {
-    digest_of(reports.par_iter().map(|r| r.id).collect())
+    digest_of(report_ids(reports))
+}
+
+/// The ids of `reports`, gathered on every core.
+pub(crate) fn report_ids(reports: &[InputReport]) -> Vec<[u8; 32]> {
+    reports.par_iter().map(|r| r.id).collect()
 }
 
 /// [`input_digest`] of the reports with these ids, in any order.

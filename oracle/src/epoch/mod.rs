@@ -169,6 +169,11 @@ pub struct InputObjects {
     pub cells: Option<Bytes>,
 }
 
+/// The content hash of an object, hex, as manifests name it.
+fn hash_hex(bytes: &[u8]) -> String {
+    hex::encode(content_hash(bytes))
+}
+
 /// The content hashes of an epoch's [`InputObjects`], hex, as its manifest names them.
 struct ObjectHashes {
     directory: String,
@@ -179,7 +184,6 @@ struct ObjectHashes {
 
 impl InputObjects {
     fn with_hashes(self) -> (Self, ObjectHashes) {
-        let hash_hex = |bytes: &[u8]| hex::encode(content_hash(bytes));
         let hashes = ObjectHashes {
             directory: hash_hex(&self.directory),
             blocks: hash_hex(&self.blocks),
@@ -260,7 +264,7 @@ pub async fn compute(
     let segments_read = started.elapsed();
     let report_count = reports.len() as u64;
     // The digest sorts every id: done on a thread of its own while the blocks are read.
-    let ids: Vec<[u8; 32]> = reports.par_iter().map(|r| r.id).collect();
+    let ids = inputs::report_ids(&reports);
     let digest = tokio::task::spawn_blocking(move || inputs::digest_of(ids));
     let blocks = inputs.blocks.blocks(&inputs::entropy_slots(&reports)).await?;
     let digest = digest.await.map_err(|e| EpochError::Interrupted(format!("the input digest: {e}")))?;
@@ -304,7 +308,6 @@ pub async fn compute(
     for reason in verdicts.iter().filter_map(|v| v.reason) {
         *refused.entry(reason.code().to_string()).or_default() += 1;
     }
-    let hash_hex = |bytes: &[u8]| hex::encode(content_hash(bytes));
     let manifest = EpochManifest {
         pool: spec.pool.to_string(),
         epoch: spec.epoch,
@@ -332,7 +335,7 @@ pub async fn compute(
         earning_assets: earned.len() as u64,
         devices_without_asset,
         root: file.as_ref().map(|f| hex::encode(f.root())),
-        content_hash: file_bytes.as_deref().map(|b| hex::encode(content_hash(b))),
+        content_hash: file_bytes.as_deref().map(hash_hex),
         cumulative_total,
         leaf_count: file.as_ref().map_or(0, |f| f.leaves().len() as u64),
     };
