@@ -15,7 +15,6 @@ use solana_rpc_client_api::config::RpcBlockConfig;
 use solana_rpc_client_api::custom_error;
 use solana_rpc_client_api::request::RpcError;
 use solana_transaction_status_client_types::TransactionDetails;
-use sqlx::Row;
 
 use crate::storage::{Store, StoreError};
 use crate::verify::{Block, Blocks};
@@ -28,12 +27,6 @@ pub enum BlockError {
     Unavailable { slot: u64, reason: String },
     #[error("the node's block at slot {slot} is malformed: {reason}")]
     Malformed { slot: u64, reason: String },
-}
-
-impl From<sqlx::Error> for BlockError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(StoreError::Database(e))
-    }
 }
 
 /// `[entropy]`: where blocks are read. Without `rpc_url` the oracle runs on a simulated chain,
@@ -237,49 +230,14 @@ impl BlockCache {
     }
 
     async fn stored(&self, slots: &BTreeSet<u64>) -> Result<Blocks, BlockError> {
-        let mut found = Blocks::new();
-        let wanted: Vec<i64> = slots.iter().filter_map(|s| i64::try_from(*s).ok()).collect();
-        for chunk in wanted.chunks(crate::storage::MAX_BINDS) {
-            let sql = format!("SELECT slot, hash, time_ms FROM chain_blocks WHERE slot IN ({})", crate::storage::placeholders(1, chunk.len()));
-            let mut query = sqlx::query(&sql);
-            for slot in chunk {
-                query = query.bind(*slot);
-            }
-            for row in query.fetch_all(self.store.pool()).await? {
-                let slot: i64 = row.try_get("slot")?;
-                let hash: Option<Vec<u8>> = row.try_get("hash")?;
-                let time_ms: Option<i64> = row.try_get("time_ms")?;
-                let block = match (hash.and_then(|h| <[u8; 32]>::try_from(h).ok()), time_ms) {
-                    (Some(hash), Some(time_ms)) => Some(Block { hash, time_ms }),
-                    _ => None,
-                };
-                found.insert(u64::try_from(slot).unwrap_or_default(), block);
-            }
-        }
-        Ok(found)
+        Ok(self.store.cached_blocks(slots).await?)
     }
 
     async fn keep(&self, slot: u64, block: Option<Block>) -> Result<(), BlockError> {
         self.keep_all(&[(slot, block)]).await
     }
 
-    /// Stores `blocks` in one transaction, rows of [`MAX_BINDS`](crate::storage::MAX_BINDS)
-    /// values per statement.
     async fn keep_all(&self, blocks: &[(u64, Option<Block>)]) -> Result<(), BlockError> {
-        const COLUMNS: usize = 3;
-        if blocks.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.store.pool().begin().await?;
-        for chunk in blocks.chunks(crate::storage::MAX_BINDS / COLUMNS) {
-            let sql = format!("INSERT INTO chain_blocks (slot, hash, time_ms) VALUES {} ON CONFLICT (slot) DO NOTHING", crate::storage::value_rows(chunk.len(), COLUMNS));
-            let mut query = sqlx::query(&sql);
-            for (slot, block) in chunk {
-                query = query.bind(i64::try_from(*slot).unwrap_or(i64::MAX)).bind(block.map(|b| b.hash.to_vec())).bind(block.map(|b| b.time_ms));
-            }
-            query.execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(self.store.cache_blocks(blocks).await?)
     }
 }

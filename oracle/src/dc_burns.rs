@@ -10,15 +10,14 @@
 //! sessions that do not fit wait for the payer to delegate more.
 use std::collections::BTreeMap;
 
-use fieldproof_reports::{ReportBody, ReportKind, SignedReport};
+use fieldproof_reports::{ReportBody, SignedReport};
 use fieldproof_sdk::data_credits::{self, DataCreditsConfig, DelegatedEscrow};
 use fieldproof_sdk::{Chain, ChainError, Client, Pubkey, SdkError};
 use serde::{Deserialize, Serialize};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use sqlx::Row;
 
-use crate::storage::{Store, StoreError};
+use crate::storage::{SentBatch, Store, StoreError};
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -52,12 +51,6 @@ pub enum BurnError {
     Epoch(String),
     #[error("a DC amount of {0} does not fit the store's 63-bit integers")]
     Amount(u64),
-}
-
-impl From<sqlx::Error> for BurnError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(StoreError::Database(e))
-    }
 }
 
 impl From<ChainError> for BurnError {
@@ -123,15 +116,9 @@ impl<C: Chain> DcBurner<C> {
 
     /// Resolves every `sent` batch against the escrow's burned total on chain.
     pub async fn settle(&self, now_ms: i64) -> Result<BurnSummary, BurnError> {
-        let rows = sqlx::query("SELECT id, escrow, expected_burned, sent_at_ms FROM burn_batches WHERE status = 'sent' ORDER BY id")
-            .fetch_all(self.store.pool())
-            .await?;
         let mut summary = BurnSummary::default();
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let escrow = pubkey(row.try_get("escrow")?)?;
-            let expected: i64 = row.try_get("expected_burned")?;
-            let sent_at: i64 = row.try_get("sent_at_ms")?;
+        for SentBatch { id, escrow, expected_burned: expected, sent_at_ms: sent_at } in self.store.sent_burn_batches().await? {
+            let escrow = Pubkey::new_from_array(escrow);
             let burned = self.client.optional_account::<DelegatedEscrow>(&escrow).await?.map_or(0, |e| e.burned);
             if i64::try_from(burned).unwrap_or(i64::MAX) >= expected {
                 self.finish(id, "confirmed", None, now_ms).await?;
@@ -153,16 +140,11 @@ impl<C: Chain> DcBurner<C> {
         for session in self.pending_sessions().await? {
             by_escrow.entry(session.escrow).or_default().push(session);
         }
-        let in_flight: Vec<Vec<u8>> = sqlx::query("SELECT escrow FROM burn_batches WHERE status = 'sent'")
-            .fetch_all(self.store.pool())
-            .await?
-            .iter()
-            .map(|r| r.try_get("escrow"))
-            .collect::<Result<_, _>>()?;
+        let in_flight: Vec<[u8; 32]> = self.store.sent_burn_batches().await?.iter().map(|b| b.escrow).collect();
         let mut batches = Vec::new();
         let mut refused = 0;
         for (escrow, sessions) in by_escrow {
-            if in_flight.iter().any(|e| e.as_slice() == escrow.as_ref()) {
+            if in_flight.contains(&escrow.to_bytes()) {
                 continue;
             }
             let Some(account) = self.client.optional_account::<DelegatedEscrow>(&escrow).await? else {
@@ -215,19 +197,9 @@ impl<C: Chain> DcBurner<C> {
     /// Valid data-transfer sessions (judged in a coverage epoch and not refused: countersigned
     /// by their router) not yet in a live batch nor refused here, oldest first.
     async fn pending_sessions(&self) -> Result<Vec<Session>, BurnError> {
-        let rows = sqlx::query(
-            "SELECT r.id, r.body FROM reports r \
-             JOIN judgements j ON j.stream = 'coverage' AND r.signed_at_ms >= j.window_start_ms AND r.signed_at_ms < j.window_end_ms \
-             LEFT JOIN refusals f ON f.id = r.id LEFT JOIN session_burns s ON s.id = r.id \
-             WHERE r.kind = $1 AND f.id IS NULL AND s.id IS NULL ORDER BY r.signed_at_ms, r.id",
-        )
-        .bind(ReportKind::DataTransfer as i16)
-        .fetch_all(self.store.pool())
-        .await?;
+        let rows = self.store.unburned_sessions().await?;
         let mut sessions = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id = crate::storage::bytes_n::<32>(&row, "id")?;
-            let body: Vec<u8> = row.try_get("body")?;
+        for (id, body) in rows {
             match SignedReport::from_bytes(&body).map(|r| r.body) {
                 Ok(ReportBody::DataTransfer(s)) => sessions.push(Session {
                     id,
@@ -242,54 +214,25 @@ impl<C: Chain> DcBurner<C> {
     }
 
     async fn record(&self, escrow: Pubkey, amount: u64, expected_burned: u64, sessions: &[Session], now_ms: i64) -> Result<Batch, BurnError> {
-        let mut tx = self.store.pool().begin().await?;
-        let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM burn_batches").fetch_one(&mut *tx).await?.try_get("id")?;
-        sqlx::query(
-            "INSERT INTO burn_batches (id, escrow, amount, status, expected_burned, sent_at_ms, updated_at_ms) \
-             VALUES ($1, $2, $3, 'sent', $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(escrow.as_ref())
-        .bind(i64::try_from(amount).map_err(|_| BurnError::Amount(amount))?)
-        .bind(i64::try_from(expected_burned).map_err(|_| BurnError::Amount(expected_burned))?)
-        .bind(now_ms)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        for s in sessions {
-            sqlx::query("INSERT INTO session_burns (id, batch_id) VALUES ($1, $2)").bind(s.id.as_slice()).bind(id).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+        let ids: Vec<[u8; 32]> = sessions.iter().map(|s| s.id).collect();
+        let (stored_amount, stored_expected) = (
+            i64::try_from(amount).map_err(|_| BurnError::Amount(amount))?,
+            i64::try_from(expected_burned).map_err(|_| BurnError::Amount(expected_burned))?,
+        );
+        let id = self.store.record_burn_batch(&escrow.to_bytes(), stored_amount, stored_expected, &ids, now_ms).await?;
         Ok(Batch { id, escrow, amount, expected_burned })
     }
 
     async fn finish(&self, id: i64, status: &str, tx_signature: Option<String>, now_ms: i64) -> Result<(), BurnError> {
-        let mut tx = self.store.pool().begin().await?;
-        sqlx::query("UPDATE burn_batches SET status = $1, tx = COALESCE($2, tx), updated_at_ms = $3 WHERE id = $4")
-            .bind(status)
-            .bind(tx_signature)
-            .bind(now_ms)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if status == "failed" {
-            sqlx::query("DELETE FROM session_burns WHERE batch_id = $1").bind(id).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(self.store.finish_burn_batch(id, status, tx_signature, now_ms).await?)
     }
 
     async fn refuse(&self, sessions: &[Session], reason: &str) -> Result<usize, BurnError> {
         for s in sessions {
-            sqlx::query("INSERT INTO session_burns (id, refused) VALUES ($1, $2)").bind(s.id.as_slice()).bind(reason).execute(self.store.pool()).await?;
+            self.store.refuse_session(&s.id, reason).await?;
             tracing::warn!(id = %hex::encode(s.id), escrow = %s.escrow, reason, "data-transfer session cannot be burned");
         }
         Ok(sessions.len())
     }
 }
 
-fn pubkey(bytes: Vec<u8>) -> Result<Pubkey, BurnError> {
-    <[u8; 32]>::try_from(bytes)
-        .map(Pubkey::new_from_array)
-        .map_err(|_| BurnError::Store(StoreError::Database(sqlx::Error::Decode("escrow is not 32 bytes".into()))))
-}

@@ -28,7 +28,6 @@ use fieldproof_sdk::{Chain, Client, LastSignedEpoch, OracleClient, OracleHealth,
 use h3o::{CellIndex, Resolution};
 use serde::{Deserialize, Serialize};
 use solana_commitment_config::CommitmentConfig;
-use sqlx::Row;
 
 use crate::config::OracleConfig;
 use crate::devices::{DeviceDirectory, DeviceKind};
@@ -349,16 +348,9 @@ pub struct NetworkPools {
 }
 
 async fn newest_epochs(store: &Store, pool: &Pubkey, limit: u64) -> Result<Vec<EpochRecord>, Response> {
-    let rows = sqlx::query("SELECT epoch FROM epochs WHERE pool = $1 ORDER BY epoch DESC LIMIT $2")
-        .bind(pool.to_string())
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(store.pool())
-        .await
-        .map_err(storage_failure)?;
-    let mut records = Vec::with_capacity(rows.len());
-    for row in rows {
-        let epoch: i64 = row.try_get("epoch").map_err(storage_failure)?;
-        let epoch = u64::try_from(epoch).map_err(|_| storage_failure(format!("epochs row of pool {pool} has epoch {epoch}")))?;
+    let epochs = store.newest_epochs(&pool.to_string(), limit).await.map_err(storage_failure)?;
+    let mut records = Vec::with_capacity(epochs.len());
+    for epoch in epochs {
         if let Some(record) = EpochRecord::load(store, pool, epoch).await.map_err(storage_failure)? {
             records.push(record);
         }
@@ -538,13 +530,8 @@ async fn own_health<C>(state: &NetworkPageState<C>) -> Result<OracleHealth, Resp
     let problem = state.sealer.check_write_path(crate::ingest::unix_ms()).await.err();
     let mut last_signed = Vec::with_capacity(state.pools.len());
     for (pool, _) in &state.pools {
-        let row = sqlx::query("SELECT MAX(epoch) AS epoch FROM epochs WHERE pool = $1 AND own_signature IS NOT NULL")
-            .bind(pool.to_string())
-            .fetch_one(state.store.pool())
-            .await
-            .map_err(storage_failure)?;
-        let epoch: Option<i64> = row.try_get("epoch").map_err(storage_failure)?;
-        last_signed.push(LastSignedEpoch { pool: pool.to_string(), epoch: epoch.and_then(|e| u64::try_from(e).ok()) });
+        let epoch = state.store.newest_signed_epoch(&pool.to_string()).await.map_err(storage_failure)?;
+        last_signed.push(LastSignedEpoch { pool: pool.to_string(), epoch });
     }
     Ok(OracleHealth { oracle: state.oracle.clone(), healthy: problem.is_none(), problem, last_signed })
 }

@@ -94,12 +94,6 @@ pub enum EpochError {
     NotPublished { pool: Pubkey, epoch: u64 },
 }
 
-impl From<sqlx::Error> for EpochError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(StoreError::Database(e))
-    }
-}
-
 /// What was computed, and the inputs that anyone can use to compute it again: published next to
 /// the reward file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,12 +14,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use fieldproof_sdk::{LogBucket, LogSegment};
 use serde::Deserialize;
-use sqlx::Row;
 
 use super::segment_path;
 use crate::objects::Objects;
 use crate::refusal::{failure, refuse};
-use crate::storage::{bytes_n, Store};
+use crate::storage::Store;
 
 /// Most buckets one request lists: a day of one-minute buckets, a week of ten-minute ones.
 pub const MAX_BUCKETS: u64 = 10_080;
@@ -51,36 +50,15 @@ async fn buckets(State(state): State<Arc<LogApiState>>, Query(range): Query<Rang
     }
 }
 
-async fn list(state: &LogApiState, range: Range) -> Result<Vec<LogBucket>, sqlx::Error> {
-    let (from, to) = (i64::try_from(range.from).unwrap_or(i64::MAX), i64::try_from(range.to).unwrap_or(i64::MAX));
+async fn list(state: &LogApiState, range: Range) -> Result<Vec<LogBucket>, crate::storage::StoreError> {
     // Sealed by this oracle when every one of its instances has sealed it.
-    let watermark: Option<i64> = sqlx::query("SELECT MIN(sealed_below) AS w FROM log_instances WHERE oracle = $1")
-        .bind(&state.oracle)
-        .fetch_one(state.store.pool())
-        .await?
-        .try_get("w")?;
-    let rows = sqlx::query("SELECT hash, bucket, oracle, instance, reports FROM log_segments WHERE bucket >= $1 AND bucket <= $2 ORDER BY bucket, hash")
-        .bind(from)
-        .bind(to)
-        .fetch_all(state.store.pool())
-        .await?;
+    let watermark = state.store.sealed_below_by_all(&state.oracle).await?;
     let mut segments: BTreeMap<u64, Vec<LogSegment>> = BTreeMap::new();
-    for row in rows {
-        let bucket = u64::try_from(row.try_get::<i64, _>("bucket")?).unwrap_or(0);
-        let hash = bytes_n::<32>(&row, "hash").map_err(|e| sqlx::Error::Decode(e.to_string().into()))?;
-        segments.entry(bucket).or_default().push(LogSegment {
-            hash: hex::encode(hash),
-            oracle: row.try_get("oracle")?,
-            instance: row.try_get("instance")?,
-            reports: u64::try_from(row.try_get::<i64, _>("reports")?).unwrap_or(0),
-        });
+    for row in state.store.segments_of(&(range.from..=range.to)).await? {
+        segments.entry(row.bucket).or_default().push(LogSegment { hash: hex::encode(row.hash), oracle: row.oracle, instance: row.instance, reports: row.reports });
     }
     Ok((range.from..=range.to)
-        .map(|bucket| LogBucket {
-            bucket,
-            sealed: watermark.is_some_and(|w| i64::try_from(bucket).is_ok_and(|b| b < w)),
-            segments: segments.remove(&bucket).unwrap_or_default(),
-        })
+        .map(|bucket| LogBucket { bucket, sealed: watermark.is_some_and(|w| bucket < w), segments: segments.remove(&bucket).unwrap_or_default() })
         .collect())
 }
 

@@ -56,12 +56,6 @@ pub enum LogError {
     NotStored(String),
 }
 
-impl From<sqlx::Error> for LogError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(StoreError::Database(e))
-    }
-}
-
 /// The log of one ingest instance, opened: its store, its writer and its sealer.
 pub struct OpenedLog {
     pub objects: Objects,
@@ -90,12 +84,7 @@ pub async fn open_with(config: &LogConfig, store: Store, oracle: String, delay_m
         index_reports(&store, &reports, crate::ingest::unix_ms(), "recovered").await?;
     }
     let sealer_store = store.clone();
-    let sealed_below: Option<i64> = sqlx::query_scalar("SELECT sealed_below FROM log_instances WHERE oracle = $1 AND instance = $2")
-        .bind(&oracle)
-        .bind(&config.instance)
-        .fetch_optional(store.pool())
-        .await?;
-    let sealed_below = sealed_below.and_then(|b| u64::try_from(b).ok()).unwrap_or(0);
+    let sealed_below = store.sealed_below(&oracle, &config.instance).await?.unwrap_or(0);
     let recent = RecentReports::rebuild(&store, writer.recent_window_ms, writer.recent_max, crate::ingest::unix_ms()).await?;
     tracing::info!(reports = recent.len(), "the writer remembers the reports of the clock-skew window");
     let (writer, writer_task) = ReportWriter::start(store, wal, recent, config.bucket_ms(), sealed_below, writer);
@@ -247,7 +236,7 @@ pub async fn rebuild_index(store: &Store, objects: &Objects, bucket_ms: i64) -> 
             ("unknown".into(), "unknown".into(), bucket_of(i64::try_from(first.body.header().timestamp_ms).unwrap_or(i64::MAX), bucket_ms))
         });
         index_reports(store, &reports, crate::ingest::unix_ms(), "rebuilt").await?;
-        sealer::record_segment(store, &hash, bucket, &oracle, &instance, reports.len()).await?;
+        store.record_segment(&crate::storage::SegmentRow { hash, bucket, oracle, instance, reports: reports.len() as u64 }).await?;
         rebuilt.segments += 1;
         rebuilt.reports += reports.len();
     }

@@ -5,13 +5,12 @@
 use std::path::PathBuf;
 
 use fieldproof_reports::SignedReport;
-use sqlx::Row;
 
 use super::segment::{self, Entry};
 use super::writer::SealingHandle;
 use super::{bucket_of, index_path, segment_path, wal, BucketIndex, LogError};
 use crate::objects::Objects;
-use crate::storage::Store;
+use crate::storage::{SegmentRow, Store};
 
 pub struct Sealer {
     pub store: Store,
@@ -58,12 +57,7 @@ impl Sealer {
         .await
         .map_err(|e| e.to_string())?;
         written.map_err(|e| format!("the write-ahead directory {} cannot be written: {e}", self.wal_dir.display()))?;
-        sqlx::query("INSERT INTO health_probes (instance, at_ms) VALUES ($1, $2) ON CONFLICT (instance) DO UPDATE SET at_ms = excluded.at_ms")
-            .bind(&self.instance)
-            .bind(now_ms)
-            .execute(self.store.pool())
-            .await
-            .map_err(|e| format!("the database cannot be written: {e}"))?;
+        self.store.probe_write(&self.instance, now_ms).await.map_err(|e| format!("the database cannot be written: {e}"))?;
         if let Some(reason) = self.writer.index_failing() {
             return Err(format!("indexing the log fails: {reason}"));
         }
@@ -107,54 +101,19 @@ impl Sealer {
             let count = entries.len();
             let (bytes, hash) = segment::encode(entries);
             self.objects.create_addressed(&segment_path(&hash), bytes).await?;
-            self.record_segment(&hash, bucket, &self.oracle, &self.instance, count).await?;
+            let row = SegmentRow { hash, bucket, oracle: self.oracle.clone(), instance: self.instance.clone(), reports: count as u64 };
+            self.store.record_segment(&row).await?;
             segments.push(hex::encode(hash));
         }
         let index = BucketIndex { oracle: self.oracle.clone(), instance: self.instance.clone(), bucket, bucket_ms: self.bucket_ms, segments };
         self.objects.create(&index_path(bucket, &self.oracle, &self.instance), serde_json::to_vec(&index).unwrap_or_default()).await?;
-        self.advance(bucket + 1).await?;
+        self.store.advance_sealed_below(&self.oracle, &self.instance, bucket + 1).await?;
         wal::remove(&self.wal_dir, bucket)?;
         Ok(())
     }
 
     /// Every bucket below this one is sealed by this instance; `None` before its first seal.
     pub async fn sealed_below(&self) -> Result<Option<u64>, LogError> {
-        let row = sqlx::query("SELECT sealed_below FROM log_instances WHERE oracle = $1 AND instance = $2")
-            .bind(&self.oracle)
-            .bind(&self.instance)
-            .fetch_optional(self.store.pool())
-            .await?;
-        Ok(row.map(|r| r.try_get::<i64, _>("sealed_below")).transpose()?.map(|b| u64::try_from(b).unwrap_or(0)))
+        Ok(self.store.sealed_below(&self.oracle, &self.instance).await?)
     }
-
-    async fn advance(&self, below: u64) -> Result<(), LogError> {
-        sqlx::query(
-            "INSERT INTO log_instances (oracle, instance, sealed_below) VALUES ($1, $2, $3) \
-             ON CONFLICT (oracle, instance) DO UPDATE SET sealed_below = excluded.sealed_below \
-             WHERE log_instances.sealed_below < excluded.sealed_below",
-        )
-        .bind(&self.oracle)
-        .bind(&self.instance)
-        .bind(i64::try_from(below).unwrap_or(i64::MAX))
-        .execute(self.store.pool())
-        .await?;
-        Ok(())
-    }
-
-    async fn record_segment(&self, hash: &[u8; 32], bucket: u64, oracle: &str, instance: &str, reports: usize) -> Result<(), LogError> {
-        record_segment(&self.store, hash, bucket, oracle, instance, reports).await
-    }
-}
-
-/// Notes a segment the log store holds.
-pub(super) async fn record_segment(store: &Store, hash: &[u8; 32], bucket: u64, oracle: &str, instance: &str, reports: usize) -> Result<(), LogError> {
-    sqlx::query("INSERT INTO log_segments (hash, bucket, oracle, instance, reports) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
-        .bind(hash.as_slice())
-        .bind(i64::try_from(bucket).unwrap_or(i64::MAX))
-        .bind(oracle)
-        .bind(instance)
-        .bind(i64::try_from(reports).unwrap_or(i64::MAX))
-        .execute(store.pool())
-        .await?;
-    Ok(())
 }

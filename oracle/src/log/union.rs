@@ -10,10 +10,9 @@ use fieldproof_reports::SignedReport;
 use fieldproof_sdk::OracleClient;
 use rayon::prelude::*;
 
-use super::sealer::record_segment;
 use super::{bucket_of, index_reports, segment, segment_path, LogError};
 use crate::objects::Objects;
-use crate::storage::{bytes_n, Store};
+use crate::storage::{SegmentRow, Store};
 
 /// A peer's log, and the name it goes by in the logs.
 pub struct PeerLog {
@@ -74,12 +73,7 @@ pub async fn gather(store: &Store, objects: &Objects, peers: &[PeerLog], buckets
 
 /// The segments of `buckets` this oracle holds.
 async fn held(store: &Store, buckets: &RangeInclusive<u64>) -> Result<BTreeSet<[u8; 32]>, LogError> {
-    let rows = sqlx::query("SELECT hash FROM log_segments WHERE bucket >= $1 AND bucket <= $2")
-        .bind(i64::try_from(*buckets.start()).unwrap_or(i64::MAX))
-        .bind(i64::try_from(*buckets.end()).unwrap_or(i64::MAX))
-        .fetch_all(store.pool())
-        .await?;
-    rows.iter().map(|r| bytes_n::<32>(r, "hash").map_err(LogError::from)).collect()
+    Ok(store.segments_of(buckets).await?.into_iter().map(|s| s.hash).collect())
 }
 
 /// Fetches, checks, keeps and indexes one peer segment; why not, when it is refused.
@@ -100,7 +94,8 @@ async fn fetch(store: &Store, objects: &Objects, peer: &PeerLog, hash: &[u8; 32]
     objects.create_addressed(&segment_path(hash), bytes).await.map_err(|e| e.to_string())?;
     let indexed: Vec<(SignedReport, Vec<u8>)> = reports.into_iter().zip(wire).collect();
     index_reports(store, &indexed, crate::ingest::unix_ms(), &format!("log:{}", listed.oracle)).await.map_err(|e| e.to_string())?;
-    record_segment(store, hash, bucket, &listed.oracle, &listed.instance, count).await.map_err(|e| e.to_string())?;
+    let row = SegmentRow { hash: *hash, bucket, oracle: listed.oracle.clone(), instance: listed.instance.clone(), reports: count as u64 };
+    store.record_segment(&row).await.map_err(|e| e.to_string())?;
     Ok(())
 }
 

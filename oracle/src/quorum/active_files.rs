@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fieldproof_sdk::{Pubkey, RewardFile};
-use sqlx::Row;
+use super::EpochStatus;
 
 use crate::epoch::{EpochFiles, FilesError};
 use crate::storage::{Store, StoreError};
@@ -60,10 +60,5 @@ impl ActiveFiles {
 }
 
 async fn newest_active_epoch(store: &Store, pool: &Pubkey) -> Result<Option<u64>, StoreError> {
-    let row = sqlx::query("SELECT MAX(epoch) AS epoch FROM epochs WHERE pool = $1 AND status = 'active'")
-        .bind(pool.to_string())
-        .fetch_one(store.pool())
-        .await?;
-    let epoch: Option<i64> = row.try_get("epoch")?;
-    Ok(epoch.and_then(|e| u64::try_from(e).ok()))
+    store.newest_epoch_with_status(&pool.to_string(), EpochStatus::Active.as_str()).await
 }

@@ -263,10 +263,7 @@ impl<C: Chain> EpochDriver<C> {
 
     /// True once every instance of this oracle has sealed the buckets up to `bucket`.
     async fn sealed_through(&self, bucket: u64) -> Result<bool, QuorumError> {
-        use sqlx::Row;
-        let row = sqlx::query("SELECT MIN(sealed_below) AS w FROM log_instances WHERE oracle = $1").bind(&self.oracle_id).fetch_one(self.store.pool()).await.map_err(StoreError::from)?;
-        let watermark: Option<i64> = row.try_get("w").map_err(StoreError::from)?;
-        Ok(watermark.is_some_and(|w| i64::try_from(bucket).is_ok_and(|b| b < w)))
+        Ok(self.store.sealed_below_by_all(&self.oracle_id).await?.is_some_and(|w| bucket < w))
     }
 
     /// Computes the epoch of `spec` over the canonical input (the union of the oracles' sealed

@@ -2,9 +2,8 @@
 //! next step acts on it, so a restart resumes where the last run stopped.
 use fieldproof_sdk::{Pubkey, SignedRoot};
 use serde::Serialize;
-use sqlx::Row;
 
-use crate::storage::{Store, StoreError};
+use crate::storage::{EpochRow, Store, StoreError};
 
 /// computing → signed → posted → pending → active.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -59,28 +58,20 @@ impl EpochRecord {
     }
 
     pub async fn load(store: &Store, pool: &Pubkey, epoch: u64) -> Result<Option<Self>, StoreError> {
-        let row = sqlx::query("SELECT status, own_signature, signatures, post_tx, candidate FROM epochs WHERE pool = $1 AND epoch = $2")
-            .bind(pool.to_string())
-            .bind(i64::try_from(epoch).unwrap_or(i64::MAX))
-            .fetch_optional(store.pool())
-            .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = store.epoch_row(&pool.to_string(), epoch).await? else { return Ok(None) };
         let corrupt = |what: &str| StoreError::Database(sqlx::Error::Decode(format!("epochs row {pool}/{epoch}: {what}").into()));
-        let status: String = row.try_get("status")?;
-        let own: Option<String> = row.try_get("own_signature")?;
-        let signatures: Option<String> = row.try_get("signatures")?;
-        let signatures: Vec<String> = match signatures {
+        let signatures: Vec<String> = match row.signatures {
             Some(text) => serde_json::from_str(&text).map_err(|_| corrupt("signatures"))?,
             None => Vec::new(),
         };
         Ok(Some(Self {
             pool: *pool,
             epoch,
-            status: EpochStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
-            own: own.map(|t| SignedRoot::from_json(&t)).transpose().map_err(|_| corrupt("own_signature"))?,
+            status: EpochStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            own: row.own_signature.map(|t| SignedRoot::from_json(&t)).transpose().map_err(|_| corrupt("own_signature"))?,
             signatures: signatures.iter().map(|t| SignedRoot::from_json(t)).collect::<Result<_, _>>().map_err(|_| corrupt("signatures"))?,
-            post_tx: row.try_get("post_tx")?,
-            candidate: row.try_get("candidate")?,
+            post_tx: row.post_tx,
+            candidate: row.candidate,
         }))
     }
 
@@ -88,21 +79,16 @@ impl EpochRecord {
     pub async fn save(&self, store: &Store, now_ms: i64) -> Result<(), StoreError> {
         let signatures = (!self.signatures.is_empty())
             .then(|| serde_json::to_string(&self.signatures.iter().map(SignedRoot::to_json).collect::<Vec<_>>()).unwrap_or_default());
-        sqlx::query(
-            "INSERT INTO epochs (pool, epoch, status, own_signature, signatures, post_tx, updated_at_ms, candidate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (pool, epoch) DO UPDATE SET status = excluded.status, own_signature = excluded.own_signature, \
-             signatures = excluded.signatures, post_tx = excluded.post_tx, updated_at_ms = excluded.updated_at_ms, candidate = excluded.candidate",
-        )
-        .bind(self.pool.to_string())
-        .bind(i64::try_from(self.epoch).unwrap_or(i64::MAX))
-        .bind(self.status.as_str())
-        .bind(self.own.as_ref().map(SignedRoot::to_json))
-        .bind(signatures)
-        .bind(self.post_tx.clone())
-        .bind(now_ms)
-        .bind(self.candidate.clone())
-        .execute(store.pool())
-        .await?;
+        let row = EpochRow {
+            pool: self.pool.to_string(),
+            epoch: self.epoch,
+            status: self.status.as_str().to_string(),
+            own_signature: self.own.as_ref().map(SignedRoot::to_json),
+            signatures,
+            post_tx: self.post_tx.clone(),
+            candidate: self.candidate.clone(),
+        };
+        store.save_epoch_row(&row, now_ms).await?;
         Ok(())
     }
 }

@@ -3,13 +3,27 @@
 //! same for both (portable types, `$n` placeholders used once each and in order); bulk reads from
 //! SQLite go through [`sqlite_reads`] instead.
 //!
-//! The report log is the source of truth of the reports; the `reports` table indexes it (for
-//! deduplication, replays and the owner endpoints) and is rebuilt from it.
+//! Every query of the oracle is here, each table's in the module of its rows:
+//! - `reports` (this file): the index of the report log, written after ingest answers and
+//!   rebuilt from the log; read by the owner endpoints, usage burns and retention;
+//! - `judgements`, `refusals` (`judgements.rs`): what each epoch judged, and why a report was refused;
+//! - `log_segments`, `log_instances`, `health_probes` (`log_tables.rs`): the segments the log
+//!   store holds, each ingest instance's sealing watermark, the health check's probe;
+//! - `epochs` (`epochs.rs`): each pool's epochs in the quorum's pipeline;
+//! - `burn_batches`, `session_burns` (`burns.rs`): usage burns;
+//! - `chain_blocks` (`chain_blocks.rs`): the chain's blocks read once for their entropy.
+mod burns;
+mod chain_blocks;
+mod epochs;
 mod judgements;
+mod log_tables;
 pub mod retention;
 pub mod sqlite_reads;
 
+pub use burns::SentBatch;
+pub use epochs::EpochRow;
 pub use judgements::Refusal;
+pub use log_tables::SegmentRow;
 pub use retention::{Forgotten, RetentionConfig};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
