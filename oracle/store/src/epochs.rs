@@ -3,7 +3,7 @@
 //! to read; here they are rows.
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{to_i64, Store, StoreError};
 
 /// One pool's epoch as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,10 +17,6 @@ pub struct EpochRow {
     pub signatures: Option<String>,
     pub post_tx: Option<String>,
     pub candidate: Option<String>,
-}
-
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 fn to_epoch(e: Option<i64>) -> Option<u64> {

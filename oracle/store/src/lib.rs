@@ -213,6 +213,11 @@ fn indexed_report(row: &sqlx::any::AnyRow) -> Result<NewReport, StoreError> {
     })
 }
 
+/// A count or number as a BIGINT column holds it (saturating: none of ours comes near).
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 pub fn bytes_n<const N: usize>(row: &sqlx::any::AnyRow, name: &str) -> Result<[u8; N], StoreError> {
     let v: Vec<u8> = row.try_get(name)?;
     v.try_into().map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("{name} is not {N} bytes").into())))

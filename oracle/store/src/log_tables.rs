@@ -5,7 +5,7 @@ use std::ops::RangeInclusive;
 
 use sqlx::Row;
 
-use super::{bytes_n, Store, StoreError};
+use super::{bytes_n, to_i64, Store, StoreError};
 
 /// A segment the log store holds: the bucket of its reports, who sealed it, how many reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,10 +15,6 @@ pub struct SegmentRow {
     pub oracle: String,
     pub instance: String,
     pub reports: u64,
-}
-
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl Store {
