@@ -10,9 +10,11 @@ pub mod epoch;
 pub mod http_server;
 pub mod ingest;
 pub mod local_wallet;
-pub mod log;
+/// The report log and the object store are their own crate.
+pub use fieldproof_log as log;
+pub mod log_api;
 pub mod network_page;
-pub mod objects;
+pub use fieldproof_log::objects;
 pub mod onboard;
 pub mod owner_challenge;
 pub mod owners;

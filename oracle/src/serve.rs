@@ -16,7 +16,8 @@ use solana_commitment_config::CommitmentConfig;
 
 use crate::devices::DeviceDirectory;
 use crate::ingest::{router, IngestState};
-use crate::log::{LogApiState, PeerLog};
+use crate::log::PeerLog;
+use crate::log_api::LogApiState;
 use crate::objects::Objects;
 use crate::registry_sync::{self, RegistryFollower};
 use crate::storage::Store;
@@ -97,7 +98,7 @@ pub async fn start(
     let epoch_api = Arc::new(api::EpochApiState::new(store.clone(), files.clone()));
     let reads = crate::rate_limit::SourceLimit::per_minute(config.ingest.per_source_reads_per_minute);
     let mut source_limits = vec![reads.clone()];
-    let mut more = api::router(epoch_api.clone()).merge(crate::log::router(Arc::new(LogApiState { store: store.clone(), objects: log.objects.clone(), oracle: oracle_id })));
+    let mut more = api::router(epoch_api.clone()).merge(crate::log_api::router(Arc::new(LogApiState { store: store.clone(), objects: log.objects.clone(), oracle: oracle_id })));
     let mut owner_api = None;
     if let Some((url, _)) = &registry_source {
         let (url, timeout) = (url.clone(), config.registry.rpc_timeout_ms);

@@ -12,7 +12,7 @@ pub use rejection::Rejection;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::error_handling::HandleErrorLayer;
@@ -249,7 +249,4 @@ async fn render_metrics(State(state): State<Arc<IngestState>>) -> String {
     state.metrics.as_ref().map(PrometheusHandle::render).unwrap_or_default()
 }
 
-/// Milliseconds since the Unix epoch, by this machine's clock.
-pub fn unix_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+pub use crate::log::clock::unix_ms;

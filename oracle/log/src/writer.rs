@@ -14,7 +14,7 @@ use super::indexer::{FailingIndex, Indexer};
 use super::recent::RecentReports;
 use super::wal::Wal;
 use super::{bucket_of, LogError};
-use crate::storage::{NewReport, Store, StoreError};
+use fieldproof_store::{NewReport, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InsertOutcome {
@@ -200,7 +200,7 @@ impl State {
         }
         match self.append(reports).await {
             Ok(reports) => {
-                let now_ms = crate::ingest::unix_ms();
+                let now_ms = crate::clock::unix_ms();
                 for report in &reports {
                     self.recent.remember(report.into(), now_ms);
                 }

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::{bucket_of, index_reports, segment, segment_path, LogError};
 use crate::objects::Objects;
-use crate::storage::{SegmentRow, Store};
+use fieldproof_store::{SegmentRow, Store};
 
 /// A peer's log, and the name it goes by in the logs.
 pub struct PeerLog {
@@ -93,7 +93,7 @@ async fn fetch(store: &Store, objects: &Objects, peer: &PeerLog, hash: &[u8; 32]
     let count = reports.len();
     objects.create_addressed(&segment_path(hash), bytes).await.map_err(|e| e.to_string())?;
     let indexed: Vec<(SignedReport, Vec<u8>)> = reports.into_iter().zip(wire).collect();
-    index_reports(store, &indexed, crate::ingest::unix_ms(), &format!("log:{}", listed.oracle)).await.map_err(|e| e.to_string())?;
+    index_reports(store, &indexed, crate::clock::unix_ms(), &format!("log:{}", listed.oracle)).await.map_err(|e| e.to_string())?;
     let row = SegmentRow { hash: *hash, bucket, oracle: listed.oracle.clone(), instance: listed.instance.clone(), reports: count as u64 };
     store.record_segment(&row).await.map_err(|e| e.to_string())?;
     Ok(())

@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info};
 
-use crate::storage::{NewReport, Store, StoreError};
+use fieldproof_store::{NewReport, Store, StoreError};
 
 /// Batches of stored rows that may wait for the index before the writer is held back.
 const QUEUED_BATCHES: usize = 64;

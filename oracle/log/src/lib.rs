@@ -11,8 +11,9 @@
 //! ([`union`]): an oracle fetches what its peers sealed and it lacks, checks every signature
 //! once, and keeps a copy. The epoch's manifest lists the segments, so the epoch can be computed
 //! again from the log store alone.
-mod api;
 mod indexer;
+pub mod objects;
+pub mod clock;
 pub mod config;
 pub mod segment;
 mod recent;
@@ -21,7 +22,6 @@ pub mod union;
 pub mod wal;
 mod writer;
 
-pub use api::{router, LogApiState};
 pub use config::LogConfig;
 pub use sealer::Sealer;
 pub use union::{gather, local, Gathered, PeerLog};
@@ -35,8 +35,8 @@ use object_store::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::objects::{Objects, ObjectsError};
-use crate::storage::{NewReport, Store, StoreError};
-use crate::verify::Window;
+use fieldproof_store::{NewReport, Store, StoreError};
+use fieldproof_verifier::Window;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
@@ -81,11 +81,11 @@ pub async fn open_with(config: &LogConfig, store: Store, oracle: String, delay_m
     for (bucket, wire) in recovered {
         let reports: Vec<(SignedReport, Vec<u8>)> = wire.into_iter().filter_map(|bytes| SignedReport::from_bytes(&bytes).ok().map(|r| (r, bytes))).collect();
         tracing::info!(bucket, reports = reports.len(), "indexing the reports of a write-ahead file");
-        index_reports(&store, &reports, crate::ingest::unix_ms(), "recovered").await?;
+        index_reports(&store, &reports, crate::clock::unix_ms(), "recovered").await?;
     }
     let sealer_store = store.clone();
     let sealed_below = store.sealed_below(&oracle, &config.instance).await?.unwrap_or(0);
-    let recent = RecentReports::rebuild(&store, writer.recent_window_ms, writer.recent_max, crate::ingest::unix_ms()).await?;
+    let recent = RecentReports::rebuild(&store, writer.recent_window_ms, writer.recent_max, crate::clock::unix_ms()).await?;
     tracing::info!(reports = recent.len(), "the writer remembers the reports of the clock-skew window");
     let (writer, writer_task) = ReportWriter::start(store, wal, recent, config.bucket_ms(), sealed_below, writer);
     let sealer = Sealer {
@@ -235,8 +235,8 @@ pub async fn rebuild_index(store: &Store, objects: &Objects, bucket_ms: i64) -> 
         let (oracle, instance, bucket) = sealed_by.get(&hex::encode(hash)).cloned().unwrap_or_else(|| {
             ("unknown".into(), "unknown".into(), bucket_of(i64::try_from(first.body.header().timestamp_ms).unwrap_or(i64::MAX), bucket_ms))
         });
-        index_reports(store, &reports, crate::ingest::unix_ms(), "rebuilt").await?;
-        store.record_segment(&crate::storage::SegmentRow { hash, bucket, oracle, instance, reports: reports.len() as u64 }).await?;
+        index_reports(store, &reports, crate::clock::unix_ms(), "rebuilt").await?;
+        store.record_segment(&fieldproof_store::SegmentRow { hash, bucket, oracle, instance, reports: reports.len() as u64 }).await?;
         rebuilt.segments += 1;
         rebuilt.reports += reports.len();
     }

@@ -10,7 +10,7 @@ use super::segment::{self, Entry};
 use super::writer::SealingHandle;
 use super::{bucket_of, index_path, segment_path, wal, BucketIndex, LogError};
 use crate::objects::Objects;
-use crate::storage::{SegmentRow, Store};
+use fieldproof_store::{SegmentRow, Store};
 
 pub struct Sealer {
     pub store: Store,

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use fieldproof_sdk::{LogBucket, LogSegment};
 use serde::Deserialize;
 
-use super::segment_path;
+use crate::log::segment_path;
 use crate::objects::Objects;
 use crate::refusal::{failure, refuse};
 use crate::storage::Store;

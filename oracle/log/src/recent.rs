@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::writer::InsertOutcome;
-use crate::storage::{NewReport, ReportKey, Store, StoreError};
+use fieldproof_store::{NewReport, ReportKey, Store, StoreError};
 
 /// How finely the memory is forgotten: a bucket of signed time goes whole once all of it is
 /// older than the window.
