@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fieldproof_sdk::{Pubkey, RewardFile};
-use super::EpochStatus;
 
+use super::EpochStatus;
 use crate::epoch::{EpochFiles, FilesError};
 use crate::storage::{Store, StoreError};
 
