@@ -1,8 +1,7 @@
 //! The database's index of the log, written behind the acknowledgements.
 //!
 //! A report is durable, and acknowledged, once its write-ahead file is fsynced; its index row
-//! only serves readers that do not need it at once (the live verifier, the device pages, usage
-//! burns). So the writer hands each stored batch here and goes on with the next: the index
+//! only serves readers that do not need it at once (the device pages, usage burns, retention). So the writer hands each stored batch here and goes on with the next: the index
 //! commits as many rows at a time as have queued up, while the writer appends and fsyncs. The
 //! index is never the only copy: a row lost to a crash is indexed again from the write-ahead
 //! file on start, and a bucket's file is removed only after its rows are indexed (sealing waits
@@ -37,11 +36,11 @@ enum Job {
     Flush(oneshot::Sender<()>),
 }
 
-/// Handle to the index task; the task ends, after indexing everything sent to it, when the last
-/// handle is dropped.
 /// Why the index cannot be written, while it cannot: shared with the health check.
 pub type FailingIndex = Arc<Mutex<Option<String>>>;
 
+/// Handle to the index task; the task ends, after indexing everything sent to it, when the last
+/// handle is dropped.
 #[derive(Clone)]
 pub struct Indexer {
     jobs: mpsc::Sender<Job>,
@@ -73,7 +72,7 @@ impl Indexer {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<Job>, failing: Arc<Mutex<Option<String>>>) {
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>, failing: FailingIndex) {
     let mut jobs = Vec::new();
     while rx.recv_many(&mut jobs, QUEUED_BATCHES).await > 0 {
         let mut rows = Vec::new();
