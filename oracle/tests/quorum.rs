@@ -185,10 +185,12 @@ async fn two_of_three_oracles_post_a_root_the_program_accepts() {
     assert_eq!(net.pool_state().await.active.posted_at, posted_at);
     assert_eq!(drivers[0].files.reward_file_bytes(&net.pool(), 1).await.unwrap().unwrap(), file, "byte-identical files");
     // The third finds the root active without it: it takes the file from a peer, so that it
-    // serves the epoch's proofs too, and signs nothing.
+    // serves the epoch's proofs too; its own judgement (over the emission since the root before,
+    // not the active one) agrees, so it signs the very message its peers signed.
     assert_eq!(status(&drivers[2], &net).await.unwrap(), EpochStatus::Active);
     assert_eq!(drivers[2].files.reward_file_bytes(&net.pool(), 1).await.unwrap().unwrap(), file);
-    assert!(record(&drivers[2], &net).await.own.is_none());
+    let late = record(&drivers[2], &net).await.own.expect("the late oracle signs the root it agrees with");
+    assert!(late.same_message(&args, &net.pool()) && late.verify(&net.pool()));
 
     // Every leaf's proof, served by either oracle, verifies against the root on chain.
     let leaves = fieldproof_sdk::RewardFile::from_json(std::str::from_utf8(&file).unwrap()).unwrap();
@@ -390,6 +392,11 @@ async fn an_oracle_down_for_a_whole_epoch_catches_up_with_the_same_files() {
     assert_eq!(status(&drivers[2], &net).await.unwrap(), EpochStatus::Active, "back, the third finds the root active");
     let file = drivers[1].files.reward_file_bytes(&net.pool(), 1).await.unwrap().unwrap();
     assert_eq!(drivers[2].files.reward_file_bytes(&net.pool(), 1).await.unwrap().as_deref(), Some(&file[..]));
+    // Its own judgement gives the active root, and it signs that root as it would have in time.
+    let late = record(&drivers[2], &net).await.own.expect("the late oracle signs the root its judgement agrees with");
+    let posted = record(&drivers[1], &net).await.own.unwrap();
+    assert!(late.same_message(&posted.args, &net.pool()), "the very message its peers signed");
+    assert!(late.verify(&net.pool()), "a valid signature of the late oracle");
     // Every report reached one of the two: the union is all of them.
     let manifest = drivers[1].files.manifest(&net.pool(), 1).await.unwrap().unwrap();
     let (whole, computed) = epoch_of_everything(&net, &fleet, manifest.emission).await;

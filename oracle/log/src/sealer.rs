@@ -70,7 +70,8 @@ impl Sealer {
     async fn seal_due_now(&self, now_ms: i64) -> Result<usize, LogError> {
         let due = bucket_of(now_ms.saturating_sub(self.delay_ms), self.bucket_ms);
         let wal_buckets = wal::buckets(&self.wal_dir)?;
-        let from = match self.sealed_below().await? {
+        let recorded = self.sealed_below().await?;
+        let from = match recorded {
             Some(from) => from,
             // The first pass of a new instance: nothing before its oldest file or now.
             None => wal_buckets.first().copied().unwrap_or(due).min(due),
@@ -78,6 +79,13 @@ impl Sealer {
         // Files left below the watermark by a crash between its move and their removal.
         let leftover: Vec<u64> = wal_buckets.into_iter().filter(|b| *b < from).collect();
         if from >= due && leftover.is_empty() {
+            if recorded.is_none() {
+                // A new instance that holds nothing says so at once: every bucket before now is
+                // sealed, and empty here. Without it, its epochs and its peers would wait for
+                // its first report (an oracle back with a fresh database would never judge).
+                self.writer.seal_below(due).await?;
+                self.store.advance_sealed_below(&self.oracle, &self.instance, due).await?;
+            }
             return Ok(0);
         }
         self.writer.seal_below(due).await?;
@@ -112,7 +120,7 @@ impl Sealer {
         Ok(())
     }
 
-    /// Every bucket below this one is sealed by this instance; `None` before its first seal.
+    /// Every bucket below this one is sealed by this instance; `None` before its first pass.
     pub async fn sealed_below(&self) -> Result<Option<u64>, LogError> {
         Ok(self.store.sealed_below(&self.oracle, &self.instance).await?)
     }

@@ -18,7 +18,7 @@ use fieldproof_sdk::treasury::{self, Treasury};
 use fieldproof_sdk::{Chain, Client, OracleClient, Pubkey, RewardFile, SdkError, SignedRoot};
 use solana_keypair::Keypair;
 
-use super::emission::{emission_for, EmissionError};
+use super::emission::{emission_for, emission_since, EmissionError};
 use super::record::{EpochRecord, EpochStatus};
 use crate::chain_blocks::BlockCache;
 use crate::devices::DeviceDirectory;
@@ -174,14 +174,20 @@ impl<C: Chain> EpochDriver<C> {
                 // The others' root of this epoch is active. This oracle judges the epoch all the
                 // same (its owners' refusals and the usage its burns pay are its own judgement's,
                 // never a peer's word), then serves the active file's proofs.
-                let emission = emission_for(&self.client, &self.treasury, &pool, epoch).await?;
+                // The reward files this oracle holds are those of posted roots: the newest before
+                // this epoch is the root the active one added to.
                 let previous = self.files.latest_file_before(&pool_address, epoch).await.map_err(EpochError::from)?;
+                let since = previous.as_ref().map(|f| (f.epoch, u64::try_from(f.cumulative_total()).unwrap_or(u64::MAX)));
+                let emission = emission_since(&self.client, &self.treasury, &pool, since, epoch).await?;
                 let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
                 match self.judge(&spec, previous, now_ms).await? {
                     Some(computed) if computed.file.as_ref().map(RewardFile::root) != Some(pool.active.root) => {
                         tracing::warn!(pool = %pool_address, epoch, "this oracle's judgement gives another root than the active one, which a quorum posted");
                     }
-                    Some(_) => {}
+                    // Its judgement agrees: it signs the root as it would have, had it been in
+                    // time, so that its record, its epoch API and the network page name the root
+                    // it stands behind, and the signature it serves counts for the same root.
+                    Some(computed) => record.own = Some(SignedRoot::sign(&self.key, &pool_address, self.root_args(&pool, epoch, &computed)?)),
                     None => tracing::warn!(pool = %pool_address, epoch, "the epoch's input is not complete here: serving the active file without this oracle's own judgement"),
                 }
                 self.take_active_file(&pool_address, &pool.active).await?;
@@ -219,11 +225,20 @@ impl<C: Chain> EpochDriver<C> {
         let spec = EpochSpec { pool: pool_address, stream, epoch, emission };
         let Some(computed) = self.judge(&spec, previous, now_ms).await? else { return Ok(false) };
         let candidate = self.files.publish_candidate(&pool_address, &computed).await.map_err(EpochError::from)?;
+        let args = self.root_args(&pool, epoch, &computed)?;
+        record.own = Some(SignedRoot::sign(&self.key, &pool_address, args));
+        record.candidate = Some(candidate);
+        record.status = EpochStatus::Signed;
+        Ok(true)
+    }
+
+    /// The `post_root` arguments of `computed`'s root: what this oracle signs for `epoch`.
+    fn root_args(&self, pool: &Pool, epoch: u64, computed: &crate::epoch::ComputedEpoch) -> Result<PostRootArgs, QuorumError> {
         let (Some(file), Some(content_hash)) = (&computed.file, computed.content_hash()) else {
             return Err(QuorumError::NothingEarned(epoch));
         };
         let (_, window_end_ms) = self.rewards.window_ms(epoch).ok_or(EpochError::OutOfRange(epoch))?;
-        let args = PostRootArgs {
+        Ok(PostRootArgs {
             config_version: pool.config_version,
             epoch,
             root: file.root(),
@@ -231,11 +246,7 @@ impl<C: Chain> EpochDriver<C> {
             leaf_count: computed.manifest.leaf_count,
             content_hash,
             expires_at: (window_end_ms / 1_000).saturating_add(self.root_validity_secs),
-        };
-        record.own = Some(SignedRoot::sign(&self.key, &pool_address, args));
-        record.candidate = Some(candidate);
-        record.status = EpochStatus::Signed;
-        Ok(true)
+        })
     }
 
     /// The log segments `epoch`'s reports of `stream` are read from: the union of this oracle's

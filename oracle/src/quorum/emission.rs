@@ -26,16 +26,25 @@ pub enum EmissionError {
     Overflow,
 }
 
-/// The tokens `pool`'s root for `epoch` may add to its cumulative total.
+/// The tokens `pool`'s root for `epoch` may add to its cumulative total: on top of its newest
+/// root.
 pub async fn emission_for<C: Chain>(client: &Client<C>, treasury: &Pubkey, pool: &Pool, epoch: u64) -> Result<u64, EmissionError> {
+    let latest = pool.latest_root();
+    let since = (latest.posted_at != 0).then_some((latest.epoch, latest.cumulative_total));
+    emission_since(client, treasury, pool, since, epoch).await
+}
+
+/// The tokens a root of `pool` for `epoch` may add on top of the root `since` (its epoch and
+/// cumulative total; `None` before the pool's first root). An oracle that judges an epoch
+/// whose root is active already counts from the root before it.
+pub async fn emission_since<C: Chain>(client: &Client<C>, treasury: &Pubkey, pool: &Pool, since: Option<(u64, u64)>, epoch: u64) -> Result<u64, EmissionError> {
     let t: Treasury = client.account(treasury).await?;
     if t.next_epoch <= epoch {
         return Err(EmissionError::NotEmitted { epoch, next: t.next_epoch });
     }
     let params = &t.params;
     let index = params.recipients.iter().position(|r| r.token_account == pool.vault).ok_or(EmissionError::NotRecipient(pool.vault))?;
-    let latest = pool.latest_root();
-    let first = if latest.posted_at == 0 { 0 } else { latest.epoch.saturating_add(1) };
+    let (first, base) = since.map_or((0, 0), |(root_epoch, cumulative)| (root_epoch.saturating_add(1), cumulative));
     let mut emitted: u64 = 0;
     for e in first..=epoch {
         let usage = if params.usage_bps == 0 {
@@ -48,5 +57,8 @@ pub async fn emission_for<C: Chain>(client: &Client<C>, treasury: &Pubkey, pool:
         emitted = emitted.checked_add(shares.amounts[index]).ok_or(EmissionError::Overflow)?;
     }
     let funded = client.token_amount(&pool.vault).await?.saturating_add(pool.total_claimed);
-    Ok(emitted.min(funded.saturating_sub(latest.cumulative_total)))
+    // Claims move tokens out of the vault and into `total_claimed`: their sum is what was funded.
+    // Emissions after `epoch` count too, so an active root's epoch is bounded a little more
+    // loosely than when it was posted; a root the bound clipped then would not be reproduced.
+    Ok(emitted.min(funded.saturating_sub(base)))
 }
