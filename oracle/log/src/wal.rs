@@ -56,6 +56,10 @@ impl Wal {
         path(&self.dir, bucket)
     }
 
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Closes the files of the buckets below `bucket`: sealed, they take no more reports.
     pub fn close_below(&mut self, bucket: u64) {
         self.open.retain(|b, _| *b >= bucket);
@@ -107,13 +111,13 @@ fn path(dir: &Path, bucket: u64) -> PathBuf {
     dir.join(format!("{bucket:020}.wal"))
 }
 
-/// The reports of a bucket's file in `dir` (none when it has none).
+/// The reports of a bucket's file in `dir` (none when it has none, or it was just removed).
 pub fn read(dir: &Path, bucket: u64) -> Result<Vec<Vec<u8>>, WalError> {
-    let path = path(dir, bucket);
-    if !path.exists() {
-        return Ok(Vec::new());
+    match read_records(&path(dir, bucket)) {
+        Ok((records, _)) => Ok(records),
+        Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
     }
-    Ok(read_records(&path)?.0)
 }
 
 /// The buckets with a file in `dir`, in order.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info};
 
-use super::indexer::{FailingIndex, Indexer};
+use super::indexer::{FailingIndex, Indexer, WeakIndexer};
 use super::recent::RecentReports;
 use super::wal::Wal;
 use super::{bucket_of, LogError};
@@ -51,8 +51,7 @@ type Reply = oneshot::Sender<Result<InsertOutcome, LogError>>;
 
 enum Job {
     Insert(NewReport, Reply),
-    /// Take no more reports of the buckets below this one, once those queued are stored and
-    /// indexed.
+    /// Take no more reports of the buckets below this one, once those queued are stored.
     Seal(u64, oneshot::Sender<()>),
     /// Answer once those queued are stored and indexed.
     Flush(oneshot::Sender<()>),
@@ -64,6 +63,7 @@ enum Job {
 pub struct ReportWriter {
     jobs: mpsc::Sender<Job>,
     index_failing: FailingIndex,
+    index: WeakIndexer,
 }
 
 struct State {
@@ -79,14 +79,15 @@ impl ReportWriter {
     /// reports of the buckets below `sealed_below` are refused as sealed.
     pub fn start(store: Store, wal: Wal, recent: RecentReports, bucket_ms: i64, sealed_below: u64, config: WriterConfig) -> (Self, tokio::task::JoinHandle<()>) {
         let (jobs, rx) = mpsc::channel(config.queue);
-        let (index, index_task) = Indexer::start(store);
+        let (index, index_task) = Indexer::start(store, wal.dir().to_path_buf());
         let index_failing = index.failing_status();
+        let weak_index = index.downgrade();
         let state = State { index, recent, wal: Some(wal), bucket_ms, sealed_below };
         let task = tokio::spawn(async move {
             run(state, rx, config.max_batch).await;
             let _ = index_task.await;
         });
-        (Self { jobs, index_failing }, task)
+        (Self { jobs, index_failing, index: weak_index }, task)
     }
 
     /// Stores `report` durably in the log and indexes it, or says why it was not stored.
@@ -107,7 +108,7 @@ impl ReportWriter {
     /// A handle for the sealer, which does not keep the writer running: the writer stops once
     /// ingest's handles are gone.
     pub fn downgrade(&self) -> SealingHandle {
-        SealingHandle { jobs: self.jobs.downgrade(), index_failing: self.index_failing.clone() }
+        SealingHandle { jobs: self.jobs.downgrade(), index_failing: self.index_failing.clone(), index: self.index.clone() }
     }
 }
 
@@ -116,6 +117,7 @@ impl ReportWriter {
 pub struct SealingHandle {
     jobs: mpsc::WeakSender<Job>,
     index_failing: FailingIndex,
+    index: WeakIndexer,
 }
 
 impl SealingHandle {
@@ -125,13 +127,16 @@ impl SealingHandle {
     }
 
     /// From now on, the writer refuses the reports of the buckets below `bucket`; returns once
-    /// every report sent to it before is stored. With the writer stopped, nothing can be
-    /// accepted any more: that is a seal too.
+    /// every report sent to it before is stored and indexed (the sealer removes the buckets'
+    /// files next). The writer goes on answering meanwhile: only the sealer waits for a slow
+    /// database. With the writer stopped, nothing can be accepted any more: that is a seal too.
     pub async fn seal_below(&self, bucket: u64) -> Result<(), StoreError> {
         let Some(jobs) = self.jobs.upgrade() else { return Ok(()) };
         let (done, answer) = oneshot::channel();
         jobs.send(Job::Seal(bucket, done)).await.map_err(|_| StoreError::WriterStopped)?;
-        answer.await.map_err(|_| StoreError::WriterStopped)
+        drop(jobs);
+        answer.await.map_err(|_| StoreError::WriterStopped)?;
+        self.index.flush().await
     }
 }
 
@@ -149,8 +154,6 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
                 }
                 Job::Seal(bucket, done) => {
                     state.commit(std::mem::take(&mut inserts)).await;
-                    // The sealer removes the buckets' files next: their rows must be indexed.
-                    state.flush_index().await;
                     state.sealed_below = state.sealed_below.max(bucket);
                     if let Some(wal) = state.wal.as_mut() {
                         wal.close_below(bucket);
@@ -209,7 +212,7 @@ impl State {
                     let _ = reply.send(Ok(InsertOutcome::Stored));
                 }
                 metrics::gauge!("fieldproof_ingest_recent_reports").set(self.recent.len() as f64);
-                if let Err(e) = self.index.index(reports).await {
+                if let Err(e) = self.index.index(reports) {
                     // Only when the process stops: the write-ahead files are indexed on start.
                     error!(error = %e, "stored reports not handed to the index");
                 }
