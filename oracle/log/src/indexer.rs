@@ -8,10 +8,11 @@
 //! start, and a bucket's file is removed only after its rows are indexed (the sealer waits for
 //! [`Indexer::flush`]; the writer never does).
 //!
-//! The queue of rows is bounded, and the writer never waits for it: while the database is down
-//! or slow, ingest goes on answering. Rows that find the queue full are dropped from memory and
-//! the index reads them back from the write-ahead files once it catches up (they are there:
-//! a row is handed over only after its append returned). Rows read back carry the time they
+//! The queue of rows is bounded, and the writer waits for room in it at most [`WAIT_FOR_ROOM`]:
+//! a busy index slows ingest down a little, a database that is down does not stop it. Rows that
+//! find no room are dropped from memory and the index reads them back from the write-ahead
+//! files once it catches up (they are there: a row is handed over only after its append
+//! returned); until then the writer does not wait at all. Rows read back carry the time they
 //! were read, not received, and no client address.
 //!
 //! Rows are inserted `ON CONFLICT DO NOTHING`: a report already indexed (a resend another ingest
@@ -25,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fieldproof_reports::SignedReport;
-use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::mpsc::error::{SendTimeoutError, TrySendError};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
@@ -35,6 +36,9 @@ use fieldproof_store::{NewReport, Store, StoreError};
 /// Batches of stored rows that may wait for the index; more are read back from the write-ahead
 /// files instead.
 const QUEUED_BATCHES: usize = 64;
+
+/// How long the writer waits for room in the queue before it leaves the rows to the files.
+const WAIT_FOR_ROOM: Duration = Duration::from_secs(1);
 
 /// Rows committed in one transaction at most.
 const ROWS_PER_COMMIT: usize = 16_384;
@@ -78,19 +82,30 @@ impl Indexer {
         (Self { jobs, behind, failing }, task)
     }
 
-    /// Queues rows of reports already durable in the log; never waits (see the module's note).
-    pub fn index(&self, rows: Vec<NewReport>) -> Result<(), StoreError> {
-        match self.jobs.try_send(Job::Rows(rows)) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(Job::Rows(rows))) => {
-                metrics::counter!("fieldproof_log_index_deferred_reports_total").increment(rows.len() as u64);
-                if !self.behind.swap(true, Ordering::SeqCst) {
-                    warn!("the log's index is behind: rows are read back from the write-ahead files once it catches up");
-                }
-                Ok(())
+    /// Queues rows of reports already durable in the log, waiting for room at most
+    /// [`WAIT_FOR_ROOM`], and not at all while rows are left to the files (see the module's note).
+    pub async fn index(&self, rows: Vec<NewReport>) -> Result<(), StoreError> {
+        let job = Job::Rows(rows);
+        let left = if self.behind.load(Ordering::SeqCst) {
+            match self.jobs.try_send(job) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(job)) => job,
+                Err(TrySendError::Closed(_)) => return Err(StoreError::WriterStopped),
             }
-            Err(_) => Err(StoreError::WriterStopped),
+        } else {
+            match self.jobs.send_timeout(job, WAIT_FOR_ROOM).await {
+                Ok(()) => return Ok(()),
+                Err(SendTimeoutError::Timeout(job)) => job,
+                Err(SendTimeoutError::Closed(_)) => return Err(StoreError::WriterStopped),
+            }
+        };
+        if let Job::Rows(rows) = left {
+            metrics::counter!("fieldproof_log_index_deferred_reports_total").increment(rows.len() as u64);
         }
+        if !self.behind.swap(true, Ordering::SeqCst) {
+            warn!("the log's index is behind: rows are read back from the write-ahead files once it catches up");
+        }
+        Ok(())
     }
 
     /// Returns once every row queued before is in the index.

@@ -212,7 +212,7 @@ impl State {
                     let _ = reply.send(Ok(InsertOutcome::Stored));
                 }
                 metrics::gauge!("fieldproof_ingest_recent_reports").set(self.recent.len() as f64);
-                if let Err(e) = self.index.index(reports) {
+                if let Err(e) = self.index.index(reports).await {
                     // Only when the process stops: the write-ahead files are indexed on start.
                     error!(error = %e, "stored reports not handed to the index");
                 }
